@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The pure core (PodnetAddress, PodnetYAML, PodnetTopology, and the kernel model,
+// render and plan stages as they land) never touches the kernel; the I/O shell
+// (netlink, kernel driver, CLI) holds no policy. See ../shared/design/ARCHITECTURE.md.
+let package = Package(
+    name: "podnet",
+    products: [
+        .executable(name: "podnet", targets: ["podnet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        // What Swift's Glibc module does not export (setns, unshare, CLONE_NEWNET, gettid).
+        .target(name: "CPodnetSystem"),
+
+        // Pure core.
+        .target(name: "PodnetAddress"),
+        .target(name: "PodnetYAML", dependencies: ["CYAML"]),
+        .target(name: "PodnetTopology", dependencies: ["PodnetAddress", "PodnetYAML"]),
+
+        // Command-line front end.
+        .executableTarget(name: "podnet", dependencies: [
+            "PodnetTopology",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
+        .testTarget(name: "PodnetTopologyTests", dependencies: ["PodnetTopology"],
+                    resources: [.copy("Fixtures")]),
+    ]
+)

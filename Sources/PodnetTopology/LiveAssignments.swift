@@ -1,0 +1,21 @@
+import PodnetAddress
+
+/// Addresses a live cluster already uses, by object name. Allocation keeps them,
+/// so that adding or removing a pod or node never renumbers another live one.
+/// A fresh cluster passes `.none`; the reconciler reads these from the kernel.
+public struct LiveAssignments: Sendable, Equatable {
+    public var nodeAddresses: [String: IPv4Address]
+    public var podCIDRs: [String: IPv4Prefix]
+    public var podIPs: [String: IPv4Address]
+    public var clusterIPs: [String: IPv4Address]
+
+    public init(nodeAddresses: [String: IPv4Address] = [:], podCIDRs: [String: IPv4Prefix] = [:],
+                podIPs: [String: IPv4Address] = [:], clusterIPs: [String: IPv4Address] = [:]) {
+        self.nodeAddresses = nodeAddresses
+        self.podCIDRs = podCIDRs
+        self.podIPs = podIPs
+        self.clusterIPs = clusterIPs
+    }
+
+    public static let none = LiveAssignments()
+}

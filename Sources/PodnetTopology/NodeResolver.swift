@@ -1,0 +1,159 @@
+import PodnetAddress
+import PodnetYAML
+
+/// A node that passed its own checks, with the spec it came from (for positions).
+struct ResolvedNode {
+    var node: Node
+    var spec: NodeSpec
+}
+
+/// Validates nodes and allocates their underlay addresses and pod CIDRs:
+/// explicit values first, then live ones (sticky), then the next free ones in
+/// declaration order.
+struct NodeResolver {
+    let log: DiagnosticLog
+    let live: LiveAssignments
+
+    /// Nodes' default pod subnets are /24s of the cluster CIDR.
+    static let defaultPodPrefixLength = 24
+    /// Node addresses are handed out from the underlay's fourth host upward, as in seed 003.
+    static let firstNodeHost = 4
+
+    func resolve(_ specs: [NodeSpec], cidrs: TopologyResolver.Prefixes, network: Network, names: inout NameRegistry) -> [ResolvedNode] {
+        var valid: [NodeSpec] = []
+        for spec in specs {
+            guard let name = spec.name else { continue }
+            var ok = true
+            if let problem = Names.dnsLabelProblem(name.value) {
+                log.error(name.mark, "node name '\(name.value)' \(problem)")
+                ok = false
+            } else if name.value == "underlay" {
+                log.error(name.mark, "the node name 'underlay' is reserved: the lab's underlay network lives in the namespace CLUSTER.underlay")
+                ok = false
+            }
+            ok = names.register(name, kind: "node") && ok
+            ok = checkInterfaces(spec, network: network) && ok
+            if ok { valid.append(spec) }
+        }
+        if specs.isEmpty {
+            return []
+        }
+        let addresses = allocateAddresses(valid, underlay: cidrs.underlay)
+        let podCIDRs = allocatePodCIDRs(valid, cluster: cidrs.cluster)
+        return valid.compactMap { spec in
+            let name = spec.name!.value
+            guard let address = addresses[name], let podCIDR = podCIDRs[name] else { return nil }
+            let bridge = spec.bridge?.value ?? Node.defaultBridge
+            return ResolvedNode(
+                node: Node(name: name, address: address, podCIDR: podCIDR,
+                           bridge: bridge == Node.noBridge ? nil : bridge, interface: spec.interface?.value),
+                spec: spec)
+        }
+    }
+
+    private func checkInterfaces(_ spec: NodeSpec, network: Network) -> Bool {
+        var ok = true
+        if let bridge = spec.bridge, bridge.value != Node.noBridge {
+            if let problem = Names.interfaceNameProblem(bridge.value) {
+                log.error(bridge.mark, "bridge name '\(bridge.value)' \(problem)")
+                ok = false
+            } else if Names.reservedInterfaceNames.contains(bridge.value) {
+                log.error(bridge.mark, "the bridge may not be named '\(bridge.value)': podnet uses that name inside the node (reserved: \(Names.reservedInterfaceNames.sorted().joined(separator: ", ")))")
+                ok = false
+            }
+        } else if let bridge = spec.bridge, network.backend == .vxlan, network.vxlan.discovery == .multicast {
+            log.error(bridge.mark, "node '\(spec.name!.value)' has 'bridge: none', but VXLAN multicast discovery makes the VXLAN device a port of the pod bridge; give the node a bridge or use 'discovery: static'")
+            ok = false
+        }
+        if let interface = spec.interface, let problem = Names.interfaceNameProblem(interface.value) {
+            log.error(interface.mark, "interface name '\(interface.value)' \(problem)")
+            ok = false
+        }
+        return ok
+    }
+
+    private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix) -> [String: IPv4Address] {
+        var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: Self.firstNodeHost))
+        var result: [String: IPv4Address] = [:]
+        var owners: [IPv4Address: Located<String>] = [:]
+        for spec in specs {
+            guard let address = spec.address else { continue }
+            let name = spec.name!
+            if !underlay.contains(address.value) {
+                log.error(address.mark, "node '\(name.value)' address \(address.value) is outside underlay.cidr \(underlay); set underlay.cidr to the network the nodes share")
+            } else if !pool.isHost(address.value) {
+                log.error(address.mark, "node '\(name.value)' address \(address.value) is the \(address.value == underlay.first ? "network" : "broadcast") address of underlay.cidr \(underlay)")
+            } else if let owner = owners[address.value] {
+                log.error(address.mark, "node address \(address.value) is already the address of node '\(owner.value)' (line \(owner.mark.line))")
+            } else {
+                owners[address.value] = name
+                pool.reserve(address.value)
+                result[name.value] = address.value
+            }
+        }
+        var pending: [NodeSpec] = []
+        for spec in specs where spec.address == nil {
+            let name = spec.name!.value
+            if let address = live.nodeAddresses[name], pool.isHost(address), !pool.isTaken(address) {
+                pool.reserve(address)
+                result[name] = address
+            } else {
+                pending.append(spec)
+            }
+        }
+        for spec in pending {
+            guard let address = pool.next() else {
+                log.error(spec.mark, "no free address left in underlay.cidr \(underlay) for node '\(spec.name!.value)'; widen underlay.cidr")
+                continue
+            }
+            result[spec.name!.value] = address
+        }
+        return result
+    }
+
+    private func allocatePodCIDRs(_ specs: [NodeSpec], cluster: IPv4Prefix?) -> [String: IPv4Prefix] {
+        guard let cluster else { return [:] }
+        var result: [String: IPv4Prefix] = [:]
+        var owners: [(prefix: IPv4Prefix, name: Located<String>)] = []
+        for spec in specs {
+            guard let podCIDR = spec.podCIDR else { continue }
+            let name = spec.name!
+            if !cluster.contains(podCIDR.value) {
+                log.error(podCIDR.mark, "node '\(name.value)' podCIDR \(podCIDR.value) is not inside clusterCIDR \(cluster)")
+            } else if podCIDR.value.length > 30 {
+                log.error(podCIDR.mark, "node '\(name.value)' podCIDR \(podCIDR.value) is too small: a /30 or larger is needed for a gateway and a pod")
+            } else if let owner = owners.first(where: { $0.prefix.overlaps(podCIDR.value) }) {
+                log.error(podCIDR.mark, "node '\(name.value)' podCIDR \(podCIDR.value) overlaps the podCIDR \(owner.prefix) of node '\(owner.name.value)' (line \(owner.name.mark.line))")
+            } else {
+                owners.append((podCIDR.value, name))
+                result[name.value] = podCIDR.value
+            }
+        }
+        let length = Self.defaultPodPrefixLength
+        var pool = SubnetPool(parent: cluster, length: length, taken: owners.map(\.prefix))
+        var pending: [NodeSpec] = []
+        for spec in specs where spec.podCIDR == nil {
+            let name = spec.name!.value
+            if let prefix = live.podCIDRs[name], cluster.contains(prefix), prefix.length <= 30,
+               !result.values.contains(where: { $0.overlaps(prefix) }) {
+                pool.reserve(prefix)
+                result[name] = prefix
+            } else {
+                pending.append(spec)
+            }
+        }
+        for spec in pending {
+            let name = spec.name!.value
+            guard cluster.length <= length else {
+                log.error(spec.mark, "node '\(name)' has no podCIDR, and clusterCIDR \(cluster) is smaller than the default /\(length) per node; give the node a podCIDR")
+                continue
+            }
+            guard let prefix = pool.next() else {
+                log.error(spec.mark, "no free /\(length) left in clusterCIDR \(cluster) for node '\(name)'; widen clusterCIDR or give the node a podCIDR")
+                continue
+            }
+            result[name] = prefix
+        }
+        return result
+    }
+}

@@ -1,0 +1,144 @@
+import PodnetAddress
+import PodnetYAML
+
+/// Validates services, resolves their endpoints and allocates ClusterIPs.
+struct ServiceResolver {
+    let log: DiagnosticLog
+    let live: LiveAssignments
+
+    func resolve(_ specs: [ServiceSpec], serviceCIDR: Located<IPv4Prefix>?, pods: [ResolvedPod], declaredPods: Set<String>) -> [Service] {
+        guard !specs.isEmpty else { return [] }
+        guard let serviceCIDR else {
+            log.error(specs[0].mark, "services need a serviceCIDR to take their ClusterIPs from; add one at the top level, such as 'serviceCIDR: 10.96.0.0/12'")
+            return []
+        }
+        var seen: [String: SourceMark] = [:]
+        var valid: [(spec: ServiceSpec, name: String, endpoints: [String], selector: [String: String]?, ports: [ServicePort])] = []
+        for spec in specs {
+            guard let name = spec.name else { continue }
+            var ok = true
+            if let problem = Names.dnsLabelProblem(name.value) {
+                log.error(name.mark, "service name '\(name.value)' \(problem)")
+                ok = false
+            }
+            if let first = seen[name.value] {
+                log.error(name.mark, "a service named '\(name.value)' is already defined at line \(first.line)")
+                ok = false
+            }
+            seen[name.value] = seen[name.value] ?? name.mark
+            let endpoints = self.endpoints(spec, service: name.value, pods: pods, declaredPods: declaredPods)
+            let ports = self.ports(spec, service: name.value)
+            if ok, let endpoints, let ports { valid.append((spec, name.value, endpoints, spec.selector?.value, ports)) }
+        }
+        let clusterIPs = allocateClusterIPs(valid.map(\.spec), serviceCIDR: serviceCIDR.value)
+        return valid.compactMap { item in
+            guard let ip = clusterIPs[item.name] else { return nil }
+            return Service(name: item.name, clusterIP: ip, selector: item.selector, endpoints: item.endpoints, ports: item.ports)
+        }
+    }
+
+    private func endpoints(_ spec: ServiceSpec, service: String, pods: [ResolvedPod], declaredPods: Set<String>) -> [String]? {
+        switch (spec.selector, spec.endpoints) {
+        case (.some, .some(let endpoints)):
+            log.error(endpoints.mark, "service '\(service)' has both a selector and endpoints; give one of the two")
+            return nil
+        case (nil, nil):
+            log.error(spec.mark, "service '\(service)' needs a selector (labels of its pods) or a list of endpoints (pod names)")
+            return nil
+        case (.some(let selector), nil):
+            guard !selector.value.isEmpty else {
+                log.error(selector.mark, "service '\(service)' has an empty selector; give at least one label, or list endpoints")
+                return nil
+            }
+            let matched = pods.filter { pod in selector.value.allSatisfy { pod.pod.labels[$0.key] == $0.value } }.map(\.pod.name)
+            if matched.isEmpty {
+                let wanted = selector.value.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                log.warning(selector.mark, "the selector of service '\(service)' (\(wanted)) matches no pod; connections to it will be rejected")
+            }
+            return matched
+        case (nil, .some(let endpoints)):
+            let known = Set(pods.map(\.pod.name))
+            var result: [String] = []
+            var ok = true
+            for endpoint in endpoints.value {
+                if !known.contains(endpoint.value) {
+                    if !declaredPods.contains(endpoint.value) {
+                        log.error(endpoint.mark, "service '\(service)' lists an unknown pod '\(endpoint.value)'\(Spelling.hint(for: endpoint.value, among: declaredPods.sorted()))")
+                    }
+                    ok = false
+                } else if result.contains(endpoint.value) {
+                    log.error(endpoint.mark, "service '\(service)' lists the pod '\(endpoint.value)' twice")
+                    ok = false
+                } else {
+                    result.append(endpoint.value)
+                }
+            }
+            if ok, result.isEmpty {
+                log.warning(endpoints.mark, "service '\(service)' has no endpoints; connections to it will be rejected")
+            }
+            return ok ? result : nil
+        }
+    }
+
+    private func ports(_ spec: ServiceSpec, service: String) -> [ServicePort]? {
+        guard let ports = spec.ports else { return nil }
+        guard !ports.value.isEmpty else {
+            log.error(ports.mark, "service '\(service)' needs at least one port")
+            return nil
+        }
+        var result: [ServicePort] = []
+        var seen: [String: Int] = [:]
+        var ok = true
+        for item in ports.value {
+            guard let port = item.port else { ok = false; continue }
+            let servicePort = ServicePort(port: port.value, targetPort: item.targetPort?.value, protocol: item.protocol?.value ?? .tcp)
+            let key = "\(servicePort.port)/\(servicePort.protocol.rawValue)"
+            if let line = seen[key] {
+                log.error(port.mark, "service '\(service)' has port \(key) twice (first at line \(line))")
+                ok = false
+                continue
+            }
+            seen[key] = port.mark.line
+            result.append(servicePort)
+        }
+        return ok ? result : nil
+    }
+
+    private func allocateClusterIPs(_ specs: [ServiceSpec], serviceCIDR: IPv4Prefix) -> [String: IPv4Address] {
+        var pool = AddressPool(prefix: serviceCIDR)
+        var result: [String: IPv4Address] = [:]
+        var owners: [IPv4Address: Located<String>] = [:]
+        for spec in specs {
+            guard let ip = spec.clusterIP, let name = spec.name else { continue }
+            if !serviceCIDR.contains(ip.value) {
+                log.error(ip.mark, "service '\(name.value)' clusterIP \(ip.value) is outside serviceCIDR \(serviceCIDR)")
+            } else if !pool.isHost(ip.value) {
+                log.error(ip.mark, "service '\(name.value)' clusterIP \(ip.value) is the \(ip.value == serviceCIDR.first ? "network" : "broadcast") address of serviceCIDR \(serviceCIDR)")
+            } else if let owner = owners[ip.value] {
+                log.error(ip.mark, "clusterIP \(ip.value) is already the address of service '\(owner.value)' (line \(owner.mark.line))")
+            } else {
+                owners[ip.value] = name
+                pool.reserve(ip.value)
+                result[name.value] = ip.value
+            }
+        }
+        var pending: [ServiceSpec] = []
+        for spec in specs where spec.clusterIP == nil {
+            let name = spec.name!.value
+            if let ip = live.clusterIPs[name], pool.isHost(ip), !pool.isTaken(ip) {
+                pool.reserve(ip)
+                result[name] = ip
+            } else {
+                pending.append(spec)
+            }
+        }
+        for spec in pending {
+            guard let ip = pool.next() else {
+                log.error(spec.mark, "no free address left in serviceCIDR \(serviceCIDR) for service '\(spec.name!.value)'")
+                continue
+            }
+            result[spec.name!.value] = ip
+        }
+        return result
+    }
+}

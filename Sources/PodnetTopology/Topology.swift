@@ -1,0 +1,209 @@
+import PodnetAddress
+
+/// A validated cluster description with every default applied and every address
+/// allocated: what the render stage turns into kernel objects. Encoded as JSON by
+/// `podnet validate --output json`.
+public struct Topology: Codable, Equatable, Sendable {
+    public var name: String
+    public var clusterCIDR: IPv4Prefix
+    public var serviceCIDR: IPv4Prefix?
+    public var network: Network
+    public var proxy: Proxy
+    public var underlay: Underlay
+    public var nodes: [Node]
+    public var pods: [Pod]
+    public var links: [Link]
+    public var services: [Service]
+
+    public init(name: String, clusterCIDR: IPv4Prefix, serviceCIDR: IPv4Prefix?, network: Network, proxy: Proxy,
+                underlay: Underlay, nodes: [Node], pods: [Pod], links: [Link], services: [Service]) {
+        self.name = name
+        self.clusterCIDR = clusterCIDR
+        self.serviceCIDR = serviceCIDR
+        self.network = network
+        self.proxy = proxy
+        self.underlay = underlay
+        self.nodes = nodes
+        self.pods = pods
+        self.links = links
+        self.services = services
+    }
+
+    public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
+    public func pod(named name: String) -> Pod? { pods.first { $0.name == name } }
+    public func pods(on node: String) -> [Pod] { pods.filter { $0.node == node } }
+}
+
+public struct Network: Codable, Equatable, Sendable {
+    public enum Backend: String, Codable, CaseIterable, Sendable {
+        case hostGW = "host-gw"
+        case ipip
+        case vxlan
+    }
+
+    public var backend: Backend
+    /// The underlay MTU.
+    public var mtu: Int
+    public var masquerade: Bool
+    public var vxlan: VXLAN
+
+    public init(backend: Backend = .vxlan, mtu: Int = 1500, masquerade: Bool = true, vxlan: VXLAN = VXLAN()) {
+        self.backend = backend
+        self.mtu = mtu
+        self.masquerade = masquerade
+        self.vxlan = vxlan
+    }
+
+    /// The MTU of pod interfaces and the tunnel device: the underlay MTU less the
+    /// encapsulation overhead (20 bytes of outer IPv4 header for IP-in-IP; 50 for
+    /// VXLAN: outer IPv4 20, UDP 8, VXLAN 8, inner Ethernet 14).
+    public var podMTU: Int {
+        switch backend {
+        case .hostGW: return mtu
+        case .ipip: return mtu - 20
+        case .vxlan: return mtu - 50
+        }
+    }
+}
+
+public struct VXLAN: Codable, Equatable, Sendable {
+    public enum Discovery: String, Codable, CaseIterable, Sendable {
+        case `static`
+        case multicast
+    }
+
+    public var vni: Int
+    public var port: Int
+    public var discovery: Discovery
+    public var group: IPv4Address?
+
+    public init(vni: Int = 1, port: Int = 4789, discovery: Discovery = .static, group: IPv4Address? = nil) {
+        self.vni = vni
+        self.port = port
+        self.discovery = discovery
+        self.group = group
+    }
+}
+
+public struct Proxy: Codable, Equatable, Sendable {
+    public enum Mode: String, Codable, CaseIterable, Sendable {
+        case nftables
+        case iptables
+        case ipvs
+    }
+
+    public var mode: Mode
+
+    public init(mode: Mode = .nftables) { self.mode = mode }
+}
+
+public struct Underlay: Codable, Equatable, Sendable {
+    public static let defaultCIDR = IPv4Prefix("192.168.64.0/24")!
+
+    public var cidr: IPv4Prefix
+
+    public init(cidr: IPv4Prefix = Underlay.defaultCIDR) { self.cidr = cidr }
+}
+
+public struct Node: Codable, Equatable, Sendable {
+    public var name: String
+    public var address: IPv4Address
+    public var podCIDR: IPv4Prefix
+    /// The pod bridge's name, or nil for `bridge: none`.
+    public var bridge: String?
+    /// Host mode only: the uplink; nil means "the interface holding `address`".
+    public var interface: String?
+
+    public init(name: String, address: IPv4Address, podCIDR: IPv4Prefix, bridge: String?, interface: String? = nil) {
+        self.name = name
+        self.address = address
+        self.podCIDR = podCIDR
+        self.bridge = bridge
+        self.interface = interface
+    }
+
+    /// The pods' gateway: the first host of the pod CIDR, held by the bridge.
+    public var gateway: IPv4Address { podCIDR.first.advanced(by: 1)! }
+
+    enum CodingKeys: String, CodingKey { case name, address, podCIDR, bridge, interface, gateway }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(address, forKey: .address)
+        try container.encode(podCIDR, forKey: .podCIDR)
+        try container.encode(bridge ?? Node.noBridge, forKey: .bridge)
+        try container.encodeIfPresent(interface, forKey: .interface)
+        if bridge != nil { try container.encode(gateway, forKey: .gateway) }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        address = try container.decode(IPv4Address.self, forKey: .address)
+        podCIDR = try container.decode(IPv4Prefix.self, forKey: .podCIDR)
+        let bridge = try container.decode(String.self, forKey: .bridge)
+        self.bridge = bridge == Node.noBridge ? nil : bridge
+        interface = try container.decodeIfPresent(String.self, forKey: .interface)
+    }
+
+    public static let noBridge = "none"
+    public static let defaultBridge = "cni0"
+}
+
+public struct Pod: Codable, Equatable, Sendable {
+    public var name: String
+    public var node: String
+    public var ip: IPv4Address
+    public var labels: [String: String]
+
+    public init(name: String, node: String, ip: IPv4Address, labels: [String: String] = [:]) {
+        self.name = name
+        self.node = node
+        self.ip = ip
+        self.labels = labels
+    }
+}
+
+/// A direct veth pair between two pods of a `bridge: none` node (seed 003 §3.1).
+public struct Link: Codable, Equatable, Sendable {
+    public var pods: [String]
+
+    public init(pods: [String]) { self.pods = pods }
+}
+
+public struct Service: Codable, Equatable, Sendable {
+    public var name: String
+    public var clusterIP: IPv4Address
+    /// The label selector as written; nil when the service lists `endpoints`.
+    public var selector: [String: String]?
+    /// The endpoint pods, resolved from the selector or as listed, in pod
+    /// declaration order.
+    public var endpoints: [String]
+    public var ports: [ServicePort]
+
+    public init(name: String, clusterIP: IPv4Address, selector: [String: String]?, endpoints: [String], ports: [ServicePort]) {
+        self.name = name
+        self.clusterIP = clusterIP
+        self.selector = selector
+        self.endpoints = endpoints
+        self.ports = ports
+    }
+}
+
+public struct ServicePort: Codable, Equatable, Hashable, Sendable {
+    public enum TransportProtocol: String, Codable, CaseIterable, Sendable {
+        case tcp = "TCP"
+        case udp = "UDP"
+    }
+
+    public var port: Int
+    public var targetPort: Int
+    public var `protocol`: TransportProtocol
+
+    public init(port: Int, targetPort: Int? = nil, protocol: TransportProtocol = .tcp) {
+        self.port = port
+        self.targetPort = targetPort ?? port
+        self.protocol = `protocol`
+    }
+}

@@ -1,0 +1,45 @@
+import PodnetYAML
+
+/// The result of reading one topology file: the topology when it is valid, and
+/// every finding, errors and warnings, sorted by position.
+public struct TopologyLoadResult: Sendable {
+    public var topology: Topology?
+    public var diagnostics: [Diagnostic]
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var isValid: Bool { topology != nil }
+
+    public init(topology: Topology?, diagnostics: [Diagnostic]) {
+        self.topology = topology
+        self.diagnostics = diagnostics
+    }
+}
+
+/// Parse, decode, validate and allocate: YAML text in, `Topology` out.
+public enum TopologyLoader {
+    /// - Parameters:
+    ///   - text: the file's contents.
+    ///   - file: the path shown in diagnostics.
+    ///   - live: addresses the live cluster already uses, kept by allocation.
+    public static func load(text: String, file: String, live: LiveAssignments = .none) -> TopologyLoadResult {
+        let log = DiagnosticLog(file: file)
+        let root: YAMLNode?
+        do {
+            root = try YAMLLoader().load(text)
+        } catch {
+            log.error(error.mark, error.message)
+            return TopologyLoadResult(topology: nil, diagnostics: log.diagnostics)
+        }
+        guard let root else {
+            log.error(.start, "the file is empty; a topology needs at least 'name', 'clusterCIDR' and 'nodes'")
+            return TopologyLoadResult(topology: nil, diagnostics: log.diagnostics)
+        }
+        let spec = SpecDecoder(log: log).decode(root)
+        let topology = TopologyResolver(log: log, live: live).resolve(spec)
+        let sorted = log.diagnostics.enumerated().sorted { a, b in
+            (a.element.mark, a.offset) < (b.element.mark, b.offset)
+        }.map(\.element)
+        return TopologyLoadResult(topology: topology, diagnostics: sorted)
+    }
+}

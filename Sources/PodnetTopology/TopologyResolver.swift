@@ -1,0 +1,112 @@
+import PodnetAddress
+import PodnetYAML
+
+/// Checks a `TopologySpec` against the rules of TOPOLOGY.md and fills in every
+/// default and address. All findings go to the log; a `Topology` comes out only
+/// when there is no error.
+struct TopologyResolver {
+    let log: DiagnosticLog
+    let live: LiveAssignments
+
+    func resolve(_ spec: TopologySpec) -> Topology? {
+        let name = clusterName(spec)
+        let cidrs = clusterPrefixes(spec)
+        let network = self.network(spec)
+        var names = NameRegistry(log: log)
+        let nodes = NodeResolver(log: log, live: live).resolve(spec.nodes, cidrs: cidrs, network: network, names: &names)
+        let declaredNodes = Set(spec.nodes.compactMap { $0.name?.value })
+        let pods = PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names)
+        let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
+        let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
+        let services = ServiceResolver(log: log, live: live).resolve(spec.services, serviceCIDR: cidrs.service, pods: pods, declaredPods: declaredPods)
+        if let nodesMark = spec.nodesMark, spec.nodes.isEmpty {
+            log.error(nodesMark, "a cluster needs at least one node")
+        }
+
+        guard log.errorCount == 0, let name, let clusterCIDR = cidrs.cluster else { return nil }
+        return Topology(
+            name: name, clusterCIDR: clusterCIDR, serviceCIDR: cidrs.service?.value,
+            network: network, proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables),
+            underlay: Underlay(cidr: cidrs.underlay), nodes: nodes.map(\.node),
+            pods: pods.map(\.pod), links: links, services: services)
+    }
+
+    private func clusterName(_ spec: TopologySpec) -> String? {
+        guard let name = spec.name else { return nil }
+        if let problem = Names.clusterNameProblem(name.value) {
+            log.error(name.mark, "cluster name '\(name.value)' \(problem)")
+            return nil
+        }
+        return name.value
+    }
+
+    struct Prefixes {
+        var cluster: IPv4Prefix?
+        var service: Located<IPv4Prefix>?
+        var underlay: IPv4Prefix
+    }
+
+    private func clusterPrefixes(_ spec: TopologySpec) -> Prefixes {
+        let underlay = spec.underlayCIDR?.value ?? Underlay.defaultCIDR
+        let underlayText = spec.underlayCIDR.map { "underlay.cidr \($0.value) (line \($0.mark.line))" }
+            ?? "the default underlay.cidr \(underlay)"
+        if let cluster = spec.clusterCIDR, cluster.value.overlaps(underlay) {
+            log.error(cluster.mark, "clusterCIDR \(cluster.value) overlaps \(underlayText); pod and node addresses must not collide")
+        }
+        if let service = spec.serviceCIDR {
+            if let cluster = spec.clusterCIDR, service.value.overlaps(cluster.value) {
+                log.error(service.mark, "serviceCIDR \(service.value) overlaps clusterCIDR \(cluster.value) (line \(cluster.mark.line)); ClusterIPs must not collide with pod addresses")
+            }
+            if service.value.overlaps(underlay) {
+                log.error(service.mark, "serviceCIDR \(service.value) overlaps \(underlayText)")
+            }
+        }
+        return Prefixes(cluster: spec.clusterCIDR?.value, service: spec.serviceCIDR, underlay: underlay)
+    }
+
+    private func network(_ spec: TopologySpec) -> Network {
+        var vxlan = VXLAN()
+        vxlan.vni = spec.vni?.value ?? vxlan.vni
+        vxlan.port = spec.vxlanPort?.value ?? vxlan.port
+        vxlan.discovery = spec.discovery?.value ?? vxlan.discovery
+        let backend = spec.backend?.value ?? .vxlan
+        if let group = spec.group {
+            if !group.value.isMulticast {
+                log.error(group.mark, "the VXLAN group \(group.value) is not a multicast address; use one of 224.0.0.0/4, such as 239.1.1.1")
+            } else if vxlan.discovery != .multicast {
+                log.error(group.mark, "a VXLAN group is used only with 'discovery: multicast'; remove it or set the discovery")
+            }
+            vxlan.group = group.value
+        } else if backend == .vxlan, vxlan.discovery == .multicast {
+            log.error(spec.discovery?.mark ?? spec.mark, "'discovery: multicast' needs a multicast group; add 'group: 239.1.1.1' under network.vxlan")
+        }
+        if backend != .vxlan, let mark = spec.vxlanMark {
+            log.warning(mark, "network.vxlan is ignored: the backend is \(backend.rawValue)")
+        }
+        let network = Network(backend: backend, mtu: spec.mtu?.value ?? 1500,
+                              masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
+        if network.podMTU < 576, let mtu = spec.mtu {
+            log.error(mtu.mark, "network.mtu \(network.mtu) leaves pods an MTU of \(network.podMTU) after the \(backend.rawValue) overhead; IPv4 needs at least 576")
+        }
+        return network
+    }
+}
+
+/// Node and pod names share one namespace (each becomes a network namespace
+/// `CLUSTER.NAME`), so uniqueness is checked across both.
+struct NameRegistry {
+    let log: DiagnosticLog
+    private var seen: [String: (kind: String, mark: SourceMark)] = [:]
+
+    init(log: DiagnosticLog) { self.log = log }
+
+    /// Registers `name`; false (with an error) if a node or pod already has it.
+    mutating func register(_ name: Located<String>, kind: String) -> Bool {
+        if let first = seen[name.value] {
+            log.error(name.mark, "the name '\(name.value)' is already used by the \(first.kind) at line \(first.mark.line); node and pod names must be unique, since each becomes a network namespace")
+            return false
+        }
+        seen[name.value] = (kind, name.mark)
+        return true
+    }
+}

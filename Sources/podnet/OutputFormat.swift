@@ -1,0 +1,7 @@
+import ArgumentParser
+
+/// How a command prints its result: for people, or for machines.
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+    case text
+    case json
+}

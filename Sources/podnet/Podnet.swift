@@ -1,0 +1,37 @@
+import ArgumentParser
+
+@main
+struct Podnet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "podnet",
+        abstract: "Rebuild Kubernetes pod networking from Linux primitives, declaratively.",
+        discussion: """
+        podnet reads a cluster description (nodes, pod CIDRs, pods, services, a cross-node \
+        backend and a service proxy mode) and makes the kernel equal to it: network \
+        namespaces for pods and nodes, veth pairs, bridges, routes, tunnels and \
+        load-balancing rules, as seed 003 builds them by hand with ip, bridge and iptables.
+
+        A topology file looks like this (see topologies/ for one per scenario):
+
+          name: lab
+          clusterCIDR: 10.200.0.0/16
+          nodes:
+            - { name: node-0 }
+          pods:
+            - { name: a0, node: node-0 }
+            - { name: a1, node: node-0 }
+
+        Start with:
+          podnet validate topologies/lab.yaml            check a file; errors point at line and column
+          podnet validate -o json topologies/lab.yaml    the resolved topology, every default filled in
+
+        Exit status: 0 success, 1 the file or the operation failed, 64 a usage mistake.
+        """,
+        version: PodnetVersion.current,
+        subcommands: [Validate.self]
+    )
+}
+
+enum PodnetVersion {
+    static let current = "0.1.0"
+}
