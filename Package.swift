@@ -31,7 +31,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
+        .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
+        // Fixtures are read from the source tree (see RepositoryPaths), not bundled.
         .testTarget(name: "PodnetTopologyTests", dependencies: ["PodnetTopology"],
-                    resources: [.copy("Fixtures")]),
+                    exclude: ["Fixtures"]),
     ]
 )

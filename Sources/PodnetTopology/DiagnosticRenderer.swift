@@ -8,11 +8,21 @@ public struct DiagnosticRenderer: Sendable {
 
     public init(useColor: Bool = false) { self.useColor = useColor }
 
-    /// Renders `diagnostic`, quoting its line from `source` when the source is known.
-    public func render(_ diagnostic: Diagnostic, source: String?) -> String {
+    /// Renders each diagnostic, quoting its line from `source` when the source is known.
+    public func render(_ diagnostics: [Diagnostic], source: String?) -> [String] {
+        // Split once: a file with many findings would otherwise be scanned once per finding.
+        let lines = source.map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
+        return diagnostics.map { diagnostic in
+            let line = lines.indices.contains(diagnostic.line - 1) ? lines[diagnostic.line - 1] : nil
+            return render(diagnostic, line: line.map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) })
+        }
+    }
+
+    /// Renders one diagnostic, quoting its source line if given.
+    public func render(_ diagnostic: Diagnostic, line: String?) -> String {
         let label = diagnostic.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
         var text = paint("\(diagnostic.file):\(diagnostic.line):\(diagnostic.column):", "1") + " \(label) \(diagnostic.message)"
-        if let source, let line = Self.line(diagnostic.line, of: source) {
+        if let line {
             let number = String(diagnostic.line)
             let gutter = String(repeating: " ", count: number.count)
             // Keep tabs in the caret line so the caret lines up under tab-indented text.
@@ -20,16 +30,6 @@ public struct DiagnosticRenderer: Sendable {
             text += "\n \(number) | \(line)\n \(gutter) | \(lead)" + paint("^", "1;32")
         }
         return text
-    }
-
-    static func line(_ number: Int, of source: String) -> String? {
-        guard number >= 1 else { return nil }
-        var current = 1
-        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == number { return String(line.hasSuffix("\r") ? line.dropLast() : line) }
-            current += 1
-        }
-        return nil
     }
 
     private func paint(_ text: String, _ code: String) -> String {

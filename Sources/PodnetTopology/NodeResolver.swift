@@ -33,7 +33,7 @@ struct NodeResolver {
             }
             ok = names.register(name, kind: "node") && ok
             ok = checkInterfaces(spec, network: network) && ok
-            if ok { valid.append(spec) }
+            if ok, spec.invalid.isEmpty { valid.append(spec) }
         }
         if specs.isEmpty {
             return []
@@ -72,7 +72,8 @@ struct NodeResolver {
         return ok
     }
 
-    private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix) -> [String: IPv4Address] {
+    private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix?) -> [String: IPv4Address] {
+        guard let underlay else { return [:] }
         var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: Self.firstNodeHost))
         var result: [String: IPv4Address] = [:]
         var owners: [IPv4Address: Located<String>] = [:]

@@ -23,16 +23,19 @@ struct PodResolver {
             if let problem = Names.dnsLabelProblem(name.value) {
                 log.error(name.mark, "pod name '\(name.value)' \(problem)")
                 ok = false
+            } else if name.value == "underlay" {
+                log.error(name.mark, "the pod name 'underlay' is reserved: the lab's underlay network lives in the namespace CLUSTER.underlay")
+                ok = false
             }
             ok = names.register(name, kind: "pod") && ok
-            guard let nodeName = spec.node else { continue }
+            guard let nodeName = spec.node, spec.invalid.isEmpty else { continue }
             guard let node = nodesByName[nodeName.value] else {
                 if !declaredNodes.contains(nodeName.value) {
                     log.error(nodeName.mark, "pod '\(name.value)' is on an unknown node '\(nodeName.value)'\(Spelling.hint(for: nodeName.value, among: declaredNodes.sorted()))")
                 }
                 continue
             }
-            if ok { valid.append((spec, node.node)) }
+            if ok, spec.invalid.isEmpty { valid.append((spec, node.node)) }
         }
 
         var pools: [String: AddressPool] = [:]

@@ -6,12 +6,14 @@ struct ServiceResolver {
     let log: DiagnosticLog
     let live: LiveAssignments
 
-    func resolve(_ specs: [ServiceSpec], serviceCIDR: Located<IPv4Prefix>?, pods: [ResolvedPod], declaredPods: Set<String>) -> [Service] {
-        guard !specs.isEmpty else { return [] }
+    func resolve(_ specs: [ServiceSpec], serviceCIDR: Located<IPv4Prefix>?, serviceCIDRUnreadable: Bool,
+                 pods: [ResolvedPod], declaredPods: Set<String>) -> [Service] {
+        guard !specs.isEmpty, !serviceCIDRUnreadable else { return [] }
         guard let serviceCIDR else {
             log.error(specs[0].mark, "services need a serviceCIDR to take their ClusterIPs from; add one at the top level, such as 'serviceCIDR: 10.96.0.0/12'")
             return []
         }
+        let labels = LabelIndex(pods.map(\.pod.labels))
         var seen: [String: SourceMark] = [:]
         var valid: [(spec: ServiceSpec, name: String, endpoints: [String], selector: [String: String]?, ports: [ServicePort])] = []
         for spec in specs {
@@ -26,7 +28,8 @@ struct ServiceResolver {
                 ok = false
             }
             seen[name.value] = seen[name.value] ?? name.mark
-            let endpoints = self.endpoints(spec, service: name.value, pods: pods, declaredPods: declaredPods)
+            guard spec.invalid.isEmpty else { continue }
+            let endpoints = self.endpoints(spec, service: name.value, pods: pods, labels: labels, declaredPods: declaredPods)
             let ports = self.ports(spec, service: name.value)
             if ok, let endpoints, let ports { valid.append((spec, name.value, endpoints, spec.selector?.value, ports)) }
         }
@@ -37,7 +40,7 @@ struct ServiceResolver {
         }
     }
 
-    private func endpoints(_ spec: ServiceSpec, service: String, pods: [ResolvedPod], declaredPods: Set<String>) -> [String]? {
+    private func endpoints(_ spec: ServiceSpec, service: String, pods: [ResolvedPod], labels: LabelIndex, declaredPods: Set<String>) -> [String]? {
         switch (spec.selector, spec.endpoints) {
         case (.some, .some(let endpoints)):
             log.error(endpoints.mark, "service '\(service)' has both a selector and endpoints; give one of the two")
@@ -50,7 +53,7 @@ struct ServiceResolver {
                 log.error(selector.mark, "service '\(service)' has an empty selector; give at least one label, or list endpoints")
                 return nil
             }
-            let matched = pods.filter { pod in selector.value.allSatisfy { pod.pod.labels[$0.key] == $0.value } }.map(\.pod.name)
+            let matched = labels.matches(selector.value).map { pods[$0].pod.name }
             if matched.isEmpty {
                 let wanted = selector.value.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                 log.warning(selector.mark, "the selector of service '\(service)' (\(wanted)) matches no pod; connections to it will be rejected")
@@ -59,6 +62,7 @@ struct ServiceResolver {
         case (nil, .some(let endpoints)):
             let known = Set(pods.map(\.pod.name))
             var result: [String] = []
+            var listed: Set<String> = []
             var ok = true
             for endpoint in endpoints.value {
                 if !known.contains(endpoint.value) {
@@ -66,7 +70,7 @@ struct ServiceResolver {
                         log.error(endpoint.mark, "service '\(service)' lists an unknown pod '\(endpoint.value)'\(Spelling.hint(for: endpoint.value, among: declaredPods.sorted()))")
                     }
                     ok = false
-                } else if result.contains(endpoint.value) {
+                } else if !listed.insert(endpoint.value).inserted {
                     log.error(endpoint.mark, "service '\(service)' lists the pod '\(endpoint.value)' twice")
                     ok = false
                 } else {

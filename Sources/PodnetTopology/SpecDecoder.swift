@@ -15,22 +15,36 @@ struct SpecDecoder {
         guard let fields = read.mapping(root, "the topology", keys: Self.topLevelKeys, required: ["name", "clusterCIDR", "nodes"]) else {
             return spec
         }
-        spec.name = fields["name"].flatMap { read.string($0, "the cluster name") }
-        spec.clusterCIDR = fields["clusterCIDR"].flatMap { read.prefix($0, "clusterCIDR") }
-        spec.serviceCIDR = fields["serviceCIDR"].flatMap { read.prefix($0, "serviceCIDR") }
+        spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the cluster name") }
+        spec.clusterCIDR = field(fields, "clusterCIDR", &spec.invalid) { read.prefix($0, "clusterCIDR") }
+        spec.serviceCIDR = field(fields, "serviceCIDR", &spec.invalid) { read.prefix($0, "serviceCIDR") }
         if let network = fields["network"] { decodeNetwork(network, into: &spec) }
         if let proxy = fields["proxy"], let proxyFields = read.mapping(proxy, "proxy", keys: ["mode"]) {
             spec.proxyMode = proxyFields["mode"].flatMap { read.choice($0, "proxy mode", as: Proxy.Mode.self) }
         }
         if let underlay = fields["underlay"], let underlayFields = read.mapping(underlay, "underlay", keys: ["cidr"]) {
-            spec.underlayCIDR = underlayFields["cidr"].flatMap { read.prefix($0, "underlay.cidr") }
+            spec.underlayCIDR = field(underlayFields, "cidr", &spec.invalid, as: "underlay.cidr") { read.prefix($0, "underlay.cidr") }
+        } else if fields["underlay"] != nil {
+            spec.invalid.insert("underlay.cidr")
         }
-        spec.nodesMark = fields["nodes"]?.mark
+        if let nodes = fields["nodes"], case .sequence(let items) = nodes.content, items.isEmpty {
+            spec.emptyNodesMark = nodes.mark
+        }
         spec.nodes = items(fields["nodes"], "nodes").compactMap(decodeNode)
         spec.pods = items(fields["pods"], "pods").compactMap(decodePod)
         spec.links = items(fields["links"], "links").compactMap(decodeLink)
         spec.services = items(fields["services"], "services").compactMap(decodeService)
         return spec
+    }
+
+    /// Reads an optional field; one present but unreadable is recorded in `invalid`
+    /// (under `path`, default the key).
+    private func field<Value>(_ fields: [String: YAMLNode], _ key: String, _ invalid: inout Set<String>, as path: String? = nil,
+                              _ read: (YAMLNode) -> Value?) -> Value? {
+        guard let node = fields[key] else { return nil }
+        let value = read(node)
+        if value == nil { invalid.insert(path ?? key) }
+        return value
     }
 
     private func items(_ node: YAMLNode?, _ what: String) -> [YAMLNode] {
@@ -39,48 +53,56 @@ struct SpecDecoder {
     }
 
     private func decodeNetwork(_ node: YAMLNode, into spec: inout TopologySpec) {
-        guard let fields = read.mapping(node, "network", keys: ["backend", "mtu", "masquerade", "vxlan"]) else { return }
-        spec.backend = fields["backend"].flatMap { read.choice($0, "network backend", as: Network.Backend.self) }
+        guard let fields = read.mapping(node, "network", keys: ["backend", "mtu", "masquerade", "vxlan"]) else {
+            spec.invalid.insert("network")
+            return
+        }
+        spec.backend = field(fields, "backend", &spec.invalid, as: "network.backend") { read.choice($0, "network backend", as: Network.Backend.self) }
         spec.mtu = fields["mtu"].flatMap { read.int($0, "network.mtu", in: 576...9216) }
         spec.masquerade = fields["masquerade"].flatMap { read.bool($0, "network.masquerade") }
-        guard let vxlan = fields["vxlan"],
-              let vxlanFields = read.mapping(vxlan, "network.vxlan", keys: ["vni", "port", "discovery", "group"]) else { return }
+        guard let vxlan = fields["vxlan"] else { return }
+        guard let vxlanFields = read.mapping(vxlan, "network.vxlan", keys: ["vni", "port", "discovery", "group"]) else {
+            spec.invalid.insert("network.vxlan")
+            return
+        }
         spec.vxlanMark = vxlan.mark
         spec.vni = vxlanFields["vni"].flatMap { read.int($0, "the VXLAN network identifier (vni)", in: 0...16_777_215) }
         spec.vxlanPort = vxlanFields["port"].flatMap { read.int($0, "the VXLAN port", in: 1...65535) }
-        spec.discovery = vxlanFields["discovery"].flatMap { read.choice($0, "VXLAN discovery", as: VXLAN.Discovery.self) }
-        spec.group = vxlanFields["group"].flatMap { read.address($0, "the VXLAN multicast group") }
+        spec.discovery = field(vxlanFields, "discovery", &spec.invalid, as: "network.vxlan") { read.choice($0, "VXLAN discovery", as: VXLAN.Discovery.self) }
+        spec.group = field(vxlanFields, "group", &spec.invalid, as: "network.vxlan") { read.address($0, "the VXLAN multicast group") }
     }
 
     private func decodeNode(_ node: YAMLNode) -> NodeSpec? {
         guard let fields = read.mapping(node, "a node", keys: ["name", "address", "podCIDR", "bridge", "interface"], required: ["name"]) else {
             return nil
         }
-        return NodeSpec(
-            mark: node.mark,
-            name: fields["name"].flatMap { read.string($0, "the node name") },
-            address: fields["address"].flatMap { read.address($0, "the node address") },
-            podCIDR: fields["podCIDR"].flatMap { read.prefix($0, "podCIDR") },
-            bridge: fields["bridge"].flatMap { read.string($0, "the bridge name") },
-            interface: fields["interface"].flatMap { read.string($0, "the interface name") })
+        var spec = NodeSpec(mark: node.mark)
+        spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the node name") }
+        spec.address = field(fields, "address", &spec.invalid) { read.address($0, "the node address") }
+        spec.podCIDR = field(fields, "podCIDR", &spec.invalid) { read.prefix($0, "podCIDR") }
+        spec.bridge = field(fields, "bridge", &spec.invalid) { read.string($0, "the bridge name") }
+        spec.interface = field(fields, "interface", &spec.invalid) { read.string($0, "the interface name") }
+        return spec
     }
 
     private func decodePod(_ node: YAMLNode) -> PodSpec? {
         guard let fields = read.mapping(node, "a pod", keys: ["name", "node", "ip", "labels"], required: ["name", "node"]) else {
             return nil
         }
-        return PodSpec(
-            mark: node.mark,
-            name: fields["name"].flatMap { read.string($0, "the pod name") },
-            node: fields["node"].flatMap { read.string($0, "the pod's node") },
-            ip: fields["ip"].flatMap { read.address($0, "the pod address") },
-            labels: fields["labels"].flatMap { read.stringMap($0, "labels")?.value } ?? [:])
+        var spec = PodSpec(mark: node.mark)
+        spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the pod name") }
+        spec.node = field(fields, "node", &spec.invalid) { read.string($0, "the pod's node") }
+        spec.ip = field(fields, "ip", &spec.invalid) { read.address($0, "the pod address") }
+        spec.labels = field(fields, "labels", &spec.invalid) { read.stringMap($0, "labels")?.value } ?? [:]
+        return spec
     }
 
     private func decodeLink(_ node: YAMLNode) -> LinkSpec? {
         guard let fields = read.mapping(node, "a link", keys: ["pods"], required: ["pods"]) else { return nil }
-        let pods = fields["pods"].flatMap { read.sequence($0, "the pods of a link") }
-        return LinkSpec(mark: node.mark, pods: pods?.compactMap { read.string($0, "a pod name") })
+        let items = fields["pods"].flatMap { read.sequence($0, "the pods of a link") }
+        let pods = items?.compactMap { read.string($0, "a pod name") }
+        // One unreadable name is reported once; the link is then left out whole.
+        return LinkSpec(mark: node.mark, pods: pods?.count == items?.count ? pods : nil)
     }
 
     private func decodeService(_ node: YAMLNode) -> ServiceSpec? {
@@ -88,14 +110,21 @@ struct SpecDecoder {
             return nil
         }
         var service = ServiceSpec(mark: node.mark)
-        service.name = fields["name"].flatMap { read.string($0, "the service name") }
-        service.clusterIP = fields["clusterIP"].flatMap { read.address($0, "the clusterIP") }
-        service.selector = fields["selector"].flatMap { read.stringMap($0, "the selector") }
-        if let endpoints = fields["endpoints"], let items = read.sequence(endpoints, "endpoints") {
-            service.endpoints = Located(value: items.compactMap { read.string($0, "an endpoint pod name") }, mark: endpoints.mark)
+        service.name = field(fields, "name", &service.invalid) { read.string($0, "the service name") }
+        service.clusterIP = field(fields, "clusterIP", &service.invalid) { read.address($0, "the clusterIP") }
+        service.selector = field(fields, "selector", &service.invalid) { read.stringMap($0, "the selector") }
+        service.endpoints = field(fields, "endpoints", &service.invalid) { node in
+            read.sequence(node, "endpoints").flatMap { items in
+                let names = items.compactMap { read.string($0, "an endpoint pod name") }
+                return names.count == items.count ? Located(value: names, mark: node.mark) : nil
+            }
         }
-        if let ports = fields["ports"], let items = read.sequence(ports, "ports") {
-            service.ports = Located(value: items.compactMap(decodePort), mark: ports.mark)
+        service.ports = field(fields, "ports", &service.invalid) { node in
+            read.sequence(node, "ports").flatMap { items in
+                let ports = items.compactMap(decodePort)
+                let complete = ports.count == items.count && ports.allSatisfy { $0.port != nil && $0.invalid.isEmpty }
+                return complete ? Located(value: ports, mark: node.mark) : nil
+            }
         }
         return service
     }
@@ -104,14 +133,12 @@ struct SpecDecoder {
         guard let fields = read.mapping(node, "a service port", keys: ["port", "targetPort", "protocol"], required: ["port"]) else {
             return nil
         }
-        return PortSpec(
-            mark: node.mark,
-            port: fields["port"].flatMap { read.int($0, "port", in: 1...65535) },
-            targetPort: fields["targetPort"].flatMap { read.int($0, "targetPort", in: 1...65535) },
-            protocol: fields["protocol"].flatMap { read.choice($0, "protocol", as: ServicePort.TransportProtocol.self) })
+        var port = PortSpec(mark: node.mark)
+        port.port = field(fields, "port", &port.invalid) { read.int($0, "port", in: 1...65535) }
+        port.targetPort = field(fields, "targetPort", &port.invalid) { read.int($0, "targetPort", in: 1...65535) }
+        port.protocol = field(fields, "protocol", &port.invalid) { read.choice($0, "protocol", as: ServicePort.TransportProtocol.self) }
+        return port
     }
 }
 
-extension ServiceSpec {
-    init(mark: SourceMark) { self.mark = mark }
-}
+

@@ -37,9 +37,16 @@ public enum TopologyLoader {
         }
         let spec = SpecDecoder(log: log).decode(root)
         let topology = TopologyResolver(log: log, live: live).resolve(spec)
-        let sorted = log.diagnostics.enumerated().sorted { a, b in
-            (a.element.mark, a.offset) < (b.element.mark, b.offset)
-        }.map(\.element)
-        return TopologyLoadResult(topology: topology, diagnostics: sorted)
+        return TopologyLoadResult(topology: topology, diagnostics: ordered(log.diagnostics))
+    }
+
+    /// Sorted by position, stable, and each finding once: a node reused through an
+    /// alias or merge key is checked once per use but written once.
+    static func ordered(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var seen: Set<String> = []
+        return diagnostics.enumerated()
+            .sorted { a, b in (a.element.mark, a.offset) < (b.element.mark, b.offset) }
+            .map(\.element)
+            .filter { seen.insert("\($0.severity) \($0.line):\($0.column) \($0.message)").inserted }
     }
 }

@@ -18,16 +18,18 @@ struct TopologyResolver {
         let pods = PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names)
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
         let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
-        let services = ServiceResolver(log: log, live: live).resolve(spec.services, serviceCIDR: cidrs.service, pods: pods, declaredPods: declaredPods)
-        if let nodesMark = spec.nodesMark, spec.nodes.isEmpty {
-            log.error(nodesMark, "a cluster needs at least one node")
+        let services = ServiceResolver(log: log, live: live).resolve(spec.services, serviceCIDR: cidrs.service,
+                                                                    serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR"),
+                                                                    pods: pods, declaredPods: declaredPods)
+        if let mark = spec.emptyNodesMark {
+            log.error(mark, "a cluster needs at least one node")
         }
 
         guard log.errorCount == 0, let name, let clusterCIDR = cidrs.cluster else { return nil }
         return Topology(
             name: name, clusterCIDR: clusterCIDR, serviceCIDR: cidrs.service?.value,
             network: network, proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables),
-            underlay: Underlay(cidr: cidrs.underlay), nodes: nodes.map(\.node),
+            underlay: Underlay(cidr: cidrs.underlay ?? Underlay.defaultCIDR), nodes: nodes.map(\.node),
             pods: pods.map(\.pod), links: links, services: services)
     }
 
@@ -43,10 +45,14 @@ struct TopologyResolver {
     struct Prefixes {
         var cluster: IPv4Prefix?
         var service: Located<IPv4Prefix>?
-        var underlay: IPv4Prefix
+        /// nil when the file's underlay.cidr could not be read (already reported).
+        var underlay: IPv4Prefix?
     }
 
     private func clusterPrefixes(_ spec: TopologySpec) -> Prefixes {
+        guard !spec.invalid.contains("underlay.cidr") else {
+            return Prefixes(cluster: spec.clusterCIDR?.value, service: spec.serviceCIDR, underlay: nil)
+        }
         let underlay = spec.underlayCIDR?.value ?? Underlay.defaultCIDR
         let underlayText = spec.underlayCIDR.map { "underlay.cidr \($0.value) (line \($0.mark.line))" }
             ?? "the default underlay.cidr \(underlay)"
@@ -70,6 +76,10 @@ struct TopologyResolver {
         vxlan.port = spec.vxlanPort?.value ?? vxlan.port
         vxlan.discovery = spec.discovery?.value ?? vxlan.discovery
         let backend = spec.backend?.value ?? .vxlan
+        // A misread backend or VXLAN section was reported; its consequences are not.
+        guard spec.invalid.isDisjoint(with: ["network", "network.backend", "network.vxlan"]) else {
+            return Network(backend: backend, mtu: spec.mtu?.value ?? 1500, masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
+        }
         if let group = spec.group {
             if !group.value.isMulticast {
                 log.error(group.mark, "the VXLAN group \(group.value) is not a multicast address; use one of 224.0.0.0/4, such as 239.1.1.1")

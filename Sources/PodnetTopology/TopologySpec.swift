@@ -11,6 +11,9 @@ struct Located<Value> {
 /// Decoding fills it; resolution validates it and allocates what is left out.
 struct TopologySpec {
     var mark = SourceMark.start
+    /// Fields present but unreadable (already reported). Checks that depend on one
+    /// stay silent rather than report a consequence of the same mistake.
+    var invalid: Set<String> = []
     var name: Located<String>?
     var clusterCIDR: Located<IPv4Prefix>?
     var serviceCIDR: Located<IPv4Prefix>?
@@ -24,7 +27,8 @@ struct TopologySpec {
     var group: Located<IPv4Address>?
     var proxyMode: Located<Proxy.Mode>?
     var underlayCIDR: Located<IPv4Prefix>?
-    var nodesMark: SourceMark?
+    /// Where `nodes: []` was written, if it was.
+    var emptyNodesMark: SourceMark?
     var nodes: [NodeSpec] = []
     var pods: [PodSpec] = []
     var links: [LinkSpec] = []
@@ -33,18 +37,22 @@ struct TopologySpec {
 
 struct NodeSpec {
     var mark: SourceMark
-    var name: Located<String>?
-    var address: Located<IPv4Address>?
-    var podCIDR: Located<IPv4Prefix>?
-    var bridge: Located<String>?
-    var interface: Located<String>?
+    /// Fields present but unreadable (already reported).
+    var invalid: Set<String> = []
+    var name: Located<String>? = nil
+    var address: Located<IPv4Address>? = nil
+    var podCIDR: Located<IPv4Prefix>? = nil
+    var bridge: Located<String>? = nil
+    var interface: Located<String>? = nil
 }
 
 struct PodSpec {
     var mark: SourceMark
-    var name: Located<String>?
-    var node: Located<String>?
-    var ip: Located<IPv4Address>?
+    /// Fields present but unreadable (already reported).
+    var invalid: Set<String> = []
+    var name: Located<String>? = nil
+    var node: Located<String>? = nil
+    var ip: Located<IPv4Address>? = nil
     var labels: [String: String] = [:]
 }
 
@@ -55,16 +63,19 @@ struct LinkSpec {
 
 struct ServiceSpec {
     var mark: SourceMark
-    var name: Located<String>?
-    var clusterIP: Located<IPv4Address>?
-    var selector: Located<[String: String]>?
-    var endpoints: Located<[Located<String>]>?
-    var ports: Located<[PortSpec]>?
+    /// Fields present but unreadable (already reported).
+    var invalid: Set<String> = []
+    var name: Located<String>? = nil
+    var clusterIP: Located<IPv4Address>? = nil
+    var selector: Located<[String: String]>? = nil
+    var endpoints: Located<[Located<String>]>? = nil
+    var ports: Located<[PortSpec]>? = nil
 }
 
 struct PortSpec {
     var mark: SourceMark
-    var port: Located<Int>?
-    var targetPort: Located<Int>?
-    var `protocol`: Located<ServicePort.TransportProtocol>?
+    var invalid: Set<String> = []
+    var port: Located<Int>? = nil
+    var targetPort: Located<Int>? = nil
+    var `protocol`: Located<ServicePort.TransportProtocol>? = nil
 }

@@ -2,19 +2,34 @@ import CYAML
 
 /// Turns libyaml's event stream into a node tree. One instance per document load.
 struct TreeBuilder {
-    private enum Frame {
-        case sequence(mark: SourceMark, anchor: String?, items: [YAMLNode])
-        /// Keys and values arrive as alternate events; `pendingKey` holds a key
-        /// until its value has been read.
-        case mapping(mark: SourceMark, anchor: String?, entries: [YAMLMappingEntry], pendingKey: YAMLNode?)
+    /// A sequence or mapping still being read. A class, so that appending to its
+    /// items mutates in place: an enum frame popped and pushed back would copy its
+    /// whole array on every append (quadratic on a 20,000-pod file).
+    private final class OpenCollection {
+        let isMapping: Bool
+        let mark: SourceMark
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var entries: [YAMLMappingEntry] = []
+        /// Keys and values arrive as alternate events; a key waits here for its value.
+        var pendingKey: YAMLNode?
+        /// Nodes in this collection, aliases expanded, for the alias bound.
+        var size = 1
+        /// Scalar keys seen so far and where, for the duplicate check.
+        var keys: [String: SourceMark] = [:]
+
+        init(isMapping: Bool, mark: SourceMark, anchor: String?) {
+            self.isMapping = isMapping
+            self.mark = mark
+            self.anchor = anchor
+        }
     }
 
     let aliasExpansionLimit: Int
     let depthLimit: Int
     private(set) var root: YAMLNode?
-    private var stack: [Frame] = []
+    private var stack: [OpenCollection] = []
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
-    private var sizes: [Int] = []        // node count of each open collection
     private var expandedByAliases = 0
     private var documents = 0
 
@@ -52,9 +67,9 @@ struct TreeBuilder {
             node.mark = mark
             try add(node, size: target.size, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
-            try open(.sequence(mark: mark, anchor: Self.optionalString(event.data.sequence_start.anchor), items: []), at: mark)
+            try open(OpenCollection(isMapping: false, mark: mark, anchor: Self.optionalString(event.data.sequence_start.anchor)))
         case YAML_MAPPING_START_EVENT:
-            try open(.mapping(mark: mark, anchor: Self.optionalString(event.data.mapping_start.anchor), entries: [], pendingKey: nil), at: mark)
+            try open(OpenCollection(isMapping: true, mark: mark, anchor: Self.optionalString(event.data.mapping_start.anchor)))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             try close()
         default:
@@ -63,52 +78,44 @@ struct TreeBuilder {
         return false
     }
 
-    private mutating func open(_ frame: Frame, at mark: SourceMark) throws(YAMLError) {
+    private mutating func open(_ collection: OpenCollection) throws(YAMLError) {
         guard stack.count < depthLimit else {
-            throw YAMLError(mark: mark, message: "the document nests deeper than \(depthLimit) levels")
+            throw YAMLError(mark: collection.mark, message: "the document nests deeper than \(depthLimit) levels")
         }
-        stack.append(frame)
-        sizes.append(1)
+        stack.append(collection)
     }
 
     private mutating func close() throws(YAMLError) {
-        guard let frame = stack.popLast(), let size = sizes.popLast() else { return }
-        switch frame {
-        case .sequence(let mark, let anchor, let items):
-            try add(YAMLNode(.sequence(items), mark: mark), size: size, anchor: anchor)
-        case .mapping(let mark, let anchor, let entries, _):
-            let merged = try Self.applyMergeKeys(entries)
-            try add(YAMLNode(.mapping(merged), mark: mark), size: size, anchor: anchor)
-        }
+        guard let collection = stack.popLast() else { return }
+        let node = collection.isMapping
+            ? YAMLNode(.mapping(try Self.applyMergeKeys(collection.entries)), mark: collection.mark)
+            : YAMLNode(.sequence(collection.items), mark: collection.mark)
+        try add(node, size: collection.size, anchor: collection.anchor)
     }
 
     private mutating func add(_ node: YAMLNode, size: Int, anchor: String?) throws(YAMLError) {
         if let anchor { anchors[anchor] = (node, size) }
-        guard var top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return
         }
-        sizes[sizes.count - 1] += size
-        switch top {
-        case .sequence(let mark, let anchor, var items):
-            items.append(node)
-            top = .sequence(mark: mark, anchor: anchor, items: items)
-        case .mapping(let mark, let anchor, var entries, let pendingKey):
-            if let key = pendingKey {
-                entries.append(YAMLMappingEntry(key: key, value: node))
-                top = .mapping(mark: mark, anchor: anchor, entries: entries, pendingKey: nil)
-            } else {
-                try Self.checkDuplicate(key: node, in: entries)
-                top = .mapping(mark: mark, anchor: anchor, entries: entries, pendingKey: node)
-            }
+        top.size += size
+        if !top.isMapping {
+            top.items.append(node)
+        } else if let key = top.pendingKey {
+            top.entries.append(YAMLMappingEntry(key: key, value: node))
+            top.pendingKey = nil
+        } else {
+            try Self.checkDuplicate(key: node, in: top.keys)
+            if let text = node.scalar?.text { top.keys[text] = node.mark }
+            top.pendingKey = node
         }
-        stack.append(top)
     }
 
-    private static func checkDuplicate(key: YAMLNode, in entries: [YAMLMappingEntry]) throws(YAMLError) {
+    private static func checkDuplicate(key: YAMLNode, in seen: [String: SourceMark]) throws(YAMLError) {
         guard let text = key.scalar?.text, text != "<<" else { return }
-        if let first = entries.first(where: { $0.key.scalar?.text == text }) {
-            throw YAMLError(mark: key.mark, message: "duplicate key '\(text)' (first given at line \(first.key.mark.line)); a key may appear once in a mapping")
+        if let first = seen[text] {
+            throw YAMLError(mark: key.mark, message: "duplicate key '\(text)' (first given at line \(first.line)); a key may appear once in a mapping")
         }
     }
 

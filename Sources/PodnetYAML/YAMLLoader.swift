@@ -35,7 +35,7 @@ public struct YAMLLoader: Sendable {
                 while true {
                     var event = yaml_event_t()
                     guard yaml_parser_parse(&parser, &event) == 1 else {
-                        return .failure(Self.parserError(parser))
+                        return .failure(Self.parserError(parser, text: buffer))
                     }
                     defer { yaml_event_delete(&event) }
                     if try builder.consume(event) { break }
@@ -48,26 +48,41 @@ public struct YAMLLoader: Sendable {
         return try outcome.get()
     }
 
-    private static func parserError(_ parser: yaml_parser_t) -> YAMLError {
+    private static func parserError(_ parser: yaml_parser_t, text: UnsafeBufferPointer<UInt8>) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+        if parser.error == YAML_READER_ERROR {
+            // Reader errors (bad UTF-8, control characters) carry a byte offset, not a mark.
+            let mark = SourceMark(byteOffset: parser.problem_offset, in: text)
+            if problem.contains("control characters") {
+                let code = String(parser.problem_value, radix: 16, uppercase: true)
+                return YAMLError(mark: mark, message: "a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)) is not allowed in YAML text; delete it (it may be invisible in your editor)")
+            }
+            return YAMLError(mark: mark, message: "the file is not valid UTF-8 text here (\(problem)); save it as UTF-8")
+        }
         var message = problem
         if let context = parser.context.map({ String(cString: $0) }) {
             message += " (\(context) at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
         }
-        let mark: SourceMark
-        if parser.error == YAML_READER_ERROR {
-            // Reader errors (bad UTF-8, control characters) carry a byte offset only.
-            mark = SourceMark(line: parser.problem_mark.line + 1, column: parser.problem_mark.column + 1)
-            message = "the file is not valid UTF-8 text: \(problem)"
-        } else {
-            mark = SourceMark(line: parser.problem_mark.line + 1, column: parser.problem_mark.column + 1)
-        }
-        return YAMLError(mark: mark, message: message)
+        return YAMLError(mark: SourceMark(parser.problem_mark), message: message)
     }
 }
 
 extension SourceMark {
     init(_ mark: yaml_mark_t) {
         self.init(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    /// The line and column (in Unicode scalars, as libyaml counts) of a byte offset.
+    init(byteOffset: Int, in text: UnsafeBufferPointer<UInt8>) {
+        var line = 1, column = 1
+        for byte in text.prefix(min(byteOffset, text.count)) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {   // count lead bytes only, not UTF-8 continuation bytes
+                column += 1
+            }
+        }
+        self.init(line: line, column: column)
     }
 }

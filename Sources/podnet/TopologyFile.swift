@@ -21,8 +21,11 @@ struct TopologyFile {
         }
         guard let text = String(data: data, encoding: .utf8) else {
             self.text = nil
+            // Name the first line that does not decode, so the user can find the stray bytes.
+            let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let bad = (lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0) + 1
             result = TopologyLoadResult(topology: nil, diagnostics: [
-                Diagnostic(.error, file: path, at: .init(line: 1, column: 1), "the file is not UTF-8 text"),
+                Diagnostic(.error, file: path, at: .init(line: bad, column: 1), "this line is not valid UTF-8 text; save the file as UTF-8"),
             ])
             return
         }
@@ -33,8 +36,8 @@ struct TopologyFile {
     /// Prints every diagnostic to stderr, compiler-style.
     func reportDiagnostics() {
         let renderer = DiagnosticRenderer(useColor: Terminal.stderrSupportsColor)
-        for diagnostic in result.diagnostics {
-            Terminal.writeError(renderer.render(diagnostic, source: text))
+        for rendered in renderer.render(result.diagnostics, source: text) {
+            Terminal.writeError(rendered)
         }
     }
 }
