@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "PodnetAddress"),
         .target(name: "PodnetYAML", dependencies: ["CYAML"]),
         .target(name: "PodnetTopology", dependencies: ["PodnetAddress", "PodnetYAML"]),
+        .target(name: "PodnetKernelModel", dependencies: ["PodnetAddress"]),
+        .target(name: "PodnetRender", dependencies: ["PodnetTopology", "PodnetKernelModel"]),
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
 
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
+        .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender"]),
         // Fixtures are read from the source tree (see RepositoryPaths), not bundled.
         .testTarget(name: "PodnetTopologyTests", dependencies: ["PodnetTopology"],
                     exclude: ["Fixtures"]),

@@ -1,0 +1,31 @@
+/// Everything of one cluster the kernel holds (read live) or should hold
+/// (rendered): the two inputs of the diff. Keyed by identity, so that the
+/// same object in both is found in constant time.
+public struct KernelState: Sendable, Equatable, Codable {
+    public var namespaces: [String: Namespace] = [:]
+    public var links: [Link.ID: Link] = [:]
+    public var addresses: Set<Address> = []
+    public var routes: [Route.ID: Route] = [:]
+    public var neighbours: [Neighbour.ID: Neighbour] = [:]
+    public var fdb: Set<FDBEntry.ID> = []
+    public var sysctls: [Sysctl.ID: Sysctl] = [:]
+
+    public init() {}
+
+    public mutating func insert(_ namespace: Namespace) { namespaces[namespace.name] = namespace }
+    public mutating func insert(_ link: Link) { links[link.id] = link }
+    public mutating func insert(_ address: Address) { addresses.insert(address) }
+    public mutating func insert(_ route: Route) { routes[route.id] = route }
+    public mutating func insert(_ neighbour: Neighbour) { neighbours[neighbour.id] = neighbour }
+    public mutating func insert(_ entry: FDBEntry) { fdb.insert(entry.id) }
+    public mutating func insert(_ sysctl: Sysctl) { sysctls[sysctl.id] = sysctl }
+
+    public var objectCount: Int {
+        namespaces.count + links.count + addresses.count + routes.count + neighbours.count + fdb.count + sysctls.count
+    }
+
+    /// Links of one namespace, sorted by name.
+    public func links(in namespace: NamespaceRef) -> [Link] {
+        links.values.filter { $0.id.namespace == namespace }.sorted { $0.id.name < $1.id.name }
+    }
+}

@@ -1,0 +1,99 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetTopology
+
+/// Topology → the kernel objects lab mode wants: every node and pod emulated as a
+/// namespace on this machine, joined by an underlay bridge (seed 003 §2–§4.1).
+public struct LabRenderer: Sendable {
+    public let topology: Topology
+
+    public init(topology: Topology) { self.topology = topology }
+
+    public func render() -> KernelState {
+        var state = KernelState()
+        renderUnderlay(into: &state)
+        for node in topology.nodes { renderNode(node, into: &state) }
+        for pod in topology.pods { renderPod(pod, into: &state) }
+        for link in topology.links { renderDirectLink(link, into: &state) }
+        return state
+    }
+
+    private var cluster: String { topology.name }
+
+    private func mark(_ role: String) -> OwnershipMark { OwnershipMark(cluster: cluster, role: role) }
+
+    /// A namespace podnet owns, with `lo` up and carrying the namespace's mark.
+    private func addNamespace(_ name: String, role: String, into state: inout KernelState) -> NamespaceRef {
+        state.insert(Namespace(name: name, mark: mark(role)))
+        let ref = NamespaceRef.named(name)
+        state.insert(Link(id: .init(ref, "lo"), kind: .loopback, up: true, mark: mark(role)))
+        return ref
+    }
+
+    private func renderUnderlay(into state: inout KernelState) {
+        let namespace = addNamespace(KernelNames.underlayNamespace(cluster: cluster), role: "underlay", into: &state)
+        state.insert(Link(id: .init(namespace, KernelNames.underlayBridge), kind: .bridge, mtu: topology.network.mtu,
+                          up: true, mark: mark("underlay")))
+    }
+
+    private func renderNode(_ node: Node, into state: inout KernelState) {
+        let role = "node/\(node.name)"
+        let namespace = addNamespace(KernelNames.namespace(cluster: cluster, member: node.name), role: role, into: &state)
+        let underlay = NamespaceRef.named(KernelNames.underlayNamespace(cluster: cluster))
+        let uplink = Link.ID(namespace, KernelNames.nodeUplink)
+        let port = Link.ID(underlay, KernelNames.peerEnd(of: node.name))
+        state.insert(Link(id: uplink, kind: .veth(peer: port), mtu: topology.network.mtu, up: true, mark: mark(role)))
+        state.insert(Link(id: port, kind: .veth(peer: uplink), mtu: topology.network.mtu, up: true,
+                          master: KernelNames.underlayBridge, mark: mark(role),
+                          alternativeNames: [KernelNames.peerAlternativeName(kind: "node", member: node.name)]))
+        state.insert(Address(link: uplink, address: IPv4Prefix(address: node.address, length: topology.underlay.cidr.length)))
+        state.insert(Sysctl(id: .init(namespace: namespace, key: "net.ipv4.ip_forward"), value: "1"))
+
+        if let bridge = node.bridge {
+            let bridgeID = Link.ID(namespace, bridge)
+            state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.network.podMTU, up: true, mark: mark(role)))
+            state.insert(Address(link: bridgeID, address: IPv4Prefix(address: node.gateway, length: node.podCIDR.length)))
+        }
+        renderCrossNodeRoutes(from: node, namespace: namespace, into: &state)
+    }
+
+    /// host-gw (seed 003 §4.1): a route to every other node's pod CIDR via that
+    /// node's underlay address. Other backends come with their own renderers.
+    private func renderCrossNodeRoutes(from node: Node, namespace: NamespaceRef, into state: inout KernelState) {
+        guard topology.network.backend == .hostGW else { return }
+        for other in topology.nodes where other.name != node.name {
+            state.insert(Route(id: .init(namespace: namespace, destination: other.podCIDR),
+                               gateway: other.address, device: KernelNames.nodeUplink))
+        }
+    }
+
+    private func renderPod(_ pod: Pod, into state: inout KernelState) {
+        let role = "pod/\(pod.name)"
+        let namespace = addNamespace(KernelNames.namespace(cluster: cluster, member: pod.name), role: role, into: &state)
+        guard let node = topology.node(named: pod.node), let bridge = node.bridge else { return }
+        let nodeNamespace = NamespaceRef.named(KernelNames.namespace(cluster: cluster, member: node.name))
+        let podEnd = Link.ID(namespace, KernelNames.podInterface)
+        let hostEnd = Link.ID(nodeNamespace, KernelNames.peerEnd(of: pod.name))
+        let mtu = topology.network.podMTU
+        state.insert(Link(id: podEnd, kind: .veth(peer: hostEnd), mtu: mtu, up: true, mark: mark(role)))
+        // Hairpin lets a pod reach itself through a Service VIP (seed 003 §5, case 3).
+        state.insert(Link(id: hostEnd, kind: .veth(peer: podEnd), mtu: mtu, up: true, master: bridge, hairpin: true,
+                          mark: mark(role), alternativeNames: [KernelNames.peerAlternativeName(kind: "pod", member: pod.name)]))
+        state.insert(Address(link: podEnd, address: IPv4Prefix(address: pod.ip, length: node.podCIDR.length)))
+        state.insert(Route(id: .init(namespace: namespace, destination: IPv4Prefix("0.0.0.0/0")!),
+                           gateway: node.gateway, device: KernelNames.podInterface))
+    }
+
+    /// A direct veth pair between two pods of a bridge-less node (seed 003 §3.1).
+    private func renderDirectLink(_ link: PodnetTopology.Link, into state: inout KernelState) {
+        guard link.pods.count == 2, let a = topology.pod(named: link.pods[0]), let b = topology.pod(named: link.pods[1]),
+              let node = topology.node(named: a.node) else { return }
+        let aEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: a.name)), KernelNames.podInterface)
+        let bEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: b.name)), KernelNames.podInterface)
+        let mtu = topology.network.podMTU
+        state.insert(Link(id: aEnd, kind: .veth(peer: bEnd), mtu: mtu, up: true, mark: mark("pod/\(a.name)")))
+        state.insert(Link(id: bEnd, kind: .veth(peer: aEnd), mtu: mtu, up: true, mark: mark("pod/\(b.name)")))
+        state.insert(Address(link: aEnd, address: IPv4Prefix(address: a.ip, length: node.podCIDR.length)))
+        state.insert(Address(link: bEnd, address: IPv4Prefix(address: b.ip, length: node.podCIDR.length)))
+    }
+}

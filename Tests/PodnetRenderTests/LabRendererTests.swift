@@ -1,0 +1,89 @@
+import PodnetAddress
+import PodnetKernelModel
+@testable import PodnetRender
+import PodnetTopology
+import Testing
+
+@Suite struct LabRendererTests {
+    func render(_ text: String) throws -> KernelState {
+        let result = TopologyLoader.load(text: text, file: "t.yaml")
+        let topology = try #require(result.topology, "\(result.diagnostics.map(\.message))")
+        return LabRenderer(topology: topology).render()
+    }
+
+    static let hostGW = """
+    name: lab
+    clusterCIDR: 10.200.0.0/16
+    network: { backend: host-gw }
+    nodes:
+      - { name: node-0, bridge: br0 }
+      - { name: node-1, bridge: br1 }
+    pods:
+      - { name: a0, node: node-0 }
+      - { name: b0, node: node-1 }
+    """
+
+    @Test func namespacesAreNamedAndMarked() throws {
+        let state = try render(Self.hostGW)
+        #expect(state.namespaces.keys.sorted() == ["lab.a0", "lab.b0", "lab.node-0", "lab.node-1", "lab.underlay"])
+        #expect(state.namespaces["lab.a0"]?.mark.alias == "podnet:lab:pod/a0")
+        #expect(state.links[.init(.named("lab.node-0"), "lo")]?.mark?.alias == "podnet:lab:node/node-0")
+        #expect(state.links.values.allSatisfy { $0.mark?.cluster == "lab" })
+    }
+
+    @Test func podIsAVethOnItsNodeBridgeWithHairpin() throws {
+        let state = try render(Self.hostGW)
+        let podEnd = Link.ID(.named("lab.a0"), "eth0")
+        let hostEnd = Link.ID(.named("lab.node-0"), KernelNames.peerEnd(of: "a0"))
+        #expect(state.links[podEnd]?.kind == .veth(peer: hostEnd))
+        #expect(state.links[hostEnd]?.kind == .veth(peer: podEnd))
+        #expect(state.links[hostEnd]?.master == "br0")
+        #expect(state.links[hostEnd]?.hairpin == true)
+        #expect(state.links[hostEnd]?.alternativeNames == ["pod-a0"])
+        #expect(state.addresses.contains(Address(link: podEnd, address: IPv4Prefix("10.200.0.2/24")!)))
+        let route = state.routes[.init(namespace: .named("lab.a0"), destination: IPv4Prefix("0.0.0.0/0")!)]
+        #expect(route?.gateway == IPv4Address("10.200.0.1"))
+        #expect(route?.device == "eth0")
+    }
+
+    @Test func nodeHasUplinkBridgeForwardingAndHostGatewayRoutes() throws {
+        let state = try render(Self.hostGW)
+        let node = NamespaceRef.named("lab.node-0")
+        #expect(state.addresses.contains(Address(link: .init(node, "eth0"), address: IPv4Prefix("192.168.64.4/24")!)))
+        #expect(state.addresses.contains(Address(link: .init(node, "br0"), address: IPv4Prefix("10.200.0.1/24")!)))
+        #expect(state.sysctls[.init(namespace: node, key: "net.ipv4.ip_forward")]?.value == "1")
+        let route = state.routes[.init(namespace: node, destination: IPv4Prefix("10.200.1.0/24")!)]
+        #expect(route?.gateway == IPv4Address("192.168.64.5"))
+        #expect(route?.device == "eth0")
+        #expect(state.routes.values.filter { $0.id.namespace == node }.count == 1)
+        let port = Link.ID(.named("lab.underlay"), KernelNames.peerEnd(of: "node-0"))
+        #expect(state.links[port]?.master == "underlay")
+        #expect(state.links[port]?.alternativeNames == ["node-node-0"])
+    }
+
+    @Test func directLinkJoinsTwoPodsWithoutABridge() throws {
+        let state = try render("""
+        name: veth
+        clusterCIDR: 10.200.0.0/16
+        network: { backend: host-gw }
+        nodes: [{ name: node-0, bridge: none }]
+        pods: [{ name: a0, node: node-0 }, { name: a1, node: node-0 }]
+        links: [{ pods: [a0, a1] }]
+        """)
+        let a = Link.ID(.named("veth.a0"), "eth0"), b = Link.ID(.named("veth.a1"), "eth0")
+        #expect(state.links[a]?.kind == .veth(peer: b))
+        #expect(state.links[b]?.kind == .veth(peer: a))
+        #expect(state.links(in: .named("veth.node-0")).map(\.id.name) == ["eth0", "lo"])
+        #expect(state.routes.values.allSatisfy { $0.id.namespace != .named("veth.a0") })
+    }
+
+    @Test func peerNamesFitTheKernelAndAreStable() {
+        let name = KernelNames.peerEnd(of: String(repeating: "a", count: 63))
+        #expect(name.utf8.count <= 15)
+        #expect(KernelNames.peerEnd(of: "a0") == KernelNames.peerEnd(of: "a0"))
+        #expect(KernelNames.peerEnd(of: "a0") != KernelNames.peerEnd(of: "a1"))
+        // FNV-1a of "a0", fixed so that a change of hash (which would rename every live
+        // veth) fails here.
+        #expect(KernelNames.peerEnd(of: "a0") == "veth1b24b714")
+    }
+}
