@@ -94,8 +94,9 @@ struct FieldReader {
         guard let text = string(node, what) else { return nil }
         if let value = Value(rawValue: text.value) { return Located(value: value, mark: node.mark) }
         let names = Value.allCases.map(\.rawValue)
-        let hint = Spelling.suggestion(for: text.value, among: names).map { "; did you mean '\($0)'?" } ?? ""
-        log.error(node.mark, "unknown \(what) '\(text.value)'\(hint); expected one of: \(names.joined(separator: ", "))")
+        let hint = Spelling.suggestion(for: text.value, among: names).map { "; did you mean '\($0)'?" }
+            ?? "; expected one of: \(names.joined(separator: ", "))"
+        log.error(node.mark, "unknown \(what) '\(text.value)'\(hint)")
         return nil
     }
 

@@ -51,7 +51,8 @@ struct LinkResolver {
             linked[b.name] = spec.mark.line
             links.append(Link(pods: [a.name, b.name]))
         }
-        for pod in pods where linked[pod.pod.name] == nil && nodesByName[pod.pod.node]?.bridge == nil {
+        let named = Set(specs.flatMap { $0.pods ?? [] }.map(\.value))
+        for pod in pods where !named.contains(pod.pod.name) && nodesByName[pod.pod.node]?.bridge == nil {
             log.warning(pod.spec.mark, "pod '\(pod.pod.name)' is on node '\(pod.pod.node)', which has no bridge, and is in no link: it will reach nothing but itself")
         }
         return links

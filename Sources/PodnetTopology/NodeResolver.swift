@@ -104,7 +104,7 @@ struct NodeResolver {
         }
         for spec in pending {
             guard let address = pool.next() else {
-                log.error(spec.mark, "no free address left in underlay.cidr \(underlay) for node '\(spec.name!.value)'; widen underlay.cidr")
+                log.error(spec.mark, "no free address left in underlay.cidr \(underlay) for node '\(spec.name!.value)' (node addresses are allocated from the 4th host upward); widen underlay.cidr or give the node an address")
                 continue
             }
             result[spec.name!.value] = address

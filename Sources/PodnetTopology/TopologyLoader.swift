@@ -31,7 +31,7 @@ public enum TopologyLoader {
             log.error(error.mark, error.message)
             return TopologyLoadResult(topology: nil, diagnostics: log.diagnostics)
         }
-        guard let root else {
+        guard let root, root.scalar?.resolved != .null else {
             log.error(.start, "the file is empty; a topology needs at least 'name', 'clusterCIDR' and 'nodes'")
             return TopologyLoadResult(topology: nil, diagnostics: log.diagnostics)
         }

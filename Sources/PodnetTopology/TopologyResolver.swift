@@ -80,6 +80,10 @@ struct TopologyResolver {
         guard spec.invalid.isDisjoint(with: ["network", "network.backend", "network.vxlan"]) else {
             return Network(backend: backend, mtu: spec.mtu?.value ?? 1500, masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
         }
+        if backend != .vxlan {
+            if let mark = spec.vxlanMark { log.warning(mark, "network.vxlan is ignored: the backend is \(backend.rawValue)") }
+            return Network(backend: backend, mtu: spec.mtu?.value ?? 1500, masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
+        }
         if let group = spec.group {
             if !group.value.isMulticast {
                 log.error(group.mark, "the VXLAN group \(group.value) is not a multicast address; use one of 224.0.0.0/4, such as 239.1.1.1")
@@ -89,9 +93,6 @@ struct TopologyResolver {
             vxlan.group = group.value
         } else if backend == .vxlan, vxlan.discovery == .multicast {
             log.error(spec.discovery?.mark ?? spec.mark, "'discovery: multicast' needs a multicast group; add 'group: 239.1.1.1' under network.vxlan")
-        }
-        if backend != .vxlan, let mark = spec.vxlanMark {
-            log.warning(mark, "network.vxlan is ignored: the backend is \(backend.rawValue)")
         }
         let network = Network(backend: backend, mtu: spec.mtu?.value ?? 1500,
                               masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
