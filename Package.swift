@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "PodnetTopology", dependencies: ["PodnetAddress", "PodnetYAML"]),
         .target(name: "PodnetKernelModel", dependencies: ["PodnetAddress"]),
         .target(name: "PodnetRender", dependencies: ["PodnetTopology", "PodnetKernelModel"]),
+        .target(name: "PodnetPlan", dependencies: ["PodnetKernelModel"]),
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
         .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender"]),
+        .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),
         // Fixtures are read from the source tree (see RepositoryPaths), not bundled.
         .testTarget(name: "PodnetTopologyTests", dependencies: ["PodnetTopology"],
                     exclude: ["Fixtures"]),

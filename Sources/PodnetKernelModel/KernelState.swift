@@ -9,6 +9,9 @@ public struct KernelState: Sendable, Equatable, Codable {
     public var neighbours: [Neighbour.ID: Neighbour] = [:]
     public var fdb: Set<FDBEntry.ID> = []
     public var sysctls: [Sysctl.ID: Sysctl] = [:]
+    /// Live only: namespaces named like the cluster's that do not carry its mark.
+    /// podnet leaves them alone; the planner refuses to use their names.
+    public var unownedNamespaces: Set<String> = []
 
     public init() {}
 

@@ -1,0 +1,64 @@
+import PodnetKernelModel
+
+/// Applies a plan to a kernel state the way the kernel would, without a kernel:
+/// deleting a namespace takes its links (and their veth peers) with it; deleting
+/// a link takes its addresses, routes, neighbours and FDB entries. The planner's
+/// property tests check that simulate(plan(desired, live), live) == desired.
+public enum PlanSimulator {
+    public static func apply(_ plan: Plan, to state: KernelState) -> KernelState {
+        var state = state
+        for planned in plan.operations { apply(planned.operation, to: &state) }
+        return state
+    }
+
+    static func apply(_ operation: Operation, to state: inout KernelState) {
+        switch operation {
+        case .addNamespace(let namespace):
+            state.insert(namespace)
+            // A new namespace has its loopback device, down and unmarked.
+            state.insert(Link(id: .init(.named(namespace.name), "lo"), kind: .loopback, up: false))
+        case .deleteNamespace(let name):
+            state.namespaces[name] = nil
+            for link in state.links.values where link.id.namespace == .named(name) { removeLink(link.id, from: &state) }
+            state.sysctls = state.sysctls.filter { $0.key.namespace != .named(name) }
+            state.routes = state.routes.filter { $0.key.namespace != .named(name) }
+        case .addLink(let link, let peer):
+            state.insert(link)
+            if let peer { state.insert(peer) }
+        case .setLink(let link, _):
+            state.insert(link)
+        case .deleteLink(let id):
+            removeLink(id, from: &state)
+        case .addAddress(let address):
+            state.insert(address)
+        case .deleteAddress(let address):
+            state.addresses.remove(address)
+        case .addRoute(let route), .replaceRoute(let route):
+            state.insert(route)
+        case .deleteRoute(let route):
+            state.routes[route.id] = nil
+        case .replaceNeighbour(let neighbour):
+            state.insert(neighbour)
+        case .deleteNeighbour(let neighbour):
+            state.neighbours[neighbour.id] = nil
+        case .addFDB(let entry):
+            state.fdb.insert(entry)
+        case .deleteFDB(let entry):
+            state.fdb.remove(entry)
+        case .setSysctl(let sysctl):
+            state.insert(sysctl)
+        }
+    }
+
+    private static func removeLink(_ id: Link.ID, from state: inout KernelState) {
+        guard let link = state.links.removeValue(forKey: id) else { return }
+        state.addresses = state.addresses.filter { $0.link != id }
+        state.routes = state.routes.filter { !($0.key.namespace == id.namespace && $0.value.device == id.name) }
+        state.neighbours = state.neighbours.filter { $0.key.link != id }
+        state.fdb = state.fdb.filter { $0.link != id }
+        if case .veth(let peer) = link.kind { removeLink(peer, from: &state) }
+        for port in state.links.values where port.id.namespace == id.namespace && port.master == id.name {
+            state.links[port.id]?.master = nil
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import PodnetKernelModel
+
+/// Diffs the desired state against the live one into an ordered plan.
+///
+/// Ownership: live links are podnet's when their alias carries this cluster's
+/// mark; addresses, neighbours and FDB entries when their link is; routes in a
+/// namespace podnet owns unless the kernel made them (`proto kernel`), and in the
+/// current namespace (host mode) only with podnet's route protocol. Everything
+/// else is left alone, and is an error only when it is in the way.
+public struct Planner: Sendable {
+    public let cluster: String
+
+    public init(cluster: String) { self.cluster = cluster }
+
+    static let kernelRouteProtocol: UInt8 = 2
+
+    public func plan(desired: KernelState, live: KernelState) throws(PlanError) -> Plan {
+        try checkConflicts(desired: desired, live: live)
+        var operations: [PlannedOperation] = []
+
+        // Namespaces.
+        let deletedNamespaces = Set(live.namespaces.keys).subtracting(desired.namespaces.keys)
+        for name in deletedNamespaces.sorted() {
+            operations.append(.init(.deleteNamespace(name), reason: "not in the topology"))
+        }
+        for name in Set(desired.namespaces.keys).subtracting(live.namespaces.keys).sorted() {
+            operations.append(.init(.addNamespace(desired.namespaces[name]!), reason: "missing"))
+        }
+        let gone: (NamespaceRef) -> Bool = { namespace in
+            if case .named(let name) = namespace { return deletedNamespaces.contains(name) || live.namespaces[name] == nil }
+            return false
+        }
+
+        // Links. A link is gone with its namespace, and a veth end with its peer.
+        var removedLinks: Set<Link.ID> = []
+        let ownedLive = live.links.values.filter { isOwned($0) }
+        for link in ownedLive.sorted(by: { $0.id < $1.id }) where desired.links[link.id] == nil {
+            if gone(link.id.namespace) { removedLinks.insert(link.id); continue }
+            if case .veth(let peer) = link.kind, removedLinks.contains(peer) || gone(peer.namespace) {
+                removedLinks.insert(link.id)
+                continue
+            }
+            if case .loopback = link.kind { continue }
+            removedLinks.insert(link.id)
+            if case .veth(let peer) = link.kind { removedLinks.insert(peer) }
+            operations.append(.init(.deleteLink(link.id), reason: "not in the topology"))
+        }
+        var createdPairs: Set<Link.ID> = []
+        var kept: [(link: Link, current: Link)] = []
+        for link in desired.links.values.sorted(by: { $0.id < $1.id }) {
+            let current = gone(link.id.namespace) ? nil : live.links[link.id]
+            guard let current, !removedLinks.contains(link.id) else {
+                if case .loopback = link.kind {
+                    operations.append(.init(.setLink(link, current: nil), reason: "new namespace"))
+                } else {
+                    addLink(link, desired: desired, live: live, removed: &removedLinks, created: &createdPairs, into: &operations, reason: "missing")
+                }
+                continue
+            }
+            if current.kind != link.kind {
+                operations.append(.init(.deleteLink(current.id), reason: "kind \(describe(current.kind)) → \(describe(link.kind)) cannot change in place"))
+                removedLinks.insert(current.id)
+                if case .veth(let peer) = current.kind { removedLinks.insert(peer) }
+                addLink(link, desired: desired, live: live, removed: &removedLinks, created: &createdPairs, into: &operations,
+                        reason: "replaces the \(describe(current.kind))")
+                continue
+            }
+            kept.append((link, current))
+        }
+        // Updates come after every decision to delete, since deleting a bridge
+        // releases its ports: a kept port of a re-created bridge needs its master again.
+        for (link, current) in kept where !removedLinks.contains(link.id) {
+            var current = current
+            if let master = current.master, removedLinks.contains(Link.ID(current.id.namespace, master)) { current.master = nil }
+            let changes = Self.changes(from: current, to: link)
+            if !changes.isEmpty {
+                operations.append(.init(.setLink(link, current: current), reason: changes.joined(separator: ", ")))
+            }
+        }
+        let linkSurvives: (Link.ID) -> Bool = { id in
+            !gone(id.namespace) && !removedLinks.contains(id) && live.links[id] != nil
+        }
+        let linkIsOwned: (Link.ID) -> Bool = { id in live.links[id].map(isOwned) ?? false }
+
+        // Addresses.
+        let liveAddresses = live.addresses.filter { linkSurvives($0.link) && linkIsOwned($0.link) }
+        for address in liveAddresses.subtracting(desired.addresses).sorted() {
+            operations.append(.init(.deleteAddress(address), reason: "not in the topology"))
+        }
+        for address in desired.addresses.subtracting(liveAddresses).sorted() {
+            operations.append(.init(.addAddress(address), reason: "missing"))
+        }
+
+        // Routes: the kernel drops a route with its device.
+        let liveRoutes = live.routes.values.filter { route in
+            guard isOwned(route), !gone(route.id.namespace) else { return false }
+            return route.device.map { linkSurvives(Link.ID(route.id.namespace, $0)) } ?? true
+        }
+        let liveRoutesByID = Dictionary(liveRoutes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for route in liveRoutes.sorted(by: { $0.id < $1.id }) where desired.routes[route.id] == nil {
+            operations.append(.init(.deleteRoute(route), reason: "not in the topology"))
+        }
+        for route in desired.routes.values.sorted(by: { $0.id < $1.id }) {
+            guard let current = liveRoutesByID[route.id] else {
+                operations.append(.init(.addRoute(route), reason: "missing"))
+                continue
+            }
+            if current != route {
+                operations.append(.init(.replaceRoute(route), reason: Self.routeChanges(from: current, to: route)))
+            }
+        }
+
+        // Neighbours and FDB entries live on their link.
+        let liveNeighbours = live.neighbours.values.filter { linkSurvives($0.id.link) && linkIsOwned($0.id.link) }
+        let liveNeighboursByID = Dictionary(liveNeighbours.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for neighbour in liveNeighbours.sorted(by: { $0.id < $1.id }) where desired.neighbours[neighbour.id] == nil {
+            operations.append(.init(.deleteNeighbour(neighbour), reason: "not in the topology"))
+        }
+        for neighbour in desired.neighbours.values.sorted(by: { $0.id < $1.id }) where liveNeighboursByID[neighbour.id] != neighbour {
+            let reason = liveNeighboursByID[neighbour.id].map { "lladdr \($0.mac) → \(neighbour.mac)" } ?? "missing"
+            operations.append(.init(.replaceNeighbour(neighbour), reason: reason))
+        }
+        let liveFDB = live.fdb.filter { linkSurvives($0.link) && linkIsOwned($0.link) }
+        for entry in liveFDB.subtracting(desired.fdb).sorted() {
+            operations.append(.init(.deleteFDB(entry), reason: "not in the topology"))
+        }
+        for entry in desired.fdb.subtracting(liveFDB).sorted() {
+            operations.append(.init(.addFDB(entry), reason: "missing"))
+        }
+
+        // Sysctls are set, never removed.
+        for sysctl in desired.sysctls.values.sorted(by: { $0.id < $1.id }) {
+            let current = gone(sysctl.id.namespace) ? nil : live.sysctls[sysctl.id]
+            if current?.value != sysctl.value {
+                operations.append(.init(.setSysctl(sysctl), reason: current.map { "\($0.value) → \(sysctl.value)" } ?? "missing"))
+            }
+        }
+        return Plan(operations: PlanOrder.sorted(operations))
+    }
+
+    /// Live objects podnet must not touch, where the desired state wants their place.
+    private func checkConflicts(desired: KernelState, live: KernelState) throws(PlanError) {
+        var conflicts: [String] = []
+        for name in desired.namespaces.keys.sorted() where live.unownedNamespaces.contains(name) {
+            conflicts.append("namespace \(name) exists but is not podnet's (its lo carries no 'podnet:\(cluster):' alias); delete it with 'ip netns del \(name)' or rename the cluster")
+        }
+        for link in desired.links.values.sorted(by: { $0.id < $1.id }) {
+            guard let current = live.links[link.id], !isOwned(current) else { continue }
+            if case .loopback = link.kind { continue }
+            let owner = current.mark.map { "it belongs to podnet cluster '\($0.cluster)'" } ?? "it carries no podnet alias"
+            conflicts.append("link \(link.id.name) in \(link.id.namespace) exists but is not this cluster's (\(owner)); delete it with 'ip \(link.id.namespace.ipOption)link del \(link.id.name)'")
+        }
+        for route in desired.routes.values.sorted(by: { $0.id < $1.id }) {
+            guard let current = live.routes[route.id], !isOwned(current) else { continue }
+            conflicts.append("route \(route.id.destination) in \(route.id.namespace) exists but is not podnet's (proto \(current.protocol)); delete it with 'ip \(route.id.namespace.ipOption)route del \(route.id.destination)'")
+        }
+        if !conflicts.isEmpty { throw PlanError(conflicts: conflicts) }
+    }
+
+    func isOwned(_ link: Link) -> Bool { link.mark?.isOwned(by: cluster) ?? false }
+
+    func isOwned(_ route: Route) -> Bool {
+        switch route.id.namespace {
+        case .current: return route.protocol == Route.protocolPodnet
+        case .named: return route.protocol != Self.kernelRouteProtocol
+        }
+    }
+
+    /// Adds a link; a veth pair once, from the end that is a bridge port (or the
+    /// first), its peer born in the peer's namespace.
+    private func addLink(_ link: Link, desired: KernelState, live: KernelState, removed: inout Set<Link.ID>,
+                         created: inout Set<Link.ID>, into operations: inout [PlannedOperation], reason: String) {
+        guard case .veth(let peerID) = link.kind else {
+            operations.append(.init(.addLink(link, peer: nil), reason: reason))
+            return
+        }
+        guard !created.contains(link.id) else { return }
+        let peer = desired.links[peerID]
+        if let stale = live.links[peerID], isOwned(stale), !removed.contains(peerID),
+           case .named(let name) = peerID.namespace, live.namespaces[name] != nil {
+            // The peer exists alone (or paired elsewhere): a veth end cannot be re-paired.
+            operations.append(.init(.deleteLink(peerID), reason: "re-paired with \(link.id.name)"))
+            removed.insert(peerID)
+        }
+        created.insert(link.id)
+        created.insert(peerID)
+        let primaryIsLink = link.master != nil || peer?.master == nil && link.id < peerID
+        if let peer, !primaryIsLink {
+            operations.append(.init(.addLink(peer, peer: link), reason: reason))
+        } else {
+            operations.append(.init(.addLink(link, peer: peer), reason: reason))
+        }
+    }
+
+    static func changes(from current: Link, to desired: Link) -> [String] {
+        var changes: [String] = []
+        if current.up != desired.up { changes.append(desired.up ? "down → up" : "up → down") }
+        if let mtu = desired.mtu, current.mtu != mtu { changes.append("mtu \(current.mtu.map(String.init) ?? "?") → \(mtu)") }
+        if current.master != desired.master { changes.append("master \(current.master ?? "none") → \(desired.master ?? "none")") }
+        if let hairpin = desired.hairpin, current.hairpin != hairpin { changes.append("hairpin \(hairpin ? "off → on" : "on → off")") }
+        if current.mark != desired.mark { changes.append("alias \(current.mark?.alias ?? "none") → \(desired.mark?.alias ?? "none")") }
+        let missingNames = Set(desired.alternativeNames).subtracting(current.alternativeNames)
+        if !missingNames.isEmpty { changes.append("altname \(missingNames.sorted().joined(separator: ", ")) missing") }
+        return changes
+    }
+
+    static func routeChanges(from current: Route, to desired: Route) -> String {
+        var changes: [String] = []
+        if current.gateway != desired.gateway {
+            changes.append("via \(current.gateway?.description ?? "none") → \(desired.gateway?.description ?? "none")")
+        }
+        if current.device != desired.device { changes.append("dev \(current.device ?? "none") → \(desired.device ?? "none")") }
+        if current.onlink != desired.onlink { changes.append(desired.onlink ? "onlink added" : "onlink removed") }
+        if current.protocol != desired.protocol { changes.append("proto \(current.protocol) → \(desired.protocol)") }
+        return changes.joined(separator: ", ")
+    }
+
+    private func describe(_ kind: LinkKind) -> String { kind.kernelName }
+}

@@ -1,0 +1,85 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetPlan
+import PodnetRender
+import Testing
+
+/// For random desired and live states: the plan applied to live gives desired,
+/// and planning again gives nothing to do.
+@Suite struct PlannerPropertyTests {
+    static func randomTopology(_ random: inout SeededGenerator) -> String {
+        let nodeCount = Int.random(in: 1...4, using: &random)
+        let backend = Bool.random(using: &random) ? "host-gw" : "vxlan"
+        let mtu = [1500, 1400, 9000].randomElement(using: &random)!
+        var text = "name: lab\nclusterCIDR: 10.200.0.0/16\nnetwork: { backend: \(backend), mtu: \(mtu) }\nnodes:\n"
+        let nodes = (0..<6).shuffled(using: &random).prefix(nodeCount)
+        for node in nodes {
+            let bridge = ["cni0", "br\(node)"].randomElement(using: &random)!
+            text += "  - { name: node-\(node), bridge: \(bridge) }\n"
+        }
+        text += "pods:\n"
+        for pod in 0..<Int.random(in: 0...8, using: &random) {
+            let node = nodes.randomElement(using: &random)!
+            text += "  - { name: p\(pod), node: node-\(node) }\n"
+        }
+        return text.hasSuffix("pods:\n") ? text + "  []\n" : text
+    }
+
+    /// Kernel-like damage to a live state: objects deleted, attributes changed,
+    /// foreign links added.
+    static func perturb(_ state: KernelState, _ random: inout SeededGenerator) -> KernelState {
+        var state = state
+        for _ in 0..<Int.random(in: 0...6, using: &random) {
+            switch Int.random(in: 0...9, using: &random) {
+            case 8:
+                // A bridge turned into something else: a replacement, which releases its ports.
+                if let id = state.links.values.filter({ $0.kind == .bridge && $0.mark != nil }).map(\.id).randomElement(using: &random) {
+                    state.links[id]?.kind = .dummy
+                }
+            case 9:
+                if let id = state.links.values.filter({ $0.master != nil }).map(\.id).randomElement(using: &random) {
+                    state.links[id]?.master = nil
+                }
+            case 0:
+                if let id = state.links.keys.filter({ $0.name != "lo" }).randomElement(using: &random) {
+                    PlanSimulatorAccess.deleteLink(id, in: &state)
+                }
+            case 1:
+                if let address = state.addresses.randomElement(using: &random) { state.addresses.remove(address) }
+            case 2:
+                if let id = state.routes.keys.randomElement(using: &random) { state.routes[id] = nil }
+            case 3:
+                // Only attributes podnet specifies: lo's MTU, say, is not its business.
+                if let id = state.links.values.filter({ $0.mtu != nil }).map(\.id).randomElement(using: &random) { state.links[id]?.mtu = 1234 }
+            case 4:
+                if let id = state.links.keys.randomElement(using: &random) { state.links[id]?.up.toggle() }
+            case 5:
+                if let namespace = state.namespaces.keys.randomElement(using: &random) {
+                    state = PlanSimulator.apply(Plan(operations: [.init(.deleteNamespace(namespace), reason: "")]), to: state)
+                }
+            case 6:
+                if let namespace = state.namespaces.keys.randomElement(using: &random) {
+                    state.insert(Link(id: .init(.named(namespace), "hand\(Int.random(in: 0...9, using: &random))"), kind: .bridge))
+                }
+            default:
+                if let id = state.routes.keys.randomElement(using: &random) { state.routes[id]?.gateway = IPv4Address("10.9.9.9") }
+            }
+        }
+        return state
+    }
+
+    @Test(arguments: 0..<500)
+    func planConverges(seed: Int) throws {
+        var random = SeededGenerator(state: UInt64(seed))
+        let desired = try desiredState(Self.randomTopology(&random))
+        let before = try desiredState(Self.randomTopology(&random))
+        let live = Self.perturb(before, &random)
+        let planner = Planner(cluster: "lab")
+        let plan = try planner.plan(desired: desired, live: live)
+        let after = applied(plan, to: live)
+        let difference = differences(owned(after, cluster: "lab"), desired)
+        #expect(difference.isEmpty, "seed \(seed): \(difference.prefix(5))\nplan: \(plan.operations.map { "\($0.operation)" }.prefix(8))")
+        let again = try planner.plan(desired: desired, live: after)
+        #expect(again.isEmpty, "seed \(seed): \(again.operations.prefix(5))")
+    }
+}
