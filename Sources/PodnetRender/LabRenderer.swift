@@ -91,8 +91,10 @@ public struct LabRenderer: Sendable {
         let aEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: a.name)), KernelNames.podInterface)
         let bEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: b.name)), KernelNames.podInterface)
         let mtu = topology.network.podMTU
-        state.insert(Link(id: aEnd, kind: .veth(peer: bEnd), mtu: mtu, up: true, mark: mark("pod/\(a.name)")))
-        state.insert(Link(id: bEnd, kind: .veth(peer: aEnd), mtu: mtu, up: true, mark: mark("pod/\(b.name)")))
+        // Both ends carry one mark: the live reader pairs veth ends by it.
+        let role = "link/\(a.name),\(b.name)"
+        state.insert(Link(id: aEnd, kind: .veth(peer: bEnd), mtu: mtu, up: true, mark: mark(role)))
+        state.insert(Link(id: bEnd, kind: .veth(peer: aEnd), mtu: mtu, up: true, mark: mark(role)))
         state.insert(Address(link: aEnd, address: IPv4Prefix(address: a.ip, length: node.podCIDR.length)))
         state.insert(Address(link: bEnd, address: IPv4Prefix(address: b.ip, length: node.podCIDR.length)))
     }
