@@ -27,6 +27,10 @@ let package = Package(
         .target(name: "PodnetRender", dependencies: ["PodnetTopology", "PodnetKernelModel"]),
         .target(name: "PodnetPlan", dependencies: ["PodnetKernelModel"]),
 
+        // I/O shell. PodnetKernel: System/ is the one door to the OS (syscalls wrapped
+        // once, typed errno, EINTR retried); Namespace/ the named network namespaces.
+        .target(name: "PodnetKernel", dependencies: ["CPodnetSystem"]),
+
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
             "PodnetTopology",
@@ -37,6 +41,8 @@ let package = Package(
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
         .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender"]),
         .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),
+        // Kernel tests run as root in namespaces they create and always remove.
+        .testTarget(name: "PodnetKernelTests", dependencies: ["PodnetKernel"]),
         // Fixtures are read from the source tree (see RepositoryPaths), not bundled.
         .testTarget(name: "PodnetTopologyTests", dependencies: ["PodnetTopology"],
                     exclude: ["Fixtures"]),

@@ -1,10 +1,25 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <linux/nsfs.h>
 #include "CPodnetSystem.h"
 
 int podnet_setns(int fd, int nstype) { return setns(fd, nstype); }
 int podnet_unshare(int flags) { return unshare(flags); }
 int podnet_clone_newnet(void) { return CLONE_NEWNET; }
 pid_t podnet_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+int podnet_clone_newns(void) { return CLONE_NEWNS; }
+int podnet_pipe2_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+int podnet_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+int podnet_set_current_thread_name(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
+}
+int podnet_ns_get_nstype(int fd) { return ioctl(fd, NS_GET_NSTYPE); }

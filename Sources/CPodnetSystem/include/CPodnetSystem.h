@@ -1,11 +1,24 @@
 #ifndef CPODNET_SYSTEM_H
 #define CPODNET_SYSTEM_H
 #include <sys/types.h>
+#include <spawn.h>
 
 // Swift's Glibc module does not export these: it is built without _GNU_SOURCE.
 int podnet_setns(int fd, int nstype);
 int podnet_unshare(int flags);
 int podnet_clone_newnet(void);
 pid_t podnet_gettid(void);
+
+// Added for the namespace handling (PodnetKernel/System).
+int podnet_clone_newns(void);
+// pipe2(O_CLOEXEC): a pipe that no concurrently spawned child can inherit.
+int podnet_pipe2_cloexec(int fds[2]);
+// Closes every descriptor >= from in the child (glibc >= 2.34).
+int podnet_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+// Names the calling thread (at most 15 bytes are kept), for ps and /proc/<pid>/task/<tid>/comm.
+int podnet_set_current_thread_name(const char *name);
+// ioctl(NS_GET_NSTYPE): the CLONE_NEW* type of a namespace file, or -1 with errno
+// (ENOTTY when the file is not a namespace, e.g. a stale /run/netns entry).
+int podnet_ns_get_nstype(int fd);
 
 #endif
