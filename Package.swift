@@ -33,7 +33,7 @@ let package = Package(
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
-            "PodnetTopology",
+            "PodnetTopology", "PodnetRender", "PodnetKernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

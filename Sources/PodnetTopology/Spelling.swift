@@ -1,8 +1,8 @@
 /// "did you mean …?" suggestions for misspelled keys and references.
-enum Spelling {
+public enum Spelling {
     /// The candidate closest to `word`, if it is close enough to be a likely typo:
     /// equal ignoring case, or within an edit distance of about a third of its length.
-    static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
+    public static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
