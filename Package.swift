@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),
         // Kernel tests run as root in namespaces they create and always remove.
         .testTarget(name: "PodnetKernelTests", dependencies: ["PodnetKernel"]),
+        // End to end: runs the built podnet binary.
+        .testTarget(name: "PodnetCLITests", dependencies: ["podnet"]),
         // Fixtures are read from the source tree (see RepositoryPaths), not bundled.
         .testTarget(name: "PodnetTopologyTests", dependencies: ["PodnetTopology"],
                     exclude: ["Fixtures"]),
