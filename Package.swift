@@ -29,7 +29,8 @@ let package = Package(
 
         // I/O shell. PodnetKernel: System/ is the one door to the OS (syscalls wrapped
         // once, typed errno, EINTR retried); Namespace/ the named network namespaces.
-        .target(name: "PodnetKernel", dependencies: ["CPodnetSystem"]),
+        .target(name: "PodnetNetlink", dependencies: ["CMNL", "PodnetAddress"]),
+        .target(name: "PodnetKernel", dependencies: ["CPodnetSystem", "PodnetNetlink", "PodnetKernelModel"]),
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender"]),
         .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),
         // Kernel tests run as root in namespaces they create and always remove.
+        .testTarget(name: "PodnetNetlinkTests", dependencies: ["PodnetNetlink", "CMNL", "CPodnetSystem"]),
         .testTarget(name: "PodnetKernelTests", dependencies: ["PodnetKernel"]),
         // End to end: runs the built podnet binary.
         .testTarget(name: "PodnetCLITests", dependencies: ["podnet"]),

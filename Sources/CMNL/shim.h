@@ -1,3 +1,7 @@
+// glibc's <netinet/in.h> must come before the uapi headers: <linux/libc-compat.h> then
+// leaves struct in6_addr and friends to glibc, and a module that imports both CMNL and
+// Glibc/Foundation does not see two conflicting definitions.
+#include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>

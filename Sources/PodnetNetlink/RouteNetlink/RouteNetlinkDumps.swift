@@ -1,0 +1,67 @@
+import CMNL
+import Glibc
+
+/// Dumps decoded into rtnetlink messages: one dump per object kind per namespace, as
+/// the kernel driver reads live state.
+extension NetlinkConnection {
+    /// Every link of the namespace.
+    public func links() throws(NetlinkError) -> [LinkMessage] {
+        try decode(dump(.dumpLinks()), type: RTM_NEWLINK, summary: "RTM_GETLINK dump") {
+            (message) throws(NetlinkParseError) in try LinkMessage(decoding: message)
+        }
+    }
+
+    /// The link named `name` (or with that alternative name), nil if there is none.
+    public func link(named name: String) throws(NetlinkError) -> LinkMessage? {
+        let request = NetlinkRequest.getLink(name: name)
+        let replies: [NetlinkMessage]
+        do {
+            replies = try execute(request)
+        } catch let error where error.kernelError?.code == ENODEV {
+            return nil
+        }
+        return try decode(replies, type: RTM_NEWLINK, summary: request.summary) {
+            (message) throws(NetlinkParseError) in try LinkMessage(decoding: message)
+        }.first
+    }
+
+    /// The IPv4 addresses of the namespace, or of one link.
+    public func addresses(linkIndex: Int32 = 0) throws(NetlinkError) -> [AddressMessage] {
+        try decode(dump(.dumpAddresses(linkIndex: linkIndex)), type: RTM_NEWADDR, summary: "RTM_GETADDR dump") {
+            (message) throws(NetlinkParseError) in try AddressMessage(decoding: message)
+        }
+    }
+
+    /// The IPv4 routes of every table, or of one.
+    public func routes(table: RouteTable? = nil) throws(NetlinkError) -> [RouteMessage] {
+        try decode(dump(.dumpRoutes(table: table)), type: RTM_NEWROUTE, summary: "RTM_GETROUTE dump") {
+            (message) throws(NetlinkParseError) in try RouteMessage(decoding: message)
+        }
+    }
+
+    /// The IPv4 neighbour entries.
+    public func neighbours() throws(NetlinkError) -> [NeighbourMessage] {
+        try decode(dump(.dumpNeighbours()), type: RTM_NEWNEIGH, summary: "RTM_GETNEIGH dump") {
+            (message) throws(NetlinkParseError) in try NeighbourMessage(decoding: message)
+        }
+    }
+
+    /// The bridge forwarding entries (bridges' and vxlan devices' own).
+    public func forwardingEntries() throws(NetlinkError) -> [NeighbourMessage] {
+        try decode(dump(.dumpForwardingEntries()), type: RTM_NEWNEIGH, summary: "RTM_GETNEIGH fdb dump") {
+            (message) throws(NetlinkParseError) in try NeighbourMessage(decoding: message)
+        }
+    }
+
+    private func decode<T>(
+        _ messages: [NetlinkMessage], type: Int, summary: String,
+        _ decode: (NetlinkMessage) throws(NetlinkParseError) -> T
+    ) throws(NetlinkError) -> [T] {
+        var decoded: [T] = []
+        decoded.reserveCapacity(messages.count)
+        for message in messages where message.type == UInt16(type) {
+            decoded.append(try parse(summary) { () throws(NetlinkParseError) in try decode(message) })
+        }
+        return decoded
+    }
+}
