@@ -34,7 +34,7 @@ let package = Package(
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
-            "PodnetTopology", "PodnetRender", "PodnetKernel",
+            "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,0 +1,12 @@
+import PodnetNetlink
+
+/// Everything read from one namespace, as the kernel reported it.
+struct NamespaceSnapshot: Sendable {
+    var name: String
+    var links: [LinkMessage]
+    var addresses: [AddressMessage]
+    var routes: [RouteMessage]
+    var neighbours: [NeighbourMessage]
+    var forwardingEntries: [NeighbourMessage]
+    var sysctls: [String: String]
+}

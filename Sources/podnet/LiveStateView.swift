@@ -1,0 +1,100 @@
+import PodnetKernelModel
+
+/// The live state of one cluster as people and scripts read it: flat lists,
+/// sorted, with names rather than identity keys.
+struct LiveStateView: Encodable {
+    struct NamespaceRow: Encodable { var name: String; var role: String }
+    struct LinkRow: Encodable {
+        var namespace: String, name: String, kind: String, up: Bool, mtu: Int?, master: String?
+        var hairpin: Bool?, peer: String?, alias: String?, alternativeNames: [String]
+    }
+    struct AddressRow: Encodable { var namespace: String, interface: String, address: String }
+    struct RouteRow: Encodable { var namespace: String, destination: String, gateway: String?, device: String?, onlink: Bool, `protocol`: Int, table: Int }
+    struct NeighbourRow: Encodable { var namespace: String, interface: String, address: String, mac: String }
+    struct FDBRow: Encodable { var namespace: String, interface: String, mac: String, destination: String }
+    struct SysctlRow: Encodable { var namespace: String, key: String, value: String }
+
+    var cluster: String
+    var namespaces: [NamespaceRow]
+    var unownedNamespaces: [String]
+    var links: [LinkRow]
+    var addresses: [AddressRow]
+    var routes: [RouteRow]
+    var neighbours: [NeighbourRow]
+    var fdb: [FDBRow]
+    var sysctls: [SysctlRow]
+
+    init(cluster: String, state: KernelState) {
+        self.cluster = cluster
+        namespaces = state.namespaces.values.sorted { $0.name < $1.name }.map { NamespaceRow(name: $0.name, role: $0.mark.role) }
+        unownedNamespaces = state.unownedNamespaces.sorted()
+        links = state.links.values.sorted { $0.id < $1.id }.map { link in
+            var peer: String?
+            if case .veth(let id) = link.kind, !id.name.isEmpty { peer = "\(id.name)@\(id.namespace)" }
+            return LinkRow(namespace: link.id.namespace.description, name: link.id.name, kind: link.kind.kernelName, up: link.up,
+                           mtu: link.mtu, master: link.master, hairpin: link.hairpin, peer: peer, alias: link.mark?.alias,
+                           alternativeNames: link.alternativeNames)
+        }
+        addresses = state.addresses.sorted().map {
+            AddressRow(namespace: $0.link.namespace.description, interface: $0.link.name, address: $0.address.description)
+        }
+        routes = state.routes.values.sorted { $0.id < $1.id }.map {
+            RouteRow(namespace: $0.id.namespace.description, destination: $0.id.destination.length == 0 ? "default" : $0.id.destination.description,
+                     gateway: $0.gateway?.description, device: $0.device, onlink: $0.onlink, protocol: Int($0.protocol), table: Int($0.id.table))
+        }
+        neighbours = state.neighbours.values.sorted { $0.id < $1.id }.map {
+            NeighbourRow(namespace: $0.id.link.namespace.description, interface: $0.id.link.name, address: $0.id.address.description, mac: $0.mac.description)
+        }
+        fdb = state.fdb.sorted().map {
+            FDBRow(namespace: $0.link.namespace.description, interface: $0.link.name, mac: $0.mac.description, destination: $0.destination.description)
+        }
+        sysctls = state.sysctls.values.sorted { $0.id < $1.id }.map {
+            SysctlRow(namespace: $0.id.namespace.description, key: $0.id.key, value: $0.value)
+        }
+    }
+
+    var text: String {
+        var sections = ["cluster \(cluster): \(namespaces.count) namespaces, \(links.count) links, \(addresses.count) addresses, \(routes.count) routes"]
+        var table = TextTable("NAMESPACE", "ROLE")
+        for row in namespaces { table.add(row.name, row.role) }
+        for name in unownedNamespaces { table.add(name, "(not podnet's: left alone)") }
+        sections.append(table.rendered)
+        var links = TextTable("NAMESPACE", "LINK", "KIND", "STATE", "MTU", "MASTER", "PEER / DETAILS")
+        for row in self.links {
+            var details: [String] = []
+            if let peer = row.peer { details.append(peer) }
+            if row.hairpin == true { details.append("hairpin") }
+            if !row.alternativeNames.isEmpty { details.append("altname " + row.alternativeNames.joined(separator: ",")) }
+            if row.alias == nil { details.append("(not podnet's)") }
+            links.add(row.namespace, row.name, row.kind, row.up ? "up" : "down", row.mtu.map(String.init) ?? "-", row.master ?? "-",
+                      details.joined(separator: " "))
+        }
+        sections.append(links.rendered)
+        var addresses = TextTable("NAMESPACE", "INTERFACE", "ADDRESS")
+        for row in self.addresses { addresses.add(row.namespace, row.interface, row.address) }
+        sections.append(addresses.rendered)
+        var routes = TextTable("NAMESPACE", "DESTINATION", "VIA", "DEV", "PROTO")
+        for row in self.routes {
+            routes.add(row.namespace, row.destination, row.gateway ?? "-", row.device ?? "-",
+                       Self.protocolName(row.protocol) + (row.onlink ? " onlink" : ""))
+        }
+        sections.append(routes.rendered)
+        if !neighbours.isEmpty || !fdb.isEmpty {
+            var entries = TextTable("NAMESPACE", "INTERFACE", "ENTRY", "MAC", "DST")
+            for row in neighbours { entries.add(row.namespace, row.interface, "neigh \(row.address)", row.mac, "-") }
+            for row in fdb { entries.add(row.namespace, row.interface, "fdb", row.mac, row.destination) }
+            sections.append(entries.rendered)
+        }
+        return sections.joined(separator: "\n\n")
+    }
+
+    static func protocolName(_ value: Int) -> String {
+        switch value {
+        case 2: return "kernel"
+        case 3: return "boot"
+        case 4: return "static"
+        case Int(Route.protocolPodnet): return "podnet"
+        default: return String(value)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import PodnetKernel
+import PodnetKernelModel
+import PodnetTopology
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a cluster's live state, read from the kernel.",
+        discussion: """
+        Reads every namespace of the cluster (those named CLUSTER.* whose lo carries \
+        podnet's mark) over netlink and prints their links, addresses, routes, \
+        neighbour and FDB entries. Nothing is changed. Namespaces named like the \
+        cluster's but without its mark are listed as not podnet's.
+
+        Examples:
+          podnet show --cluster lab
+          podnet show -f topologies/lab.yaml -o json | jq '.routes[] | select(.namespace == "lab.node-0")'
+
+        Exit status: 0 shown (also when the cluster has nothing live), 1 the kernel \
+        could not be read, 64 a usage mistake.
+        """
+    )
+
+    @Option(name: .long, help: "The cluster's name.")
+    var cluster: String?
+
+    @Option(name: .shortAndLong, help: "A topology file, to take the cluster's name from.")
+    var file: String?
+
+    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    var output: OutputFormat = .text
+
+    func validate() throws {
+        if cluster == nil, file == nil { throw ValidationError("name the cluster: --cluster NAME, or -f FILE") }
+        if cluster != nil, file != nil { throw ValidationError("give --cluster or -f, not both") }
+    }
+
+    func run() throws {
+        let name: String
+        if let cluster {
+            name = cluster
+        } else {
+            let topology = TopologyFile(path: file!)
+            topology.reportDiagnostics()
+            guard let resolved = topology.result.topology else { throw ExitCode.failure }
+            name = resolved.name
+        }
+        let state: KernelState
+        do {
+            state = try LiveStateReader().read(cluster: name)
+        } catch {
+            Terminal.writeError("podnet: error: cannot read the live state of cluster '\(name)': \(error)")
+            throw ExitCode.failure
+        }
+        let view = LiveStateView(cluster: name, state: state)
+        switch output {
+        case .text:
+            Terminal.write(state.namespaces.isEmpty && state.unownedNamespaces.isEmpty
+                           ? "cluster \(name): nothing live (no namespace \(name).*)" : view.text)
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Terminal.write(String(decoding: try encoder.encode(view), as: UTF8.self))
+        }
+    }
+}
