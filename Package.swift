@@ -38,6 +38,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks: programs that print figures against peers, never timed tests.
+        .executableTarget(name: "podnet-bench", dependencies: ["PodnetKernel", "PodnetNetlink", "PodnetAddress"]),
+
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
         .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender"]),
