@@ -34,7 +34,7 @@ let package = Package(
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
-            "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel",
+            "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,3 +1,4 @@
+import Foundation
 import PodnetAddress
 import PodnetKernelModel
 @testable import PodnetRender
@@ -85,5 +86,39 @@ import Testing
         // FNV-1a of "a0", fixed so that a change of hash (which would rename every live
         // veth) fails here.
         #expect(KernelNames.peerEnd(of: "a0") == "veth1b24b714")
+    }
+}
+
+@Suite struct LiveAssignmentsReaderTests {
+    @Test func readsBackWhatRenderAllocated() throws {
+        let result = TopologyLoader.load(text: """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        network: { backend: host-gw }
+        nodes: [{ name: node-0 }, { name: node-1 }]
+        pods: [{ name: a0, node: node-0 }, { name: b0, node: node-1 }]
+        """, file: "t.yaml")
+        let topology = try #require(result.topology)
+        let live = LabRenderer(topology: topology).render()
+        let assignments = LiveAssignmentsReader.assignments(in: live, cluster: "lab")
+        #expect(assignments.nodeAddresses == ["node-0": IPv4Address("192.168.64.4")!, "node-1": IPv4Address("192.168.64.5")!])
+        #expect(assignments.podCIDRs == ["node-0": IPv4Prefix("10.200.0.0/24")!, "node-1": IPv4Prefix("10.200.1.0/24")!])
+        #expect(assignments.podIPs == ["a0": IPv4Address("10.200.0.2")!, "b0": IPv4Address("10.200.1.2")!])
+    }
+
+    @Test func addingAPodFirstRenumbersNobody() throws {
+        let before = """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        nodes: [{ name: node-0 }]
+        pods: [{ name: a0, node: node-0 }, { name: a1, node: node-0 }]
+        """
+        let live = LabRenderer(topology: try #require(TopologyLoader.load(text: before, file: "t").topology)).render()
+        let after = before.replacingOccurrences(of: "pods: [", with: "pods: [{ name: new, node: node-0 }, ")
+        let assignments = LiveAssignmentsReader.assignments(in: live, cluster: "lab")
+        let topology = try #require(TopologyLoader.load(text: after, file: "t", live: assignments).topology)
+        #expect(topology.pod(named: "a0")?.ip == IPv4Address("10.200.0.2"))
+        #expect(topology.pod(named: "a1")?.ip == IPv4Address("10.200.0.3"))
+        #expect(topology.pod(named: "new")?.ip == IPv4Address("10.200.0.4"))
     }
 }

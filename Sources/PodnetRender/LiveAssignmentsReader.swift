@@ -1,0 +1,31 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetTopology
+
+/// The addresses a live cluster already uses, read back from its kernel objects by
+/// podnet's own naming, so that allocation keeps them (sticky allocation): a node's
+/// address is on its `eth0`, its pod CIDR is the prefix of its bridge's address, a
+/// pod's address is on its `eth0`.
+public enum LiveAssignmentsReader {
+    public static func assignments(in live: KernelState, cluster: String) -> LiveAssignments {
+        var assignments = LiveAssignments()
+        let prefix = cluster + "."
+        for address in live.addresses {
+            guard case .named(let namespace) = address.link.namespace, namespace.hasPrefix(prefix),
+                  let mark = live.namespaces[namespace]?.mark else { continue }
+            let member = String(namespace.dropFirst(prefix.count))
+            let isEth0 = address.link.name == KernelNames.podInterface
+            switch mark.role.split(separator: "/").first {
+            case "node" where isEth0:
+                assignments.nodeAddresses[member] = address.address.address
+            case "node":
+                if live.links[address.link]?.kind == .bridge { assignments.podCIDRs[member] = address.address.network }
+            case "pod" where isEth0:
+                assignments.podIPs[member] = address.address.address
+            default:
+                break
+            }
+        }
+        return assignments
+    }
+}

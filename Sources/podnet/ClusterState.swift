@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import PodnetKernel
+import PodnetKernelModel
+import PodnetPlan
+import PodnetRender
+import PodnetTopology
+
+/// What the reconciling commands share: the file resolved against the live
+/// cluster (sticky allocation), the desired and live kernel states, and the plan.
+struct ClusterState {
+    let file: TopologyFile
+    let topology: Topology
+    let live: KernelState
+    let desired: KernelState
+
+    /// Loads `path`, reads the cluster's live state, and resolves the file again with
+    /// the live assignments so that nothing live is renumbered. Reports diagnostics;
+    /// throws `ExitCode.failure` when the file is invalid or the kernel unreadable.
+    static func load(path: String) throws -> ClusterState {
+        let first = TopologyFile(path: path)
+        guard let name = first.result.topology?.name else {
+            first.reportDiagnostics()
+            throw ExitCode.failure
+        }
+        let live = try readLive(cluster: name)
+        let file = TopologyFile(path: path, live: LiveAssignmentsReader.assignments(in: live, cluster: name))
+        file.reportDiagnostics()
+        guard let topology = file.result.topology else { throw ExitCode.failure }
+        return ClusterState(file: file, topology: topology, live: live, desired: LabRenderer(topology: topology).render())
+    }
+
+    static func readLive(cluster: String) throws -> KernelState {
+        guard getuid() == 0 else {
+            Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
+            throw ExitCode.failure
+        }
+        do {
+            return try LiveStateReader().read(cluster: cluster)
+        } catch {
+            Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    func plan() throws -> Plan {
+        do {
+            return try Planner(cluster: topology.name).plan(desired: desired, live: live)
+        } catch {
+            Terminal.writeError("podnet: error: cluster '\(topology.name)': \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import PodnetKernel
+import PodnetKernelModel
+import PodnetPlan
+import PodnetTopology
+
+struct Destroy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove everything podnet made for a cluster.",
+        discussion: """
+        Works from the kernel alone: it deletes the namespaces named CLUSTER.* whose lo \
+        carries the cluster's mark, which takes every link, address and route in them \
+        along (no veth is deleted one by one). Namespaces without the mark are left \
+        alone and listed. No file is needed with --cluster: after the file was \
+        deleted, or a node renamed, the kernel still knows what is podnet's.
+
+        Examples:
+          podnet destroy topologies/lab.yaml
+          podnet destroy --cluster lab
+
+        Exit status: 0 destroyed (also when nothing was live), 1 an error, 64 a usage mistake.
+        """
+    )
+
+    @Option(name: .long, help: "The cluster's name (instead of a file).")
+    var cluster: String?
+
+    @Argument(help: "The topology file (or give --cluster).")
+    var file: String?
+
+    func validate() throws {
+        if cluster == nil, file == nil { throw ValidationError("give the topology file, or --cluster NAME") }
+        if cluster != nil, file != nil { throw ValidationError("give a file or --cluster, not both") }
+    }
+
+    func run() throws {
+        let name: String
+        if let cluster {
+            name = cluster
+        } else {
+            let topology = TopologyFile(path: file!)
+            topology.reportDiagnostics()
+            guard let resolved = topology.result.topology else { throw ExitCode.failure }
+            name = resolved.name
+        }
+        let live = try ClusterState.readLive(cluster: name)
+        let plan: Plan
+        do {
+            plan = try Planner(cluster: name).plan(desired: KernelState(), live: live)
+        } catch {
+            Terminal.writeError("podnet: error: \(error)")
+            throw ExitCode.failure
+        }
+        let directory = NetnsDirectory()
+        var deleted = 0
+        for planned in plan.operations {
+            guard case .deleteNamespace(let namespace) = planned.operation else { continue }
+            do {
+                try directory.delete(try NetnsName(namespace))
+                deleted += 1
+            } catch NetnsError.notFound {
+                // Gone already (another destroy, or by hand): what was wanted.
+            } catch {
+                Terminal.writeError("podnet: error: cannot delete namespace \(namespace): \(error)")
+                throw ExitCode.failure
+            }
+        }
+        for namespace in live.unownedNamespaces.sorted() {
+            Terminal.writeError("podnet: note: left \(namespace) alone: its name looks like the cluster's, but it carries no podnet mark")
+        }
+        Terminal.write("cluster \(name): destroyed, \(deleted) namespace\(deleted == 1 ? "" : "s") deleted")
+    }
+}
