@@ -30,7 +30,7 @@ let package = Package(
         // I/O shell. PodnetKernel: System/ is the one door to the OS (syscalls wrapped
         // once, typed errno, EINTR retried); Namespace/ the named network namespaces.
         .target(name: "PodnetNetlink", dependencies: ["CMNL", "PodnetAddress"]),
-        .target(name: "PodnetKernel", dependencies: ["CPodnetSystem", "PodnetNetlink", "PodnetKernelModel"]),
+        .target(name: "PodnetKernel", dependencies: ["CPodnetSystem", "PodnetNetlink", "PodnetKernelModel", "PodnetPlan"]),
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [

@@ -1,0 +1,259 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetNetlink
+import PodnetPlan
+
+/// Runs a plan against the kernel: layer by layer (PlanOrder), each layer's
+/// netlink work as one pipelined batch per namespace. Stops at the first error,
+/// naming the operation and the kernel's message. Owns one netlink connection per
+/// namespace, opened inside it by a touring thread; the caller's thread never
+/// changes namespace.
+public final class PlanExecutor {
+    private let directory: NetnsDirectory
+    private var handles: [String: NetnsHandle] = [:]
+    private var connections: [String: NetlinkConnection] = [:]
+    private var indexes: [String: [String: Int32]] = [:]
+    /// Called after each layer with (operations done, operations in the plan).
+    public var progress: (Int, Int) -> Void = { _, _ in }
+
+    public init(directory: NetnsDirectory = NetnsDirectory()) { self.directory = directory }
+
+    public func execute(_ plan: Plan) throws(ApplyError) {
+        var done = 0
+        for layer in PlanOrder.layers(of: plan) {
+            try run(layer)
+            done += layer.count
+            progress(done, plan.operations.count)
+        }
+    }
+
+    private func run(_ layer: [PlannedOperation]) throws(ApplyError) {
+        var netlink: [PlannedOperation] = []
+        var sysctls: [Sysctl] = []
+        for planned in layer {
+            switch planned.operation {
+            case .addNamespace(let namespace):
+                try attempt(planned) { try directory.add(try NetnsName(namespace.name)) }
+            case .deleteNamespace(let name):
+                // A socket keeps its namespace alive: close ours before deleting.
+                connections[name] = nil
+                handles[name] = nil
+                indexes[name] = nil
+                try attempt(planned) {
+                    do { try directory.delete(try NetnsName(name)) } catch NetnsError.notFound {}
+                }
+            case .setSysctl(let sysctl):
+                sysctls.append(sysctl)
+            default:
+                netlink.append(planned)
+            }
+        }
+        if !sysctls.isEmpty { try writeSysctls(sysctls) }
+        guard !netlink.isEmpty else { return }
+        try send(netlink, requests: requests(for:))
+        // Links created in this layer are configured now that they have indexes:
+        // the kernel ignores an alias at creation, and a veth peer cannot be born up.
+        let created = netlink.filter { if case .addLink = $0.operation { return true } else { return false } }
+        if !created.isEmpty {
+            for planned in created { invalidateIndexes(for: planned.operation) }
+            try send(created, requests: configurationRequests(for:))
+        }
+    }
+
+    // MARK: Netlink batches
+
+    private typealias Request = (namespace: String, request: NetlinkRequest)
+
+    /// Sends the requests of `operations`, one pipelined batch per namespace.
+    private func send(_ operations: [PlannedOperation],
+                      requests: (Operation) throws(ApplyError) -> [Request]) throws(ApplyError) {
+        var byNamespace: [String: [(request: NetlinkRequest, planned: PlannedOperation)]] = [:]
+        var order: [String] = []
+        for planned in operations {
+            for (namespace, request) in try requests(planned.operation) {
+                if byNamespace[namespace] == nil { order.append(namespace) }
+                byNamespace[namespace, default: []].append((request, planned))
+            }
+        }
+        try openConnections(order)
+        for namespace in order {
+            let items = byNamespace[namespace]!
+            let result: BatchResult
+            do {
+                result = try connections[namespace]!.executeBatch(items.map(\.request))
+            } catch {
+                throw ApplyError(operation: "talking to the kernel in \(namespace)", reason: "\(error)")
+            }
+            if let failure = result.firstFailure {
+                let planned = items[failure.index].planned
+                throw ApplyError(operation: CommandRenderer.commands(for: planned.operation).first ?? planned.operation.subject,
+                                 reason: "\(failure.error)")
+            }
+        }
+    }
+
+    private func requests(for operation: Operation) throws(ApplyError) -> [Request] {
+        switch operation {
+        case .addLink(let link, let peer):
+            let namespace = try name(of: link.id.namespace)
+            let peerHandle = try peer.map { peer throws(ApplyError) in try handle(try name(of: peer.id.namespace)) }
+            let message = WireMessages.creation(of: link, peer: peer, peerNamespace: peerHandle, indexes: try indexMap(namespace))
+            return [(namespace, .addLink(message))]
+        case .setLink(let link, let current):
+            return try configurationRequests(for: link, current: current)
+        case .deleteLink(let id):
+            return [(try name(of: id.namespace), .deleteLink(name: id.name))]
+        case .addAddress(let address):
+            let namespace = try name(of: address.link.namespace)
+            return [(namespace, .addAddress(AddressMessage(index: try index(of: address.link.name, in: namespace), prefix: address.address)))]
+        case .deleteAddress(let address):
+            let namespace = try name(of: address.link.namespace)
+            return [(namespace, .deleteAddress(AddressMessage(index: try index(of: address.link.name, in: namespace), prefix: address.address)))]
+        case .addRoute(let route), .replaceRoute(let route):
+            let namespace = try name(of: route.id.namespace)
+            let mode: CreationMode = if case .replaceRoute = operation { .replace } else { .exclusive }
+            return [(namespace, .addRoute(WireMessages.route(route, indexes: try indexMap(namespace)), mode: mode))]
+        case .deleteRoute(let route):
+            return [(try name(of: route.id.namespace), .deleteRoute(WireMessages.routeDeletion(route)))]
+        case .replaceNeighbour(let neighbour):
+            let namespace = try name(of: neighbour.id.link.namespace)
+            let index = try index(of: neighbour.id.link.name, in: namespace)
+            return [(namespace, .addNeighbour(.permanent(neighbour.id.address, at: neighbour.mac, onLink: index), mode: .replace))]
+        case .deleteNeighbour(let neighbour):
+            let namespace = try name(of: neighbour.id.link.namespace)
+            let index = try index(of: neighbour.id.link.name, in: namespace)
+            return [(namespace, .deleteNeighbour(.permanent(neighbour.id.address, at: neighbour.mac, onLink: index)))]
+        case .addFDB(let entry):
+            let namespace = try name(of: entry.link.namespace)
+            let index = try index(of: entry.link.name, in: namespace)
+            return [(namespace, .addNeighbour(.forwardingEntry(entry.mac, remote: entry.destination, onLink: index), mode: .append))]
+        case .deleteFDB(let entry):
+            let namespace = try name(of: entry.link.namespace)
+            let index = try index(of: entry.link.name, in: namespace)
+            return [(namespace, .deleteNeighbour(.forwardingEntry(entry.mac, remote: entry.destination, onLink: index)))]
+        case .addNamespace, .deleteNamespace, .setSysctl:
+            return []
+        }
+    }
+
+    /// After creation: flags, MTU, master, alias, hairpin and alternative names of
+    /// the new link and of its veth peer.
+    private func configurationRequests(for operation: Operation) throws(ApplyError) -> [Request] {
+        guard case .addLink(let link, let peer) = operation else { return [] }
+        var requests = try configurationRequests(for: link, current: nil)
+        if let peer { requests += try configurationRequests(for: peer, current: nil) }
+        return requests
+    }
+
+    private func configurationRequests(for link: Link, current: Link?) throws(ApplyError) -> [Request] {
+        let namespace = try name(of: link.id.namespace)
+        let map = try indexMap(namespace)
+        guard let index = map[link.id.name] else {
+            throw ApplyError(operation: "configure \(link.id.name) in \(namespace)", reason: "the link does not exist")
+        }
+        var requests: [Request] = [(namespace, .setLink(WireMessages.configuration(of: link, index: index, indexes: map)))]
+        if let hairpin = link.hairpin, current?.hairpin != hairpin {
+            requests.append((namespace, .setBridgePortHairpin(linkIndex: index, enabled: hairpin)))
+        }
+        for alternative in link.alternativeNames where !(current?.alternativeNames.contains(alternative) ?? false) {
+            requests.append((namespace, .addAlternativeName(alternative, toLink: index)))
+        }
+        return requests
+    }
+
+    // MARK: Sysctls
+
+    /// /proc/sys/net shows the namespace of the thread that opens the file, so the
+    /// writes happen on the touring thread, inside each namespace in turn.
+    private func writeSysctls(_ sysctls: [Sysctl]) throws(ApplyError) {
+        var work: [String: [Sysctl]] = [:]
+        var tour: [NetnsHandle] = []
+        for (namespace, items) in Dictionary(grouping: sysctls, by: \.id.namespace).sorted(by: { $0.key < $1.key }) {
+            let handle = try handle(try name(of: namespace))
+            tour.append(handle)
+            work[handle.path] = items
+        }
+        let outcomes: [Result<Void, any Error>]
+        do {
+            outcomes = try NamespaceTour.visit(tour) { [work] handle in
+                for sysctl in work[handle.path] ?? [] {
+                    try SysctlFile.write(try SysctlKey(sysctl.id.key), sysctl.value)
+                }
+            }
+        } catch {
+            throw ApplyError(operation: "writing sysctls", reason: "\(error)")
+        }
+        for (handle, outcome) in zip(tour, outcomes) {
+            if case .failure(let error) = outcome {
+                let sysctl = work[handle.path]!.first!
+                throw ApplyError(operation: CommandRenderer.commands(for: .setSysctl(sysctl)).first ?? "sysctl", reason: "\(error)")
+            }
+        }
+    }
+
+    // MARK: Namespaces, connections and indexes
+
+    private func name(of namespace: NamespaceRef) throws(ApplyError) -> String {
+        guard case .named(let name) = namespace else {
+            throw ApplyError(operation: "host mode", reason: "changing the current namespace is not supported yet")
+        }
+        return name
+    }
+
+    private func handle(_ name: String) throws(ApplyError) -> NetnsHandle {
+        if let handle = handles[name] { return handle }
+        do {
+            let handle = try directory.open(try NetnsName(name))
+            handles[name] = handle
+            return handle
+        } catch {
+            throw ApplyError(operation: "open namespace \(name)", reason: "\(error)")
+        }
+    }
+
+    private func openConnections(_ names: [String]) throws(ApplyError) {
+        let missing = names.filter { connections[$0] == nil }
+        guard !missing.isEmpty else { return }
+        var tour: [NetnsHandle] = []
+        for name in missing { tour.append(try handle(name)) }
+        do {
+            for (name, socket) in zip(missing, try NamespaceSockets.open(in: tour)) {
+                connections[name] = NetlinkConnection(socket: socket)
+            }
+        } catch {
+            throw ApplyError(operation: "open netlink sockets", reason: "\(error)")
+        }
+    }
+
+    private func indexMap(_ namespace: String) throws(ApplyError) -> [String: Int32] {
+        if let map = indexes[namespace] { return map }
+        try openConnections([namespace])
+        do {
+            let links = try connections[namespace]!.links()
+            let map = Dictionary(links.compactMap { link in link.name.map { ($0, link.index) } }, uniquingKeysWith: { a, _ in a })
+            indexes[namespace] = map
+            return map
+        } catch {
+            throw ApplyError(operation: "list links in \(namespace)", reason: "\(error)")
+        }
+    }
+
+    private func index(of link: String, in namespace: String) throws(ApplyError) -> Int32 {
+        if let index = try indexMap(namespace)[link] { return index }
+        throw ApplyError(operation: "find \(link) in \(namespace)", reason: "no such link")
+    }
+
+    private func invalidateIndexes(for operation: Operation) {
+        guard case .addLink(let link, let peer) = operation else { return }
+        if case .named(let name) = link.id.namespace { indexes[name] = nil }
+        if let peer, case .named(let name) = peer.id.namespace { indexes[name] = nil }
+    }
+
+    private func attempt(_ planned: PlannedOperation, _ body: () throws -> Void) throws(ApplyError) {
+        do {
+            try body()
+        } catch {
+            throw ApplyError(operation: CommandRenderer.commands(for: planned.operation).first ?? planned.operation.subject, reason: "\(error)")
+        }
+    }
+}
