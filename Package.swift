@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "PodnetTopology", dependencies: ["PodnetAddress", "PodnetYAML"]),
         .target(name: "PodnetKernelModel", dependencies: ["PodnetAddress"]),
         .target(name: "PodnetRender", dependencies: ["PodnetTopology", "PodnetKernelModel"]),
-        .target(name: "PodnetPlan", dependencies: ["PodnetKernelModel"]),
+        .target(name: "PodnetPlan", dependencies: ["PodnetKernelModel", "PodnetAddress"]),
 
         // I/O shell. PodnetKernel: System/ is the one door to the OS (syscalls wrapped
         // once, typed errno, EINTR retried); Namespace/ the named network namespaces.

@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetKernelModel
 
 /// Applies a plan to a kernel state the way the kernel would, without a kernel:
@@ -33,6 +34,14 @@ public enum PlanSimulator {
             state.insert(address)
         case .deleteAddress(let address):
             state.addresses.remove(address)
+            // Routes via a gateway only this address made reachable go with it.
+            let link = address.link
+            let remaining = state.addresses.filter { $0.link == link }
+            state.routes = state.routes.filter { _, route in
+                guard route.id.namespace == link.namespace, route.device == link.name, let gateway = route.gateway,
+                      !route.onlink, address.address.network.contains(gateway) else { return true }
+                return remaining.contains { $0.address.network.contains(gateway) }
+            }
         case .addRoute(let route), .replaceRoute(let route):
             state.insert(route)
         case .deleteRoute(let route):

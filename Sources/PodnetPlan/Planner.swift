@@ -91,7 +91,15 @@ public struct Planner: Sendable {
             operations.append(.init(.addAddress(address), reason: "missing"))
         }
 
-        // Routes: the kernel drops a route with its device.
+        // Routes: the kernel drops a route with its device, and with the address
+        // whose prefix made its gateway reachable. Such a route is re-planned as a
+        // replacement, right whether or not another address kept it alive.
+        let deletedAddresses = liveAddresses.subtracting(desired.addresses)
+        let mayLoseGateway: (Route) -> Bool = { route in
+            guard let gateway = route.gateway, let device = route.device, !route.onlink else { return false }
+            let link = Link.ID(route.id.namespace, device)
+            return deletedAddresses.contains { $0.link == link && $0.address.network.contains(gateway) }
+        }
         let liveRoutes = live.routes.values.filter { route in
             guard isOwned(route), !gone(route.id.namespace) else { return false }
             return route.device.map { linkSurvives(Link.ID(route.id.namespace, $0)) } ?? true
@@ -101,6 +109,10 @@ public struct Planner: Sendable {
             operations.append(.init(.deleteRoute(route), reason: "not in the topology"))
         }
         for route in desired.routes.values.sorted(by: { $0.id < $1.id }) {
+            if let current = liveRoutesByID[route.id], mayLoseGateway(current) {
+                operations.append(.init(.replaceRoute(route), reason: "its gateway's address is replaced"))
+                continue
+            }
             guard let current = liveRoutesByID[route.id] else {
                 operations.append(.init(.addRoute(route), reason: "missing"))
                 continue

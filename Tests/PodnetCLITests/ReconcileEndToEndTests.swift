@@ -7,11 +7,14 @@ import Testing
 /// damaged by hand, and destroyed. Root only; the cluster name is one no user would pick.
 @Suite(.enabled(if: getuid() == 0, "needs root: creates network namespaces"), .serialized)
 struct ReconcileEndToEndTests {
-    func withCluster(_ body: (String, URL) throws -> Void) throws {
+    /// An example topology under a fresh test-only cluster name; always destroyed.
+    func withCluster(example: String = "host-gw", _ body: (String, URL) throws -> Void) throws {
         let cluster = "pnt" + String(Int.random(in: 100_000...999_999))
-        let example = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/host-gw.yaml"), encoding: .utf8)
+        let text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/\(example).yaml"), encoding: .utf8)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
-        try example.replacingOccurrences(of: "name: hostgw", with: "name: \(cluster)").write(to: file, atomically: true, encoding: .utf8)
+        let renamed = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("name: ") ? "name: \(cluster)" : String($0) }.joined(separator: "\n")
+        try renamed.write(to: file, atomically: true, encoding: .utf8)
         defer {
             _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
             _ = try? sh("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
@@ -49,6 +52,66 @@ struct ReconcileEndToEndTests {
             #expect(destroyed.stdout.contains("5 namespaces deleted"))
             let left = try sh("ip netns list | awk '{print $1}' | grep '^\(cluster)\\.' || true").stdout
             #expect(left.split(separator: "\n").map(String.init) == ["\(cluster).lookalike"])
+        }
+    }
+
+    /// Seed 003 §2–§4.1: each example applies, its pods reach each other with plain
+    /// ping, a second apply does nothing, and destroy leaves no namespace behind.
+    @Test(arguments: [
+        ("pod-loopback", [("a", "127.0.0.1")]),
+        ("veth-pair", [("a0", "10.200.0.3"), ("a1", "10.200.0.2")]),
+        ("bridge", [("a0", "10.200.0.3"), ("a1", "10.200.0.2")]),
+        ("host-gw", [("a0", "10.200.1.2"), ("a1", "10.200.0.2")]),
+    ])
+    func exampleAppliesPingsAndDestroys(example: String, pings: [(String, String)]) throws {
+        try withCluster(example: example) { cluster, file in
+            let applied = try PodnetBinary.run(["apply", file.path])
+            #expect(applied.status == 0, "\(applied.stderr)")
+            for (pod, address) in pings {
+                #expect(try sh("ip netns exec \(cluster).\(pod) ping -c 1 -W 2 \(address)").status == 0, "\(pod) → \(address)")
+            }
+            let again = try PodnetBinary.run(["apply", file.path])
+            #expect(again.stdout.contains("nothing to do"), "\(again.stdout)")
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+            #expect(try PodnetBinary.run(["destroy", file.path]).status == 0)
+            #expect(try sh("ip netns list | grep -c '^\(cluster)\\.' || true").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        }
+    }
+
+    /// Damage by hand, then apply repairs exactly that; a hand-made link survives.
+    @Test func applyRepairsDriftAndSparesForeignLinks() throws {
+        try withCluster { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try sh("""
+                ip -n \(cluster).a0 route del default &&
+                ip -n \(cluster).node-0 addr flush dev br0 &&
+                ip -n \(cluster).node-0 link del $(ip -n \(cluster).node-0 -o link show | grep -o 'veth[0-9a-f]*' | head -1) &&
+                ip -n \(cluster).node-0 link add handmade type bridge
+                """).status == 0)
+            let drift = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
+            #expect(drift.status == 2)
+            #expect(!drift.stdout.contains("handmade"))
+            let repaired = try PodnetBinary.run(["apply", file.path])
+            #expect(repaired.status == 0, "\(repaired.stderr)")
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+            #expect(try sh("ip netns exec \(cluster).a0 ping -c 1 -W 2 10.200.1.2").status == 0)
+            #expect(try sh("ip -n \(cluster).node-0 link show handmade").status == 0)
+        }
+    }
+
+    /// Adding a pod, removing one, changing one's IP: the plan holds only what is needed.
+    @Test func topologyChangesPlanOnlyWhatIsNeeded() throws {
+        try withCluster { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            let original = try String(contentsOf: file, encoding: .utf8)
+            let changed = original.replacingOccurrences(of: "10.200.1.2", with: "10.200.1.9")
+            try changed.write(to: file, atomically: true, encoding: .utf8)
+            let diff = try PodnetBinary.run(["diff", "--output", "json", file.path])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(diff.stdout.utf8)) as? [String: Any])
+            let operations = try #require(json["operations"] as? [[String: Any]])
+            #expect(operations.map { $0["action"] as? String } == ["delete", "create", "update"], "\(diff.stdout)")
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try sh("ip netns exec \(cluster).a0 ping -c 1 -W 2 10.200.1.9").status == 0)
         }
     }
 

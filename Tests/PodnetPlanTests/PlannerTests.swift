@@ -73,10 +73,15 @@ import Testing
         let desired = try desiredState(Self.cluster.replacingOccurrences(of: "{ name: a1, node: node-0 }", with: "{ name: a1, node: node-0, ip: 10.200.0.9 }"))
         let plan = try planner.plan(desired: desired, live: live)
         let eth0 = Link.ID(.named("lab.a1"), "eth0")
+        // The default route goes with the old address (its gateway was reachable through
+        // it), so it is re-planned; found by apply's verification on a real kernel.
+        let route = desired.routes[.init(namespace: .named("lab.a1"), destination: IPv4Prefix("0.0.0.0/0")!)]!
         #expect(plan.operations.map(\.operation) == [
             .deleteAddress(Address(link: eth0, address: IPv4Prefix("10.200.0.3/24")!)),
             .addAddress(Address(link: eth0, address: IPv4Prefix("10.200.0.9/24")!)),
+            .replaceRoute(route),
         ])
+        #expect(owned(applied(plan, to: live), cluster: "lab") == desired)
     }
 
     @Test func attributeDriftIsAnUpdateInPlace() throws {
