@@ -50,9 +50,13 @@ public struct LiveStateReader: Sendable {
                 continue
             }
             state.insert(Namespace(name: name, mark: mark))
+            // podnet's permanent neighbour and FDB entries live on VXLAN devices only: a
+            // namespace without one skips those two dumps (2 of 5 round trips).
+            let hasVXLAN = links.contains { if case .vxlan = $0.info { return true } else { return false } }
             let snapshot = NamespaceSnapshot(
                 name: name, links: links, addresses: try connection.addresses(), routes: try connection.routes(table: .main),
-                neighbours: try connection.neighbours(), forwardingEntries: try connection.forwardingEntries(), sysctls: sysctls)
+                neighbours: hasVXLAN ? try connection.neighbours() : [],
+                forwardingEntries: hasVXLAN ? try connection.forwardingEntries() : [], sysctls: sysctls)
             LiveStateDecoder.add(snapshot, to: &state)
         }
         LiveStateDecoder.pairVeths(in: &state)
