@@ -32,14 +32,14 @@ for _ in $(seq "$runs"); do
     t=$(now); "$podnet" apply "$file" >/dev/null 2>&1; cold+=($(ms "$t" "$(now)"))
     t=$(now); "$podnet" apply "$file" >/dev/null; noop+=($(ms "$t" "$(now)"))
     t=$(now); "$podnet" destroy "$file" >/dev/null; destroy+=($(ms "$t" "$(now)"))
-    sleep 1   # the kernel frees destroyed namespaces asynchronously
+    sleep 2   # the kernel frees destroyed namespaces asynchronously
     t=$(now); sh "$dir/script.sh" >/dev/null; script+=($(ms "$t" "$(now)"))
     "$podnet" diff --detailed-exitcode "$file" >/dev/null || { echo "the script did not build the cluster" >&2; exit 1; }
     t=$(now); destroy_by_hand; script_destroy+=($(ms "$t" "$(now)"))
-    sleep 1
+    sleep 2
     t=$(now); sh "$dir/batched.sh" >/dev/null; batched+=($(ms "$t" "$(now)"))
     "$podnet" destroy --cluster pnbenchr >/dev/null
-    sleep 1
+    sleep 2
 done
 c=$(median "${cold[@]}"); n=$(median "${noop[@]}"); d=$(median "${destroy[@]}")
 s=$(median "${script[@]}"); b=$(median "${batched[@]}"); sd=$(median "${script_destroy[@]}")
