@@ -12,6 +12,11 @@ public struct KernelState: Sendable, Equatable, Codable {
     /// Live only: namespaces named like the cluster's that do not carry its mark.
     /// podnet leaves them alone; the planner refuses to use their names.
     public var unownedNamespaces: Set<String> = []
+    /// Live only: namespaces named like the cluster's, unmarked, holding nothing but a
+    /// down, unaliased `lo`: what an apply killed between creating a namespace and
+    /// marking it leaves. Nothing in them can be lost, so apply may adopt one the
+    /// topology wants; destroy still leaves them alone.
+    public var emptyUnmarkedNamespaces: Set<String> = []
 
     public init() {}
 

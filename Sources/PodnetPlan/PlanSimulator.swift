@@ -27,6 +27,11 @@ public enum PlanSimulator {
             state.insert(link)
             if let peer { state.insert(peer) }
         case .setLink(let link, _):
+            // Marking the lo of an adopted empty namespace makes the namespace podnet's.
+            if case .loopback = link.kind, let mark = link.mark, case .named(let name) = link.id.namespace,
+               state.emptyUnmarkedNamespaces.remove(name) != nil {
+                state.insert(Namespace(name: name, mark: mark))
+            }
             state.insert(link)
         case .deleteLink(let id):
             removeLink(id, from: &state)

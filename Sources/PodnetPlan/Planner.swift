@@ -24,6 +24,9 @@ public struct Planner: Sendable {
             operations.append(.init(.deleteNamespace(name), reason: "not in the topology"))
         }
         for name in Set(desired.namespaces.keys).subtracting(live.namespaces.keys).sorted() {
+            // An empty unmarked namespace (an apply killed before marking it) is adopted:
+            // its lo gets the mark below, like a new namespace's.
+            guard !live.emptyUnmarkedNamespaces.contains(name) else { continue }
             operations.append(.init(.addNamespace(desired.namespaces[name]!), reason: "missing"))
         }
         let gone: (NamespaceRef) -> Bool = { namespace in

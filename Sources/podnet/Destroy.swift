@@ -65,7 +65,12 @@ struct Destroy: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-        for namespace in live.unownedNamespaces.sorted() {
+        // Files left by a crash between creating a namespace's file and mounting it
+        // are no namespace at all (ip netns del removes them too).
+        for candidate in (try? LiveStateReader().candidateNamespaces(of: name)) ?? [] where directory.isStale(candidate) {
+            try? directory.delete(candidate)
+        }
+        for namespace in live.unownedNamespaces.union(live.emptyUnmarkedNamespaces).sorted() {
             Terminal.writeError("podnet: note: left \(namespace) alone: its name looks like the cluster's, but it carries no podnet mark")
         }
         Terminal.write("cluster \(name): destroyed, \(deleted) namespace\(deleted == 1 ? "" : "s") deleted")

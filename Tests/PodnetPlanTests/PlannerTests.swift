@@ -147,3 +147,22 @@ enum PlanSimulatorAccess {
         state = PlanSimulator.apply(Plan(operations: [.init(.deleteLink(id), reason: "test")]), to: state)
     }
 }
+
+@Suite struct AdoptionTests {
+    @Test func anEmptyUnmarkedNamespaceLeftByAKilledApplyIsAdopted() throws {
+        let desired = try desiredState(PlannerTests.cluster)
+        var live = KernelState()
+        live.emptyUnmarkedNamespaces = ["lab.a0"]
+        let plan = try Planner(cluster: "lab").plan(desired: desired, live: live)
+        #expect(!plan.operations.contains { $0.operation == .addNamespace(desired.namespaces["lab.a0"]!) })
+        #expect(plan.operations.contains { if case .setLink(let link, nil) = $0.operation { return link.id == Link.ID(.named("lab.a0"), "lo") } else { return false } })
+        #expect(owned(applied(plan, to: live), cluster: "lab") == desired)
+    }
+
+    @Test func aNamespaceWithContentIsNeverAdopted() throws {
+        let desired = try desiredState(PlannerTests.cluster)
+        var live = KernelState()
+        live.unownedNamespaces = ["lab.a0"]
+        #expect(throws: PlanError.self) { try Planner(cluster: "lab").plan(desired: desired, live: live) }
+    }
+}

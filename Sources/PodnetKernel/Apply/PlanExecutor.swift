@@ -33,7 +33,12 @@ public final class PlanExecutor {
         for planned in layer {
             switch planned.operation {
             case .addNamespace(let namespace):
-                try attempt(planned) { try directory.add(try NetnsName(namespace.name)) }
+                try attempt(planned) {
+                    let name = try NetnsName(namespace.name)
+                    // A file left by a crash mid-creation holds nothing: replace it.
+                    if directory.isStale(name) { try directory.delete(name) }
+                    try directory.add(name)
+                }
             case .deleteNamespace(let name):
                 // A socket keeps its namespace alive: close ours before deleting.
                 connections[name] = nil

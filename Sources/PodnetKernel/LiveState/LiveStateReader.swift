@@ -46,7 +46,11 @@ public struct LiveStateReader: Sendable {
             let links = try connection.links()
             let lo = links.first { $0.name == "lo" }
             guard let mark = lo?.alias.flatMap(OwnershipMark.init(alias:)), mark.isOwned(by: cluster) else {
-                state.unownedNamespaces.insert(name)
+                if links.count == 1, let lo, lo.alias == nil, !lo.isUp {
+                    state.emptyUnmarkedNamespaces.insert(name)
+                } else {
+                    state.unownedNamespaces.insert(name)
+                }
                 continue
             }
             state.insert(Namespace(name: name, mark: mark))

@@ -45,6 +45,19 @@ public struct NetnsDirectory: Hashable, Sendable {
     /// Removes the name as `ip netns del` does: detach the bind mount, then unlink the
     /// file. The namespace itself (and the links in it) goes once nothing else holds
     /// it: no open handle, no thread or process inside.
+    /// Whether `name` is a file with no namespace mounted on it: what a crash between
+    /// creating the file and bind-mounting the namespace leaves. It holds nothing.
+    public func isStale(_ name: NetnsName) -> Bool {
+        do {
+            _ = try open(name)
+            return false
+        } catch .notANetworkNamespace {
+            return true
+        } catch {
+            return false
+        }
+    }
+
     public func delete(_ name: NetnsName) throws(NetnsError) {
         let file = path(of: name)
         do {
