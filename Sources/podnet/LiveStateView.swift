@@ -27,7 +27,7 @@ struct LiveStateView: Encodable {
     init(cluster: String, state: KernelState) {
         self.cluster = cluster
         namespaces = state.namespaces.values.sorted { $0.name < $1.name }.map { NamespaceRow(name: $0.name, role: $0.mark.role) }
-        unownedNamespaces = state.unownedNamespaces.sorted()
+        unownedNamespaces = state.unownedNamespaces.union(state.emptyUnmarkedNamespaces).sorted()
         links = state.links.values.sorted { $0.id < $1.id }.map { link in
             var peer: String?
             if case .veth(let id) = link.kind, !id.name.isEmpty { peer = "\(id.name)@\(id.namespace)" }

@@ -56,7 +56,7 @@ struct Show: ParsableCommand {
         let view = LiveStateView(cluster: name, state: state)
         switch output {
         case .text:
-            Terminal.write(state.namespaces.isEmpty && state.unownedNamespaces.isEmpty
+            Terminal.write(state.namespaces.isEmpty && view.unownedNamespaces.isEmpty
                            ? "cluster \(name): nothing live (no namespace \(name).*)" : view.text)
         case .json:
             let encoder = JSONEncoder()
