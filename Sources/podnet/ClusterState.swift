@@ -30,6 +30,16 @@ struct ClusterState {
         return ClusterState(file: file, topology: topology, live: live, desired: LabRenderer(topology: topology).render())
     }
 
+    /// The cluster a command acts on: `--cluster NAME` as given, or the name in a
+    /// topology file (whose diagnostics are reported; an invalid file fails).
+    static func name(cluster: String?, file: String?) throws -> String {
+        if let cluster { return cluster }
+        let topology = TopologyFile(path: file ?? "")
+        topology.reportDiagnostics()
+        guard let resolved = topology.result.topology else { throw ExitCode.failure }
+        return resolved.name
+    }
+
     static func readLive(cluster: String) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")

@@ -34,15 +34,7 @@ struct Destroy: ParsableCommand {
     }
 
     func run() throws {
-        let name: String
-        if let cluster {
-            name = cluster
-        } else {
-            let topology = TopologyFile(path: file!)
-            topology.reportDiagnostics()
-            guard let resolved = topology.result.topology else { throw ExitCode.failure }
-            name = resolved.name
-        }
+        let name = try ClusterState.name(cluster: cluster, file: file)
         let live = try ClusterState.readLive(cluster: name)
         let plan: Plan
         do {

@@ -37,15 +37,7 @@ struct Show: ParsableCommand {
     }
 
     func run() throws {
-        let name: String
-        if let cluster {
-            name = cluster
-        } else {
-            let topology = TopologyFile(path: file!)
-            topology.reportDiagnostics()
-            guard let resolved = topology.result.topology else { throw ExitCode.failure }
-            name = resolved.name
-        }
+        let name = try ClusterState.name(cluster: cluster, file: file)
         let state: KernelState
         do {
             state = try LiveStateReader().read(cluster: name)
