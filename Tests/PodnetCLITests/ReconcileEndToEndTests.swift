@@ -150,6 +150,24 @@ struct ReconcileEndToEndTests {
         }
     }
 
+    /// One apply per cluster at a time: with the lock held, --no-wait fails clearly.
+    @Test func aSecondApplyWithNoWaitFailsWhileTheClusterIsLocked() throws {
+        try withCluster { cluster, file in
+            // Hold the lock as another podnet would (flock on /run/podnet/CLUSTER.lock).
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+            holder.arguments = ["/run/podnet/\(cluster).lock", "sleep", "2"]
+            try FileManager.default.createDirectory(atPath: "/run/podnet", withIntermediateDirectories: true)
+            try holder.run()
+            defer { holder.terminate(); holder.waitUntilExit() }
+            Thread.sleep(forTimeInterval: 0.3)
+            let refused = try PodnetBinary.run(["apply", "--no-wait", file.path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("another podnet is applying or destroying it"))
+            #expect(try sh("ip netns list | grep -c '^\(cluster)\\.' || true").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        }
+    }
+
     @discardableResult
     func sh(_ script: String) throws -> (status: Int32, stdout: String) {
         let process = Process()
