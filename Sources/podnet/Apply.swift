@@ -59,7 +59,7 @@ struct Apply: ParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
 
-        let state = try ClusterState.load(path: file)
+        let state = try ClusterState.load(path: file, first: first)
         try Self.checkSupported(state.topology)
         let plan = try state.plan()
         if plan.isEmpty {

@@ -17,8 +17,10 @@ struct ClusterState {
     /// Loads `path`, reads the cluster's live state, and resolves the file again with
     /// the live assignments so that nothing live is renumbered. Reports diagnostics;
     /// throws `ExitCode.failure` when the file is invalid or the kernel unreadable.
-    static func load(path: String) throws -> ClusterState {
-        let first = TopologyFile(path: path)
+    /// - Parameter first: the file already loaded without live assignments, if the
+    ///   caller has it (it is loaded again with them).
+    static func load(path: String, first: TopologyFile? = nil) throws -> ClusterState {
+        let first = first ?? TopologyFile(path: path)
         guard let name = first.result.topology?.name else {
             first.reportDiagnostics()
             throw ExitCode.failure

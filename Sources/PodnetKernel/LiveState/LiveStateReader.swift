@@ -21,6 +21,13 @@ public struct LiveStateReader: Sendable {
         try directory.list().filter { $0.rawValue.hasPrefix(cluster + ".") }
     }
 
+    /// What one namespace turned out to hold.
+    enum Reading: Sendable {
+        case owned(NamespaceSnapshot, OwnershipMark)
+        case unowned
+        case emptyUnmarked
+    }
+
     public func read(cluster: String) throws -> KernelState {
         var handles: [NetnsHandle] = []
         for name in try candidateNamespaces(of: cluster) {
@@ -29,41 +36,48 @@ public struct LiveStateReader: Sendable {
             handles.append(handle)
         }
         let keys = sysctlKeys
-        let sockets = try NamespaceTour.visit(handles) { _ in
-            let socket = try KernelNetlinkSocket()
-            var values: [String: String] = [:]
-            for key in keys {
-                // /proc/sys/net shows the namespace of the thread that opens the file.
-                values[key] = try? SysctlFile.read(SysctlKey(key))
-            }
-            return (socket: socket, sysctls: values)
+        // Each namespace is read whole on a touring thread inside it: the socket is
+        // opened there, the sysctls read there, the dumps made at once.
+        let readings = try NamespaceTour.visitConcurrently(handles, threads: 2) { handle in
+            try Self.readNamespace(String(handle.path.split(separator: "/").last ?? ""), cluster: cluster, sysctlKeys: keys)
         }
         var state = KernelState()
-        for (handle, opened) in zip(handles, sockets) {
+        for (handle, reading) in zip(handles, readings) {
             let name = String(handle.path.split(separator: "/").last ?? "")
-            let (socket, sysctls) = try opened.get()
-            let connection = NetlinkConnection(socket: socket)
-            let links = try connection.links()
-            let lo = links.first { $0.name == "lo" }
-            guard let mark = lo?.alias.flatMap(OwnershipMark.init(alias:)), mark.isOwned(by: cluster) else {
-                if links.count == 1, let lo, lo.alias == nil, !lo.isUp {
-                    state.emptyUnmarkedNamespaces.insert(name)
-                } else {
-                    state.unownedNamespaces.insert(name)
-                }
-                continue
+            switch try reading.get() {
+            case .owned(let snapshot, let mark):
+                state.insert(Namespace(name: name, mark: mark))
+                LiveStateDecoder.add(snapshot, to: &state)
+            case .unowned:
+                state.unownedNamespaces.insert(name)
+            case .emptyUnmarked:
+                state.emptyUnmarkedNamespaces.insert(name)
             }
-            state.insert(Namespace(name: name, mark: mark))
-            // podnet's permanent neighbour and FDB entries live on VXLAN devices only: a
-            // namespace without one skips those two dumps (2 of 5 round trips).
-            let hasVXLAN = links.contains { if case .vxlan = $0.info { return true } else { return false } }
-            let snapshot = NamespaceSnapshot(
-                name: name, links: links, addresses: try connection.addresses(), routes: try connection.routes(table: .main),
-                neighbours: hasVXLAN ? try connection.neighbours() : [],
-                forwardingEntries: hasVXLAN ? try connection.forwardingEntries() : [], sysctls: sysctls)
-            LiveStateDecoder.add(snapshot, to: &state)
         }
         LiveStateDecoder.pairVeths(in: &state)
         return state
+    }
+
+    /// Runs on a thread inside the namespace.
+    static func readNamespace(_ name: String, cluster: String, sysctlKeys: [String]) throws -> Reading {
+        let connection = NetlinkConnection(socket: try KernelNetlinkSocket())
+        let links = try connection.links()
+        let lo = links.first { $0.name == "lo" }
+        guard let mark = lo?.alias.flatMap(OwnershipMark.init(alias:)), mark.isOwned(by: cluster) else {
+            return links.count == 1 && lo?.alias == nil && lo?.isUp == false ? .emptyUnmarked : .unowned
+        }
+        var sysctls: [String: String] = [:]
+        for key in sysctlKeys {
+            // /proc/sys/net shows the namespace of the thread that opens the file: this one.
+            sysctls[key] = try? SysctlFile.read(SysctlKey(key))
+        }
+        // podnet's permanent neighbour and FDB entries live on VXLAN devices only: a
+        // namespace without one skips those two dumps (2 of 5 round trips).
+        let hasVXLAN = links.contains { if case .vxlan = $0.info { return true } else { return false } }
+        let snapshot = NamespaceSnapshot(
+            name: name, links: links, addresses: try connection.addresses(), routes: try connection.routes(table: .main),
+            neighbours: hasVXLAN ? try connection.neighbours() : [],
+            forwardingEntries: hasVXLAN ? try connection.forwardingEntries() : [], sysctls: sysctls)
+        return .owned(snapshot, mark)
     }
 }
