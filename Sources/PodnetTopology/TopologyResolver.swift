@@ -71,28 +71,19 @@ struct TopologyResolver {
     }
 
     private func network(_ spec: TopologySpec) -> Network {
+        let backend = spec.backend?.value ?? .vxlan
         var vxlan = VXLAN()
         vxlan.vni = spec.vni?.value ?? vxlan.vni
         vxlan.port = spec.vxlanPort?.value ?? vxlan.port
         vxlan.discovery = spec.discovery?.value ?? vxlan.discovery
-        let backend = spec.backend?.value ?? .vxlan
+        vxlan.group = spec.group?.value
         // A misread backend or VXLAN section was reported; its consequences are not.
-        guard spec.invalid.isDisjoint(with: ["network", "network.backend", "network.vxlan"]) else {
-            return Network(backend: backend, mtu: spec.mtu?.value ?? 1500, masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
-        }
-        if backend != .vxlan {
-            if let mark = spec.vxlanMark { log.warning(mark, "network.vxlan is ignored: the backend is \(backend.rawValue)") }
-            return Network(backend: backend, mtu: spec.mtu?.value ?? 1500, masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
-        }
-        if let group = spec.group {
-            if !group.value.isMulticast {
-                log.error(group.mark, "the VXLAN group \(group.value) is not a multicast address; use one of 224.0.0.0/4, such as 239.1.1.1")
-            } else if vxlan.discovery != .multicast {
-                log.error(group.mark, "a VXLAN group is used only with 'discovery: multicast'; remove it or set the discovery")
+        if spec.invalid.isDisjoint(with: ["network", "network.backend", "network.vxlan"]) {
+            if backend == .vxlan {
+                checkVXLAN(spec, discovery: vxlan.discovery)
+            } else if let mark = spec.vxlanMark {
+                log.warning(mark, "network.vxlan is ignored: the backend is \(backend.rawValue)")
             }
-            vxlan.group = group.value
-        } else if backend == .vxlan, vxlan.discovery == .multicast {
-            log.error(spec.discovery?.mark ?? spec.mark, "'discovery: multicast' needs a multicast group; add 'group: 239.1.1.1' under network.vxlan")
         }
         let network = Network(backend: backend, mtu: spec.mtu?.value ?? 1500,
                               masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
@@ -101,6 +92,20 @@ struct TopologyResolver {
         }
         return network
     }
+
+    /// Multicast discovery needs a multicast group, and a group needs multicast discovery.
+    private func checkVXLAN(_ spec: TopologySpec, discovery: VXLAN.Discovery) {
+        if let group = spec.group {
+            if !group.value.isMulticast {
+                log.error(group.mark, "the VXLAN group \(group.value) is not a multicast address; use one of 224.0.0.0/4, such as 239.1.1.1")
+            } else if discovery != .multicast {
+                log.error(group.mark, "a VXLAN group is used only with 'discovery: multicast'; remove it or set the discovery")
+            }
+        } else if discovery == .multicast {
+            log.error(spec.discovery?.mark ?? spec.mark, "'discovery: multicast' needs a multicast group; add 'group: 239.1.1.1' under network.vxlan")
+        }
+    }
+
 }
 
 /// Node and pod names share one namespace (each becomes a network namespace

@@ -19,6 +19,12 @@ import Testing
         #expect(found[2].hasPrefix("7:35 pod 'a1' address 10.200.0.1 is the gateway of node 'node-0'"))
     }
 
+    @Test func theTunnelOverheadIsCheckedForEveryBackend() {
+        // IP-in-IP takes 20 bytes: an underlay MTU of 580 leaves pods 560, below IPv4's 576.
+        #expect(errors("name: lab\nclusterCIDR: 10.200.0.0/16\nnodes: [{ name: n }]\nnetwork: { backend: ipip, mtu: 580 }\n")
+            == ["4:32 network.mtu 580 leaves pods an MTU of 560 after the ipip overhead; IPv4 needs at least 576"])
+    }
+
     @Test func warningsDoNotInvalidate() {
         let result = TopologyLoader.load(text: """
         name: lab
