@@ -26,9 +26,12 @@ public struct Link: Hashable, Sendable, Codable {
     public var mark: OwnershipMark?
     /// Alternative names (IFLA_ALT_IFNAME), readable long names for short kernel ones.
     public var alternativeNames: [String]
+    /// The link-layer address, where podnet decides it (a static VXLAN endpoint's,
+    /// which the other nodes' neighbour and FDB entries name); nil: the kernel's choice.
+    public var mac: MACAddress?
 
     public init(id: ID, kind: LinkKind, mtu: Int? = nil, up: Bool = true, master: String? = nil, hairpin: Bool? = nil,
-                mark: OwnershipMark? = nil, alternativeNames: [String] = []) {
+                mark: OwnershipMark? = nil, alternativeNames: [String] = [], mac: MACAddress? = nil) {
         self.id = id
         self.kind = kind
         self.mtu = mtu
@@ -37,6 +40,7 @@ public struct Link: Hashable, Sendable, Codable {
         self.hairpin = hairpin
         self.mark = mark
         self.alternativeNames = alternativeNames
+        self.mac = mac
     }
 }
 

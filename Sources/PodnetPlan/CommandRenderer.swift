@@ -26,6 +26,8 @@ public enum CommandRenderer {
             return ["ip \(route.id.namespace.ipOption)route replace \(routeSpec(route))"]
         case .deleteRoute(let route):
             return ["ip \(route.id.namespace.ipOption)route del \(destination(route.id))\(route.id.table == Route.mainTable ? "" : " table \(route.id.table)")"]
+        case .addNeighbour(let neighbour):
+            return ["ip \(neighbour.id.link.namespace.ipOption)neigh add \(neighbour.id.address) lladdr \(neighbour.mac) dev \(neighbour.id.link.name) nud permanent"]
         case .replaceNeighbour(let neighbour):
             return ["ip \(neighbour.id.link.namespace.ipOption)neigh replace \(neighbour.id.address) lladdr \(neighbour.mac) dev \(neighbour.id.link.name) nud permanent"]
         case .deleteNeighbour(let neighbour):
@@ -47,6 +49,7 @@ public enum CommandRenderer {
     private static func addLink(_ link: Link, peer: Link?) -> [String] {
         var words = ["ip \(link.id.namespace.ipOption)link add \(link.id.name)"]
         if let mtu = link.mtu { words.append("mtu \(mtu)") }
+        if let mac = link.mac { words.append("address \(mac)") }
         if let master = link.master { words.append("master \(master)") }
         words.append("type \(link.kind.kernelName)")
         switch link.kind {
@@ -93,6 +96,7 @@ public enum CommandRenderer {
         var set: [String] = []
         if current?.up != link.up { set.append(link.up ? "up" : "down") }
         if let mtu = link.mtu, current?.mtu != mtu { set.append("mtu \(mtu)") }
+        if let mac = link.mac, current?.mac != mac { set.append("address \(mac)") }
         if current?.master != link.master { set.append(link.master.map { "master \($0)" } ?? "nomaster") }
         if let mark = link.mark, current?.mark != mark { set.append("alias \(mark.alias)") }
         var commands = set.isEmpty ? [] : ["\(ip) set \(link.id.name) \(set.joined(separator: " "))"]

@@ -17,6 +17,7 @@ public enum Operation: Hashable, Sendable {
     case addRoute(Route)
     case replaceRoute(Route)
     case deleteRoute(Route)
+    case addNeighbour(Neighbour)
     case replaceNeighbour(Neighbour)
     case deleteNeighbour(Neighbour)
     case addFDB(FDBEntry.ID)
@@ -32,7 +33,7 @@ public enum Operation: Hashable, Sendable {
         case .deleteLink(let id): return id.namespace
         case .addAddress(let address), .deleteAddress(let address): return address.link.namespace
         case .addRoute(let route), .replaceRoute(let route), .deleteRoute(let route): return route.id.namespace
-        case .replaceNeighbour(let neighbour), .deleteNeighbour(let neighbour): return neighbour.id.link.namespace
+        case .addNeighbour(let neighbour), .replaceNeighbour(let neighbour), .deleteNeighbour(let neighbour): return neighbour.id.link.namespace
         case .addFDB(let entry), .deleteFDB(let entry): return entry.link.namespace
         case .setSysctl(let sysctl): return sysctl.id.namespace
         }

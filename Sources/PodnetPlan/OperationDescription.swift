@@ -25,7 +25,7 @@ extension Operation {
         case .addRoute(let route), .replaceRoute(let route), .deleteRoute(let route):
             let destination = route.id.destination.length == 0 ? "default" : route.id.destination.description
             return "route \(destination) in \(route.id.namespace)"
-        case .replaceNeighbour(let neighbour), .deleteNeighbour(let neighbour):
+        case .addNeighbour(let neighbour), .replaceNeighbour(let neighbour), .deleteNeighbour(let neighbour):
             return "neighbour \(neighbour.id.address) on \(neighbour.id.link.name) in \(neighbour.id.link.namespace)"
         case .addFDB(let entry), .deleteFDB(let entry):
             return "fdb \(entry.mac) dst \(entry.destination) on \(entry.link.name) in \(entry.link.namespace)"

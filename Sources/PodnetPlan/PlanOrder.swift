@@ -18,6 +18,8 @@ public enum PlanOrder {
         case .deleteNamespace: return 4
         case .addNamespace: return 5
         case .setLink(let link, _) where link.kind == .loopback: return 6
+        // An interface's own sysctl (net/ipv4/conf/IFNAME/…) exists once the link does.
+        case .setSysctl(let sysctl) where sysctl.isInterfaceSpecific: return 10
         case .setSysctl: return 6
         case .addLink(let link, _):
             switch link.kind {
@@ -28,7 +30,7 @@ public enum PlanOrder {
         case .setLink: return 10
         case .addAddress: return 11
         case .addRoute, .replaceRoute: return 12
-        case .replaceNeighbour, .addFDB: return 13
+        case .addNeighbour, .replaceNeighbour, .addFDB: return 13
         }
     }
 

@@ -51,7 +51,7 @@ public enum PlanSimulator {
             state.insert(route)
         case .deleteRoute(let route):
             state.routes[route.id] = nil
-        case .replaceNeighbour(let neighbour):
+        case .addNeighbour(let neighbour), .replaceNeighbour(let neighbour):
             state.insert(neighbour)
         case .deleteNeighbour(let neighbour):
             state.neighbours[neighbour.id] = nil
@@ -70,6 +70,7 @@ public enum PlanSimulator {
         state.routes = state.routes.filter { !($0.key.namespace == id.namespace && $0.value.device == id.name) }
         state.neighbours = state.neighbours.filter { $0.key.link != id }
         state.fdb = state.fdb.filter { $0.link != id }
+        state.sysctls = state.sysctls.filter { !($0.key.namespace == id.namespace && $0.value.interface == id.name) }
         if case .veth(let peer) = link.kind { removeLink(peer, from: &state) }
         for port in state.links.values where port.id.namespace == id.namespace && port.master == id.name {
             state.links[port.id]?.master = nil

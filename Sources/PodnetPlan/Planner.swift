@@ -132,8 +132,11 @@ public struct Planner: Sendable {
             operations.append(.init(.deleteNeighbour(neighbour), reason: "not in the topology"))
         }
         for neighbour in desired.neighbours.values.sorted(by: { $0.id < $1.id }) where liveNeighboursByID[neighbour.id] != neighbour {
-            let reason = liveNeighboursByID[neighbour.id].map { "lladdr \($0.mac) → \(neighbour.mac)" } ?? "missing"
-            operations.append(.init(.replaceNeighbour(neighbour), reason: reason))
+            if let current = liveNeighboursByID[neighbour.id] {
+                operations.append(.init(.replaceNeighbour(neighbour), reason: "lladdr \(current.mac) → \(neighbour.mac)"))
+            } else {
+                operations.append(.init(.addNeighbour(neighbour), reason: "missing"))
+            }
         }
         let liveFDB = live.fdb.filter { linkSurvives($0.link) && linkIsOwned($0.link) }
         for entry in liveFDB.subtracting(desired.fdb).sorted() {
@@ -145,7 +148,9 @@ public struct Planner: Sendable {
 
         // Sysctls are set, never removed.
         for sysctl in desired.sysctls.values.sorted(by: { $0.id < $1.id }) {
-            let current = gone(sysctl.id.namespace) ? nil : live.sysctls[sysctl.id]
+            // An interface's own sysctl goes with the interface.
+            let lost = gone(sysctl.id.namespace) || sysctl.interface.map { !linkSurvives(Link.ID(sysctl.id.namespace, $0)) } ?? false
+            let current = lost ? nil : live.sysctls[sysctl.id]
             if current?.value != sysctl.value {
                 operations.append(.init(.setSysctl(sysctl), reason: current.map { "\($0.value) → \(sysctl.value)" } ?? "missing"))
             }
@@ -212,6 +217,7 @@ public struct Planner: Sendable {
         if current.up != desired.up { changes.append(desired.up ? "down → up" : "up → down") }
         if let mtu = desired.mtu, current.mtu != mtu { changes.append("mtu \(current.mtu.map(String.init) ?? "?") → \(mtu)") }
         if current.master != desired.master { changes.append("master \(current.master ?? "none") → \(desired.master ?? "none")") }
+        if let mac = desired.mac, current.mac != mac { changes.append("address \(current.mac?.description ?? "?") → \(mac)") }
         if let hairpin = desired.hairpin, current.hairpin != hairpin { changes.append("hairpin \(hairpin ? "off → on" : "on → off")") }
         if current.mark != desired.mark { changes.append("alias \(current.mark?.alias ?? "none") → \(desired.mark?.alias ?? "none")") }
         let missingNames = Set(desired.alternativeNames).subtracting(current.alternativeNames)

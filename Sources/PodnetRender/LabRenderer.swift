@@ -3,7 +3,7 @@ import PodnetKernelModel
 import PodnetTopology
 
 /// Topology → the kernel objects lab mode wants: every node and pod emulated as a
-/// namespace on this machine, joined by an underlay bridge (seed 003 §2–§4.1).
+/// namespace on this machine, joined by an underlay bridge (seed 003 §2–§4).
 public struct LabRenderer: Sendable {
     public let topology: Topology
 
@@ -33,7 +33,8 @@ public struct LabRenderer: Sendable {
     private func renderUnderlay(into state: inout KernelState) {
         let namespace = addNamespace(KernelNames.underlayNamespace(cluster: cluster), role: "underlay", into: &state)
         state.insert(Link(id: .init(namespace, KernelNames.underlayBridge), kind: .bridge, mtu: topology.network.mtu,
-                          up: true, mark: mark("underlay")))
+                          up: true, mark: mark("underlay"),
+                          mac: KernelNames.bridgeMAC(cluster: cluster, namespace: "underlay", bridge: KernelNames.underlayBridge)))
     }
 
     private func renderNode(_ node: Node, into state: inout KernelState) {
@@ -51,20 +52,13 @@ public struct LabRenderer: Sendable {
 
         if let bridge = node.bridge {
             let bridgeID = Link.ID(namespace, bridge)
-            state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.network.podMTU, up: true, mark: mark(role)))
+            state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.network.podMTU, up: true, mark: mark(role),
+                              mac: KernelNames.bridgeMAC(cluster: cluster, namespace: node.name, bridge: bridge)))
             state.insert(Address(link: bridgeID, address: IPv4Prefix(address: node.gateway, length: node.podCIDR.length)))
+            for sysctl in NodeSysctls.noRedirects(bridge: bridge, namespace: namespace) { state.insert(sysctl) }
         }
-        renderCrossNodeRoutes(from: node, namespace: namespace, into: &state)
-    }
-
-    /// host-gw (seed 003 §4.1): a route to every other node's pod CIDR via that
-    /// node's underlay address. Other backends come with their own renderers.
-    private func renderCrossNodeRoutes(from node: Node, namespace: NamespaceRef, into state: inout KernelState) {
-        guard topology.network.backend == .hostGW else { return }
-        for other in topology.nodes where other.name != node.name {
-            state.insert(Route(id: .init(namespace: namespace, destination: other.podCIDR),
-                               gateway: other.address, device: KernelNames.nodeUplink))
-        }
+        CrossNodeRenderer(topology: topology, namespace: namespace, uplink: KernelNames.nodeUplink,
+                          routeProtocol: Route.protocolBoot, mark: mark(role)).render(node, into: &state)
     }
 
     private func renderPod(_ pod: Pod, into state: inout KernelState) {

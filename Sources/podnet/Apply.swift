@@ -25,15 +25,32 @@ struct Apply: ParsableCommand {
         """
     )
 
-    /// What this version cannot build yet is refused or named, never half-built in silence.
-    static func checkSupported(_ topology: Topology) throws {
-        if topology.nodes.count > 1, topology.network.backend != .hostGW {
-            Terminal.writeError("podnet: error: cluster '\(topology.name)': the \(topology.network.backend.rawValue) backend is not implemented yet; pods on different nodes could not reach each other. Set 'network: { backend: host-gw }' (static routes, seed 003 §4.1), or use one node.")
-            throw ExitCode.failure
-        }
+    /// What this version cannot build yet is named, never half-built in silence.
+    static func warnUnsupported(_ topology: Topology) {
         if !topology.services.isEmpty {
             Terminal.writeError("podnet: warning: cluster '\(topology.name)': services are not load-balanced yet (no \(topology.proxy.mode.rawValue) rules); their ClusterIPs will not answer")
         }
+    }
+
+    /// Fails, with the cluster untouched, when the kernel cannot create a kind of
+    /// link the plan needs (ipip without CONFIG_NET_IPIP, …), saying what would do.
+    static func checkKernelFeatures(for plan: Plan, topology: Topology) throws {
+        var kinds: Set<String> = []
+        for planned in plan.operations {
+            if case .addLink(let link, _) = planned.operation { kinds.insert(link.kind.kernelName) }
+        }
+        let missing = try KernelFeatures.missingLinkKinds(kinds)
+        guard !missing.isEmpty else { return }
+        for absent in missing {
+            var text = "podnet: error: cluster '\(topology.name)': this kernel has no '\(absent.kind)' link type"
+            if let provider = absent.provider { text += " (\(provider.config), module \(provider.module))" }
+            text += "; nothing was changed."
+            if absent.kind == "ipip" {
+                text += "\n  Load it with 'modprobe ipip' where the kernel has it, or choose another backend: 'network: { backend: vxlan }' or 'network: { backend: host-gw }'."
+            }
+            Terminal.writeError(text)
+        }
+        throw ExitCode.failure
     }
 
     @Flag(help: "Fail at once if another podnet is applying or destroying this cluster, instead of waiting.")
@@ -60,12 +77,13 @@ struct Apply: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
 
         let state = try ClusterState.load(path: file, first: first)
-        try Self.checkSupported(state.topology)
+        Self.warnUnsupported(state.topology)
         let plan = try state.plan()
         if plan.isEmpty {
             Terminal.write("cluster \(name): nothing to do; the kernel matches the file")
             return
         }
+        try Self.checkKernelFeatures(for: plan, topology: state.topology)
         let start = Date()
         let executor = PlanExecutor()
         let showProgress = plan.operations.count >= 50
@@ -79,7 +97,7 @@ struct Apply: ParsableCommand {
             throw ExitCode.failure
         }
         // Verify: read the kernel again; the plan must now be empty.
-        let after = try ClusterState.load(path: file)
+        let after = try ClusterState.load(path: file, quiet: true)
         let remaining = try after.plan()
         guard remaining.isEmpty else {
             Terminal.writeError("podnet: error: after applying, the kernel still differs from the file:")

@@ -19,15 +19,20 @@ struct ClusterState {
     /// throws `ExitCode.failure` when the file is invalid or the kernel unreadable.
     /// - Parameter first: the file already loaded without live assignments, if the
     ///   caller has it (it is loaded again with them).
-    static func load(path: String, first: TopologyFile? = nil) throws -> ClusterState {
+    /// - Parameter quiet: no warnings (a second load of a file already reported).
+    static func load(path: String, first: TopologyFile? = nil, quiet: Bool = false) throws -> ClusterState {
         let first = first ?? TopologyFile(path: path)
-        guard let name = first.result.topology?.name else {
+        guard let firstTopology = first.result.topology else {
             first.reportDiagnostics()
             throw ExitCode.failure
         }
-        let live = try readLive(cluster: name)
+        let name = firstTopology.name
+        // The sysctls to read are those the render sets; their keys (bridge names)
+        // do not depend on the live allocation.
+        let sysctlKeys = Set(LabRenderer(topology: firstTopology).render().sysctls.keys.map(\.key))
+        let live = try readLive(cluster: name, sysctlKeys: sysctlKeys)
         let file = TopologyFile(path: path, live: LiveAssignmentsReader.assignments(in: live, cluster: name))
-        file.reportDiagnostics()
+        if !quiet || file.result.topology == nil { file.reportDiagnostics() }
         guard let topology = file.result.topology else { throw ExitCode.failure }
         return ClusterState(file: file, topology: topology, live: live, desired: LabRenderer(topology: topology).render())
     }
@@ -42,13 +47,13 @@ struct ClusterState {
         return resolved.name
     }
 
-    static func readLive(cluster: String) throws -> KernelState {
+    static func readLive(cluster: String, sysctlKeys: Set<String> = ["net.ipv4.ip_forward"]) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
             throw ExitCode.failure
         }
         do {
-            return try LiveStateReader().read(cluster: cluster)
+            return try LiveStateReader(sysctlKeys: sysctlKeys.sorted()).read(cluster: cluster)
         } catch {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
             throw ExitCode.failure

@@ -17,7 +17,7 @@ import Testing
         let commands = CommandRenderer.commands(for: plan)
         let host = KernelNames.peerEnd(of: "a0")
         #expect(commands.contains("ip netns add lab.a0"))
-        #expect(commands.contains("ip -n lab.node-0 link add br0 mtu 1500 type bridge"))
+        #expect(commands.contains("ip -n lab.node-0 link add br0 mtu 1500 address \(KernelNames.bridgeMAC(cluster: "lab", namespace: "node-0", bridge: "br0")) type bridge"))
         #expect(commands.contains("ip -n lab.node-0 link add \(host) mtu 1500 master br0 type veth peer name eth0 netns lab.a0 mtu 1500"))
         #expect(commands.contains("ip -n lab.node-0 link set \(host) type bridge_slave hairpin on"))
         #expect(commands.contains("ip -n lab.node-0 link property add dev \(host) altname pod-a0"))

@@ -9,7 +9,9 @@ import Testing
 @Suite struct PlannerPropertyTests {
     static func randomTopology(_ random: inout SeededGenerator) -> String {
         let nodeCount = Int.random(in: 1...4, using: &random)
-        let backend = Bool.random(using: &random) ? "host-gw" : "vxlan"
+        // Every backend, so that switching between any two on a live cluster is covered.
+        let backend = ["host-gw", "ipip", "vxlan", "vxlan, vxlan: { discovery: multicast, group: 239.1.1.1 }"]
+            .randomElement(using: &random)!
         let mtu = [1500, 1400, 9000].randomElement(using: &random)!
         var text = "name: lab\nclusterCIDR: 10.200.0.0/16\nnetwork: { backend: \(backend), mtu: \(mtu) }\nnodes:\n"
         let nodes = (0..<6).shuffled(using: &random).prefix(nodeCount)
@@ -30,7 +32,7 @@ import Testing
     static func perturb(_ state: KernelState, _ random: inout SeededGenerator) -> KernelState {
         var state = state
         for _ in 0..<Int.random(in: 0...6, using: &random) {
-            switch Int.random(in: 0...9, using: &random) {
+            switch Int.random(in: 0...13, using: &random) {
             case 8:
                 // A bridge turned into something else: a replacement, which releases its ports.
                 if let id = state.links.values.filter({ $0.kind == .bridge && $0.mark != nil }).map(\.id).randomElement(using: &random) {
@@ -39,6 +41,16 @@ import Testing
             case 9:
                 if let id = state.links.values.filter({ $0.master != nil }).map(\.id).randomElement(using: &random) {
                     state.links[id]?.master = nil
+                }
+            case 10:
+                if let id = state.neighbours.keys.randomElement(using: &random) { state.neighbours[id] = nil }
+            case 11:
+                if let id = state.neighbours.keys.randomElement(using: &random) { state.neighbours[id]?.mac = .broadcast }
+            case 12:
+                if let entry = state.fdb.randomElement(using: &random) { state.fdb.remove(entry) }
+            case 13:
+                if let id = state.links.values.filter({ $0.mac != nil }).map(\.id).randomElement(using: &random) {
+                    state.links[id]?.mac = MACAddress("0e:00:00:00:00:01")
                 }
             case 0:
                 if let id = state.links.keys.filter({ $0.name != "lo" }).randomElement(using: &random) {

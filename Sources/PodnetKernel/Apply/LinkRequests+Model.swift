@@ -8,6 +8,7 @@ enum WireMessages {
     static func creation(of link: Link, peer: Link?, peerNamespace: NetnsHandle?, indexes: [String: Int32]) -> LinkMessage {
         var message = LinkMessage(name: link.id.name)
         message.mtu = link.mtu.map(UInt32.init)
+        message.address = link.mac
         switch link.kind {
         case .bridge: message.info = .bridge
         case .dummy: message.info = .dummy
@@ -32,6 +33,7 @@ enum WireMessages {
         var message = LinkMessage(index: index)
         message.setUp(link.up)
         message.mtu = link.mtu.map(UInt32.init)
+        message.address = link.mac
         message.master = link.master.flatMap { indexes[$0] } ?? 0
         message.alias = link.mark?.alias
         return message

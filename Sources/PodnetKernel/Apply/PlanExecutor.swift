@@ -120,10 +120,11 @@ public final class PlanExecutor {
             return [(namespace, .addRoute(WireMessages.route(route, indexes: try indexMap(namespace)), mode: mode))]
         case .deleteRoute(let route):
             return [(try name(of: route.id.namespace), .deleteRoute(WireMessages.routeDeletion(route)))]
-        case .replaceNeighbour(let neighbour):
+        case .addNeighbour(let neighbour), .replaceNeighbour(let neighbour):
             let namespace = try name(of: neighbour.id.link.namespace)
             let index = try index(of: neighbour.id.link.name, in: namespace)
-            return [(namespace, .addNeighbour(.permanent(neighbour.id.address, at: neighbour.mac, onLink: index), mode: .replace))]
+            let mode: CreationMode = if case .addNeighbour = operation { .exclusive } else { .replace }
+            return [(namespace, .addNeighbour(.permanent(neighbour.id.address, at: neighbour.mac, onLink: index), mode: mode))]
         case .deleteNeighbour(let neighbour):
             let namespace = try name(of: neighbour.id.link.namespace)
             let index = try index(of: neighbour.id.link.name, in: namespace)

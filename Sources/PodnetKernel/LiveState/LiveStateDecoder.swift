@@ -32,6 +32,9 @@ enum LiveStateDecoder {
         }
         for message in snapshot.forwardingEntries where message.flags.contains(.self) && message.state.contains(.permanent) {
             guard let name = names[message.index], let destination = message.destination, let mac = message.linkAddress else { continue }
+            // The all-zeros entry is the device's own default destination (its group
+            // or remote), made by the kernel from the device's configuration.
+            guard mac != .zero else { continue }
             state.insert(FDBEntry(id: .init(link: .init(namespace, name), mac: mac, destination: destination)))
         }
         for (key, value) in snapshot.sysctls {
@@ -59,7 +62,8 @@ enum LiveStateDecoder {
         if case .bridge(let port)? = message.port { hairpin = port.hairpin }
         return Link(id: .init(namespace, name), kind: kind, mtu: message.mtu.map(Int.init), up: message.isUp,
                     master: message.master.flatMap { names[$0] }, hairpin: hairpin,
-                    mark: message.alias.flatMap(OwnershipMark.init(alias:)), alternativeNames: message.alternativeNames)
+                    mark: message.alias.flatMap(OwnershipMark.init(alias:)), alternativeNames: message.alternativeNames,
+                    mac: message.address)
     }
 
     /// A veth end names its peer by ifindex and a namespace id that only means

@@ -1,0 +1,101 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetTopology
+
+/// How one node reaches the pods of the others, per `network.backend` (seed 003 §4):
+/// the tunnel device, its address, and the routes, neighbour and FDB entries. The
+/// same for lab and host mode; only the namespace, the uplink's name and the route
+/// protocol differ.
+///
+/// A cluster of one node gets none of it: there is no other node to reach, and a
+/// tunnel device nobody asked for would only puzzle a student reading `ip link`.
+struct CrossNodeRenderer {
+    let topology: Topology
+    /// Where the node's objects live: its lab namespace, or `.current` on a host.
+    let namespace: NamespaceRef
+    /// The node's uplink (its underlay interface).
+    let uplink: String
+    /// The protocol of the routes podnet adds (its own in a namespace it does not own).
+    let routeProtocol: UInt8
+    let mark: OwnershipMark
+
+    func render(_ node: Node, into state: inout KernelState) {
+        let others = topology.nodes.filter { $0.name != node.name }
+        guard !others.isEmpty else { return }
+        switch topology.network.backend {
+        case .hostGW: renderHostGateway(others, into: &state)
+        case .ipip: renderIPIP(node, others: others, into: &state)
+        case .vxlan:
+            switch topology.network.vxlan.discovery {
+            case .static: renderStaticVXLAN(node, others: others, into: &state)
+            case .multicast: renderMulticastVXLAN(node, into: &state)
+            }
+        }
+    }
+
+    private func route(to destination: IPv4Prefix, via gateway: IPv4Address?, device: String, onlink: Bool = false) -> Route {
+        Route(id: .init(namespace: namespace, destination: destination), gateway: gateway, device: device,
+              onlink: onlink, protocol: routeProtocol)
+    }
+
+    /// host-gw (§4.1): a route to every other node's pod CIDR via its underlay address.
+    private func renderHostGateway(_ others: [Node], into state: inout KernelState) {
+        for other in others {
+            state.insert(route(to: other.podCIDR, via: other.address, device: uplink))
+        }
+    }
+
+    /// IP-in-IP (§4.2, Calico's IPIP mode): one tunnel device with no fixed remote;
+    /// each route's gateway, a remote node's address, becomes the outer destination
+    /// (`onlink`: no prefix on the tunnel covers it). The tunnel holds the gateway
+    /// address as a /32, as the seed gives it, so the node's own traffic to remote
+    /// pods has a source the remote side can answer.
+    private func renderIPIP(_ node: Node, others: [Node], into state: inout KernelState) {
+        let tunnel = Link.ID(namespace, KernelNames.ipipDevice)
+        state.insert(Link(id: tunnel, kind: .ipip(IPIPDevice(local: node.address, device: uplink)),
+                          mtu: topology.network.podMTU, up: true, mark: mark))
+        if node.bridge != nil {
+            state.insert(Address(link: tunnel, address: IPv4Prefix(address: node.gateway, length: 32)))
+        }
+        for other in others {
+            state.insert(route(to: other.podCIDR, via: other.address, device: KernelNames.ipipDevice, onlink: true))
+        }
+    }
+
+    /// Static VXLAN (flannel's way): the device knows no one by itself (no learning,
+    /// no group); per remote node exactly one route to its pod CIDR via its endpoint
+    /// address (the network address of its pod CIDR, held as a /32 by its device),
+    /// one permanent neighbour entry giving that address the remote device's MAC, and
+    /// one FDB entry sending that MAC to the remote node. Adding a node adds exactly
+    /// these three to each other node.
+    private func renderStaticVXLAN(_ node: Node, others: [Node], into state: inout KernelState) {
+        let vxlan = topology.network.vxlan
+        let device = Link.ID(namespace, KernelNames.vxlanDevice)
+        state.insert(Link(id: device, kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: node.address,
+                                                                group: nil, device: uplink, learning: false)),
+                          mtu: topology.network.podMTU, up: true, mark: mark,
+                          mac: KernelNames.vtepMAC(cluster: topology.name, node: node.name)))
+        state.insert(Address(link: device, address: IPv4Prefix(address: node.podCIDR.first, length: 32)))
+        for other in others {
+            let endpoint = other.podCIDR.first
+            let mac = KernelNames.vtepMAC(cluster: topology.name, node: other.name)
+            state.insert(route(to: other.podCIDR, via: endpoint, device: KernelNames.vxlanDevice, onlink: true))
+            state.insert(Neighbour(id: .init(link: device, address: endpoint), mac: mac))
+            state.insert(FDBEntry(id: .init(link: device, mac: mac, destination: other.address)))
+        }
+    }
+
+    /// Multicast VXLAN (§4.3): the device is a port of the pod bridge and learns
+    /// remote MACs through the group, so the pod bridge carries one route for the
+    /// whole cluster CIDR and nothing names another node. A node without a pod
+    /// bridge has nothing to attach the device to.
+    private func renderMulticastVXLAN(_ node: Node, into state: inout KernelState) {
+        guard let bridge = node.bridge else { return }
+        let vxlan = topology.network.vxlan
+        state.insert(Link(id: .init(namespace, KernelNames.vxlanDevice),
+                          kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: node.address,
+                                                   group: vxlan.group, device: uplink, learning: true)),
+                          mtu: topology.network.podMTU, up: true, master: bridge, mark: mark))
+        state.insert(route(to: topology.clusterCIDR, via: nil, device: bridge))
+    }
+}
