@@ -15,6 +15,7 @@ int podnet_clone_newnet(void) { return CLONE_NEWNET; }
 pid_t podnet_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
 int podnet_clone_newns(void) { return CLONE_NEWNS; }
+int podnet_clone_fs(void) { return CLONE_FS; }
 int podnet_pipe2_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 int podnet_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);

@@ -7,20 +7,8 @@ import Testing
 /// damaged by hand, and destroyed. Root only; the cluster name is one no user would pick.
 @Suite(.enabled(if: getuid() == 0, "needs root: creates network namespaces"), .serialized)
 struct ReconcileEndToEndTests {
-    /// An example topology under a fresh test-only cluster name; always destroyed.
     func withCluster(example: String = "host-gw", _ body: (String, URL) throws -> Void) throws {
-        let cluster = "pnt" + String(Int.random(in: 100_000...999_999))
-        let text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/\(example).yaml"), encoding: .utf8)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
-        let renamed = text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix("name: ") ? "name: \(cluster)" : String($0) }.joined(separator: "\n")
-        try renamed.write(to: file, atomically: true, encoding: .utf8)
-        defer {
-            _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
-            _ = try? sh("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
-            try? FileManager.default.removeItem(at: file)
-        }
-        try body(cluster, file)
+        try withTestCluster(example: example, body)
     }
 
     @Test func aClusterBuiltFromThePlanMatchesItAndWorks() throws {
@@ -55,13 +43,17 @@ struct ReconcileEndToEndTests {
         }
     }
 
-    /// Seed 003 §2–§4.1: each example applies, its pods reach each other with plain
+    /// Seed 003 §2–§4: each example applies, its pods reach each other with plain
     /// ping, a second apply does nothing, and destroy leaves no namespace behind.
     @Test(arguments: [
         ("pod-loopback", [("a", "127.0.0.1")]),
         ("veth-pair", [("a0", "10.200.0.3"), ("a1", "10.200.0.2")]),
         ("bridge", [("a0", "10.200.0.3"), ("a1", "10.200.0.2")]),
         ("host-gw", [("a0", "10.200.1.2"), ("a1", "10.200.0.2")]),
+        // §4.3 and flannel's way: every direction between three nodes.
+        ("vxlan-static", [("a0", "10.200.1.2"), ("a0", "10.200.2.2"), ("b", "10.200.0.2"),
+                          ("b", "10.200.2.2"), ("c", "10.200.0.2"), ("c", "10.200.1.2")]),
+        ("vxlan-multicast", [("a0", "10.200.1.2"), ("a1", "10.200.0.2")]),
     ])
     func exampleAppliesPingsAndDestroys(example: String, pings: [(String, String)]) throws {
         try withCluster(example: example) { cluster, file in
@@ -169,16 +161,5 @@ struct ReconcileEndToEndTests {
     }
 
     @discardableResult
-    func sh(_ script: String) throws -> (status: Int32, stdout: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func sh(_ script: String) throws -> (status: Int32, stdout: String) { try shell(script) }
 }

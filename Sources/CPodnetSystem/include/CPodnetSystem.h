@@ -11,6 +11,7 @@ pid_t podnet_gettid(void);
 
 // Added for the namespace handling (PodnetKernel/System).
 int podnet_clone_newns(void);
+int podnet_clone_fs(void);
 // pipe2(O_CLOEXEC): a pipe that no concurrently spawned child can inherit.
 int podnet_pipe2_cloexec(int fds[2]);
 // Closes every descriptor >= from in the child (glibc >= 2.34).

@@ -78,6 +78,11 @@ extension NetnsDirectory {
                 }
                 let source = "/proc/self/task/\(Syscall.gettid())/ns/net"
                 do throws(Errno) {
+                    try HostMountNamespace.enterIfElsewhere()
+                } catch {
+                    return outcome.put(.system("cannot enter the host's mount namespace (/proc/1/ns/mnt)", error))
+                }
+                do throws(Errno) {
                     try Syscall.mount(source: source, target: file, type: "none", flags: MS_BIND)
                     outcome.put(nil)
                 } catch {

@@ -98,6 +98,7 @@ enum Syscall {
 
     static let cloneNewNet = podnet_clone_newnet()
     static let cloneNewNs = podnet_clone_newns()
+    static let cloneFS = podnet_clone_fs()
 
     /// Moves the calling thread, and only it, into the namespace behind `fd`.
     static func setns(_ fd: FileDescriptor, _ type: CInt) throws(Errno) {
