@@ -10,17 +10,83 @@ public struct LabRenderer: Sendable {
     public init(topology: Topology) { self.topology = topology }
 
     public func render() -> KernelState {
+        let renderer = ClusterRenderer(topology: topology, placement: .lab)
         var state = KernelState()
-        renderUnderlay(into: &state)
-        for node in topology.nodes { renderNode(node, into: &state) }
-        for pod in topology.pods { renderPod(pod, into: &state) }
-        for link in topology.links { renderDirectLink(link, into: &state) }
+        renderer.renderUnderlay(into: &state)
+        for node in topology.nodes { renderer.renderNode(node, into: &state) }
+        for pod in topology.pods { renderer.renderPod(pod, into: &state) }
+        for link in topology.links { renderer.renderDirectLink(link, into: &state) }
         return state
     }
+}
+
+/// Topology → what host mode wants on node `node` of a real cluster (`--node`):
+/// the node is the namespace podnet runs in, its uplink an interface that exists
+/// already (never created, changed or deleted); only this node's bridge, tunnel,
+/// routes (with podnet's route protocol), and its own pods' namespaces.
+public struct HostRenderer: Sendable {
+    public let topology: Topology
+    public let node: Node
+    /// The node's existing uplink (`nodes[].interface`, or the one holding its address).
+    public let uplink: String
+
+    public init(topology: Topology, node: Node, uplink: String) {
+        self.topology = topology
+        self.node = node
+        self.uplink = uplink
+    }
+
+    public func render() -> KernelState {
+        let renderer = ClusterRenderer(topology: topology, placement: .host(node: node.name, uplink: uplink))
+        var state = KernelState()
+        renderer.renderNode(node, into: &state)
+        for pod in topology.pods(on: node.name) { renderer.renderPod(pod, into: &state) }
+        for link in topology.links where link.pods.allSatisfy({ topology.pod(named: $0)?.node == node.name }) {
+            renderer.renderDirectLink(link, into: &state)
+        }
+        return state
+    }
+
+    /// The mark role of host-mode pod objects: `pod/NAME@NODE`. Every host of a
+    /// cluster sees the same /run/netns when they are emulated on one machine, and a
+    /// host must own only its own pods.
+    public static func podRole(_ pod: String, node: String) -> String { "pod/\(pod)@\(node)" }
+
+    /// Whether a mark role is of a pod of `node` in host mode.
+    public static func role(_ role: String, isOfNode node: String) -> Bool { role.hasSuffix("@\(node)") }
+}
+
+/// What lab and host mode share: a node's bridge, sysctls and cross-node objects,
+/// the pods and their veths; only where the node lives differs.
+struct ClusterRenderer {
+    enum Placement {
+        /// Every node is a namespace `CLUSTER.NODE` with `eth0` on the lab underlay.
+        case lab
+        /// `node` is the current namespace, reaching the others through `uplink`.
+        case host(node: String, uplink: String)
+    }
+
+    let topology: Topology
+    let placement: Placement
 
     private var cluster: String { topology.name }
 
     private func mark(_ role: String) -> OwnershipMark { OwnershipMark(cluster: cluster, role: role) }
+
+    private func nodeNamespace(_ node: String) -> NamespaceRef {
+        if case .host = placement { return .current }
+        return .named(KernelNames.namespace(cluster: cluster, member: node))
+    }
+
+    private var routeProtocol: UInt8 {
+        if case .host = placement { return Route.protocolPodnet }
+        return Route.protocolBoot
+    }
+
+    private func podRole(_ pod: Pod) -> String {
+        if case .host(let node, _) = placement { return HostRenderer.podRole(pod.name, node: node) }
+        return "pod/\(pod.name)"
+    }
 
     /// A namespace podnet owns, with `lo` up and carrying the namespace's mark.
     private func addNamespace(_ name: String, role: String, into state: inout KernelState) -> NamespaceRef {
@@ -30,16 +96,40 @@ public struct LabRenderer: Sendable {
         return ref
     }
 
-    private func renderUnderlay(into state: inout KernelState) {
+    func renderUnderlay(into state: inout KernelState) {
         let namespace = addNamespace(KernelNames.underlayNamespace(cluster: cluster), role: "underlay", into: &state)
         state.insert(Link(id: .init(namespace, KernelNames.underlayBridge), kind: .bridge, mtu: topology.network.mtu,
                           up: true, mark: mark("underlay"),
                           mac: KernelNames.bridgeMAC(cluster: cluster, namespace: "underlay", bridge: KernelNames.underlayBridge)))
     }
 
-    private func renderNode(_ node: Node, into state: inout KernelState) {
+    func renderNode(_ node: Node, into state: inout KernelState) {
         let role = "node/\(node.name)"
-        let namespace = addNamespace(KernelNames.namespace(cluster: cluster, member: node.name), role: role, into: &state)
+        let namespace: NamespaceRef
+        let uplink: String
+        switch placement {
+        case .lab:
+            namespace = addNamespace(KernelNames.namespace(cluster: cluster, member: node.name), role: role, into: &state)
+            uplink = KernelNames.nodeUplink
+            renderLabUplink(node, namespace: namespace, role: role, into: &state)
+        case .host(_, let hostUplink):
+            namespace = .current
+            uplink = hostUplink
+        }
+        state.insert(Sysctl(id: .init(namespace: namespace, key: "net.ipv4.ip_forward"), value: "1"))
+        if let bridge = node.bridge {
+            let bridgeID = Link.ID(namespace, bridge)
+            state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.network.podMTU, up: true, mark: mark(role),
+                              mac: KernelNames.bridgeMAC(cluster: cluster, namespace: node.name, bridge: bridge)))
+            state.insert(Address(link: bridgeID, address: IPv4Prefix(address: node.gateway, length: node.podCIDR.length)))
+            for sysctl in NodeSysctls.noRedirects(bridge: bridge, namespace: namespace) { state.insert(sysctl) }
+        }
+        CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
+                          routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
+    }
+
+    /// Lab mode: the node's `eth0` on the underlay bridge, carrying its address.
+    private func renderLabUplink(_ node: Node, namespace: NamespaceRef, role: String, into state: inout KernelState) {
         let underlay = NamespaceRef.named(KernelNames.underlayNamespace(cluster: cluster))
         let uplink = Link.ID(namespace, KernelNames.nodeUplink)
         let port = Link.ID(underlay, KernelNames.peerEnd(of: node.name))
@@ -48,26 +138,14 @@ public struct LabRenderer: Sendable {
                           master: KernelNames.underlayBridge, mark: mark(role),
                           alternativeNames: [KernelNames.peerAlternativeName(kind: "node", member: node.name)]))
         state.insert(Address(link: uplink, address: IPv4Prefix(address: node.address, length: topology.underlay.cidr.length)))
-        state.insert(Sysctl(id: .init(namespace: namespace, key: "net.ipv4.ip_forward"), value: "1"))
-
-        if let bridge = node.bridge {
-            let bridgeID = Link.ID(namespace, bridge)
-            state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.network.podMTU, up: true, mark: mark(role),
-                              mac: KernelNames.bridgeMAC(cluster: cluster, namespace: node.name, bridge: bridge)))
-            state.insert(Address(link: bridgeID, address: IPv4Prefix(address: node.gateway, length: node.podCIDR.length)))
-            for sysctl in NodeSysctls.noRedirects(bridge: bridge, namespace: namespace) { state.insert(sysctl) }
-        }
-        CrossNodeRenderer(topology: topology, namespace: namespace, uplink: KernelNames.nodeUplink,
-                          routeProtocol: Route.protocolBoot, mark: mark(role)).render(node, into: &state)
     }
 
-    private func renderPod(_ pod: Pod, into state: inout KernelState) {
-        let role = "pod/\(pod.name)"
+    func renderPod(_ pod: Pod, into state: inout KernelState) {
+        let role = podRole(pod)
         let namespace = addNamespace(KernelNames.namespace(cluster: cluster, member: pod.name), role: role, into: &state)
         guard let node = topology.node(named: pod.node), let bridge = node.bridge else { return }
-        let nodeNamespace = NamespaceRef.named(KernelNames.namespace(cluster: cluster, member: node.name))
         let podEnd = Link.ID(namespace, KernelNames.podInterface)
-        let hostEnd = Link.ID(nodeNamespace, KernelNames.peerEnd(of: pod.name))
+        let hostEnd = Link.ID(nodeNamespace(node.name), KernelNames.peerEnd(of: pod.name))
         let mtu = topology.network.podMTU
         state.insert(Link(id: podEnd, kind: .veth(peer: hostEnd), mtu: mtu, up: true, mark: mark(role)))
         // Hairpin lets a pod reach itself through a Service VIP (seed 003 §5, case 3).
@@ -79,14 +157,15 @@ public struct LabRenderer: Sendable {
     }
 
     /// A direct veth pair between two pods of a bridge-less node (seed 003 §3.1).
-    private func renderDirectLink(_ link: PodnetTopology.Link, into state: inout KernelState) {
+    func renderDirectLink(_ link: PodnetTopology.Link, into state: inout KernelState) {
         guard link.pods.count == 2, let a = topology.pod(named: link.pods[0]), let b = topology.pod(named: link.pods[1]),
               let node = topology.node(named: a.node) else { return }
         let aEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: a.name)), KernelNames.podInterface)
         let bEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: b.name)), KernelNames.podInterface)
         let mtu = topology.network.podMTU
         // Both ends carry one mark: the live reader pairs veth ends by it.
-        let role = "link/\(a.name),\(b.name)"
+        var role = "link/\(a.name),\(b.name)"
+        if case .host(let host, _) = placement { role += "@\(host)" }
         state.insert(Link(id: aEnd, kind: .veth(peer: bEnd), mtu: mtu, up: true, mark: mark(role)))
         state.insert(Link(id: bEnd, kind: .veth(peer: aEnd), mtu: mtu, up: true, mark: mark(role)))
         state.insert(Address(link: aEnd, address: IPv4Prefix(address: a.ip, length: node.podCIDR.length)))

@@ -16,8 +16,17 @@ struct Apply: ParsableCommand {
         interrupted at any point (^C, kill -9) leaves a state the next apply converges \
         from.
 
+        Host mode (--node NAME): this machine is node NAME of a real cluster, and \
+        every host applies the same file. The node is the namespace podnet runs in; \
+        its uplink is nodes[].interface, or the interface holding the node's address, \
+        and is never created, changed or deleted. Only this node's bridge, tunnel, \
+        routes (marked 'proto podnet') and its own pods are reconciled; the host's \
+        other links and routes are left alone. Addresses are allocated from the file \
+        alone, so that every host agrees: give them explicitly.
+
         Examples:
           podnet apply topologies/lab.yaml
+          podnet apply --node node-1 cluster.yaml     # on the host that is node-1
           podnet apply --no-wait cluster.yaml     # fail instead of waiting for another apply
 
         Exit status: 0 applied (or nothing to do), 1 an error (the file, the kernel, or \
@@ -53,6 +62,9 @@ struct Apply: ParsableCommand {
         throw ExitCode.failure
     }
 
+    @Option(help: ArgumentHelp("Host mode: this machine is node NAME of a real cluster (see --help).", valueName: "NAME"))
+    var node: String?
+
     @Flag(help: "Fail at once if another podnet is applying or destroying this cluster, instead of waiting.")
     var noWait = false
 
@@ -76,7 +88,8 @@ struct Apply: ParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
 
-        let state = try ClusterState.load(path: file, first: first)
+        let state = try ClusterState.load(path: file, first: first, host: node)
+        if node != nil { RouteProtocolName.install() }
         Self.warnUnsupported(state.topology)
         let plan = try state.plan()
         if plan.isEmpty {
@@ -97,7 +110,7 @@ struct Apply: ParsableCommand {
             throw ExitCode.failure
         }
         // Verify: read the kernel again; the plan must now be empty.
-        let after = try ClusterState.load(path: file, quiet: true)
+        let after = try ClusterState.load(path: file, quiet: true, host: node)
         let remaining = try after.plan()
         guard remaining.isEmpty else {
             Terminal.writeError("podnet: error: after applying, the kernel still differs from the file:")

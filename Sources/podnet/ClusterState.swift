@@ -20,12 +20,14 @@ struct ClusterState {
     /// - Parameter first: the file already loaded without live assignments, if the
     ///   caller has it (it is loaded again with them).
     /// - Parameter quiet: no warnings (a second load of a file already reported).
-    static func load(path: String, first: TopologyFile? = nil, quiet: Bool = false) throws -> ClusterState {
+    /// - Parameter host: host mode (`--node NAME`): this machine is that node.
+    static func load(path: String, first: TopologyFile? = nil, quiet: Bool = false, host: String? = nil) throws -> ClusterState {
         let first = first ?? TopologyFile(path: path)
         guard let firstTopology = first.result.topology else {
             first.reportDiagnostics()
             throw ExitCode.failure
         }
+        if let host { return try loadHost(host, path: path, file: first, topology: firstTopology, quiet: quiet) }
         let name = firstTopology.name
         // The sysctls to read are those the render sets; their keys (bridge names)
         // do not depend on the live allocation.
@@ -47,13 +49,48 @@ struct ClusterState {
         return resolved.name
     }
 
-    static func readLive(cluster: String, sysctlKeys: Set<String> = ["net.ipv4.ip_forward"]) throws -> KernelState {
+    /// Host mode. Allocation comes from the file alone, never from this host's live
+    /// state: every host of the cluster applies the same file and must reach the
+    /// same numbers for the nodes it cannot see.
+    private static func loadHost(_ host: String, path: String, file: TopologyFile, topology: Topology, quiet: Bool) throws -> ClusterState {
+        if !quiet { file.reportDiagnostics() }
+        guard let node = topology.node(named: host) else {
+            let names = topology.nodes.map(\.name).joined(separator: ", ")
+            Terminal.writeError("podnet: error: \(path): no node named '\(host)' (--node); the nodes are: \(names)")
+            throw ExitCode.failure
+        }
+        let sysctlKeys = Set(HostRenderer(topology: topology, node: node, uplink: "").render().sysctls.keys.map(\.key))
+        let live = try readLive(cluster: topology.name, sysctlKeys: sysctlKeys, host: host)
+        let uplink = try hostUplink(of: node, live: live, path: path)
+        let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
+        return ClusterState(file: file, topology: topology, live: live, desired: desired)
+    }
+
+    /// `nodes[].interface`, which must exist; else the interface holding the node's address.
+    static func hostUplink(of node: Node, live: KernelState, path: String) throws -> String {
+        if let interface = node.interface {
+            guard live.links[Link.ID(.current, interface)] != nil else {
+                Terminal.writeError("podnet: error: node '\(node.name)': its interface '\(interface)' does not exist on this host (ip link show \(interface))")
+                throw ExitCode.failure
+            }
+            return interface
+        }
+        let holder = live.addresses.filter { $0.link.namespace == .current && $0.address.address == node.address }
+            .map(\.link.name).sorted().first
+        guard let holder else {
+            Terminal.writeError("podnet: error: node '\(node.name)': no interface on this host holds its address \(node.address); is this host node '\(node.name)'? Set 'interface:' for it in \(path), or check --node")
+            throw ExitCode.failure
+        }
+        return holder
+    }
+
+    static func readLive(cluster: String, sysctlKeys: Set<String> = ["net.ipv4.ip_forward"], host: String? = nil) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
             throw ExitCode.failure
         }
         do {
-            return try LiveStateReader(sysctlKeys: sysctlKeys.sorted()).read(cluster: cluster)
+            return try LiveStateReader(sysctlKeys: sysctlKeys.sorted()).read(cluster: cluster, host: host)
         } catch {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
             throw ExitCode.failure

@@ -25,6 +25,9 @@ struct Destroy: ParsableCommand {
     @Option(name: .long, help: "The cluster's name (instead of a file).")
     var cluster: String?
 
+    @Option(help: ArgumentHelp("Host mode: remove only node NAME's objects from this machine (see podnet apply --help).", valueName: "NAME"))
+    var node: String?
+
     @Argument(help: "The topology file (or give --cluster).")
     var file: String?
 
@@ -35,6 +38,7 @@ struct Destroy: ParsableCommand {
 
     func run() throws {
         let name = try ClusterState.name(cluster: cluster, file: file)
+        if let node { return try destroyHost(node, cluster: name) }
         let live = try ClusterState.readLive(cluster: name)
         let plan: Plan
         do {
@@ -66,5 +70,27 @@ struct Destroy: ParsableCommand {
             Terminal.writeError("podnet: note: left \(namespace) alone: its name looks like the cluster's, but it carries no podnet mark")
         }
         Terminal.write("cluster \(name): destroyed, \(deleted) namespace\(deleted == 1 ? "" : "s") deleted")
+    }
+
+    /// Host mode: this node's pods' namespaces, and its own links and routes in the
+    /// current namespace (found by their marks and route protocol); the host's other
+    /// links and routes, and its uplink, stay. Sysctls stay as they are.
+    private func destroyHost(_ node: String, cluster name: String) throws {
+        let live = try ClusterState.readLive(cluster: name, host: node)
+        let plan: Plan
+        do {
+            plan = try Planner(cluster: name).plan(desired: KernelState(), live: live)
+        } catch {
+            Terminal.writeError("podnet: error: \(error)")
+            throw ExitCode.failure
+        }
+        do {
+            try PlanExecutor().execute(plan)
+        } catch {
+            Terminal.writeError("podnet: error: \(error.operation)\n  \(error.reason)")
+            throw ExitCode.failure
+        }
+        let summary = plan.summary
+        Terminal.write("cluster \(name), node \(node): destroyed, \(summary.delete) object\(summary.delete == 1 ? "" : "s") deleted")
     }
 }

@@ -28,11 +28,14 @@ struct Diff: ParsableCommand {
     @Flag(help: "Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error (terraform's convention).")
     var detailedExitcode = false
 
+    @Option(help: ArgumentHelp("Host mode: this machine is node NAME (see podnet apply --help).", valueName: "NAME"))
+    var node: String?
+
     @Argument(help: "The topology file.")
     var file: String
 
     func run() throws {
-        let state = try ClusterState.load(path: file)
+        let state = try ClusterState.load(path: file, host: node)
         let plan = try state.plan()
         switch output {
         case .text: Terminal.write(PlanPrinter.text(plan, cluster: state.topology.name))

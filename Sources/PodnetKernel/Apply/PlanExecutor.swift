@@ -174,7 +174,12 @@ public final class PlanExecutor {
     private func writeSysctls(_ sysctls: [Sysctl]) throws(ApplyError) {
         var work: [String: [Sysctl]] = [:]
         var tour: [NetnsHandle] = []
-        for (namespace, items) in Dictionary(grouping: sysctls, by: \.id.namespace).sorted(by: { $0.key < $1.key }) {
+        // The caller's thread is in the current namespace: its sysctls are written from here.
+        for sysctl in sysctls where sysctl.id.namespace == .current {
+            try attempt(.init(.setSysctl(sysctl), reason: "")) { try SysctlFile.write(try SysctlKey(sysctl.id.key), sysctl.value) }
+        }
+        let named = sysctls.filter { $0.id.namespace != .current }
+        for (namespace, items) in Dictionary(grouping: named, by: \.id.namespace).sorted(by: { $0.key < $1.key }) {
             let handle = try handle(try name(of: namespace))
             tour.append(handle)
             work[handle.path] = items
@@ -199,11 +204,20 @@ public final class PlanExecutor {
 
     // MARK: Namespaces, connections and indexes
 
+    /// The key of a namespace in this executor's tables: its name, or "" for the
+    /// current namespace (host mode), which needs no handle: the caller is in it.
     private func name(of namespace: NamespaceRef) throws(ApplyError) -> String {
-        guard case .named(let name) = namespace else {
-            throw ApplyError(operation: "host mode", reason: "changing the current namespace is not supported yet")
+        switch namespace {
+        case .current: return Self.current
+        case .named(let name): return name
         }
-        return name
+    }
+
+    private static let current = ""
+
+    private func key(of namespace: NamespaceRef) -> String {
+        if case .named(let name) = namespace { return name }
+        return Self.current
     }
 
     private func handle(_ name: String) throws(ApplyError) -> NetnsHandle {
@@ -218,7 +232,16 @@ public final class PlanExecutor {
     }
 
     private func openConnections(_ names: [String]) throws(ApplyError) {
-        let missing = names.filter { connections[$0] == nil }
+        var missing = names.filter { connections[$0] == nil }
+        if missing.contains(Self.current) {
+            // Opened on the caller's thread, hence in the current namespace.
+            do {
+                connections[Self.current] = NetlinkConnection(socket: try KernelNetlinkSocket())
+            } catch {
+                throw ApplyError(operation: "open a netlink socket", reason: "\(error)")
+            }
+            missing.removeAll { $0 == Self.current }
+        }
         guard !missing.isEmpty else { return }
         var tour: [NetnsHandle] = []
         for name in missing { tour.append(try handle(name)) }
@@ -251,8 +274,8 @@ public final class PlanExecutor {
 
     private func invalidateIndexes(for operation: Operation) {
         guard case .addLink(let link, let peer) = operation else { return }
-        if case .named(let name) = link.id.namespace { indexes[name] = nil }
-        if let peer, case .named(let name) = peer.id.namespace { indexes[name] = nil }
+        indexes[key(of: link.id.namespace)] = nil
+        if let peer { indexes[key(of: peer.id.namespace)] = nil }
     }
 
     private func attempt(_ planned: PlannedOperation, _ body: () throws -> Void) throws(ApplyError) {

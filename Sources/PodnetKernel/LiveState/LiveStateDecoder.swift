@@ -8,8 +8,7 @@ enum LiveStateDecoder {
     /// Placeholder peer of a veth end until `pairVeths` finds the other end.
     static let unknownPeer = Link.ID(.current, "")
 
-    static func add(_ snapshot: NamespaceSnapshot, to state: inout KernelState) {
-        let namespace = NamespaceRef.named(snapshot.name)
+    static func add(_ snapshot: NamespaceSnapshot, in namespace: NamespaceRef, to state: inout KernelState) {
         let names = Dictionary(snapshot.links.compactMap { link in link.name.map { (link.index, $0) } }, uniquingKeysWith: { a, _ in a })
         for message in snapshot.links {
             guard let link = link(message, in: namespace, names: names) else { continue }

@@ -24,11 +24,16 @@ public struct LiveStateReader: Sendable {
     /// What one namespace turned out to hold.
     enum Reading: Sendable {
         case owned(NamespaceSnapshot, OwnershipMark)
+        /// The cluster's, but another host's (host mode: `…@OTHER-NODE`).
+        case otherHost
         case unowned
         case emptyUnmarked
     }
 
-    public func read(cluster: String) throws -> KernelState {
+    /// - Parameter host: host mode: the node this machine is. The current namespace
+    ///   is read too (as `.current`), and of the cluster's namespaces only those whose
+    ///   mark role ends in `@NODE` (its own pods); the others are other hosts' business.
+    public func read(cluster: String, host node: String? = nil) throws -> KernelState {
         var handles: [NetnsHandle] = []
         for name in try candidateNamespaces(of: cluster) {
             // A namespace deleted between listing and opening is simply not there.
@@ -38,16 +43,24 @@ public struct LiveStateReader: Sendable {
         let keys = sysctlKeys
         // Each namespace is read whole on a touring thread inside it: the socket is
         // opened there, the sysctls read there, the dumps made at once.
+        let roleSuffix = node.map { "@\($0)" }
         let readings = try NamespaceTour.visitConcurrently(handles, threads: 2) { handle in
-            try Self.readNamespace(String(handle.path.split(separator: "/").last ?? ""), cluster: cluster, sysctlKeys: keys)
+            try Self.readNamespace(String(handle.path.split(separator: "/").last ?? ""), cluster: cluster, roleSuffix: roleSuffix,
+                                   sysctlKeys: keys)
         }
         var state = KernelState()
+        if node != nil {
+            // The caller's thread is in the current namespace: read it from here.
+            LiveStateDecoder.add(try Self.readWhole(name: "", sysctlKeys: keys), in: .current, to: &state)
+        }
         for (handle, reading) in zip(handles, readings) {
             let name = String(handle.path.split(separator: "/").last ?? "")
             switch try reading.get() {
             case .owned(let snapshot, let mark):
                 state.insert(Namespace(name: name, mark: mark))
-                LiveStateDecoder.add(snapshot, to: &state)
+                LiveStateDecoder.add(snapshot, in: .named(name), to: &state)
+            case .otherHost:
+                break
             case .unowned:
                 state.unownedNamespaces.insert(name)
             case .emptyUnmarked:
@@ -59,13 +72,22 @@ public struct LiveStateReader: Sendable {
     }
 
     /// Runs on a thread inside the namespace.
-    static func readNamespace(_ name: String, cluster: String, sysctlKeys: [String]) throws -> Reading {
+    static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String]) throws -> Reading {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket())
         let links = try connection.links()
         let lo = links.first { $0.name == "lo" }
         guard let mark = lo?.alias.flatMap(OwnershipMark.init(alias:)), mark.isOwned(by: cluster) else {
             return links.count == 1 && lo?.alias == nil && lo?.isUp == false ? .emptyUnmarked : .unowned
         }
+        if let roleSuffix, !mark.role.hasSuffix(roleSuffix) { return .otherHost }
+        return .owned(try readWhole(name: name, links: links, connection: connection, sysctlKeys: sysctlKeys), mark)
+    }
+
+    /// Everything of the namespace the calling thread is in.
+    static func readWhole(name: String, links: [LinkMessage]? = nil, connection: NetlinkConnection? = nil,
+                          sysctlKeys: [String]) throws -> NamespaceSnapshot {
+        let connection = try connection ?? NetlinkConnection(socket: try KernelNetlinkSocket())
+        let links = try links ?? connection.links()
         var sysctls: [String: String] = [:]
         for key in sysctlKeys {
             // /proc/sys/net shows the namespace of the thread that opens the file: this one.
@@ -74,10 +96,9 @@ public struct LiveStateReader: Sendable {
         // podnet's permanent neighbour and FDB entries live on VXLAN devices only: a
         // namespace without one skips those two dumps (2 of 5 round trips).
         let hasVXLAN = links.contains { if case .vxlan = $0.info { return true } else { return false } }
-        let snapshot = NamespaceSnapshot(
+        return NamespaceSnapshot(
             name: name, links: links, addresses: try connection.addresses(), routes: try connection.routes(table: .main),
             neighbours: hasVXLAN ? try connection.neighbours() : [],
             forwardingEntries: hasVXLAN ? try connection.forwardingEntries() : [], sysctls: sysctls)
-        return .owned(snapshot, mark)
     }
 }
