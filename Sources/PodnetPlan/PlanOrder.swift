@@ -8,7 +8,9 @@ import PodnetKernelModel
 /// order is the planner's (sorted by identity), so plans are deterministic, and
 /// one layer's operations can go to the kernel in one pipelined batch.
 public enum PlanOrder {
-    public static func layer(of operation: Operation) -> Int {
+    /// The layer of `operation`; `newTunnels` are the tunnels the plan creates (an
+    /// address on one of them waits for it).
+    public static func layer(of operation: Operation, newTunnels: Set<Link.ID> = []) -> Int {
         switch operation {
         case .deleteRoute, .deleteNeighbour, .deleteFDB: return 0
         case .deleteAddress: return 1
@@ -24,28 +26,49 @@ public enum PlanOrder {
         case .addLink(let link, _):
             switch link.kind {
             case .bridge: return 7
-            case .vxlan, .ipip: return 9   // over an underlying device
+            // A tunnel comes up once its underlying device has its address: a
+            // multicast VXLAN joins its group then, and an IGMP report sent from
+            // an address-less device (source 0.0.0.0) can be lost to a snooping
+            // switch, leaving the node deaf to the group until the next report.
+            case .vxlan, .ipip: return 12
             default: return 8
             }
         case .setLink: return 10
+        case .addAddress(let address) where newTunnels.contains(address.link): return 13
         case .addAddress: return 11
-        case .addRoute, .replaceRoute: return 12
-        case .addNeighbour, .replaceNeighbour, .addFDB: return 13
+        case .addRoute, .replaceRoute: return 14
+        case .addNeighbour, .replaceNeighbour, .addFDB: return 15
         }
     }
 
+    /// The tunnels (VXLAN, IP-in-IP) that `operations` create.
+    static func newTunnels(in operations: [PlannedOperation]) -> Set<Link.ID> {
+        var tunnels: Set<Link.ID> = []
+        for planned in operations {
+            guard case .addLink(let link, _) = planned.operation else { continue }
+            switch link.kind {
+            case .vxlan, .ipip: tunnels.insert(link.id)
+            default: break
+            }
+        }
+        return tunnels
+    }
+
     public static func sorted(_ operations: [PlannedOperation]) -> [PlannedOperation] {
-        operations.enumerated()
-            .sorted { (layer(of: $0.element.operation), $0.offset) < (layer(of: $1.element.operation), $1.offset) }
-            .map(\.element)
+        let tunnels = newTunnels(in: operations)
+        return operations.enumerated()
+            .map { (layer: layer(of: $0.element.operation, newTunnels: tunnels), offset: $0.offset, planned: $0.element) }
+            .sorted { ($0.layer, $0.offset) < ($1.layer, $1.offset) }
+            .map(\.planned)
     }
 
     /// The plan cut into layers, for pipelined execution.
     public static func layers(of plan: Plan) -> [[PlannedOperation]] {
+        let tunnels = newTunnels(in: plan.operations)
         var layers: [[PlannedOperation]] = []
         var current = -1
         for planned in plan.operations {
-            let layer = layer(of: planned.operation)
+            let layer = layer(of: planned.operation, newTunnels: tunnels)
             if layer != current {
                 layers.append([])
                 current = layer

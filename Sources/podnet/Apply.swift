@@ -62,6 +62,21 @@ struct Apply: ParsableCommand {
         throw ExitCode.failure
     }
 
+    /// The plan left after applying. The kernel frees a deleted namespace's links
+    /// asynchronously, so a veth end whose peer went with its namespace may outlive
+    /// it for a moment: a remainder of link deletions only is read again, for up to
+    /// two seconds, before it counts as a difference.
+    static func remainingPlan(path: String, host: String?) throws -> Plan {
+        var remaining = try ClusterState.load(path: path, quiet: true, host: host).plan()
+        for _ in 0..<40 where !remaining.isEmpty && remaining.operations.allSatisfy({
+            if case .deleteLink = $0.operation { return true } else { return false }
+        }) {
+            usleep(50_000)
+            remaining = try ClusterState.load(path: path, quiet: true, host: host).plan()
+        }
+        return remaining
+    }
+
     @Option(help: ArgumentHelp("Host mode: this machine is node NAME of a real cluster (see --help).", valueName: "NAME"))
     var node: String?
 
@@ -110,8 +125,7 @@ struct Apply: ParsableCommand {
             throw ExitCode.failure
         }
         // Verify: read the kernel again; the plan must now be empty.
-        let after = try ClusterState.load(path: file, quiet: true, host: node)
-        let remaining = try after.plan()
+        let remaining = try Self.remainingPlan(path: file, host: node)
         guard remaining.isEmpty else {
             Terminal.writeError("podnet: error: after applying, the kernel still differs from the file:")
             for planned in remaining.operations { Terminal.writeError("  \(planned.operation.subject): \(planned.reason)") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import PodnetKernel
 import PodnetKernelModel
 import PodnetPlan
@@ -89,6 +90,14 @@ struct Destroy: ParsableCommand {
         } catch {
             Terminal.writeError("podnet: error: \(error.operation)\n  \(error.reason)")
             throw ExitCode.failure
+        }
+        // The pods' veth ends on this host go with their namespaces, asynchronously:
+        // wait (up to two seconds) so that what destroy reports is what `ip link` shows.
+        for _ in 0..<40 {
+            let left = try ClusterState.readLive(cluster: name, host: node).links.values
+                .filter { $0.id.namespace == .current && $0.mark?.isOwned(by: name) == true }
+            if left.isEmpty { break }
+            usleep(50_000)
         }
         let summary = plan.summary
         Terminal.write("cluster \(name), node \(node): destroyed, \(summary.delete) object\(summary.delete == 1 ? "" : "s") deleted")

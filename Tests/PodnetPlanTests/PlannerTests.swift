@@ -32,6 +32,30 @@ import Testing
         #expect(owned(applied(plan, to: KernelState()), cluster: "lab") == desired)
     }
 
+    /// A tunnel comes up only after its underlying device has its address (a
+    /// multicast VXLAN's IGMP report must not leave from 0.0.0.0), and its own
+    /// address and the routes through it follow it.
+    @Test(arguments: ["{ backend: vxlan }", "{ backend: vxlan, vxlan: { discovery: multicast, group: 239.1.1.1 } }", "{ backend: ipip }"])
+    func tunnelsComeAfterTheirUnderlyingAddress(network: String) throws {
+        let text = Self.cluster.replacingOccurrences(of: "network: { backend: host-gw }", with: "network: \(network)")
+        let plan = try planner.plan(desired: try desiredState(text), live: KernelState())
+        let node = NamespaceRef.named("lab.node-0")
+        let index: (String) -> Int? = { wanted in plan.operations.firstIndex { planned in
+            switch planned.operation {
+            case .addAddress(let address): return "address \(address.link.name)" == wanted && address.link.namespace == node
+            case .addLink(let link, _): return "link \(link.id.name)" == wanted && link.id.namespace == node
+            case .addRoute(let route): return "route" == wanted && route.id.namespace == node
+            default: return false
+            }
+        } }
+        let tunnel = network.contains("ipip") ? "ipip0" : "vxlan0"
+        let uplinkAddress = try #require(index("address eth0"))
+        let creation = try #require(index("link \(tunnel)"))
+        let route = try #require(index("route"))
+        #expect(uplinkAddress < creation && creation < route)
+        if let tunnelAddress = index("address \(tunnel)") { #expect(creation < tunnelAddress) }
+    }
+
     @Test func aSecondPlanIsEmpty() throws {
         let desired = try desiredState(Self.cluster)
         let live = applied(try planner.plan(desired: desired, live: KernelState()), to: KernelState())
