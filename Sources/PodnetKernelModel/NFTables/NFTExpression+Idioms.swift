@@ -10,6 +10,11 @@ extension NFTExpression {
          .compare(NFTComparison(negated ? .notEqual : .equal, address.bytes))]
     }
 
+    /// `ip saddr` / `ip daddr` loaded into register 1, for a lookup.
+    public static func ipAddressLoad(_ field: IPv4Field) -> [NFTExpression] {
+        [.payload(NFTPayload(base: .network, offset: field.offset, length: 4))]
+    }
+
     /// `ip saddr PREFIX`: nft loads only the prefix's whole bytes when the length is a
     /// multiple of 8, and masks a full load otherwise.
     public static func ipAddress(_ field: IPv4Field, in prefix: IPv4Prefix, negated: Bool = false) -> [NFTExpression] {
