@@ -85,13 +85,14 @@ public enum NFTSyntax {
         return names.joined(separator: ", ")
     }
 
-    /// nft's priority names where they apply (`dstnat`, `srcnat + 10`), else the number.
+    /// nft's priority names where nft accepts them in family ip (`dstnat` in
+    /// prerouting, `srcnat` in postrouting, `filter` anywhere), else the number.
     static func priorityText(_ priority: Int32, hook: NFTBaseChain.Hook) -> String {
         let (name, base): (String, Int32)
         switch hook {
-        case .prerouting, .output: (name, base) = ("dstnat", NFTBaseChain.dstnatPriority)
-        case .postrouting, .input: (name, base) = ("srcnat", NFTBaseChain.srcnatPriority)
-        case .forward: (name, base) = ("filter", 0)
+        case .prerouting: (name, base) = ("dstnat", NFTBaseChain.dstnatPriority)
+        case .postrouting: (name, base) = ("srcnat", NFTBaseChain.srcnatPriority)
+        case .input, .forward, .output: (name, base) = ("filter", 0)
         }
         let offset = Int(priority) - Int(base)
         if offset == 0 { return name }

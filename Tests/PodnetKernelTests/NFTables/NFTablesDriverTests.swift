@@ -1,3 +1,4 @@
+import Foundation
 import PodnetAddress
 @testable import PodnetKernel
 import PodnetKernelModel
@@ -68,7 +69,6 @@ extension KernelTests {
                 try driver.apply(NFTablesDiff.changes(live: nil, desired: desired))
                 let listing = try host("ip", "netns", "exec", names[0].rawValue, "nft", "list", "table", "ip", "podnet-lab")
                     .standardOutputText
-                print(listing)
                 let serviceChain = NFTablesProxyNames.serviceChain(service: "kube-svc-1", port: ServicePort(port: 8080))
                 #expect(listing.contains("type ipv4_addr . inet_proto . inet_service : verdict"))
                 #expect(listing.contains("10.96.0.2 . tcp . 8080 : goto \(serviceChain)"))
@@ -76,6 +76,66 @@ extension KernelTests {
                 #expect(listing.contains("numgen random mod 2 vmap { 0 : goto endpoint-"))
                 #expect(listing.contains("dnat to 10.200.0.2:8080"))
                 #expect(listing.contains("comment \"podnet cluster lab: services and masquerade\""))
+            }
+        }
+
+        /// The plan's nft statements, loaded by `nft -f`, make exactly the table podnet
+        /// writes over netlink: the commands a student pastes are the real thing.
+        @Test func nftLoadingThePlanAsTextMakesTheSameTable() throws {
+            try withScratchNamespaces(1) { names in
+                let desired = try NFTablesExample.table(in: names[0])
+                let script = NFTablesDiff.changes(live: nil, desired: desired).flatMap(\.nftStatements).joined(separator: "\n") + "\n"
+                let path = "/tmp/podnet-test-\(names[0].rawValue).nft"
+                try script.write(toFile: path, atomically: true, encoding: .utf8)
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let loaded = try host("ip", "netns", "exec", names[0].rawValue, "nft", "-f", path)
+                #expect(loaded.status == .exited(0), "\(loaded.standardErrorText)")
+                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
+                let live = try #require(try driver.read(desired.id))
+                #expect(live == desired, "\(Self.differences(live, desired))")
+            }
+        }
+
+        /// One service gains an endpoint: one transaction touching only its chains.
+        @Test func aOneServiceChangeIsOneSmallTransaction() throws {
+            try withScratchNamespaces(1) { names in
+                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
+                let before = try NFTablesExample.table(in: names[0])
+                try driver.apply(NFTablesDiff.changes(live: nil, desired: before))
+                let after = try NFTablesExample.table(in: names[0], NFTablesExample.yaml.replacingOccurrences(
+                    of: "{ name: a1, node: node-0, ip: 10.200.0.3 }", with: "{ name: a1, node: node-0, ip: 10.200.0.3, labels: { app: web } }"))
+                let live = try #require(try driver.read(before.id))
+                let changes = NFTablesDiff.changes(live: live, desired: after)
+                #expect(changes.count == 6)
+                try driver.apply(changes)
+                #expect(try driver.read(before.id) == after)
+                // And back, deleting the endpoint chain the service chain went to.
+                try driver.apply(NFTablesDiff.changes(live: try driver.read(before.id), desired: before))
+                #expect(try driver.read(before.id) == before)
+            }
+        }
+
+        @Test func aRefusedTransactionChangesNothingAndNamesTheChange() throws {
+            try withScratchNamespaces(1) { names in
+                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
+                let table = try NFTablesExample.table(in: names[0])
+                try driver.apply(NFTablesDiff.changes(live: nil, desired: table))
+                let bad: [NFTablesChange] = [
+                    .addChain(table.id, NFTChain(name: "fine")),
+                    .addRule(table.id, chain: "fine", NFTRule([.verdict(.jump("missing-chain"))])),
+                ]
+                do throws(NFTablesApplyError) {
+                    try driver.apply(bad)
+                    Issue.record("the kernel accepted a jump to a missing chain")
+                } catch {
+                    #expect(error.change == bad[1])
+                    #expect(error.error.kernelError?.code == 2)  // ENOENT
+                    #expect(error.description.contains("nft add rule ip podnet-lab fine jump missing-chain"))
+                }
+                #expect(try driver.read(table.id) == table)
+                // Deleting the table takes everything with it.
+                try driver.apply(NFTablesDiff.changes(live: table, desired: nil))
+                #expect(try driver.read(table.id) == nil)
             }
         }
 
