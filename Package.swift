@@ -29,7 +29,9 @@ let package = Package(
 
         // I/O shell. PodnetKernel: System/ is the one door to the OS (syscalls wrapped
         // once, typed errno, EINTR retried); Namespace/ the named network namespaces.
-        .target(name: "PodnetNetlink", dependencies: ["CMNL", "PodnetAddress"]),
+        // PodnetNetlink knows the kernel model for nf_tables: its rules are the kernel's
+        // own expressions, so the codec reads and writes the model directly.
+        .target(name: "PodnetNetlink", dependencies: ["CMNL", "PodnetAddress", "PodnetKernelModel"]),
         .target(name: "PodnetKernel", dependencies: ["CPodnetSystem", "PodnetNetlink", "PodnetKernelModel", "PodnetPlan"]),
 
         // Command-line front end.
@@ -39,7 +41,9 @@ let package = Package(
         ]),
 
         // Benchmarks: programs that print figures against peers, never timed tests.
-        .executableTarget(name: "podnet-bench", dependencies: ["PodnetKernel", "PodnetNetlink", "PodnetAddress"]),
+        .executableTarget(name: "podnet-bench", dependencies: [
+            "PodnetKernel", "PodnetNetlink", "PodnetAddress", "PodnetKernelModel", "PodnetPlan", "PodnetRender", "PodnetTopology",
+        ]),
 
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
@@ -47,7 +51,7 @@ let package = Package(
         .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),
         // Kernel tests run as root in namespaces they create and always remove.
         .testTarget(name: "PodnetNetlinkTests", dependencies: ["PodnetNetlink", "CMNL", "CPodnetSystem"]),
-        .testTarget(name: "PodnetKernelTests", dependencies: ["PodnetKernel"]),
+        .testTarget(name: "PodnetKernelTests", dependencies: ["PodnetKernel", "PodnetRender", "PodnetTopology"]),
         // End to end: runs the built podnet binary.
         .testTarget(name: "PodnetCLITests", dependencies: ["podnet"]),
         // Fixtures are read from the source tree (see RepositoryPaths), not bundled.
