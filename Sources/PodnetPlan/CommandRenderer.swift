@@ -36,6 +36,9 @@ public enum CommandRenderer {
             return ["bridge \(entry.link.namespace.ipOption)fdb append \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self permanent"]
         case .deleteFDB(let entry):
             return ["bridge \(entry.link.namespace.ipOption)fdb del \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self"]
+        case .nftables(let change):
+            guard case .named(let name) = change.table.namespace else { return change.commands }
+            return change.commands.map { $0.hasPrefix("#") ? $0 : "ip netns exec \(name) \($0)" }
         case .setSysctl(let sysctl):
             switch sysctl.id.namespace {
             case .current: return ["sysctl -qw \(sysctl.id.key)=\(sysctl.value)"]

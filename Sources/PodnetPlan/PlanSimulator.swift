@@ -23,6 +23,7 @@ public enum PlanSimulator {
             for link in state.links.values where link.id.namespace == .named(name) { removeLink(link.id, from: &state) }
             state.sysctls = state.sysctls.filter { $0.key.namespace != .named(name) }
             state.routes = state.routes.filter { $0.key.namespace != .named(name) }
+            state.nftTables = state.nftTables.filter { $0.key.namespace != .named(name) }
         case .addLink(let link, let peer):
             state.insert(link)
             if let peer { state.insert(peer) }
@@ -61,6 +62,15 @@ public enum PlanSimulator {
             state.fdb.remove(entry)
         case .setSysctl(let sysctl):
             state.insert(sysctl)
+        case .nftables(let change):
+            // A change the simulator refuses would be refused by the kernel too: the
+            // table is left as it was, and the property tests see the difference.
+            let id = change.table
+            if let table = try? NFTablesSimulator.apply([change], to: state.nftTables[id]) {
+                state.nftTables[id] = table
+            } else if case .deleteTable = change {
+                state.nftTables[id] = nil
+            }
         }
     }
 

@@ -155,7 +155,24 @@ public struct Planner: Sendable {
                 operations.append(.init(.setSysctl(sysctl), reason: current.map { "\($0.value) → \(sysctl.value)" } ?? "missing"))
             }
         }
+        planTables(desired: desired, live: live, gone: gone, into: &operations)
         return Plan(operations: PlanOrder.sorted(operations))
+    }
+
+    /// nf_tables: podnet's table of this cluster in each namespace (owned by its
+    /// name, `podnet-CLUSTER`), diffed chain by chain and element by element. A table
+    /// in a namespace being deleted goes with it.
+    private func planTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
+                            into operations: inout [PlannedOperation]) {
+        let ownedLive = live.nftTables.filter { NFTable.cluster(ownerOf: $0.key.name) == cluster && !gone($0.key.namespace) }
+        for id in Set(ownedLive.keys).union(desired.nftTables.keys).sorted() {
+            let current = ownedLive[id]
+            let wanted = desired.nftTables[id]
+            let reason = current == nil ? "missing" : wanted == nil ? "not in the topology" : "differs from the topology"
+            for change in NFTablesDiff.changes(live: current, desired: wanted) {
+                operations.append(.init(.nftables(change), reason: reason))
+            }
+        }
     }
 
     /// Live objects podnet must not touch, where the desired state wants their place.

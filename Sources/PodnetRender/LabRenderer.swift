@@ -68,6 +68,14 @@ struct ClusterRenderer {
 
     let topology: Topology
     let placement: Placement
+    /// Built once: it indexes the pods for every node's table.
+    let proxy: NFTablesProxyRenderer
+
+    init(topology: Topology, placement: Placement) {
+        self.topology = topology
+        self.placement = placement
+        proxy = NFTablesProxyRenderer(topology: topology)
+    }
 
     private var cluster: String { topology.name }
 
@@ -126,6 +134,7 @@ struct ClusterRenderer {
         }
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
+        if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
     }
 
     /// Lab mode: the node's `eth0` on the underlay bridge, carrying its address.

@@ -21,8 +21,10 @@ struct ReconcileEndToEndTests {
             #expect(again.status == 0, "diff after building: \(again.stdout)")
 
             // Seed 003 §4.1: pods on different nodes reach each other through host-gw routes.
-            #expect(try sh("ip netns exec \(cluster).a0 ping -c 1 -W 2 10.200.1.2").status == 0)
-            #expect(try sh("ip netns exec \(cluster).a1 ping -c 1 -W 2 10.200.0.2").status == 0)
+            // Built by hand, nothing waited for the kernel to make the new veths carry
+            // traffic (podnet apply does): ping retries until a reply, for up to 3 s.
+            #expect(try sh("ip netns exec \(cluster).a0 ping -c 1 -w 3 10.200.1.2").status == 0)
+            #expect(try sh("ip netns exec \(cluster).a1 ping -c 1 -w 3 10.200.0.2").status == 0)
 
             // Drift made by hand is exactly what diff reports.
             #expect(try sh("ip -n \(cluster).a0 route del default").status == 0)

@@ -13,6 +13,8 @@ public final class PlanExecutor {
     private var handles: [String: NetnsHandle] = [:]
     private var connections: [String: NetlinkConnection] = [:]
     private var indexes: [String: [String: Int32]] = [:]
+    /// Netfilter-bus connections, for nf_tables transactions.
+    private var netfilter: [String: NetlinkConnection] = [:]
     /// Called after each layer with (operations done, operations in the plan).
     public var progress: (Int, Int) -> Void = { _, _ in }
 
@@ -30,6 +32,7 @@ public final class PlanExecutor {
     private func run(_ layer: [PlannedOperation]) throws(ApplyError) {
         var netlink: [PlannedOperation] = []
         var sysctls: [Sysctl] = []
+        var tableChanges: [NFTablesChange] = []
         for planned in layer {
             switch planned.operation {
             case .addNamespace(let namespace):
@@ -42,6 +45,7 @@ public final class PlanExecutor {
             case .deleteNamespace(let name):
                 // A socket keeps its namespace alive: close ours before deleting.
                 connections[name] = nil
+                netfilter[name] = nil
                 handles[name] = nil
                 indexes[name] = nil
                 try attempt(planned) {
@@ -49,11 +53,14 @@ public final class PlanExecutor {
                 }
             case .setSysctl(let sysctl):
                 sysctls.append(sysctl)
+            case .nftables(let change):
+                tableChanges.append(change)
             default:
                 netlink.append(planned)
             }
         }
         if !sysctls.isEmpty { try writeSysctls(sysctls) }
+        if !tableChanges.isEmpty { try applyTableChanges(tableChanges) }
         guard !netlink.isEmpty else { return }
         try send(netlink, requests: requests(for:))
         // Links created in this layer are configured now that they have indexes:
@@ -137,7 +144,7 @@ public final class PlanExecutor {
             let namespace = try name(of: entry.link.namespace)
             let index = try index(of: entry.link.name, in: namespace)
             return [(namespace, .deleteNeighbour(.forwardingEntry(entry.mac, remote: entry.destination, onLink: index)))]
-        case .addNamespace, .deleteNamespace, .setSysctl:
+        case .addNamespace, .deleteNamespace, .setSysctl, .nftables:
             return []
         }
     }
@@ -165,6 +172,49 @@ public final class PlanExecutor {
             requests.append((namespace, .addAlternativeName(alternative, toLink: index)))
         }
         return requests
+    }
+
+    // MARK: nf_tables
+
+    /// Each namespace's changes as one atomic transaction, in plan order.
+    private func applyTableChanges(_ changes: [NFTablesChange]) throws(ApplyError) {
+        var order: [String] = []
+        var byNamespace: [String: [NFTablesChange]] = [:]
+        for change in changes {
+            let key = try name(of: change.table.namespace)
+            if byNamespace[key] == nil { order.append(key) }
+            byNamespace[key, default: []].append(change)
+        }
+        try openNetfilterConnections(order)
+        for key in order {
+            do {
+                try NFTablesDriver(connection: netfilter[key]!).apply(byNamespace[key]!)
+            } catch {
+                let failed = error.change.map { CommandRenderer.commands(for: .nftables($0)).first ?? $0.description }
+                throw ApplyError(operation: failed ?? "nf_tables transaction in \(key.isEmpty ? "this namespace" : key)",
+                                 reason: "\(error)")
+            }
+        }
+    }
+
+    private func openNetfilterConnections(_ names: [String]) throws(ApplyError) {
+        var missing = names.filter { netfilter[$0] == nil }
+        do {
+            if missing.contains(Self.current) {
+                netfilter[Self.current] = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
+                missing.removeAll { $0 == Self.current }
+            }
+            guard !missing.isEmpty else { return }
+            var tour: [NetnsHandle] = []
+            for name in missing { tour.append(try handle(name)) }
+            for (name, socket) in zip(missing, try NamespaceSockets.open(in: tour, bus: .netfilter)) {
+                netfilter[name] = NetlinkConnection(socket: socket)
+            }
+        } catch let error as ApplyError {
+            throw error
+        } catch {
+            throw ApplyError(operation: "open netfilter netlink sockets", reason: "\(error)")
+        }
     }
 
     // MARK: Sysctls

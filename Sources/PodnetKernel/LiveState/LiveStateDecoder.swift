@@ -36,6 +36,7 @@ enum LiveStateDecoder {
             guard mac != .zero else { continue }
             state.insert(FDBEntry(id: .init(link: .init(namespace, name), mac: mac, destination: destination)))
         }
+        for table in snapshot.nftTables { state.insert(table) }
         for (key, value) in snapshot.sysctls {
             state.insert(Sysctl(id: .init(namespace: namespace, key: key), value: value))
         }

@@ -51,7 +51,9 @@ public struct LiveStateReader: Sendable {
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
-            LiveStateDecoder.add(try Self.readWhole(name: "", sysctlKeys: keys), in: .current, to: &state)
+            var snapshot = try Self.readWhole(name: "", sysctlKeys: keys)
+            snapshot.nftTables = try Self.readTable(NFTable.ID(namespace: .current, name: NFTable.podnetName(cluster: cluster)))
+            LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
         for (handle, reading) in zip(handles, readings) {
             let name = String(handle.path.split(separator: "/").last ?? "")
@@ -80,7 +82,18 @@ public struct LiveStateReader: Sendable {
             return links.count == 1 && lo?.alias == nil && lo?.isUp == false ? .emptyUnmarked : .unowned
         }
         if let roleSuffix, !mark.role.hasSuffix(roleSuffix) { return .otherHost }
-        return .owned(try readWhole(name: name, links: links, connection: connection, sysctlKeys: sysctlKeys), mark)
+        var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: sysctlKeys)
+        // Only nodes carry the service proxy's table.
+        if mark.role.hasPrefix("node/") {
+            snapshot.nftTables = try readTable(NFTable.ID(namespace: .named(name), name: NFTable.podnetName(cluster: cluster)))
+        }
+        return .owned(snapshot, mark)
+    }
+
+    /// The cluster's nf_tables table in the calling thread's namespace, if any.
+    static func readTable(_ id: NFTable.ID) throws -> [NFTable] {
+        let connection = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
+        return try connection.nfTable(id).map { [$0] } ?? []
     }
 
     /// Everything of the namespace the calling thread is in.
