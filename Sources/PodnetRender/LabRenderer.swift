@@ -135,6 +135,9 @@ struct ClusterRenderer {
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
         if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
+        if !topology.services.isEmpty, node.bridge != nil {
+            state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(namespace: namespace))
+        }
     }
 
     /// Lab mode: the node's `eth0` on the underlay bridge, carrying its address.

@@ -48,6 +48,13 @@ struct Apply: ParsableCommand {
         for planned in plan.operations {
             if case .addLink(let link, _) = planned.operation { kinds.insert(link.kind.kernelName) }
         }
+        let bridgeSysctl = plan.operations.contains {
+            if case .setSysctl(let sysctl) = $0.operation { return sysctl.id.key.hasPrefix("net.bridge.") } else { return false }
+        }
+        if bridgeSysctl, !KernelFeatures.ensure("/proc/sys/net/bridge", module: "br_netfilter") {
+            Terminal.writeError("podnet: error: cluster '\(topology.name)': services need bridged traffic to pass the IP hooks (net.bridge.bridge-nf-call-iptables), and this kernel has no br_netfilter (CONFIG_BRIDGE_NETFILTER, module br_netfilter); nothing was changed.\n  Load it with 'modprobe br_netfilter'.")
+            throw ExitCode.failure
+        }
         let missing = try KernelFeatures.missingLinkKinds(kinds)
         guard !missing.isEmpty else { return }
         for absent in missing {

@@ -63,3 +63,17 @@ public enum KernelFeatures {
         }
     }
 }
+
+extension KernelFeatures {
+    /// Whether `path` (a /proc/sys entry a module provides) exists, loading
+    /// `module` with modprobe first when it does not, as kube-proxy's hosts do for
+    /// br_netfilter. A module is global to the machine, like any kernel feature.
+    public static func ensure(_ path: String, module: String) -> Bool {
+        if Syscall.exists(path) { return true }
+        for modprobe in ["/usr/sbin/modprobe", "/sbin/modprobe"] where Syscall.exists(modprobe) {
+            _ = try? Subprocess.spawn(Command([modprobe, "-q", module]), capturing: true).collect()
+            break
+        }
+        return Syscall.exists(path)
+    }
+}
