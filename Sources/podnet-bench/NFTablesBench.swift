@@ -11,6 +11,7 @@ import Foundation
 import PodnetAddress
 import PodnetKernel
 import PodnetKernelModel
+import PodnetNetlink
 import PodnetPlan
 import PodnetRender
 import PodnetTopology
@@ -41,6 +42,9 @@ enum NFTablesBench {
         // (a) Cold.
         var podnetCold: [Double] = [], nftCold: [Double] = []
         try (creation.flatMap(\.nftStatements).joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
+        if let keep = ProcessInfo.processInfo.environment["PNBENCH_KEEP_SCRIPT"] {
+            try? FileManager.default.copyItem(atPath: script.path, toPath: keep)
+        }
         for _ in 0..<5 {
             start = clock()
             try driver.apply(NFTablesDiff.changes(live: nil, desired: table))
@@ -60,6 +64,22 @@ enum NFTablesBench {
             let live = try driver.read(table.id)
             reads.append(clock() - start)
             precondition(live == table, "the table read back differs from the one written")
+        }
+
+        if ProcessInfo.processInfo.environment["PNBENCH_PROFILE"] != nil {
+            for (what, request) in [("chains", NFTablesBatch.dumpChains(table.id)), ("sets", NFTablesBatch.dumpSets(table.id)),
+                                    ("rules", NFTablesBatch.dumpRules(table.id))] {
+                start = clock()
+                let messages = try driver.connection.dump(request)
+                print("dump \(what): \(messages.count) messages, \(ms(clock() - start))")
+            }
+            start = clock()
+            var perChain = 0
+            for chain in table.chains.keys { perChain += try driver.connection.dump(NFTablesBatch.dumpRules(table.id, chain: chain)).count }
+            print("per-chain rule dumps: \(perChain) messages, \(ms(clock() - start))")
+            start = clock()
+            for index in 0..<200 { _ = try driver.connection.dump(NFTablesBatch.dumpElements(of: "__map\(index)", in: table.id)) }
+            print("200 element dumps: \(ms(clock() - start))")
         }
 
         // (b) One service changes, back and forth.

@@ -249,10 +249,12 @@ public struct NFTablesBatch: Sendable {
         }
     }
 
-    public static func dumpRules(_ id: NFTable.ID) -> NetlinkRequest {
-        NetlinkRequest(type: NFTablesMessageType.getRule, summary: "NFT_MSG_GETRULE dump \(id.name)") { w in
+    /// The table's rules, or one chain's.
+    public static func dumpRules(_ id: NFTable.ID, chain: String? = nil) -> NetlinkRequest {
+        NetlinkRequest(type: NFTablesMessageType.getRule, summary: "NFT_MSG_GETRULE dump \(id.name) \(chain ?? "")") { w in
             NFTablesMessageType.writeHeader(family: id.family.rawValue, to: &w)
             w.put(NFTA_RULE_TABLE.rawValue, string: id.name)
+            if let chain { w.put(NFTA_RULE_CHAIN.rawValue, string: chain) }
         }
     }
 

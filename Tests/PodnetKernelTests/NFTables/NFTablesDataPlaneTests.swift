@@ -157,7 +157,7 @@ extension KernelTests {
             }
         }
 
-        /// The node: a bridge with the gateway, forwarding on; each pod a veth whose
+        /// The node: a bridge with the gateway, forwarding and br_netfilter on; each pod a veth whose
         /// host end is a bridge port with hairpin on, and a default route via the gateway.
         static func buildNode(_ node: String, pods: [(namespace: String, ip: String)]) throws {
             try ip(node, "link", "add", "br0", "type", "bridge")
@@ -165,6 +165,11 @@ extension KernelTests {
             try ip(node, "link", "set", "br0", "up")
             try ip(node, "link", "set", "lo", "up")
             try run("ip", "netns", "exec", node, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+            // Bridged IPv4 through the IP hooks (br_netfilter), as Kubernetes requires:
+            // without it, an endpoint answers a client on the same bridge directly, past
+            // conntrack, from its own address, and the client drops the answer (found by
+            // setting it to 0: the same-node and hairpin cases then fail).
+            try run("ip", "netns", "exec", node, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1")
             for (index, pod) in pods.enumerated() {
                 let port = "pnv\(index)"
                 try ip(node, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", pod.namespace)
