@@ -135,8 +135,15 @@ struct ClusterRenderer {
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
         if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
-        if !topology.services.isEmpty, node.bridge != nil {
+        if !topology.services.isEmpty, let bridge = node.bridge {
             state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(namespace: namespace))
+            // A lab node has no default route, and a process's connect() needs a route
+            // before any nat hook can DNAT: the node itself reaches ClusterIPs through
+            // this one. A real host (host mode) has its default route for that.
+            if case .lab = placement, let serviceCIDR = topology.serviceCIDR {
+                state.insert(Route(id: .init(namespace: namespace, destination: serviceCIDR), device: bridge,
+                                   protocol: routeProtocol))
+            }
         }
     }
 
