@@ -160,7 +160,9 @@ public enum ConnectionExpectation: Hashable, Sendable {
     /// Every connection is answered, each by one of these pods.
     case answered(by: [String])
     /// Every connection is refused at once (a service without endpoints: the proxy
-    /// rejects, as kube-proxy does, rather than letting clients wait).
+    /// rejects, as kube-proxy does, rather than letting clients wait). The report
+    /// lets connections past the first refusals time out: the kernel rate-limits
+    /// the ICMP errors a reject sends.
     case rejected
     /// No connection is answered: the pod has no route there.
     case unreachable

@@ -119,7 +119,7 @@ public struct ConnectivityReportText: Sendable {
         for total in services.totals {
             for problem in total.problems { rows.append([Self.targetLabel(total.target), total.target.destination, "all", "", "", "", "", "", "FAIL: \(problem)"]) }
         }
-        if services.rows.isEmpty { return serviceHeading(services) + "\n\n  (no service ports to probe)" }
+        if services.rows.isEmpty { return "services: none to probe" }
         return serviceHeading(services) + "\n\n" + Columns(rows, rightAligned: [5, 6, 7]).text
     }
 

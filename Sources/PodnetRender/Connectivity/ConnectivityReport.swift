@@ -187,7 +187,13 @@ public struct ServiceReport: Sendable {
             guard !parts.isEmpty else { return nil }
             return "\(parts.joined(separator: ", ")) (of \(total))"
         case .rejected:
-            guard tally.refused != total else { return nil }
+            // A reject is an ICMP port unreachable (kube-proxy's nftables and iptables
+            // rules alike), and the kernel rate-limits those per client
+            // (net.ipv4.icmp_ratelimit: 6 at once, then one a second): past the
+            // first few, connections may time out instead. Refused at least once and
+            // nothing else is a working reject.
+            let rateLimited = tally.refused > 0 && tally.refused + tally.timeouts == total
+            guard !rateLimited else { return nil }
             var parts: [String] = []
             if tally.answered > 0 {
                 parts.append("\(tally.answered) answered by \(tally.answers.keys.sorted().joined(separator: ", "))")

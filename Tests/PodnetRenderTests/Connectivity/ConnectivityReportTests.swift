@@ -130,6 +130,17 @@ import Testing
         ])
     }
 
+    @Test func rejectionsMayTimeOutPastTheICMPRateLimitButNotAllOfThem() throws {
+        let expectations = try Self.expectations()
+        let limited = Array(repeating: ConnectionObservation.refused, count: 6) + Array(repeating: .timedOut(connected: false), count: 14)
+        let silent = Array(repeating: ConnectionObservation.timedOut(connected: false), count: 20)
+        let report = ConnectivityReport(cluster: "lab", expectations: expectations, observations: .init(
+            services: Self.services(expectations, [[Self.answers(10, 10), Self.answers(10, 10)], [limited, silent]]), connectionsPerPod: 20))
+        #expect(report.failures == [
+            "empty:82 at 10.96.0.2:82 from b0: 20 timed out (of 20); with no endpoints, every connection must be refused at once",
+        ])
+    }
+
     @Test func anEndpointThatNeverAnswersFailsOnlyWhenThatIsImplausible() throws {
         let expectations = try Self.expectations()
         // 2 endpoints, 40 answers all from a0: (1/2)^40 ≈ 1e-12, so b0 is broken.
