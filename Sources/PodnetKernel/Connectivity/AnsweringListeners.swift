@@ -156,6 +156,9 @@ public final class AnsweringListeners: Sendable {
         switch listener.protocol {
         case .tcp:
             while let client = try? Syscall.accept(listener.socket) {
+                // Corked, the answer waits in the socket until close, which then
+                // sends it and the FIN in one segment.
+                try? Syscall.setOption(client, level: CInt(IPPROTO_TCP), name: TCP_CORK, CInt(1))
                 _ = try? Syscall.send(client, listener.answer)
                 Syscall.close(client)
             }

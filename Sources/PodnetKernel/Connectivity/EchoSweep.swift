@@ -93,6 +93,10 @@ public enum EchoRefusal: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .icmp(let type, let code, let reporter): "ICMP \(EchoPacket.describe(type: type, code: code)) from \(reporter)"
         case .local(let errno) where errno.rawValue == ENETUNREACH: "no route (\(errno))"
+        // What sendto says when no neighbour entry can be made: the kernel's table
+        // is one for all namespaces, and a big lab's full mesh can fill it.
+        case .local(let errno) where errno == .noBufferSpace:
+            "cannot send: \(errno) (is the kernel's neighbour table full? it is shared by all namespaces; see sysctl net.ipv4.neigh.default.gc_thresh3)"
         case .local(let errno): "cannot send: \(errno)"
         }
     }
@@ -133,6 +137,8 @@ private struct EchoWorker {
         let socket: FileDescriptor
         var outcomes: [EchoOutcome?]
         var unsettled: Int
+        /// Destinations whose last request could not be sent for lack of buffers.
+        var starved: Set<Int> = []
 
         init(index: Int, socket: FileDescriptor, destinations: Int) {
             self.index = index
@@ -196,7 +202,9 @@ private struct EchoWorker {
             collect(sources, waiting: until - now, buffer)
         }
         for source in sources {
-            results[source.index] = .success(source.outcomes.map { $0 ?? .timedOut })
+            results[source.index] = .success(source.outcomes.enumerated().map { index, outcome in
+                outcome ?? (source.starved.contains(index) ? .unreachable(.local(.noBufferSpace)) : .timedOut)
+            })
         }
         return results
     }
@@ -224,8 +232,13 @@ private struct EchoWorker {
         for (index, destination) in plan.destinations.enumerated() where source.outcomes[index] == nil {
             do throws(Errno) {
                 _ = try Syscall.send(source.socket, plan.requests[index], to: SocketAddress(destination, port: 0))
-            } catch .wouldBlock, .noBufferSpace {
-                // A full queue: the next round asks again.
+                source.starved.remove(index)
+            } catch .wouldBlock {
+                // A full socket buffer: the next round asks again.
+            } catch .noBufferSpace {
+                // No neighbour entry to be had (or no memory): the next round asks
+                // again, and if none gets through, that is the pair's outcome.
+                source.starved.insert(index)
             } catch {
                 source.settle(index, .unreachable(.local(error)))
             }

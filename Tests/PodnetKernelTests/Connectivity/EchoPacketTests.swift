@@ -1,3 +1,4 @@
+import Glibc
 import PodnetAddress
 @testable import PodnetKernel
 import Testing
@@ -46,6 +47,8 @@ import Testing
                                  destination: IPv4Address("10.0.9.9")!, identifier: 7))
         #expect(EchoPacket.describe(type: 3, code: 1) == "host unreachable")
         #expect(EchoRefusal.icmp(type: 3, code: 0, reporter: IPv4Address("10.0.0.254")!).description == "ICMP net unreachable from 10.0.0.254")
+        #expect(EchoRefusal.local(Errno(rawValue: ENETUNREACH)).description == "no route (Network is unreachable)")
+        #expect(EchoRefusal.local(.noBufferSpace).description.contains("net.ipv4.neigh.default.gc_thresh3"))
     }
 
     @Test func ignoresRequestsOtherTypesAndTruncatedPackets() {
