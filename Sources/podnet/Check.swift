@@ -77,6 +77,8 @@ struct Check: ParsableCommand {
             Terminal.writeError("podnet: note: no namespace for pod\(namespaces.missing.count == 1 ? "" : "s") \(namespaces.missing.joined(separator: ", ")): not applied?")
         }
 
+        Self.noteNeighbourTable(needed: expectations.neighbourEntriesForFullMesh)
+
         var observations = ConnectivityObservations(echoTimeout: timeout, connectionsPerPod: connections)
         var timings: [String] = []
         if !servicesOnly {
@@ -109,6 +111,16 @@ struct Check: ParsableCommand {
             Terminal.write(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
         if !report.ok { throw ExitCode.failure }
+    }
+
+    /// The kernel's neighbour table is one for all namespaces; a lab whose full mesh
+    /// needs more entries than it keeps fails pairs for that alone. Said up front,
+    /// since the failures themselves (timeouts, ENOBUFS) do not say why.
+    static func noteNeighbourTable(needed: Int) {
+        let path = "/proc/sys/net/ipv4/neigh/default/gc_thresh3"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), needed > limit else { return }
+        Terminal.writeError("podnet: note: every pod reaching every pod needs about \(needed) neighbour (ARP) entries, and the kernel keeps at most \(limit) for all namespaces together (sysctl net.ipv4.neigh.default.gc_thresh3): pairs may fail for that alone. Raise it, e.g. sysctl -w net.ipv4.neigh.default.gc_thresh3=\(max(8192, needed * 2)) net.ipv4.neigh.default.gc_thresh2=\(max(4096, needed))")
     }
 
     static func seconds(since start: Date) -> String {

@@ -14,6 +14,13 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     /// The pods in declaration order: the rows (senders) and columns of the matrix.
     public let pods: [Pod]
     public let services: [Service]
+    /// About how many neighbour (ARP) entries the kernel holds once every pod has
+    /// talked to every pod: each bridged pod resolves the pods of its node and its
+    /// gateway, each node its pods and the other nodes, each linked pod its peer.
+    /// The kernel's table is one for all namespaces (sysctl
+    /// net.ipv4.neigh.default.gc_thresh3, 1024 by default), so a big lab's full
+    /// mesh can fill it and pairs fail for that alone.
+    public let neighbourEntriesForFullMesh: Int
     private let segments: [Segment?]
 
     /// Where a pod's eth0 leads: pods reach each other exactly when they share one.
@@ -34,6 +41,12 @@ public struct ConnectivityExpectations: Sendable, Equatable {
         segments = topology.pods.map { pod in
             if topology.node(named: pod.node)?.bridge != nil { return .podNetwork }
             return linkOf[pod.name].map(Segment.link)
+        }
+        var bridgedPods: [String: Int] = [:]
+        for (pod, segment) in zip(topology.pods, segments) where segment == .podNetwork { bridgedPods[pod.node, default: 0] += 1 }
+        neighbourEntriesForFullMesh = topology.nodes.reduce(2 * topology.links.count) { total, node in
+            let pods = bridgedPods[node.name] ?? 0
+            return total + pods * pods + pods + topology.nodes.count - 1
         }
     }
 

@@ -84,6 +84,18 @@ import Testing
         #expect(targets[4].expected == [.unreachable, .unreachable, .unreachable, .answered(by: ["l1"]), .answered(by: ["l1"]), .unreachable])
     }
 
+    @Test func neighbourEntriesOfAFullMeshAreEstimated() throws {
+        // node-0: 2 pods (2 × 2 in the pods, 2 + 2 in the node); node-1: 1 pod (1, 1 + 2);
+        // node-2: no bridge (2 in the node); the link: 2.
+        #expect(try Self.expectations().neighbourEntriesForFullMesh == 8 + 4 + 2 + 2)
+        // bench/'s 20 nodes × 10 pods: 20 × (100 + 10 + 19), past the kernel's default 1024.
+        var text = "name: bench\nclusterCIDR: 10.0.0.0/8\nnetwork: { backend: host-gw }\nnodes:\n"
+        for node in 0..<20 { text += "  - { name: n\(node) }\n" }
+        text += "pods:\n"
+        for node in 0..<20 { for pod in 0..<10 { text += "  - { name: p\(node)-\(pod), node: n\(node) }\n" } }
+        #expect(try Self.expectations(text).neighbourEntriesForFullMesh == 2580)
+    }
+
     @Test func listenersAreOnePerEndpointPortAndProtocol() throws {
         let expected = try Self.expectations()
         let listeners = expected.listeners(for: expected.serviceTargets(via: .clusterIP))
