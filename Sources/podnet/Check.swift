@@ -199,7 +199,12 @@ enum ProbeRun {
                 cells.append((targetIndex, pod))
             }
         }
-        let outcomes = ConnectionSweep(timeout: .milliseconds(Int(timeout * 1000))).run(probes, from: present.map(\.1))
+        // Failing connections wait out the timeout, so the more in flight, the
+        // sooner a broken service is measured; descriptors bound how many.
+        let descriptors = OpenFileLimit.raiseToHardLimit()
+        var sweep = ConnectionSweep(timeout: .milliseconds(Int(timeout * 1000)))
+        sweep.inFlight = max(64, min(4096, (descriptors - 512) / sweep.threads))
+        let outcomes = sweep.run(probes, from: present.map(\.1))
         var observed = targets.map { _ in
             Array(repeating: Array(repeating: ConnectionObservation.failed("the pod has no namespace"), count: connections),
                   count: expectations.pods.count)

@@ -131,11 +131,31 @@ public struct ConnectivityReportText: Sendable {
                 return total.target.endpoints
             }())
             let result = total.ok ? "ok" : "FAIL" + (total.failingSources.isEmpty ? "" : " (\(total.failingSources.count) pods)")
-            rows.append([Self.targetLabel(total.target), total.target.destination, "\(pods) pods", Self.expectationText(expected),
-                         Self.answersText(total.tally, expected: expected), String(total.tally.refused),
+            rows.append([Self.targetLabel(total.target), total.target.destination, "\(pods) pods", Self.summary(of: expected),
+                         Self.summary(of: total.tally, expected: expected), String(total.tally.refused),
                          String(total.tally.unreachable + total.tally.failed), String(total.tally.timeouts), result])
         }
         return serviceHeading(services) + " (summed over all pods)\n\n" + Columns(rows, rightAligned: [5, 6, 7]).text
+    }
+
+    /// Endpoints named when few, counted when many.
+    static func summary(of expected: ConnectionExpectation) -> String {
+        if case .answered(let pods) = expected, pods.count > 4 { return "\(pods.count) pods" }
+        return expectationText(expected)
+    }
+
+    /// Shares listed when few endpoints; when many, how many answered and the
+    /// smallest and largest share ("20 of 20, 4–6% each"), then any stranger.
+    static func summary(of tally: ConnectionTally, expected: ConnectionExpectation) -> String {
+        guard case .answered(let pods) = expected, pods.count > 4 else { return answersText(tally, expected: expected) }
+        let shares = tally.shares(order: pods)
+        let endpoints = shares.filter { pods.contains($0.pod) }
+        let answering = endpoints.filter { $0.count > 0 }.count
+        let low = endpoints.map(\.percent).min() ?? 0, high = endpoints.map(\.percent).max() ?? 0
+        var text = "\(answering) of \(pods.count), " + (low == high ? "\(low)%" : "\(low)–\(high)%") + " each"
+        let strangers = shares.filter { !pods.contains($0.pod) }
+        if !strangers.isEmpty { text += "; " + strangers.map { "\($0.pod) \($0.percent)%" }.joined(separator: ", ") }
+        return text
     }
 
     func verdict(_ report: ConnectivityReport) -> String {

@@ -206,6 +206,19 @@ import Testing
             """))
     }
 
+    @Test func manyEndpointsAreSummarisedInTheSummedTable() {
+        let pods = (0..<20).map { "e\($0)" }
+        var tally = ConnectionTally()
+        for (index, pod) in pods.enumerated() where index > 0 {
+            for _ in 0..<(index % 2 == 0 ? 4 : 6) { tally.add(.answered(pod)) }
+        }
+        tally.add(.answered("stranger"))
+        #expect(ConnectivityReportText.summary(of: .answered(by: pods)) == "20 pods")
+        #expect(ConnectivityReportText.summary(of: tally, expected: .answered(by: pods)) == "19 of 20, 0–7% each; stranger 1%")
+        #expect(ConnectivityReportText.summary(of: ConnectionTally([.answered("a"), .answered("b")]), expected: .answered(by: ["a", "b"]))
+                == "a 50%, b 50%")
+    }
+
     @Test func textSaysOKWhenAllHolds() throws {
         let report = ConnectivityReport(cluster: "lab", expectations: try Self.expectations(),
                                         observations: .init(echo: [[.replied, .replied], [.replied, .replied]]))
