@@ -20,14 +20,20 @@ struct Check: ParsableCommand {
         on the targetPort (TCP or UDP) answers every connection with the pod's name. \
         Every pod then makes --connections connections to each ClusterIP:port, so the \
         table shows which endpoints answered and in what shares. A service without \
-        endpoints must refuse connections at once. The listeners are sockets of this \
-        process: they close when the check ends, also on ^C; nothing is left behind.
+        endpoints must refuse connections at once (past the first few, the kernel's \
+        ICMP rate limit may let the rest time out). The listeners are sockets of \
+        this process: they close when the check ends, also on ^C; nothing is left \
+        behind.
+
+        The text output is a ✓/✗ matrix (summed per node beyond 40 pods) and a \
+        services table, then every failure by name; -o json gives every pair and \
+        every pod's counts per service port.
 
         Examples:
           podnet check topologies/host-gw.yaml
-          podnet check --pods-only -o json cluster.yaml | jq '.podToPod.results[] | select(.ok | not)'
+          podnet check -o json --pods-only cluster.yaml | jq '.failures[]'
           podnet check --services-only --connections 100 topologies/lab.yaml
-          podnet check --via endpoints topologies/lab.yaml    # each endpoint directly, bypassing the proxy
+          podnet check --via endpoints topologies/lab.yaml   # bypass the proxy
 
         Exit status: 0 everything as expected, 1 something expected failed (each \
         failure is named) or the check could not run, 64 a usage mistake.

@@ -216,6 +216,37 @@ struct CheckEndToEndTests {
         }
     }
 
+    /// ^C in the middle of a service check: the process dies, and its listeners
+    /// with it. Services are not load-balanced here, so the check waits out its
+    /// (long) timeout while its listeners are up.
+    @Test func anInterruptedCheckLeavesNoListenerBehind() throws {
+        try withCluster(text: Self.services) { cluster, file in
+            let check = Process()
+            // The test process blocks SIGINT, and Foundation's Process passes the
+            // mask on; a user's shell does not, so unblock it as the shell would.
+            check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            check.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                               PodnetBinary.url.path, "check", "--services-only", "--timeout", "20", file.path]
+            check.standardOutput = FileHandle.nullDevice
+            check.standardError = FileHandle.nullDevice
+            try check.run()
+            defer { if check.isRunning { kill(check.processIdentifier, SIGKILL); check.waitUntilExit() } }
+            var waited = 0
+            while waited < 200, !(try sh("ip netns exec \(cluster).a0 ss -Hltn 'sport = :8080'").stdout.contains("8080")) {
+                Thread.sleep(forTimeInterval: 0.05)
+                waited += 1
+            }
+            #expect(try sh("ip netns exec \(cluster).b0 ss -Hltn 'sport = :8080'").stdout.contains("8080"), "the check's listener never came up")
+            kill(check.processIdentifier, SIGINT)
+            check.waitUntilExit()
+            #expect(check.terminationReason == .uncaughtSignal)
+            #expect(check.terminationStatus == SIGINT)
+            for pod in ["a0", "b0"] {
+                #expect(try sh("ip netns exec \(cluster).\(pod) ss -Htuln").stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+        }
+    }
+
     @Test func aClusterThatIsNotAppliedIsSaidSo() throws {
         try withCluster(example: "host-gw", apply: false) { cluster, file in
             let checked = try PodnetBinary.run(["check", file.path])
