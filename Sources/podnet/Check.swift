@@ -153,9 +153,13 @@ struct PodNamespaces {
 
 /// The kernel probes run for a check, their outcomes put in the report's words.
 enum ProbeRun {
+    /// Probing is kernel work (every packet crosses veths and bridges in the
+    /// sender's system call), so it spreads over the cores.
+    static let workers = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount))
+
     static func echo(_ expectations: ConnectivityExpectations, namespaces: PodNamespaces, timeout: Double) -> [[EchoObservation]] {
         let present = namespaces.handles.enumerated().compactMap { index, handle in handle.map { (index, $0) } }
-        let sweep = EchoSweep(destinations: expectations.pods.map(\.ip), timeout: .milliseconds(Int(timeout * 1000)))
+        let sweep = EchoSweep(destinations: expectations.pods.map(\.ip), timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
         var rows = Array(repeating: Array(repeating: EchoObservation.notProbed("the pod has no namespace"), count: expectations.pods.count),
                          count: expectations.pods.count)
         for ((index, _), result) in zip(present, sweep.run(from: present.map(\.1))) {
@@ -208,7 +212,7 @@ enum ProbeRun {
         // Failing connections wait out the timeout, so the more in flight, the
         // sooner a broken service is measured; descriptors bound how many.
         let descriptors = OpenFileLimit.raiseToHardLimit()
-        var sweep = ConnectionSweep(timeout: .milliseconds(Int(timeout * 1000)))
+        var sweep = ConnectionSweep(timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
         sweep.inFlight = max(64, min(4096, (descriptors - 512) / sweep.threads))
         let outcomes = sweep.run(probes, from: present.map(\.1))
         var observed = targets.map { _ in
