@@ -55,8 +55,14 @@ order="$LANE_CACHE/modules.order"
 lane_module_order "$LANE_DIR/host/modules.txt" >"$order"
 initramfs="$LANE_CACHE/initramfs.cpio.gz"
 build_start=$(now)
-lane_build_initramfs "$initramfs" "$order"
-echo "kernel-lane: initramfs $(du -h "$initramfs" | cut -f1) with $(wc -l <"$order") modules, built in $(seconds_since "$build_start")s" >&2
+key=$(lane_initramfs_key "$order")
+if [ -f "$initramfs" ] && [ "$(cat "$initramfs.key" 2>/dev/null)" = "$key" ]; then
+    echo "kernel-lane: initramfs unchanged, reused" >&2
+else
+    lane_build_initramfs "$initramfs" "$order"
+    echo "$key" >"$initramfs.key"
+    echo "kernel-lane: initramfs $(du -h "$initramfs" | cut -f1) with $(wc -l <"$order") modules, built in $(seconds_since "$build_start")s" >&2
+fi
 
 log="$LANE_CACHE/console.log"
 test_list=$(IFS=,; echo "${tests[*]}")
