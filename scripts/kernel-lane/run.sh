@@ -46,7 +46,12 @@ echo "kernel-lane: kernel $LANE_KVER ($LANE_KPKG)" >&2
 
 if [ -z "${PODNET_BIN:-}" ]; then
     echo "kernel-lane: building podnet (release)" >&2
-    (cd "$LANE_REPO" && swift build -c release --product podnet 2>&1 | grep -E "error|Compiling|Build complete" | grep -v "^\[.*Compiling" || true)
+    mkdir -p "$LANE_CACHE"
+    if ! (cd "$LANE_REPO" && swift build -c release --product podnet) >"$LANE_CACHE/build.log" 2>&1; then
+        grep -E "error:" "$LANE_CACHE/build.log" >&2 || tail -n 20 "$LANE_CACHE/build.log" >&2
+        echo "kernel-lane: swift build failed (whole output in $LANE_CACHE/build.log)" >&2
+        exit 1
+    fi
     PODNET_BIN="$(cd "$LANE_REPO" && swift build -c release --show-bin-path)/podnet"
 fi
 [ -x "$PODNET_BIN" ] || { echo "kernel-lane: no podnet at $PODNET_BIN" >&2; exit 1; }

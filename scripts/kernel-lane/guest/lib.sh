@@ -37,9 +37,9 @@ ping_from() {
     local ns=$1 addr=$2
     shift 2
     if ip netns exec "$ns" /usr/bin/ping -c 1 -W 2 "$@" "$addr" >/dev/null 2>&1; then
-        echo "ok   $ns -> $addr $*"
+        echo "ok   $ns -> $addr${*:+ $*}"
     else
-        fail "no reply: $ns -> $addr $*"
+        fail "no reply: $ns -> $addr${*:+ $*}"
     fi
 }
 
@@ -47,7 +47,7 @@ ping_from() {
 expect_no_namespaces() {
     local left
     left=$(ip netns list)
-    [ -z "$left" ] || fail "namespaces left after $1: $(echo $left)"
+    [ -z "$left" ] || fail "namespaces left after $1: $(echo "$left" | tr "\n" " ")"
     echo "ok   no namespace left after $1"
 }
 

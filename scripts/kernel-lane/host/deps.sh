@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Host packages the lane needs, installed only when missing. Sourced by run.sh.
 #
 # qemu boots the guest; busybox-static is the guest's userland; kmod gives depmod and

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The guest's whole root file system, as one initramfs. Sourced by run.sh; needs
 # LANE_DIR, LANE_REPO, LANE_KROOT, LANE_KVER and PODNET_BIN.
 #

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Debian's own kernel for this release, unpacked (never installed) into the cache, and
 # the load order of the modules the guest needs. Sourced by run.sh; needs LANE_CACHE.
 #

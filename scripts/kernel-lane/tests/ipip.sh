@@ -27,8 +27,8 @@ step "pod MTU is the underlay's less 20"
 mtu=$(ip -n ipip.a0 link show eth0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 [ "$mtu" = 1480 ] || fail "pod eth0 MTU is $mtu, expected 1480"
 # 1452 bytes of ICMP data + 8 ICMP + 20 IP = 1480: the largest packet that fits unfragmented.
-ping_from ipip.a0 10.200.1.2 -M do -s 1452
-ping_from ipip.a1 10.200.0.2 -M do -s 1452
+ping_from ipip.a0 10.200.1.2 -M "do" -s 1452
+ping_from ipip.a1 10.200.0.2 -M "do" -s 1452
 
 step "podnet apply again: nothing to do"
 run_or_fail "second podnet apply" podnet apply "$topology"
