@@ -38,6 +38,9 @@ now() { date +%s.%N; }
 seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 lane_start=$(now)
 mkdir -p "$LANE_CACHE"
+# One lane at a time per checkout: they share the stage, the initramfs and the log.
+exec 9>"$LANE_CACHE/lock"
+flock -n 9 || { echo "kernel-lane: another lane is running in this checkout; waiting" >&2; flock 9; }
 
 lane_install_host_packages
 
@@ -46,7 +49,6 @@ echo "kernel-lane: kernel $LANE_KVER ($LANE_KPKG)" >&2
 
 if [ -z "${PODNET_BIN:-}" ]; then
     echo "kernel-lane: building podnet (release)" >&2
-    mkdir -p "$LANE_CACHE"
     if ! (cd "$LANE_REPO" && swift build -c release --product podnet) >"$LANE_CACHE/build.log" 2>&1; then
         grep -E "error:" "$LANE_CACHE/build.log" >&2 || tail -n 20 "$LANE_CACHE/build.log" >&2
         echo "kernel-lane: swift build failed (whole output in $LANE_CACHE/build.log)" >&2
@@ -55,6 +57,7 @@ if [ -z "${PODNET_BIN:-}" ]; then
     PODNET_BIN="$(cd "$LANE_REPO" && swift build -c release --show-bin-path)/podnet"
 fi
 [ -x "$PODNET_BIN" ] || { echo "kernel-lane: no podnet at $PODNET_BIN" >&2; exit 1; }
+PODNET_BIN=$(realpath "$PODNET_BIN")
 
 order="$LANE_CACHE/modules.order"
 lane_module_order "$LANE_DIR/host/modules.txt" >"$order"
