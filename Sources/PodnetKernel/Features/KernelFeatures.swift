@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetNetlink
 import Synchronization
 
@@ -45,10 +46,14 @@ public enum KernelFeatures {
         }
         switch error {
         case .missingLinkKind(let absent): return absent
-        case .kernel(let refusal): if let absent = MissingLinkKind(kind: kind, error: refusal) { return absent }
-        default: break
+        case .kernel(let refusal):
+            // Only "unknown device type" says the kind is missing. Any other refusal
+            // came from the kind's own driver, which therefore exists: ipip, say,
+            // answers EEXIST when its fallback device tunl0 already has these
+            // parameters (found in the full-kernel lane).
+            return MissingLinkKind(kind: kind, error: refusal)
+        default: throw error
         }
-        throw error
     }
 
     /// The smallest creation request of each kind podnet may create; nil for kinds
@@ -56,7 +61,8 @@ public enum KernelFeatures {
     static func probe(_ kind: String) -> LinkMessage? {
         let name = "pnprobe0"
         switch kind {
-        case "ipip": return LinkMessage(name: name, info: .ipip(IPIPInfo()))
+        // A local address of its own (TEST-NET-1), unlike the fallback tunl0's "any".
+        case "ipip": return LinkMessage(name: name, info: .ipip(IPIPInfo(local: IPv4Address("192.0.2.1"))))
         case "dummy": return LinkMessage(name: name, info: .dummy)
         case "vxlan": return LinkMessage(name: name, info: .vxlan(VXLANInfo(id: 1, port: 4789)))
         default: return nil
