@@ -26,6 +26,13 @@ public enum Operation: Hashable, Sendable {
     /// One change to the service proxy's nf_tables table; a namespace's changes of one
     /// plan go to the kernel as one atomic transaction, in plan order.
     case nftables(NFTablesChange)
+    /// Creates an iptables chain, or replaces its rules (`iptables-restore --noflush`
+    /// flushes a declared chain); `existed` tells which.
+    case setIPTablesChain(IPTablesChain, existed: Bool)
+    case deleteIPTablesChain(IPTablesChain.ID)
+    /// A jump rule in a built-in chain.
+    case addIPTablesRule(IPTablesRule)
+    case deleteIPTablesRule(IPTablesRule)
 
     /// The namespace the operation acts in (for `ip -n`, and for grouping work).
     public var namespace: NamespaceRef {
@@ -40,6 +47,9 @@ public enum Operation: Hashable, Sendable {
         case .addFDB(let entry), .deleteFDB(let entry): return entry.link.namespace
         case .setSysctl(let sysctl): return sysctl.id.namespace
         case .nftables(let change): return change.table.namespace
+        case .setIPTablesChain(let chain, _): return chain.id.namespace
+        case .deleteIPTablesChain(let id): return id.namespace
+        case .addIPTablesRule(let rule), .deleteIPTablesRule(let rule): return rule.namespace
         }
     }
 
@@ -47,6 +57,7 @@ public enum Operation: Hashable, Sendable {
         switch self {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteNeighbour, .deleteFDB: return true
         case .nftables(let change): return change.isDeletion
+        case .deleteIPTablesChain, .deleteIPTablesRule: return true
         default: return false
         }
     }
@@ -89,7 +100,7 @@ public struct Plan: Sendable, Equatable {
             switch planned.operation {
             case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl: summary.update += 1
             // Flushing a chain to refill it changes the chain; it deletes nothing it keeps.
-            case .nftables(.flushChain): summary.update += 1
+            case .nftables(.flushChain), .setIPTablesChain(_, existed: true): summary.update += 1
             case _ where planned.operation.isDeletion: summary.delete += 1
             default: summary.create += 1
             }

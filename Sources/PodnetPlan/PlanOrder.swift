@@ -42,6 +42,8 @@ public enum PlanOrder {
         // nf_tables transaction, valid as a whole (sets and chains before the rules
         // naming them, rules before the chains they leave).
         case .nftables: return 16
+        // One transaction per namespace (iptables-restore), ordered by the executor.
+        case .setIPTablesChain, .deleteIPTablesChain, .addIPTablesRule, .deleteIPTablesRule: return 17
         }
     }
 

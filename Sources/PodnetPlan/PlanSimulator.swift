@@ -24,6 +24,8 @@ public enum PlanSimulator {
             state.sysctls = state.sysctls.filter { $0.key.namespace != .named(name) }
             state.routes = state.routes.filter { $0.key.namespace != .named(name) }
             state.nftTables = state.nftTables.filter { $0.key.namespace != .named(name) }
+            state.iptablesChains = state.iptablesChains.filter { $0.key.namespace != .named(name) }
+            state.iptablesRules = state.iptablesRules.filter { $0.namespace != .named(name) }
         case .addLink(let link, let peer):
             state.insert(link)
             if let peer { state.insert(peer) }
@@ -62,6 +64,14 @@ public enum PlanSimulator {
             state.fdb.remove(entry)
         case .setSysctl(let sysctl):
             state.insert(sysctl)
+        case .setIPTablesChain(let chain, _):
+            state.insert(chain)
+        case .deleteIPTablesChain(let id):
+            state.iptablesChains[id] = nil
+        case .addIPTablesRule(let rule):
+            state.insert(rule)
+        case .deleteIPTablesRule(let rule):
+            state.iptablesRules.remove(rule)
         case .nftables(let change):
             // A change the simulator refuses would be refused by the kernel too: the
             // table is left as it was, and the property tests see the difference.

@@ -156,7 +156,34 @@ public struct Planner: Sendable {
             }
         }
         planTables(desired: desired, live: live, gone: gone, into: &operations)
+        planIPTables(desired: desired, live: live, gone: gone, into: &operations)
         return Plan(operations: PlanOrder.sorted(operations))
+    }
+
+    /// iptables: podnet's chains (KUBE-*, PODNET-*) whole, and its jumps in built-in
+    /// chains one by one. A namespace's changes are one iptables-restore transaction.
+    private func planIPTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
+                              into operations: inout [PlannedOperation]) {
+        let liveChains = live.iptablesChains.filter { !gone($0.key.namespace) }
+        for (id, chain) in desired.iptablesChains.sorted(by: { $0.key < $1.key }) {
+            guard let current = liveChains[id] else {
+                operations.append(.init(.setIPTablesChain(chain, existed: false), reason: "missing"))
+                continue
+            }
+            if current.rules != chain.rules {
+                operations.append(.init(.setIPTablesChain(chain, existed: true), reason: "rules differ"))
+            }
+        }
+        for id in liveChains.keys.sorted() where desired.iptablesChains[id] == nil {
+            operations.append(.init(.deleteIPTablesChain(id), reason: "not in the topology"))
+        }
+        let liveRules = live.iptablesRules.filter { !gone($0.namespace) }
+        for rule in desired.iptablesRules.subtracting(liveRules).sorted() {
+            operations.append(.init(.addIPTablesRule(rule), reason: "missing"))
+        }
+        for rule in liveRules.subtracting(desired.iptablesRules).sorted() {
+            operations.append(.init(.deleteIPTablesRule(rule), reason: "not in the topology"))
+        }
     }
 
     /// nf_tables: podnet's table of this cluster in each namespace (owned by its

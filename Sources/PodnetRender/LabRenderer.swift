@@ -135,6 +135,9 @@ struct ClusterRenderer {
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
         if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
+        let iptables = IPTablesProxyRenderer(topology: topology).ruleset(forNode: node, in: namespace)
+        for chain in iptables.chains { state.insert(chain) }
+        for rule in iptables.rules { state.insert(rule) }
         if !topology.services.isEmpty, let bridge = node.bridge {
             state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(namespace: namespace))
             // A lab node has no default route, and a process's connect() needs a route

@@ -36,7 +36,7 @@ struct Apply: ParsableCommand {
 
     /// What this version cannot build yet is named, never half-built in silence.
     static func warnUnsupported(_ topology: Topology) {
-        if !topology.services.isEmpty, topology.proxy.mode != .nftables {
+        if !topology.services.isEmpty, topology.proxy.mode == .ipvs {
             Terminal.writeError("podnet: warning: cluster '\(topology.name)': services are not load-balanced yet (no \(topology.proxy.mode.rawValue) rules); their ClusterIPs will not answer")
         }
     }

@@ -35,8 +35,9 @@ struct ServicesEndToEndTests {
     /// From c (another node), a1 (an endpoint's node) and a0 (an endpoint: hairpin),
     /// every connection lands, on each endpoint 35–65% of the time; the service
     /// without endpoints refuses at once.
-    @Test func theThreeCasesOfSeed003Hold() throws {
-        try withServicesCluster { cluster, file in
+    @Test(arguments: ["nftables", "iptables"])
+    func theThreeCasesOfSeed003Hold(mode: String) throws {
+        try withServicesCluster(mode: mode) { cluster, file in
             let applied = try PodnetBinary.run(["apply", file.path])
             #expect(applied.status == 0, "\(applied.stderr)")
             let (status, results) = try check(file, connections: 200)
@@ -55,8 +56,9 @@ struct ServicesEndToEndTests {
     }
 
     /// Changing a service's port touches only that service's chains and map elements.
-    @Test func changingAServicesPortConvergesWithAMinimalPlan() throws {
-        try withServicesCluster { cluster, file in
+    @Test(arguments: ["nftables", "iptables"])
+    func changingAServicesPortConvergesWithAMinimalPlan(mode: String) throws {
+        try withServicesCluster(mode: mode) { cluster, file in
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
             let text = try String(contentsOf: file, encoding: .utf8)
             try text.replacingOccurrences(of: "{ port: 8080, targetPort: 8080, protocol: TCP }",
@@ -67,21 +69,53 @@ struct ServicesEndToEndTests {
             let operations = try #require(json["operations"] as? [[String: Any]])
             let objects = operations.compactMap { $0["object"] as? String }
             #expect(!objects.isEmpty)
-            #expect(objects.allSatisfy { $0.hasPrefix("nftables ") }, "\(objects)")
+            #expect(objects.allSatisfy { $0.hasPrefix("\(mode) ") }, "\(objects)")
             // Nothing of the other service, nor of the table's skeleton, is touched.
             #expect(!objects.contains { $0.contains("empty") || $0.contains("chain services") || $0.contains("add table") }, "\(objects)")
+            if mode == "iptables" {
+                // On each of the 3 nodes: KUBE-SERVICES rewritten, the port's chains new
+                // (their names hash the port: 1 SVC, 2 SEP), the old three deleted.
+                #expect(objects.count == 3 * 7, "\(objects)")
+                #expect(!objects.contains { $0.contains("KUBE-MARK-MASQ") || $0.contains("KUBE-POSTROUTING") || $0.contains("filter") }, "\(objects)")
+            }
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
             #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
             let (status, results) = try check(file, connections: 20)
             #expect(status == 0, "\(results.filter { !$0.ok })")
-            #expect(try shell("ip netns exec \(cluster).node-0 nft list table ip podnet-\(cluster) | grep -c '10.96.0.2 . tcp . 9090'").stdout.hasPrefix("1"))
+            if mode == "nftables" {
+                #expect(try shell("ip netns exec \(cluster).node-0 nft list table ip podnet-\(cluster) | grep -c '10.96.0.2 . tcp . 9090'").stdout.hasPrefix("1"))
+            } else {
+                #expect(try shell("ip netns exec \(cluster).node-0 iptables -t nat -S KUBE-SERVICES | grep -c 'dport 9090'").stdout.hasPrefix("1"))
+            }
+        }
+    }
+
+    /// Switching the proxy mode of a live cluster converges: the old mode's rules go,
+    /// the new one's come, and the services answer throughout the switch's result.
+    @Test func switchingTheProxyModeConverges() throws {
+        try withServicesCluster(mode: "iptables") { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            for mode in ["nftables", "iptables"] {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                try text.replacingOccurrences(of: "mode: \(mode == "nftables" ? "iptables" : "nftables")", with: "mode: \(mode)")
+                    .write(to: file, atomically: true, encoding: .utf8)
+                #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+                #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+                let (status, results) = try check(file, connections: 20)
+                #expect(status == 0, "→ \(mode): \(results.filter { !$0.ok })")
+                let rules = try shell("ip netns exec \(cluster).node-0 iptables-save 2>/dev/null | grep -c '^-A' || true").stdout
+                let table = try shell("ip netns exec \(cluster).node-0 nft list tables | grep -c podnet- || true").stdout
+                #expect((rules.hasPrefix("0")) == (mode == "nftables"), "→ \(mode): \(rules) iptables rules")
+                #expect(table.hasPrefix("1") == (mode == "nftables"), "→ \(mode): \(table) podnet tables")
+            }
         }
     }
 
     /// Pod traffic leaving the cluster CIDR reaches a plain host on the underlay with
     /// its node's address (network.masquerade); service traffic keeps the pod's.
-    @Test func podTrafficLeavingTheClusterIsMasqueraded() throws {
-        try withServicesCluster { cluster, file in
+    @Test(arguments: ["nftables", "iptables"])
+    func podTrafficLeavingTheClusterIsMasqueraded(mode: String) throws {
+        try withServicesCluster(mode: mode) { cluster, file in
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
             let outside = "\(cluster)-outside"
             defer { _ = try? shell("ip netns del \(outside)") }

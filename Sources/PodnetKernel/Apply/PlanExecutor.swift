@@ -33,6 +33,7 @@ public final class PlanExecutor {
         var netlink: [PlannedOperation] = []
         var sysctls: [Sysctl] = []
         var tableChanges: [NFTablesChange] = []
+        var iptables: [Operation] = []
         for planned in layer {
             switch planned.operation {
             case .addNamespace(let namespace):
@@ -55,12 +56,15 @@ public final class PlanExecutor {
                 sysctls.append(sysctl)
             case .nftables(let change):
                 tableChanges.append(change)
+            case .setIPTablesChain, .deleteIPTablesChain, .addIPTablesRule, .deleteIPTablesRule:
+                iptables.append(planned.operation)
             default:
                 netlink.append(planned)
             }
         }
         if !sysctls.isEmpty { try writeSysctls(sysctls) }
         if !tableChanges.isEmpty { try applyTableChanges(tableChanges) }
+        if !iptables.isEmpty { try applyIPTables(iptables) }
         guard !netlink.isEmpty else { return }
         try send(netlink, requests: requests(for:))
         // Links created in this layer are configured now that they have indexes:
@@ -144,7 +148,8 @@ public final class PlanExecutor {
             let namespace = try name(of: entry.link.namespace)
             let index = try index(of: entry.link.name, in: namespace)
             return [(namespace, .deleteNeighbour(.forwardingEntry(entry.mac, remote: entry.destination, onLink: index)))]
-        case .addNamespace, .deleteNamespace, .setSysctl, .nftables:
+        case .addNamespace, .deleteNamespace, .setSysctl, .nftables, .setIPTablesChain, .deleteIPTablesChain,
+             .addIPTablesRule, .deleteIPTablesRule:
             return []
         }
     }
@@ -172,6 +177,31 @@ public final class PlanExecutor {
             requests.append((namespace, .addAlternativeName(alternative, toLink: index)))
         }
         return requests
+    }
+
+    // MARK: iptables
+
+    /// Each namespace's operations as one iptables-restore transaction, run by a
+    /// touring thread inside it (the current namespace's from this thread).
+    private func applyIPTables(_ operations: [Operation]) throws(ApplyError) {
+        let grouped = Dictionary(grouping: operations, by: \.namespace)
+        for (namespace, items) in grouped.sorted(by: { $0.key < $1.key }) {
+            let script = IPTablesRestoreScript.text(for: items)
+            let failing = "iptables-restore --noflush in \(namespace)"
+            do {
+                switch namespace {
+                case .current:
+                    try IPTablesDriver.apply(script)
+                case .named(let name):
+                    let outcome = try NamespaceTour.visit([try handle(name)]) { _ in try IPTablesDriver.apply(script) }
+                    try outcome[0].get()
+                }
+            } catch let error as ApplyError {
+                throw error
+            } catch {
+                throw ApplyError(operation: failing, reason: "\(error)")
+            }
+        }
     }
 
     // MARK: nf_tables

@@ -52,7 +52,7 @@ public struct LiveStateReader: Sendable {
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
             var snapshot = try Self.readWhole(name: "", sysctlKeys: keys)
-            snapshot.nftTables = try Self.readTable(NFTable.ID(namespace: .current, name: NFTable.podnetName(cluster: cluster)))
+            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
         for (handle, reading) in zip(handles, readings) {
@@ -85,15 +85,29 @@ public struct LiveStateReader: Sendable {
         var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: sysctlKeys)
         // Only nodes carry the service proxy's table.
         if mark.role.hasPrefix("node/") {
-            snapshot.nftTables = try readTable(NFTable.ID(namespace: .named(name), name: NFTable.podnetName(cluster: cluster)))
+            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster)
         }
         return .owned(snapshot, mark)
     }
 
-    /// The cluster's nf_tables table in the calling thread's namespace, if any.
-    static func readTable(_ id: NFTable.ID) throws -> [NFTable] {
+    /// The service proxy's state in the calling thread's namespace: the cluster's
+    /// nf_tables table, and podnet's iptables chains where the namespace has iptables
+    /// tables at all (iptables-save is a process: not run where it could find nothing).
+    static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String) throws {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
-        return try connection.nfTable(id).map { [$0] } ?? []
+        let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
+        snapshot.nftTables = try connection.nfTable(id).map { [$0] } ?? []
+        let hasIPTables = try IPTablesDriver.hasTables { name in
+            do {
+                _ = try connection.execute(NFTablesBatch.getTable(NFTable.ID(namespace: namespace, family: .ip, name: name)))
+                return true
+            } catch let error as NetlinkError where error.kernelError?.code == ENOENT {
+                return false
+            }
+        }
+        if hasIPTables {
+            (snapshot.iptablesChains, snapshot.iptablesRules) = try IPTablesDriver.read(namespace: namespace, cluster: cluster)
+        }
     }
 
     /// Everything of the namespace the calling thread is in.

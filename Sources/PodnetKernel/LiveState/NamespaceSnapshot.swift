@@ -12,4 +12,7 @@ struct NamespaceSnapshot: Sendable {
     var sysctls: [String: String]
     /// The cluster's nf_tables table, where one was looked for and found.
     var nftTables: [NFTable] = []
+    /// podnet's iptables chains and jump rules, where the namespace had iptables state.
+    var iptablesChains: [IPTablesChain] = []
+    var iptablesRules: [IPTablesRule] = []
 }
