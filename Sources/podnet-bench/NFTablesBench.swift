@@ -57,6 +57,28 @@ enum NFTablesBench {
         }
         try driver.apply(creation)
 
+        // (a') The same services in kube-proxy's iptables layout, by iptables-restore
+        // into a fresh namespace each run (the comparison issue 6 asks for).
+        var iptablesTopology = topology
+        iptablesTopology.proxy = Proxy(mode: .iptables)
+        let iptablesName = try NetnsName("pnbench.ipt")
+        let layout = IPTablesProxyRenderer(topology: iptablesTopology).ruleset(forNode: topology.nodes[0], in: .named(iptablesName.rawValue))
+        let restoreText = IPTablesRestoreScript.text(for: layout.chains.map { .setIPTablesChain($0, existed: false) }
+                                                     + layout.rules.map { .addIPTablesRule($0) })
+        let restoreFile = FileManager.default.temporaryDirectory.appendingPathComponent("pnbench-\(getpid()).iptables")
+        defer { try? FileManager.default.removeItem(at: restoreFile) }
+        try restoreText.write(to: restoreFile, atomically: true, encoding: .utf8)
+        var iptablesCold: [Double] = []
+        for _ in 0..<3 {
+            try? directory.delete(iptablesName)
+            try directory.add(iptablesName)
+            start = clock()
+            try run(["ip", "netns", "exec", iptablesName.rawValue, "iptables-restore", "--noflush", restoreFile.path])
+            iptablesCold.append(clock() - start)
+            try directory.delete(iptablesName)
+        }
+        let iptablesRules = layout.chains.reduce(0) { $0 + $1.rules.count } + layout.rules.count
+
         // (c) Reading back.
         var reads: [Double] = []
         for _ in 0..<5 {
@@ -115,6 +137,7 @@ enum NFTablesBench {
         render \(ms(renderTime)), diff from nothing \(ms(diffTime))
         (a) cold, one transaction:  podnet \(ms(median(podnetCold)))   nft -f \(ms(median(nftCold)))   → podnet/nft = \(String(format: "%.2f", median(podnetCold) / median(nftCold)))
         (b) one service changed (\(changeCount) changes): read+diff+apply \(ms(median(readDiffApply))), apply alone \(ms(median(applyOnly)))   nft -f of the change \(ms(median(nftChange)))
+        (a') iptables-restore of kube-proxy's iptables layout (\(layout.chains.count) chains, \(iptablesRules) rules): \(ms(median(iptablesCold)))   → podnet nftables/iptables-restore = \(String(format: "%.2f", median(podnetCold) / median(iptablesCold)))
         (c) read the whole table back: \(ms(median(reads)))
         medians of \(podnetCold.count) (a), \(readDiffApply.count) (b), \(reads.count) (c) runs; nft runs through `ip netns exec`
         """)
@@ -144,12 +167,16 @@ enum NFTablesBench {
     }
 
     static func nft(_ namespace: NetnsName, _ path: String) throws {
+        try run(["ip", "netns", "exec", namespace.rawValue, "nft", "-f", path])
+    }
+
+    static func run(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace.rawValue, "nft", "-f", path]
+        process.arguments = Array(arguments.dropFirst())
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError(message: "nft -f \(path) failed") }
+        guard process.terminationStatus == 0 else { throw BenchError(message: "\(arguments.joined(separator: " ")) failed") }
     }
 
     struct BenchError: Error { var message: String }
