@@ -1,0 +1,146 @@
+/// podnet's part of the iptables of one namespace (proxy mode `iptables`): per
+/// table, the chains podnet owns whole, and the rules it adds to built-in chains.
+/// Rules are kept as `iptables-save` prints them after `-A CHAIN ` (see
+/// IPTablesRuleText), so a rendered ruleset and one read back compare equal.
+///
+/// Ownership, which `IPTablesDump.ruleset(ownedBy:…)` applies when reading:
+/// - a rule in a built-in chain is podnet's when its comment is `podnet:CLUSTER …`;
+///   every other rule there (a user's, Docker's, kube-proxy's) is left alone;
+/// - the chains named like kube-proxy's (`KUBE-…`) and podnet's own (`PODNET-…`) are
+///   podnet's whole: in a namespace podnet owns (a lab node) always, elsewhere (host
+///   mode) only in a table where podnet's marked jumps lead to them.
+///
+/// Order: the rules of a chain are kept in order, except where order cannot matter
+/// and podnet edits rule by rule rather than rewriting (`unorderedChains`, and
+/// podnet's rules in built-in chains): those are kept sorted, so that the same rules
+/// compare equal however they were added.
+public struct IPTablesRuleset: Hashable, Sendable, Codable {
+    public struct Table: Hashable, Sendable, Codable {
+        /// The chains podnet owns: name → rules, in order.
+        public fileprivate(set) var chains: [String: [String]] = [:]
+        /// podnet's rules in built-in chains: chain → rules, sorted.
+        public fileprivate(set) var builtinRules: [String: [String]] = [:]
+
+        public init() {}
+
+        public var isEmpty: Bool { chains.isEmpty && builtinRules.isEmpty }
+        public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.count } + builtinRules.values.reduce(0) { $0 + $1.count } }
+    }
+
+    public private(set) var filter = Table()
+    public private(set) var nat = Table()
+
+    public init() {}
+
+    /// Chains whose rules match disjoint packets (one ClusterIP, protocol and port
+    /// each) or all reject, so their order is irrelevant: a changed service is one
+    /// rule deleted and one appended there, as kube-proxy's chains are not rewritten
+    /// whole for one service.
+    public static let unorderedChains: Set<String> = ["KUBE-SERVICES"]
+
+    /// The names of the chains podnet may own: kube-proxy's and its own.
+    public static func isOwnableChain(_ name: String) -> Bool { name.hasPrefix("KUBE-") || name.hasPrefix("PODNET-") }
+
+    /// The comment that marks podnet's rules in built-in chains: `podnet:CLUSTER`,
+    /// then a space and what the rule is for (`podnet:lab service portals`).
+    public static func mark(cluster: String) -> String { "podnet:\(cluster)" }
+
+    /// Whether a rule's comment is the mark of `cluster`.
+    public static func isMarked(comment: String, cluster: String) -> Bool {
+        let mark = mark(cluster: cluster)
+        return comment == mark || comment.hasPrefix(mark + " ")
+    }
+
+    public subscript(table: IPTablesTable) -> Table {
+        get { table == .nat ? nat : filter }
+        set { if table == .nat { nat = newValue } else { filter = newValue } }
+    }
+
+    public var isEmpty: Bool { filter.isEmpty && nat.isEmpty }
+    public var ruleCount: Int { filter.ruleCount + nat.ruleCount }
+    public var chainCount: Int { filter.chains.count + nat.chains.count }
+
+    // MARK: Building
+
+    /// Sets the rules of a chain podnet owns (created when new).
+    public mutating func setChain(_ name: String, in table: IPTablesTable, rules: [String]) {
+        self[table].chains[name] = Self.unorderedChains.contains(name) ? rules.sorted() : rules
+    }
+
+    public mutating func removeChain(_ name: String, in table: IPTablesTable) {
+        self[table].chains[name] = nil
+    }
+
+    /// Adds one of podnet's rules to a built-in chain.
+    public mutating func addBuiltinRule(_ rule: String, to chain: String, in table: IPTablesTable) {
+        var rules = self[table].builtinRules[chain] ?? []
+        rules.insert(rule, at: rules.firstIndex { $0 > rule } ?? rules.endIndex)
+        self[table].builtinRules[chain] = rules
+    }
+
+    /// Removes one of podnet's rules (one copy, if it is there twice) from a built-in chain.
+    public mutating func removeBuiltinRule(_ rule: String, from chain: String, in table: IPTablesTable) {
+        guard var rules = self[table].builtinRules[chain], let index = rules.firstIndex(of: rule) else { return }
+        rules.remove(at: index)
+        self[table].builtinRules[chain] = rules.isEmpty ? nil : rules
+    }
+
+    /// Adds a rule to an unordered chain podnet owns, keeping it sorted; to an ordered one, appends.
+    public mutating func appendRule(_ rule: String, to chain: String, in table: IPTablesTable) {
+        var rules = self[table].chains[chain] ?? []
+        if Self.unorderedChains.contains(chain) {
+            rules.insert(rule, at: rules.firstIndex { $0 > rule } ?? rules.endIndex)
+        } else {
+            rules.append(rule)
+        }
+        self[table].chains[chain] = rules
+    }
+
+    /// Removes the first copy of a rule from a chain podnet owns.
+    public mutating func removeRule(_ rule: String, from chain: String, in table: IPTablesTable) {
+        guard let index = self[table].chains[chain]?.firstIndex(of: rule) else { return }
+        self[table].chains[chain]!.remove(at: index)
+    }
+
+    /// Every chain podnet owns as (table, name, rules), tables in iptables-save order, chains by name.
+    public var allChains: [(table: IPTablesTable, name: String, rules: [String])] {
+        IPTablesTable.allCases.flatMap { table in
+            self[table].chains.keys.sorted().map { (table, $0, self[table].chains[$0]!) }
+        }
+    }
+
+    /// Every rule podnet adds to built-in chains as (table, chain, rule).
+    public var allBuiltinRules: [(table: IPTablesTable, chain: String, rule: String)] {
+        IPTablesTable.allCases.flatMap { table in
+            table.builtinChains.flatMap { chain in (self[table].builtinRules[chain] ?? []).map { (table, chain, $0) } }
+        }
+    }
+}
+
+// MARK: The kernel state's form
+
+extension IPTablesRuleset {
+    /// The ruleset made of KernelState's chains and built-in rules of one namespace
+    /// (those of other tables than nat and filter are ignored).
+    public init(chains: some Sequence<IPTablesChain>, rules: some Sequence<IPTablesRule>) {
+        self.init()
+        for chain in chains {
+            guard let table = IPTablesTable(rawValue: chain.id.table) else { continue }
+            setChain(chain.id.name, in: table, rules: chain.rules)
+        }
+        for rule in rules {
+            guard let table = IPTablesTable(rawValue: rule.table) else { continue }
+            addBuiltinRule(rule.spec, to: rule.chain, in: table)
+        }
+    }
+
+    /// The chains as KernelState holds them, for `namespace`.
+    public func chains(in namespace: NamespaceRef) -> [IPTablesChain] {
+        allChains.map { IPTablesChain(id: .init(namespace: namespace, table: $0.table.rawValue, name: $0.name), rules: $0.rules) }
+    }
+
+    /// podnet's rules in built-in chains as KernelState holds them, for `namespace`.
+    public func rules(in namespace: NamespaceRef) -> [IPTablesRule] {
+        allBuiltinRules.map { IPTablesRule(namespace: namespace, table: $0.table.rawValue, chain: $0.chain, spec: $0.rule) }
+    }
+}
