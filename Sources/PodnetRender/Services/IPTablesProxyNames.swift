@@ -1,0 +1,61 @@
+import PodnetTopology
+
+/// Names and values of the iptables proxy layout, as kube-proxy's iptables mode
+/// makes them, so that `iptables -t nat -L` on a podnet node reads like one on a
+/// Kubernetes node.
+public enum IPTablesProxyNames {
+    // kube-proxy's fixed chains, and podnet's own for pod egress (flannel's role).
+    public static let services = "KUBE-SERVICES"
+    public static let markForMasquerade = "KUBE-MARK-MASQ"
+    public static let postrouting = "KUBE-POSTROUTING"
+    public static let podEgress = "PODNET-EGRESS"
+
+    /// kube-proxy's masquerade mark bit (its default `--iptables-masquerade-bit` 14).
+    public static let masqueradeMark = "0x4000"
+
+    /// The service port's name in comments and hashes, `CLUSTER/SERVICE:PORT`: kube-proxy's
+    /// `NAMESPACE/SERVICE:PORTNAME`, with the cluster in the namespace's place (so that
+    /// the chain names carry the cluster) and the port number as the port's name.
+    public static func servicePortName(cluster: String, service: String, port: ServicePort) -> String {
+        "\(cluster)/\(service):\(port.port)"
+    }
+
+    /// `KUBE-SVC-` and 16 characters of base32(SHA-256(name + protocol)), kube-proxy's
+    /// `servicePortPolicyClusterChain`: iptables chain names hold 28 characters.
+    public static func serviceChain(portName: String, protocol: ServicePort.TransportProtocol) -> String {
+        "KUBE-SVC-" + hash(portName + proto(`protocol`))
+    }
+
+    /// `KUBE-SEP-` and 16 characters of base32(SHA-256(name + protocol + "IP:PORT")),
+    /// kube-proxy's `servicePortEndpointChainName`.
+    public static func endpointChain(portName: String, protocol: ServicePort.TransportProtocol, endpoint: String) -> String {
+        "KUBE-SEP-" + hash(portName + proto(`protocol`) + endpoint)
+    }
+
+    /// The protocol as iptables and kube-proxy's hashes spell it: `tcp`, `udp`.
+    public static func proto(_ protocol: ServicePort.TransportProtocol) -> String { `protocol`.rawValue.lowercased() }
+
+    static func hash(_ text: String) -> String {
+        String(Base32.encode(SHA256.digest(text.utf8)).prefix(16))
+    }
+
+    /// The `statistic` match's probability of picking the first of `remaining`
+    /// endpoints, 1/remaining, as iptables-save prints it back. The kernel keeps a
+    /// probability as a 31-bit fraction: iptables stores lround(p × 2³¹) and prints
+    /// that over 2³¹ with 11 decimals, so 1/3 reads back as 0.33333333349, not
+    /// 0.33333333333. Computed in integers (k × 10¹¹ / 2³¹ = k × 5¹¹ / 2²⁰, rounded
+    /// half to even as printf rounds an exact binary value), to match byte for byte.
+    public static func probability(oneIn remaining: Int) -> String {
+        precondition(remaining >= 1)
+        let scale: UInt64 = 1 << 31
+        // lround(2³¹ / n): round half away from zero.
+        let fraction = (2 * scale + UInt64(remaining)) / (2 * UInt64(remaining))
+        let numerator = fraction * 48_828_125  // 5¹¹
+        var digits = numerator >> 20
+        let remainder = numerator & (1 << 20 - 1)
+        if remainder > 1 << 19 || (remainder == 1 << 19 && digits % 2 == 1) { digits += 1 }
+        let whole = digits / 100_000_000_000
+        let decimals = String(digits % 100_000_000_000)
+        return "\(whole)." + String(repeating: "0", count: 11 - decimals.count) + decimals
+    }
+}
