@@ -1,20 +1,85 @@
 import Glibc
 import PodnetKernelModel
+import PodnetPlan
 
-/// iptables through its own tools, run inside the namespace by the calling thread
-/// (which must be in it): `iptables-save` to read, `iptables-restore --noflush` to
-/// write one transaction, as kube-proxy does. iptables speaks no stable netlink of
-/// its own (legacy: a setsockopt blob; nft backend: nf_tables with xtables
-/// compatibility expressions), so its tools are the interface.
-enum IPTablesDriver {
-    static let save = ["/usr/sbin/iptables-save", "/sbin/iptables-save"]
-    static let restore = ["/usr/sbin/iptables-restore", "/sbin/iptables-restore"]
+/// Which iptables tools run: the machine's choice (`iptables-save`, which Debian's
+/// alternatives point at the nft or the legacy backend), or one backend by name.
+/// podnet's layout is the same text for both; iptables-save prints it back alike.
+public enum IPTablesVariant: String, Hashable, Sendable, CaseIterable {
+    case system
+    /// `iptables-nft-save` / `iptables-nft-restore`: xtables rules in nf_tables.
+    case nft
+    /// `iptables-legacy-save` / `iptables-legacy-restore`: the old x_tables interface.
+    case legacy
 
-    static func tool(_ candidates: [String]) throws -> String {
-        guard let path = candidates.first(where: { Syscall.exists($0) }) else {
-            throw IPTablesError(reason: "\(candidates[0].split(separator: "/").last!) is not installed (Debian package iptables)")
+    var save: String { tool("save") }
+    var restore: String { tool("restore") }
+
+    private func tool(_ verb: String) -> String {
+        switch self {
+        case .system: return "iptables-\(verb)"
+        case .nft: return "iptables-nft-\(verb)"
+        case .legacy: return "iptables-legacy-\(verb)"
         }
-        return path
+    }
+}
+
+/// iptables through its own tools: `iptables-save` to read, `iptables-restore
+/// --noflush` to write one transaction per table, as kube-proxy does. iptables
+/// speaks no stable netlink of its own (legacy: a setsockopt blob of the whole
+/// table; nft backend: nf_tables with xtables compatibility expressions), so its
+/// tools are the interface.
+///
+/// The tools run inside a namespace by being spawned from a thread that is in it:
+/// a NetnsThread's (`in thread:`), or the calling thread when it is a touring thread
+/// or host mode's. Nothing here calls setns on the caller. The restore input goes to
+/// iptables-restore's stdin (no temporary file to leave behind).
+public enum IPTablesDriver {
+    // MARK: In a namespace thread
+
+    /// What `iptables-save` prints in the namespace of `thread`.
+    public static func save(in thread: NetnsThread, variant: IPTablesVariant = .system) throws(IPTablesError) -> String {
+        try collect(variant.save, [], input: nil) { command throws(IPTablesError) in
+            try spawn(command, from: thread)
+        }
+    }
+
+    /// Runs `input` as one `iptables-restore --noflush` in the namespace of `thread`.
+    public static func restore(_ input: String, in thread: NetnsThread, variant: IPTablesVariant = .system) throws(IPTablesError) {
+        _ = try collect(variant.restore, ["--noflush", "--wait=10"], input: input) { command throws(IPTablesError) in
+            try spawn(command, from: thread)
+        }
+    }
+
+    /// podnet's part of the iptables of `thread`'s namespace.
+    public static func read(in thread: NetnsThread, cluster: String, ownership: IPTablesOwnership = .markedJumps,
+                            variant: IPTablesVariant = .system) throws(IPTablesError) -> IPTablesRuleset {
+        IPTablesRuleset.parse(iptablesSave: try save(in: thread, variant: variant), cluster: cluster, ownership: ownership)
+    }
+
+    /// What of someone else's stands where podnet would write (see IPTablesDump.conflicts).
+    public static func conflicts(in thread: NetnsThread, cluster: String, variant: IPTablesVariant = .system) throws(IPTablesError) -> [IPTablesConflict] {
+        IPTablesDump(iptablesSave: try save(in: thread, variant: variant)).conflicts(cluster: cluster)
+    }
+
+    /// Applies `changes` as one iptables-restore transaction (nothing to do: no process).
+    public static func apply(_ changes: [IPTablesChange], in thread: NetnsThread, variant: IPTablesVariant = .system) throws(IPTablesError) {
+        guard !changes.isEmpty else { return }
+        try restore(IPTablesChange.restoreInput(for: changes), in: thread, variant: variant)
+    }
+
+    // MARK: In the calling thread's namespace
+
+    /// What `iptables-save` prints in the calling thread's namespace.
+    public static func save(variant: IPTablesVariant = .system) throws(IPTablesError) -> String {
+        try collect(variant.save, [], input: nil) { command throws(IPTablesError) in try spawn(command, from: nil) }
+    }
+
+    /// Runs `input` as one `iptables-restore --noflush` in the calling thread's namespace.
+    public static func restore(_ input: String, variant: IPTablesVariant = .system) throws(IPTablesError) {
+        _ = try collect(variant.restore, ["--noflush", "--wait=10"], input: input) { command throws(IPTablesError) in
+            try spawn(command, from: nil)
+        }
     }
 
     /// Whether this namespace has any iptables state to read: an iptables-nft table
@@ -25,49 +90,110 @@ enum IPTablesDriver {
         return !names.isEmpty
     }
 
+    /// podnet's chains and built-in rules of the calling thread's namespace, as
+    /// KernelState holds them. A named namespace is a lab node, podnet's whole; the
+    /// current one (host mode) is someone's host, where only chains behind podnet's
+    /// marked jumps are taken (a kube-proxy's are never podnet's).
     static func read(namespace: NamespaceRef, cluster: String) throws -> (chains: [IPTablesChain], rules: [IPTablesRule]) {
-        let output = try Subprocess.spawn(Command([try tool(save)]), capturing: true).collect()
-        guard output.status == .exited(0) else {
-            throw IPTablesError(reason: "iptables-save: \(output.standardErrorText)")
-        }
-        return IPTablesSave.parse(output.standardOutputText, namespace: namespace, cluster: cluster)
+        let ownership: IPTablesOwnership = namespace == .current ? .markedJumps : .wholeNamespace
+        let ruleset = IPTablesRuleset.parse(iptablesSave: try save(), cluster: cluster, ownership: ownership)
+        return (ruleset.chains(in: namespace), ruleset.rules(in: namespace))
     }
 
-    /// Runs `script` as one iptables-restore --noflush transaction.
+    /// Runs `script` as one iptables-restore --noflush transaction in the calling thread's namespace.
     static func apply(_ script: String) throws {
-        let path = "/run/podnet/restore-\(getpid())-\(Syscall.gettid()).txt"
-        try? Syscall.mkdir("/run/podnet", mode: 0o755)
-        let fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
-        defer { try? Syscall.unlink(path) }
-        do {
-            defer { Syscall.close(fd) }
-            let bytes = Array(script.utf8)
-            var written = 0
-            while written < bytes.count {
-                written += try bytes[written...].withUnsafeBytes { try Syscall.write(fd, $0) }
-            }
+        try restore(script)
+    }
+
+    // MARK: Running the tools
+
+    /// Where a tool is: Debian puts iptables in /usr/sbin, which a user's PATH may lack.
+    static func path(of tool: String) throws(IPTablesError) -> String {
+        for directory in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] where Syscall.exists("\(directory)/\(tool)") {
+            return "\(directory)/\(tool)"
         }
-        let output = try Subprocess.spawn(Command([try tool(restore), "--noflush", "--wait=10", path]), capturing: true).collect()
-        guard output.status == .exited(0) else {
-            throw IPTablesError(reason: Self.failure(output.standardErrorText, script: script))
+        throw IPTablesError(reason: "\(tool) is not installed (Debian package iptables)")
+    }
+
+    /// Spawns from `thread` (inside its namespace), or from the calling thread.
+    private static func spawn(_ command: (Command, [UInt8]?), from thread: NetnsThread?) throws(IPTablesError) -> Subprocess {
+        do {
+            guard let thread else { return try Subprocess.spawn(command.0, capturing: true, input: command.1) }
+            return try thread.run { try Subprocess.spawn(command.0, capturing: true, input: command.1) }
+        } catch let error as CommandError {
+            if case .notFound(let program) = error {
+                throw IPTablesError(reason: "\(program) is not installed (Debian package iptables)")
+            }
+            throw IPTablesError(reason: "\(error)")
+        } catch {
+            throw IPTablesError(reason: "cannot run \(command.0.arguments[0]): \(error)")
         }
     }
 
-    /// iptables-restore names the failing line by number: quote it.
-    static func failure(_ message: String, script: String) -> String {
-        let lines = script.split(separator: "\n", omittingEmptySubsequences: false)
-        let trimmed = String(message.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
-        // "iptables-restore: line 7 failed": the number after the word "line".
-        let words = trimmed.split(separator: " ")
-        guard let at = words.firstIndex(of: "line"), at + 1 < words.count,
-              let number = Int(words[at + 1].prefix { $0.isNumber }), number >= 1, number <= lines.count else {
-            return trimmed
+    /// Runs a tool to its end (spawned by `spawn`, read and reaped on this thread) and
+    /// returns its output, or throws its complaint, with the input line it names.
+    private static func collect(_ tool: String, _ arguments: [String], input: String?,
+                                spawn: ((Command, [UInt8]?)) throws(IPTablesError) -> Subprocess) throws(IPTablesError) -> String {
+        let command = Command([try path(of: tool)] + arguments)
+        let output: CommandOutput
+        do {
+            output = try spawn((command, input.map { Array($0.utf8) })).collect()
+        } catch let error as IPTablesError {
+            throw error
+        } catch {
+            throw IPTablesError(reason: "\(tool): \(error)")
         }
-        return "\(trimmed)\n  line \(number): \(lines[number - 1])"
+        guard output.status == .exited(0) else {
+            throw IPTablesError(tool: tool, status: output.status, message: output.standardErrorText, input: input)
+        }
+        return output.standardOutputText
     }
 }
 
-public struct IPTablesError: Error, CustomStringConvertible {
+/// iptables refused, or could not be run. For iptables-restore, the input line it
+/// blamed is quoted: "iptables-restore: line 7 failed" alone says little.
+public struct IPTablesError: Error, Hashable, Sendable, CustomStringConvertible {
     public var reason: String
+    /// The number and text of the input line iptables-restore named, if it named one.
+    public var lineNumber: Int?
+    public var line: String?
+
+    public init(reason: String, lineNumber: Int? = nil, line: String? = nil) {
+        self.reason = reason
+        self.lineNumber = lineNumber
+        self.line = line
+    }
+
+    init(tool: String, status: ExitStatus, message: String, input: String?) {
+        let trimmed = String(message.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        let complaint = trimmed.isEmpty ? "\(tool) failed (\(status))" : trimmed
+        guard let input, let number = Self.lineNumber(in: trimmed) else {
+            self.init(reason: complaint)
+            return
+        }
+        let lines = input.split(separator: "\n", omittingEmptySubsequences: false)
+        guard number >= 1, number <= lines.count else {
+            self.init(reason: complaint, lineNumber: number)
+            return
+        }
+        let text = String(lines[number - 1])
+        var reason = "\(complaint)\n  line \(number): \(text)"
+        if text == "COMMIT", let table = lines[..<(number - 1)].last(where: { $0.hasPrefix("*") }) {
+            // iptables-nft finds some errors only when it commits the table's batch.
+            reason += " (the failing rule is in the \(table.dropFirst()) table's section)"
+        }
+        self.init(reason: reason, lineNumber: number, line: text)
+    }
+
+    /// The number iptables-restore gives after the word "line": "line 7 failed",
+    /// "line 2: CHAIN_DEL failed", "Error occurred at line: 4".
+    static func lineNumber(in message: String) -> Int? {
+        let words = message.split(whereSeparator: \.isWhitespace)
+        for (index, word) in words.enumerated().dropLast() where word == "line" || word == "line:" {
+            if let number = Int(words[index + 1].prefix { $0.isASCII && $0.isNumber }) { return number }
+        }
+        return nil
+    }
+
     public var description: String { reason }
 }

@@ -13,10 +13,14 @@ struct Subprocess {
     /// Read ends of the child's stdout and stderr, when captured.
     private let output: FileDescriptor?
     private let error: FileDescriptor?
+    /// Our end of the child's stdin and what to write there, when given.
+    private let input: (socket: FileDescriptor, bytes: [UInt8])?
 
-    /// Starts `command`; with `capturing`, stdin is /dev/null and stdout/stderr are
-    /// pipes read by `collect()`, otherwise the child shares this process's stdio.
-    static func spawn(_ command: Command, capturing: Bool) throws(CommandError) -> Subprocess {
+    /// Starts `command`; with `capturing`, stdin is /dev/null (or, given `input`, a
+    /// socket `collect()` writes it to) and stdout/stderr are pipes read by
+    /// `collect()`; otherwise the child shares this process's stdio.
+    static func spawn(_ command: Command, capturing: Bool, input: [UInt8]? = nil) throws(CommandError) -> Subprocess {
+        precondition(input == nil || capturing, "input is written by collect(), which needs a capturing spawn")
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -28,15 +32,25 @@ struct Subprocess {
 
         var pipes: [(read: FileDescriptor, write: FileDescriptor)] = []
         defer { for pipe in pipes { Syscall.close(pipe.write) } }
+        // stdin to write: a socket pair rather than a pipe, because send() can refuse
+        // SIGPIPE (MSG_NOSIGNAL) when the child exits without reading everything.
+        var inputEnds: (ours: FileDescriptor, child: FileDescriptor)?
+        defer { if let inputEnds { Syscall.close(inputEnds.child) } }
         if capturing {
             do {
                 pipes.append(try Syscall.pipe())
                 pipes.append(try Syscall.pipe())
+                if input != nil { inputEnds = try Syscall.socketPair() }
             } catch {
                 for pipe in pipes { Syscall.close(pipe.read) }
+                if let inputEnds { Syscall.close(inputEnds.ours) }
                 throw .system("cannot create a pipe for \(command.arguments[0])", error)
             }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            if let inputEnds {
+                posix_spawn_file_actions_adddup2(&actions, inputEnds.child.rawValue, 0)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            }
             posix_spawn_file_actions_adddup2(&actions, pipes[0].write.rawValue, 1)
             posix_spawn_file_actions_adddup2(&actions, pipes[1].write.rawValue, 2)
         }
@@ -71,38 +85,71 @@ struct Subprocess {
         }
         guard result == 0 else {
             for pipe in pipes { Syscall.close(pipe.read) }
+            if let inputEnds { Syscall.close(inputEnds.ours) }
             switch Errno(rawValue: result) {
             case .noEntry: throw .notFound(command.arguments[0])
             case .permissionDenied: throw .notExecutable(command.arguments[0])
             case let errno: throw .system("cannot run \(command.arguments[0])", errno)
             }
         }
-        return Subprocess(pid: pid, output: pipes.first?.read, error: pipes.last?.read)
+        return Subprocess(pid: pid, output: pipes.first?.read, error: pipes.last?.read,
+                          input: inputEnds.map { ($0.ours, input ?? []) })
     }
 
-    private init(pid: pid_t, output: FileDescriptor?, error: FileDescriptor?) {
+    private init(pid: pid_t, output: FileDescriptor?, error: FileDescriptor?, input: (FileDescriptor, [UInt8])? = nil) {
         self.pid = pid
         self.output = output
         self.error = error
+        self.input = input
     }
 
-    /// Reads stdout and stderr to their ends (both at once, so a child filling one
-    /// pipe while we block on the other cannot deadlock), then reaps the child.
+    /// Writes the input, if any, while reading stdout and stderr to their ends (all
+    /// at once, so a child filling one pipe while we block on another cannot
+    /// deadlock), then reaps the child. A child that stops reading its input early
+    /// just gets no more of it; its exit status tells the rest.
     func collect() throws(CommandError) -> CommandOutput {
         guard let output, let error else { preconditionFailure("collect() needs a capturing spawn") }
         var captured: [[UInt8]] = [[], []]
         var watched = [pollfd(fd: output.rawValue, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: error.rawValue, events: Int16(POLLIN), revents: 0)]
-        defer { Syscall.close(output); Syscall.close(error) }
+        var written = 0
+        var inputOpen = input != nil
+        if let input { watched.append(pollfd(fd: input.socket.rawValue, events: Int16(POLLOUT), revents: 0)) }
+        defer {
+            Syscall.close(output)
+            Syscall.close(error)
+            if inputOpen, let input { Syscall.close(input.socket) }
+        }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
         defer { chunk.deallocate() }
         do throws(Errno) {
             while watched.contains(where: { $0.fd >= 0 }) {
                 _ = try Syscall.poll(&watched, timeoutMilliseconds: -1)
-                for index in watched.indices where watched[index].fd >= 0 && watched[index].revents != 0 {
+                for index in 0..<2 where watched[index].fd >= 0 && watched[index].revents != 0 {
                     let fd = FileDescriptor(rawValue: watched[index].fd)
                     let count = try Syscall.read(fd, into: chunk)
                     if count == 0 { watched[index].fd = -1 } else { captured[index] += chunk[..<count] }
+                }
+                if inputOpen, let input, watched[2].revents != 0 {
+                    var finished = written == input.bytes.count
+                    if !finished {
+                        do throws(Errno) {
+                            let end = min(written + 65536, input.bytes.count)
+                            written += try input.bytes[written..<end].withUnsafeBytes { buffer in
+                                Result { () throws(Errno) in try Syscall.send(input.socket, buffer) }
+                            }.get()
+                            finished = written == input.bytes.count
+                        } catch where error == .wouldBlock {
+                        } catch {
+                            finished = true  // EPIPE, ECONNRESET: the child closed its stdin
+                        }
+                    }
+                    if finished {
+                        // Closing our end is the child's end of file.
+                        Syscall.close(input.socket)
+                        inputOpen = false
+                        watched[2].fd = -1
+                    }
                 }
             }
         } catch {
