@@ -65,8 +65,29 @@ public enum IPTablesRuleText {
 
     /// Where the rule jumps (`-j TARGET`) or goes (`-g CHAIN`): a chain or a target extension.
     public static func target(of rule: some StringProtocol) -> String? {
+        // Fast path for iptables-save's form, where the target comes last and quotes
+        // only in matches before it: the word after the last " -j " or " -g ".
+        let bytes = Array(rule.utf8)
+        if let at = lastJump(in: bytes), !bytes[at...].contains(UInt8(ascii: "\"")) {
+            let start = at + 3
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
+            return String(decoding: bytes[start..<end], as: UTF8.self)
+        }
         let words = words(rule)
         guard let index = words.lastIndex(where: { $0 == "-j" || $0 == "-g" }), index + 1 < words.count else { return nil }
         return words[index + 1]
+    }
+
+    /// Where "-j " or "-g " starts, at the start or after a space, last in the rule.
+    private static func lastJump(in bytes: [UInt8]) -> Int? {
+        var index = bytes.count - 3
+        while index >= 0 {
+            if bytes[index] == UInt8(ascii: "-"), bytes[index + 1] == UInt8(ascii: "j") || bytes[index + 1] == UInt8(ascii: "g"),
+               bytes[index + 2] == UInt8(ascii: " "), index == 0 || bytes[index - 1] == UInt8(ascii: " ") {
+                return index
+            }
+            index -= 1
+        }
+        return nil
     }
 }

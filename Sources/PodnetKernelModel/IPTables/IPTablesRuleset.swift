@@ -52,8 +52,16 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
     }
 
     public subscript(table: IPTablesTable) -> Table {
-        get { table == .nat ? nat : filter }
-        set { if table == .nat { nat = newValue } else { filter = newValue } }
+        table == .nat ? nat : filter
+    }
+
+    /// Edits one table in place: through a get/set subscript, every edit would copy
+    /// the table's dictionaries (11,000 chains for 1,000 services of 10 endpoints).
+    private mutating func edit<T>(_ table: IPTablesTable, _ body: (inout Table) -> T) -> T {
+        switch table {
+        case .nat: return body(&nat)
+        case .filter: return body(&filter)
+        }
     }
 
     public var isEmpty: Bool { filter.isEmpty && nat.isEmpty }
@@ -64,42 +72,48 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
 
     /// Sets the rules of a chain podnet owns (created when new).
     public mutating func setChain(_ name: String, in table: IPTablesTable, rules: [String]) {
-        self[table].chains[name] = Self.unorderedChains.contains(name) ? rules.sorted() : rules
+        edit(table) { $0.chains[name] = Self.unorderedChains.contains(name) ? rules.sorted() : rules }
     }
 
     public mutating func removeChain(_ name: String, in table: IPTablesTable) {
-        self[table].chains[name] = nil
+        edit(table) { $0.chains[name] = nil }
     }
 
     /// Adds one of podnet's rules to a built-in chain.
     public mutating func addBuiltinRule(_ rule: String, to chain: String, in table: IPTablesTable) {
-        var rules = self[table].builtinRules[chain] ?? []
-        rules.insert(rule, at: rules.firstIndex { $0 > rule } ?? rules.endIndex)
-        self[table].builtinRules[chain] = rules
+        edit(table) { Self.insertSorted(rule, into: &$0.builtinRules[chain, default: []]) }
     }
 
     /// Removes one of podnet's rules (one copy, if it is there twice) from a built-in chain.
     public mutating func removeBuiltinRule(_ rule: String, from chain: String, in table: IPTablesTable) {
-        guard var rules = self[table].builtinRules[chain], let index = rules.firstIndex(of: rule) else { return }
-        rules.remove(at: index)
-        self[table].builtinRules[chain] = rules.isEmpty ? nil : rules
+        edit(table) { table in
+            guard let index = table.builtinRules[chain]?.firstIndex(of: rule) else { return }
+            table.builtinRules[chain]!.remove(at: index)
+            if table.builtinRules[chain]!.isEmpty { table.builtinRules[chain] = nil }
+        }
     }
 
     /// Adds a rule to an unordered chain podnet owns, keeping it sorted; to an ordered one, appends.
     public mutating func appendRule(_ rule: String, to chain: String, in table: IPTablesTable) {
-        var rules = self[table].chains[chain] ?? []
-        if Self.unorderedChains.contains(chain) {
-            rules.insert(rule, at: rules.firstIndex { $0 > rule } ?? rules.endIndex)
-        } else {
-            rules.append(rule)
+        edit(table) { table in
+            if Self.unorderedChains.contains(chain) {
+                Self.insertSorted(rule, into: &table.chains[chain, default: []])
+            } else {
+                table.chains[chain, default: []].append(rule)
+            }
         }
-        self[table].chains[chain] = rules
     }
 
     /// Removes the first copy of a rule from a chain podnet owns.
     public mutating func removeRule(_ rule: String, from chain: String, in table: IPTablesTable) {
-        guard let index = self[table].chains[chain]?.firstIndex(of: rule) else { return }
-        self[table].chains[chain]!.remove(at: index)
+        edit(table) { table in
+            guard let index = table.chains[chain]?.firstIndex(of: rule) else { return }
+            table.chains[chain]!.remove(at: index)
+        }
+    }
+
+    private static func insertSorted(_ rule: String, into rules: inout [String]) {
+        rules.insert(rule, at: rules.firstIndex { $0 > rule } ?? rules.endIndex)
     }
 
     /// Every chain podnet owns as (table, name, rules), tables in iptables-save order, chains by name.
