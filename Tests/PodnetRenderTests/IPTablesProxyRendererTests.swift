@@ -36,7 +36,7 @@ import Testing
         let svcName = String(rule.split(separator: " ").last!)
         let svc = try #require(chains.first { $0.id.name == svcName })
         #expect(svc.rules.count == 3)
-        #expect(svc.rules[0].contains("--probability 0.33333333333 -j KUBE-SEP-"))
+        #expect(svc.rules[0].contains("--probability 0.33333333349 -j KUBE-SEP-"))
         #expect(svc.rules[1].contains("--probability 0.50000000000 -j KUBE-SEP-"))
         #expect(!svc.rules[2].contains("statistic"))
         let sep = try #require(chains.first { $0.id.name == String(svc.rules[0].split(separator: " ").last!) })
@@ -68,7 +68,9 @@ import Testing
         #expect(name.count <= 28, "iptables chain names hold 28 characters")
         #expect(name != IPTablesProxyRenderer.chainName("KUBE-SVC-", "lab/web:81/tcp"))
         #expect(IPTablesProxyRenderer.probability(1, 4) == "0.25000000000")
-        #expect(IPTablesProxyRenderer.probability(1, 3) == "0.33333333333")
+        // As the kernel keeps it (a fraction of 2^31) and iptables-save prints it back.
+        #expect(IPTablesProxyRenderer.probability(1, 3) == "0.33333333349")
+        #expect(IPTablesProxyRenderer.probability(1, 7) == "0.14285714272")
     }
 
     @Test func otherModesHaveNoIPTablesRules() throws {

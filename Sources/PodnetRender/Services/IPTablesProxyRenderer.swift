@@ -112,9 +112,13 @@ public struct IPTablesProxyRenderer: Sendable {
         return prefix + String(characters)
     }
 
-    /// 1/n as iptables-save prints it: eleven decimals.
+    /// numerator/denominator as iptables-save prints it back: the statistic match
+    /// keeps the probability as a fraction of 2^31 (lround(p · 2^31)), printed with
+    /// eleven decimals, so 1/3 reads back as 0.33333333349, not 0.33333333333 (a
+    /// render that said the latter would differ from the kernel forever).
     static func probability(_ numerator: Int, _ denominator: Int) -> String {
-        let scaled = (Double(numerator) / Double(denominator) * 1e11).rounded()
+        let fraction = (Double(numerator) / Double(denominator) * 2_147_483_648).rounded()
+        let scaled = (fraction / 2_147_483_648 * 1e11).rounded()
         let digits = String(Int(scaled))
         return "0." + String(repeating: "0", count: max(0, 11 - digits.count)) + digits
     }
