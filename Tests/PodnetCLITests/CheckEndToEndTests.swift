@@ -271,16 +271,5 @@ struct CheckEndToEndTests {
     }
 
     @discardableResult
-    func sh(_ script: String) throws -> (status: Int32, stdout: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func sh(_ script: String) throws -> (status: Int32, stdout: String) { try shell(script) }
 }

@@ -61,6 +61,10 @@ struct ReconcileEndToEndTests {
         try withCluster(example: example) { cluster, file in
             let applied = try PodnetBinary.run(["apply", file.path])
             #expect(applied.status == 0, "\(applied.stderr)")
+            // No veth end has its peer's ifindex: the kernel would take such a pair for
+            // a link to itself and make it usable only up to a second later.
+            let sameIndex = try sh("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip -n $n -o link show type veth | awk -v n=$n '{i=$1; sub(\":\",\"\",i); split($2,a,\"@if\"); sub(\":\",\"\",a[2]); if (i==a[2]) print n, $2}'; done").stdout
+            #expect(sameIndex.isEmpty, "\(sameIndex)")
             for (pod, address) in pings {
                 #expect(try sh("ip netns exec \(cluster).\(pod) ping -c 1 -W 2 \(address)").status == 0, "\(pod) → \(address)")
             }

@@ -149,3 +149,23 @@ struct ServicesEndToEndTests {
         }
     }
 }
+
+extension ServicesEndToEndTests {
+    /// Three endpoints: the cascade's 1/3 reads back from the kernel as iptables keeps
+    /// it (0.33333333349), and a second apply finds nothing to do.
+    @Test(arguments: ["nftables", "iptables"])
+    func threeEndpointsApplyOnceAndCheck(mode: String) throws {
+        try withServicesCluster(mode: mode) { _, file in
+            let text = try String(contentsOf: file, encoding: .utf8)
+            try text.replacingOccurrences(of: "{ name: c,  node: node-2, ip: 10.200.2.2 }",
+                                          with: "{ name: c,  node: node-2, ip: 10.200.2.2, labels: { app: web } }")
+                .write(to: file, atomically: true, encoding: .utf8)
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            let again = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
+            #expect(again.status == 0, "\(again.stdout)")
+            let (status, results) = try check(file, connections: 30)
+            #expect(status == 0, "\(results.filter { !$0.ok })")
+            #expect(results.filter { $0.service == "kube-svc-1" }.allSatisfy { Set($0.answers.keys) == ["a0", "b", "c"] })
+        }
+    }
+}

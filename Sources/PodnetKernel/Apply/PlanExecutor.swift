@@ -13,6 +13,8 @@ public final class PlanExecutor {
     private var handles: [String: NetnsHandle] = [:]
     private var connections: [String: NetlinkConnection] = [:]
     private var indexes: [String: [String: Int32]] = [:]
+    /// The next ifindex this executor gives in each namespace, above every one it saw.
+    private var nextIndex: [String: Int32] = [:]
     /// Netfilter-bus connections, for nf_tables transactions.
     private var netfilter: [String: NetlinkConnection] = [:]
     /// Called after each layer with (operations done, operations in the plan).
@@ -113,7 +115,8 @@ public final class PlanExecutor {
         case .addLink(let link, let peer):
             let namespace = try name(of: link.id.namespace)
             let peerHandle = try peer.map { peer throws(ApplyError) in try handle(try name(of: peer.id.namespace)) }
-            let message = WireMessages.creation(of: link, peer: peer, peerNamespace: peerHandle, indexes: try indexMap(namespace))
+            let message = WireMessages.creation(of: link, peer: peer, peerNamespace: peerHandle, indexes: try indexMap(namespace),
+                                                ifindexes: try vethIndexes(link, peer: peer))
             return [(namespace, .addLink(message))]
         case .setLink(let link, let current):
             return try configurationRequests(for: link, current: current)
@@ -350,6 +353,33 @@ public final class PlanExecutor {
     private func index(of link: String, in namespace: String) throws(ApplyError) -> Int32 {
         if let index = try indexMap(namespace)[link] { return index }
         throw ApplyError(operation: "find \(link) in \(namespace)", reason: "no such link")
+    }
+
+    /// The ifindexes for a new veth's two ends. Left to itself, the kernel numbers
+    /// each namespace from 1, and the two ends of a pair often get the same number (an
+    /// underlay port 4, the node's eth0 4). The kernel's link watch then takes the
+    /// pair for a device whose link is itself, handles its carrier as not urgent, and
+    /// the pair stays unusable for up to a second (found measuring when a new pod can
+    /// first be pinged). So the ends get numbers of podnet's choosing, above every
+    /// number in use in their namespaces, and never equal. Every veth gets both (the
+    /// kernel honours the far end's number only when the near end's is given too,
+    /// and a number the kernel chose in the same batch could take one of podnet's);
+    /// other kinds are created in layers of their own, after the numbers are read again.
+    private func vethIndexes(_ link: Link, peer: Link?) throws(ApplyError) -> (link: Int32, peer: Int32) {
+        guard case .veth = link.kind, let peer else { return (0, 0) }
+        let near = try allocateIndex(in: try name(of: link.id.namespace))
+        var far = try allocateIndex(in: try name(of: peer.id.namespace))
+        if far == near { far = try allocateIndex(in: try name(of: peer.id.namespace)) }
+        return (near, far)
+    }
+
+    private func allocateIndex(in namespace: String) throws(ApplyError) -> Int32 {
+        // The namespace's links as the kernel has them now (a bridge made in an earlier
+        // layer has taken a number), and what this executor gave out since.
+        let known = try indexMap(namespace).values.max() ?? 1
+        let index = max(nextIndex[namespace] ?? 0, known + 1)
+        nextIndex[namespace] = index + 1
+        return index
     }
 
     private func invalidateIndexes(for operation: Operation) {
