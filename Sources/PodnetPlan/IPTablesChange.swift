@@ -129,3 +129,25 @@ public enum IPTablesChange: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 }
+
+extension IPTablesChange {
+    /// The change made to a ruleset, as iptables-restore makes it in the kernel.
+    public func apply(to ruleset: inout IPTablesRuleset) {
+        switch self {
+        case .createChain(let table, let chain, let rules), .replaceChain(let table, let chain, let rules):
+            ruleset.setChain(chain, in: table, rules: rules)
+        case .deleteChain(let table, let chain):
+            ruleset.removeChain(chain, in: table)
+        case .appendRule(let table, let chain, let rule):
+            ruleset.appendRule(rule, to: chain, in: table)
+        case .insertRule(let table, let chain, let rule):
+            ruleset.addBuiltinRule(rule, to: chain, in: table)
+        case .deleteRule(let table, let chain, let rule):
+            if table.builtinChains.contains(chain) {
+                ruleset.removeBuiltinRule(rule, from: chain, in: table)
+            } else {
+                ruleset.removeRule(rule, from: chain, in: table)
+            }
+        }
+    }
+}

@@ -26,13 +26,10 @@ public enum Operation: Hashable, Sendable {
     /// One change to the service proxy's nf_tables table; a namespace's changes of one
     /// plan go to the kernel as one atomic transaction, in plan order.
     case nftables(NFTablesChange)
-    /// Creates an iptables chain, or replaces its rules (`iptables-restore --noflush`
-    /// flushes a declared chain); `existed` tells which.
-    case setIPTablesChain(IPTablesChain, existed: Bool)
-    case deleteIPTablesChain(IPTablesChain.ID)
-    /// A jump rule in a built-in chain.
-    case addIPTablesRule(IPTablesRule)
-    case deleteIPTablesRule(IPTablesRule)
+    /// One change to podnet's iptables in a namespace (iptables proxy mode); a
+    /// namespace's changes of one plan go to the kernel as one iptables-restore
+    /// transaction, in plan order.
+    case iptables(IPTablesChange, namespace: NamespaceRef)
 
     /// The namespace the operation acts in (for `ip -n`, and for grouping work).
     public var namespace: NamespaceRef {
@@ -47,9 +44,7 @@ public enum Operation: Hashable, Sendable {
         case .addFDB(let entry), .deleteFDB(let entry): return entry.link.namespace
         case .setSysctl(let sysctl): return sysctl.id.namespace
         case .nftables(let change): return change.table.namespace
-        case .setIPTablesChain(let chain, _): return chain.id.namespace
-        case .deleteIPTablesChain(let id): return id.namespace
-        case .addIPTablesRule(let rule), .deleteIPTablesRule(let rule): return rule.namespace
+        case .iptables(_, let namespace): return namespace
         }
     }
 
@@ -57,7 +52,7 @@ public enum Operation: Hashable, Sendable {
         switch self {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteNeighbour, .deleteFDB: return true
         case .nftables(let change): return change.isDeletion
-        case .deleteIPTablesChain, .deleteIPTablesRule: return true
+        case .iptables(.deleteChain, _), .iptables(.deleteRule, _): return true
         default: return false
         }
     }
@@ -100,7 +95,7 @@ public struct Plan: Sendable, Equatable {
             switch planned.operation {
             case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl: summary.update += 1
             // Flushing a chain to refill it changes the chain; it deletes nothing it keeps.
-            case .nftables(.flushChain), .setIPTablesChain(_, existed: true): summary.update += 1
+            case .nftables(.flushChain), .iptables(.replaceChain, _): summary.update += 1
             case _ where planned.operation.isDeletion: summary.delete += 1
             default: summary.create += 1
             }

@@ -43,7 +43,7 @@ public enum PlanOrder {
         // naming them, rules before the chains they leave).
         case .nftables: return 16
         // One transaction per namespace (iptables-restore), ordered by the executor.
-        case .setIPTablesChain, .deleteIPTablesChain, .addIPTablesRule, .deleteIPTablesRule: return 17
+        case .iptables: return 17
         }
     }
 

@@ -64,14 +64,15 @@ public enum PlanSimulator {
             state.fdb.remove(entry)
         case .setSysctl(let sysctl):
             state.insert(sysctl)
-        case .setIPTablesChain(let chain, _):
-            state.insert(chain)
-        case .deleteIPTablesChain(let id):
-            state.iptablesChains[id] = nil
-        case .addIPTablesRule(let rule):
-            state.insert(rule)
-        case .deleteIPTablesRule(let rule):
-            state.iptablesRules.remove(rule)
+        case .iptables(let change, let namespace):
+            // The namespace's ruleset, changed as iptables-restore would change it.
+            var ruleset = IPTablesRuleset(chains: state.iptablesChains.values.filter { $0.id.namespace == namespace },
+                                          rules: state.iptablesRules.filter { $0.namespace == namespace })
+            change.apply(to: &ruleset)
+            state.iptablesChains = state.iptablesChains.filter { $0.key.namespace != namespace }
+            state.iptablesRules = state.iptablesRules.filter { $0.namespace != namespace }
+            for chain in ruleset.chains(in: namespace) { state.insert(chain) }
+            for rule in ruleset.rules(in: namespace) { state.insert(rule) }
         case .nftables(let change):
             // A change the simulator refuses would be refused by the kernel too: the
             // table is left as it was, and the property tests see the difference.

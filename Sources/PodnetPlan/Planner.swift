@@ -160,29 +160,27 @@ public struct Planner: Sendable {
         return Plan(operations: PlanOrder.sorted(operations))
     }
 
-    /// iptables: podnet's chains (KUBE-*, PODNET-*) whole, and its jumps in built-in
-    /// chains one by one. A namespace's changes are one iptables-restore transaction.
+    /// iptables: podnet's chains (KUBE-*, PODNET-*) and its jumps in built-in chains,
+    /// per namespace, diffed by IPTablesDiff (a chain rewritten whole only where its
+    /// order matters; KUBE-SERVICES and the jumps rule by rule). A namespace's
+    /// changes are one iptables-restore transaction.
     private func planIPTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
                               into operations: inout [PlannedOperation]) {
-        let liveChains = live.iptablesChains.filter { !gone($0.key.namespace) }
-        for (id, chain) in desired.iptablesChains.sorted(by: { $0.key < $1.key }) {
-            guard let current = liveChains[id] else {
-                operations.append(.init(.setIPTablesChain(chain, existed: false), reason: "missing"))
-                continue
+        var namespaces = Set(desired.iptablesChains.keys.map(\.namespace)).union(desired.iptablesRules.map(\.namespace))
+        namespaces.formUnion(live.iptablesChains.keys.map(\.namespace))
+        namespaces.formUnion(live.iptablesRules.map(\.namespace))
+        for namespace in namespaces.sorted() {
+            let current = gone(namespace) ? IPTablesRuleset() : IPTablesRuleset(
+                chains: live.iptablesChains.values.filter { $0.id.namespace == namespace },
+                rules: live.iptablesRules.filter { $0.namespace == namespace })
+            let wanted = IPTablesRuleset(chains: desired.iptablesChains.values.filter { $0.id.namespace == namespace },
+                                         rules: desired.iptablesRules.filter { $0.namespace == namespace })
+            // What goes with a deleted namespace needs no change of its own.
+            if gone(namespace), desired.iptablesChains.isEmpty, desired.iptablesRules.isEmpty { continue }
+            let reason = current.isEmpty ? "missing" : wanted.isEmpty ? "not in the topology" : "differs from the topology"
+            for change in IPTablesDiff.changes(live: current, desired: wanted) {
+                operations.append(.init(.iptables(change, namespace: namespace), reason: reason))
             }
-            if current.rules != chain.rules {
-                operations.append(.init(.setIPTablesChain(chain, existed: true), reason: "rules differ"))
-            }
-        }
-        for id in liveChains.keys.sorted() where desired.iptablesChains[id] == nil {
-            operations.append(.init(.deleteIPTablesChain(id), reason: "not in the topology"))
-        }
-        let liveRules = live.iptablesRules.filter { !gone($0.namespace) }
-        for rule in desired.iptablesRules.subtracting(liveRules).sorted() {
-            operations.append(.init(.addIPTablesRule(rule), reason: "missing"))
-        }
-        for rule in liveRules.subtracting(desired.iptablesRules).sorted() {
-            operations.append(.init(.deleteIPTablesRule(rule), reason: "not in the topology"))
         }
     }
 

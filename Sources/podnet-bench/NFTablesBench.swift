@@ -62,9 +62,8 @@ enum NFTablesBench {
         var iptablesTopology = topology
         iptablesTopology.proxy = Proxy(mode: .iptables)
         let iptablesName = try NetnsName("pnbench.ipt")
-        let layout = IPTablesProxyRenderer(topology: iptablesTopology).ruleset(forNode: topology.nodes[0], in: .named(iptablesName.rawValue))
-        let restoreText = IPTablesRestoreScript.text(for: layout.chains.map { .setIPTablesChain($0, existed: false) }
-                                                     + layout.rules.map { .addIPTablesRule($0) })
+        let layout = IPTablesProxyRenderer(topology: iptablesTopology).ruleset(forNode: topology.nodes[0])
+        let restoreText = IPTablesChange.restoreInput(for: IPTablesDiff.changes(live: IPTablesRuleset(), desired: layout))
         let restoreFile = FileManager.default.temporaryDirectory.appendingPathComponent("pnbench-\(getpid()).iptables")
         defer { try? FileManager.default.removeItem(at: restoreFile) }
         try restoreText.write(to: restoreFile, atomically: true, encoding: .utf8)
@@ -77,7 +76,7 @@ enum NFTablesBench {
             iptablesCold.append(clock() - start)
             try directory.delete(iptablesName)
         }
-        let iptablesRules = layout.chains.reduce(0) { $0 + $1.rules.count } + layout.rules.count
+        let iptablesRules = layout.ruleCount
 
         // (c) Reading back.
         var reads: [Double] = []
@@ -137,7 +136,7 @@ enum NFTablesBench {
         render \(ms(renderTime)), diff from nothing \(ms(diffTime))
         (a) cold, one transaction:  podnet \(ms(median(podnetCold)))   nft -f \(ms(median(nftCold)))   → podnet/nft = \(String(format: "%.2f", median(podnetCold) / median(nftCold)))
         (b) one service changed (\(changeCount) changes): read+diff+apply \(ms(median(readDiffApply))), apply alone \(ms(median(applyOnly)))   nft -f of the change \(ms(median(nftChange)))
-        (a') iptables-restore of kube-proxy's iptables layout (\(layout.chains.count) chains, \(iptablesRules) rules): \(ms(median(iptablesCold)))   → podnet nftables/iptables-restore = \(String(format: "%.2f", median(podnetCold) / median(iptablesCold)))
+        (a') iptables-restore of kube-proxy's iptables layout (\(layout.chainCount) chains, \(iptablesRules) rules): \(ms(median(iptablesCold)))   → podnet nftables/iptables-restore = \(String(format: "%.2f", median(podnetCold) / median(iptablesCold)))
         (c) read the whole table back: \(ms(median(reads)))
         medians of \(podnetCold.count) (a), \(readDiffApply.count) (b), \(reads.count) (c) runs; nft runs through `ip netns exec`
         """)

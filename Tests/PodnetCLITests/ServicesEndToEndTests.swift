@@ -73,9 +73,10 @@ struct ServicesEndToEndTests {
             // Nothing of the other service, nor of the table's skeleton, is touched.
             #expect(!objects.contains { $0.contains("empty") || $0.contains("chain services") || $0.contains("add table") }, "\(objects)")
             if mode == "iptables" {
-                // On each of the 3 nodes: KUBE-SERVICES rewritten, the port's chains new
-                // (their names hash the port: 1 SVC, 2 SEP), the old three deleted.
-                #expect(objects.count == 3 * 7, "\(objects)")
+                // On each of the 3 nodes: one KUBE-SERVICES rule out and one in, the
+                // port's chains new (their names hash the port: 1 SVC, 2 SEP), the old
+                // three deleted.
+                #expect(objects.count == 3 * 8, "\(objects)")
                 #expect(!objects.contains { $0.contains("KUBE-MARK-MASQ") || $0.contains("KUBE-POSTROUTING") || $0.contains("filter") }, "\(objects)")
             }
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)

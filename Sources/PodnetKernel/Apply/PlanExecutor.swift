@@ -35,7 +35,7 @@ public final class PlanExecutor {
         var netlink: [PlannedOperation] = []
         var sysctls: [Sysctl] = []
         var tableChanges: [NFTablesChange] = []
-        var iptables: [Operation] = []
+        var iptables: [(IPTablesChange, NamespaceRef)] = []
         for planned in layer {
             switch planned.operation {
             case .addNamespace(let namespace):
@@ -58,8 +58,8 @@ public final class PlanExecutor {
                 sysctls.append(sysctl)
             case .nftables(let change):
                 tableChanges.append(change)
-            case .setIPTablesChain, .deleteIPTablesChain, .addIPTablesRule, .deleteIPTablesRule:
-                iptables.append(planned.operation)
+            case .iptables(let change, let namespace):
+                iptables.append((change, namespace))
             default:
                 netlink.append(planned)
             }
@@ -151,8 +151,7 @@ public final class PlanExecutor {
             let namespace = try name(of: entry.link.namespace)
             let index = try index(of: entry.link.name, in: namespace)
             return [(namespace, .deleteNeighbour(.forwardingEntry(entry.mac, remote: entry.destination, onLink: index)))]
-        case .addNamespace, .deleteNamespace, .setSysctl, .nftables, .setIPTablesChain, .deleteIPTablesChain,
-             .addIPTablesRule, .deleteIPTablesRule:
+        case .addNamespace, .deleteNamespace, .setSysctl, .nftables, .iptables:
             return []
         }
     }
@@ -186,10 +185,10 @@ public final class PlanExecutor {
 
     /// Each namespace's operations as one iptables-restore transaction, run by a
     /// touring thread inside it (the current namespace's from this thread).
-    private func applyIPTables(_ operations: [Operation]) throws(ApplyError) {
-        let grouped = Dictionary(grouping: operations, by: \.namespace)
+    private func applyIPTables(_ changes: [(IPTablesChange, NamespaceRef)]) throws(ApplyError) {
+        let grouped = Dictionary(grouping: changes, by: \.1)
         for (namespace, items) in grouped.sorted(by: { $0.key < $1.key }) {
-            let script = IPTablesRestoreScript.text(for: items)
+            let script = IPTablesChange.restoreInput(for: items.map(\.0))
             let failing = "iptables-restore --noflush in \(namespace)"
             do {
                 switch namespace {
