@@ -226,10 +226,13 @@ struct CheckEndToEndTests {
     }
 
     /// ^C in the middle of a service check: the process dies, and its listeners
-    /// with it. Services are not load-balanced here, so the check waits out its
-    /// (long) timeout while its listeners are up.
+    /// with it. The proxy's tables are deleted by hand first, so that the check waits
+    /// out its (long) timeout while its listeners are up.
     @Test func anInterruptedCheckLeavesNoListenerBehind() throws {
         try withCluster(text: Self.services) { cluster, file in
+            for node in ["node-0", "node-1"] {
+                #expect(try sh("ip netns exec \(cluster).\(node) nft delete table ip podnet-\(cluster)").status == 0)
+            }
             let check = Process()
             // The test process blocks SIGINT, and Foundation's Process passes the
             // mask on; a user's shell does not, so unblock it as the shell would.

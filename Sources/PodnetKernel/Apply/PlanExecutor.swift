@@ -361,11 +361,14 @@ public final class PlanExecutor {
     /// the pair stays unusable for up to a second (found measuring when a new pod can
     /// first be pinged). So the ends get numbers of podnet's choosing, above every
     /// number in use in their namespaces, and never equal. Every veth gets both (the
-    /// kernel honours the far end's number only when the near end's is given too,
-    /// and a number the kernel chose in the same batch could take one of podnet's);
-    /// other kinds are created in layers of their own, after the numbers are read again.
+    /// kernel honours the far end's number only when the near end's is given too),
+    /// and every other new link its own as well: a number the kernel chose for a
+    /// dummy or bridge in the same batch could take one podnet gave a veth (EBUSY,
+    /// found in the full-kernel lane with kube-ipvs0).
     private func vethIndexes(_ link: Link, peer: Link?) throws(ApplyError) -> (link: Int32, peer: Int32) {
-        guard case .veth = link.kind, let peer else { return (0, 0) }
+        guard case .veth = link.kind, let peer else {
+            return (try allocateIndex(in: try name(of: link.id.namespace)), 0)
+        }
         let near = try allocateIndex(in: try name(of: link.id.namespace))
         var far = try allocateIndex(in: try name(of: peer.id.namespace))
         if far == near { far = try allocateIndex(in: try name(of: peer.id.namespace)) }

@@ -100,11 +100,18 @@ public struct NFTablesProxyRenderer: Sendable {
         table.insert(NFTChain(name: Names.endpointsCheck, rules: [
             NFTRule(NFTExpression.serviceTuple + [NFTExpression.verdictMap(.named(Names.noEndpointServices))]),
         ]))
+        // TCP is refused with a reset: an ICMP error reaching a client on the same
+        // kernel while its connect() holds the socket lock is dropped
+        // (LockDroppedIcmps), and the refusal would wait for the SYN's retransmission,
+        // a second later (found in the full-kernel lane's IPVS tests). The protocol test
+        // comes first, where nft puts the one it adds for a reset itself.
+        let tcp = NFTExpression.layer4Protocol(equals: 6)
+        let clusterIP = NFTExpression.ipAddressLoad(.destination) + [NFTExpression.setMembership(Names.clusterIPs)]
         table.insert(NFTChain(name: Names.clusterIPsCheck, rules: [
-            NFTRule(NFTExpression.ipAddressLoad(.destination) + [NFTExpression.setMembership(Names.clusterIPs), .reject(.portUnreachable)],
-                    comment: "a port that is not one of the service's"),
+            NFTRule(tcp + clusterIP + [.reject(.tcpReset)], comment: "a port that is not one of the service's"),
+            NFTRule(clusterIP + [.reject(.portUnreachable)], comment: "a port that is not one of the service's"),
         ]))
-        table.insert(NFTChain(name: Names.reject, rules: [NFTRule([.reject(.portUnreachable)])]))
+        table.insert(NFTChain(name: Names.reject, rules: [NFTRule(tcp + [.reject(.tcpReset)]), NFTRule([.reject(.portUnreachable)])]))
 
         let mark = Self.masqueradeMark
         table.insert(NFTChain(name: Names.markForMasquerade, rules: [NFTRule(NFTExpression.markSetting(mark))]))
