@@ -7,7 +7,8 @@
 //   podnet-ipvs-probe diff FILE             the plan: kernel objects (ip commands) and IPVS (ipvsadm)
 //   podnet-ipvs-probe apply FILE            refuse unless the kernel has it all; else build the lab
 //                                           (podnet's own planner and executor) with the IPVS
-//                                           objects, the IPVS services, the hairpin nft table;
+//                                           objects, the IPVS services, the nft table (hairpin
+//                                           masquerade, reject of ports without endpoints);
 //                                           then read back and verify nothing differs
 //   podnet-ipvs-probe show FILE             every node's IPVS services, as podnet reads them
 //   podnet-ipvs-probe destroy-ipvs FILE     delete every IPVS service podnet owns, and the nft table
@@ -34,7 +35,7 @@ struct Desired {
     let topology: Topology
     let state: KernelState
     let services: [NamespaceRef: [IPVSService]]
-    let hairpins: [NamespaceRef: [IPVSHairpin]]
+    let rulesets: [NamespaceRef: String]
 
     init(path: String) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read \(path)") }
@@ -46,18 +47,18 @@ struct Desired {
         self.topology = topology
         var state = LabRenderer(topology: topology).render()
         var services: [NamespaceRef: [IPVSService]] = [:]
-        var hairpins: [NamespaceRef: [IPVSHairpin]] = [:]
+        var rulesets: [NamespaceRef: String] = [:]
         let renderer = IPVSProxyRenderer(topology: topology)
         for node in topology.nodes {
             let namespace = NamespaceRef.named(KernelNames.namespace(cluster: topology.name, member: node.name))
             let objects = renderer.objects(forNode: node, in: namespace)
             objects.insert(into: &state)
             services[namespace] = objects.services
-            hairpins[namespace] = objects.hairpins
+            rulesets[namespace] = objects.nftablesRuleset(table: "podnet-\(topology.name)")
         }
         self.state = state
         self.services = services
-        self.hairpins = hairpins
+        self.rulesets = rulesets
     }
 
     var serviceCIDR: IPv4Prefix { topology.serviceCIDR ?? IPv4Prefix("255.255.255.255/32")! }
@@ -121,12 +122,13 @@ func printPlan(_ plan: Plan, _ ipvs: [(NamespaceRef, [IPVSChange])]) {
     }
 }
 
-/// Writes the hairpin table (re-created whole: `nft -f` of a delete and an add is one transaction).
-func applyHairpins(_ desired: Desired) {
+/// Writes each node's nft table (hairpin masquerade, rejection of ports without
+/// endpoints), re-created whole: `nft -f` of a delete and an add is one transaction.
+func applyNetfilterRules(_ desired: Desired) {
     for namespace in desired.nodeNamespaces {
         guard case .named(let name) = namespace else { continue }
         let ruleset = "table ip \(desired.nftTable)\ndelete table ip \(desired.nftTable)\n"
-            + IPVSHairpin.nftablesRuleset(table: desired.nftTable, entries: desired.hairpins[namespace] ?? [])
+            + (desired.rulesets[namespace] ?? "")
         let file = "/tmp/podnet-ipvs-probe-\(getpid()).nft"
         do {
             try ruleset.write(toFile: file, atomically: true, encoding: .utf8)
@@ -183,7 +185,7 @@ case ("apply", 2):
     for (namespace, changes) in ipvs {
         do { try drivers[namespace]!.apply(changes) } catch { fail("\(error)") }
     }
-    applyHairpins(desired)
+    applyNetfilterRules(desired)
     let elapsed = String(format: "%.2f", Date().timeIntervalSince(start))
     // Verify as podnet apply does: read again, nothing may differ.
     let after = desired.live()

@@ -33,9 +33,11 @@ public struct IPVSDestinationMessage: Sendable, Equatable {
 
     /// The nest IPVS_CMD_ATTR_DEST. `full`: with forwarding method, weight and
     /// thresholds, which IPVS_CMD_NEW_DEST and IPVS_CMD_SET_DEST require; without,
-    /// the address and port alone (IPVS_CMD_DEL_DEST). In ipvsadm's order.
+    /// the address and port alone (IPVS_CMD_DEL_DEST). In ipvsadm's order (1.31),
+    /// less its tunnel attributes (type, port, flags), which only tunnel forwarding reads.
     public func write(to writer: inout NetlinkWriter, full: Bool) {
         writer.nest(IPVS_CMD_ATTR_DEST, nestedFlag: true) { nest in
+            nest.put(IPVS_DEST_ATTR_ADDR_FAMILY, u16: addressFamily)
             nest.attribute(IPVS_DEST_ATTR_ADDR) { field in
                 field.append((address?.value ?? 0).bigEndian)
                 field.append(contentsOf: repeatElement(0, count: IPVSServiceMessage.addressFieldSize - 4))
@@ -47,7 +49,6 @@ public struct IPVSDestinationMessage: Sendable, Equatable {
                 nest.put(IPVS_DEST_ATTR_U_THRESH, u32: upperThreshold)
                 nest.put(IPVS_DEST_ATTR_L_THRESH, u32: lowerThreshold)
             }
-            nest.put(IPVS_DEST_ATTR_ADDR_FAMILY, u16: addressFamily)
         }
     }
 

@@ -9,7 +9,7 @@ import PodnetKernelModel
 ///
 /// kube-proxy keeps these in the ipset `KUBE-LOOP-BACK` (hash:ip,port,ip: endpoint,
 /// protocol:port, endpoint) matched in nat POSTROUTING with `dst,dst,src`. podnet
-/// gives them as data; `nftablesRuleset` and `iptablesRules` say the exact rules.
+/// gives them as data; `IPVSNFTablesRuleset` and `iptablesRules` say the exact rules.
 /// The rules see IPVS's packets only with `net.ipv4.vs.conntrack=1`.
 public struct IPVSHairpin: Hashable, Sendable, Comparable, Codable {
     public var endpoint: IPv4Address
@@ -33,29 +33,6 @@ public struct IPVSHairpin: Hashable, Sendable, Comparable, Codable {
     /// The same as one iptables rule of the nat table (no ipset needed).
     public var iptablesRule: String {
         "-A POSTROUTING -s \(endpoint)/32 -d \(endpoint)/32 -p \(`protocol`.rawValue.lowercased()) -m \(`protocol`.rawValue.lowercased()) --dport \(port) -j MASQUERADE"
-    }
-
-    /// An `nft -f` script making table `ip TABLE` with the set `hairpin` of `entries`
-    /// and a nat postrouting chain masquerading what matches it. Empty entries: the
-    /// table with an empty set (a later change only edits elements).
-    public static func nftablesRuleset(table: String, entries: [IPVSHairpin]) -> String {
-        var lines = [
-            "table ip \(table) {",
-            "\tset hairpin {",
-            "\t\ttype ipv4_addr . inet_proto . inet_service . ipv4_addr",
-        ]
-        if !entries.isEmpty {
-            lines.append("\t\telements = { " + entries.sorted().map(\.nftablesElement).joined(separator: ", ") + " }")
-        }
-        lines += [
-            "\t}",
-            "\tchain nat-postrouting {",
-            "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-            "\t\tip daddr . meta l4proto . th dport . ip saddr @hairpin masquerade",
-            "\t}",
-            "}",
-        ]
-        return lines.joined(separator: "\n") + "\n"
     }
 
     /// `iptables-restore --noflush` input for the same rules, in the nat table.

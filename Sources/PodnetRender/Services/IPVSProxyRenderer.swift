@@ -11,13 +11,16 @@ import PodnetTopology
 /// - one IPVS virtual server per ClusterIP, port and protocol, round robin, whose
 ///   real servers are the endpoints' addresses and target ports, in masquerade
 ///   (NAT) mode, weight 1. A port without endpoints is a virtual server without
-///   real servers: IPVS answers its first packet with ICMP port unreachable, so a
-///   client's connect fails at once with "connection refused" (kube-proxy's ipvs
-///   mode does the same; its iptables and nftables modes need a reject rule);
+///   real servers (IPVS answers ICMP port unreachable), and is refused at once by a
+///   filter rule (`IPVSRejection`: a TCP reset, since a same-kernel client drops
+///   the ICMP and fails only on its SYN's retransmit, a second later);
 /// - the sysctls IPVS needs (`IPVSSysctls`);
 /// - the hairpin masquerade entries (`IPVSHairpin`): an endpoint on this node that
 ///   calls its own service is sent its own packet back, from its own address, which
 ///   it would drop as a martian, unless the node masquerades it.
+///
+/// The hairpin and rejection entries are netfilter rules, given as data with their
+/// exact nft text (`IPVSNFTablesRuleset`) and iptables equivalents.
 ///
 /// The same on every node (lab mode: each node's namespace; host mode: `.current`),
 /// except the hairpin entries, which name this node's endpoints only: the endpoint
@@ -44,6 +47,7 @@ public struct IPVSProxyRenderer: Sendable {
         let pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var services: [IPVSService.ID: IPVSService] = [:]
         var hairpins: Set<IPVSHairpin> = []
+        var rejections: [IPVSRejection] = []
         for service in topology.services {
             let endpoints = service.endpoints.compactMap { pods[$0] }
             for port in service.ports {
@@ -51,6 +55,7 @@ public struct IPVSProxyRenderer: Sendable {
                 let id = IPVSService.ID(namespace: namespace, protocol: proto, address: service.clusterIP, port: UInt16(port.port))
                 let destinations = endpoints.map { IPVSDestination(address: $0.ip, port: UInt16(port.targetPort)) }
                 services[id] = IPVSService(id: id, destinations: destinations)
+                if endpoints.isEmpty { rejections.append(IPVSRejection(clusterIP: service.clusterIP, protocol: proto, port: UInt16(port.port))) }
                 for endpoint in endpoints where endpoint.node == node.name {
                     hairpins.insert(IPVSHairpin(endpoint: endpoint.ip, protocol: proto, port: UInt16(port.targetPort)))
                 }
@@ -58,6 +63,7 @@ public struct IPVSProxyRenderer: Sendable {
         }
         objects.services = services.values.sorted { $0.id < $1.id }
         objects.hairpins = hairpins.sorted()
+        objects.rejections = rejections.sorted()
         return objects
     }
 }
@@ -73,13 +79,20 @@ public struct IPVSProxyObjects: Sendable, Equatable {
     public var services: [IPVSService] = []
     /// The local endpoints to masquerade when they reach themselves, sorted.
     public var hairpins: [IPVSHairpin] = []
+    /// The ClusterIP ports without endpoints, to refuse at once, sorted.
+    public var rejections: [IPVSRejection] = []
 
     public init() {}
 
-    public var isEmpty: Bool { links.isEmpty && addresses.isEmpty && sysctls.isEmpty && services.isEmpty && hairpins.isEmpty }
+    public var isEmpty: Bool { links.isEmpty && addresses.isEmpty && sysctls.isEmpty && services.isEmpty && hairpins.isEmpty && rejections.isEmpty }
+
+    /// The node's netfilter rules (`nft -f` text) for the hairpin and rejection entries.
+    public func nftablesRuleset(table: String) -> String {
+        IPVSNFTablesRuleset.text(table: table, hairpins: hairpins, rejections: rejections)
+    }
 
     /// Adds the objects the kernel state already models (link, addresses, sysctls)
-    /// to `state`; the services and hairpin entries are the caller's to keep.
+    /// to `state`; the services and netfilter entries are the caller's to keep.
     public func insert(into state: inout KernelState) {
         for link in links { state.insert(link) }
         for address in addresses { state.insert(address) }

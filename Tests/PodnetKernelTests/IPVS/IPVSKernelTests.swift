@@ -54,6 +54,10 @@ extension KernelTests {
                     }
                     return
                 }
+                // A real server must be a unicast address to the namespace's routing
+                // (ip_vs_new_dest: inet_addr_type); a namespace without any routing
+                // table answers "broadcast" (EINVAL), so lo comes up first.
+                try host("ip", "-n", names[0].rawValue, "link", "set", "lo", "up")
                 let driver = try IPVSDriver.open(namespace)
                 let id = IPVSService.ID(namespace: namespace, protocol: .tcp, address: IPv4Address(10, 96, 0, 2), port: 8080)
                 let desired = IPVSService(id: id, destinations: [IPVSDestination(address: IPv4Address(10, 200, 0, 2), port: 8080),

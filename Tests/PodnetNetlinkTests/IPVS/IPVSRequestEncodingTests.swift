@@ -61,13 +61,13 @@ import Testing
             30 00 01 80                               # IPVS_CMD_ATTR_SERVICE, 48 bytes
             \(Self.serviceIdentity)
             48 00 02 80                               # IPVS_CMD_ATTR_DEST | NLA_F_NESTED, 72 bytes
+              06 00 0b 00  02 00 00 00                # IPVS_DEST_ATTR_ADDR_FAMILY AF_INET
               14 00 01 00  0a c8 00 02  00 00 00 00 00 00 00 00 00 00 00 00   # IPVS_DEST_ATTR_ADDR 10.200.0.2
               06 00 02 00  1f 90 00 00                # IPVS_DEST_ATTR_PORT 8080
               08 00 03 00  00 00 00 00                # IPVS_DEST_ATTR_FWD_METHOD IP_VS_CONN_F_MASQ
               08 00 04 00  01 00 00 00                # IPVS_DEST_ATTR_WEIGHT 1
               08 00 05 00  00 00 00 00                # IPVS_DEST_ATTR_U_THRESH 0
               08 00 06 00  00 00 00 00                # IPVS_DEST_ATTR_L_THRESH 0
-              06 00 0b 00  02 00 00 00                # IPVS_DEST_ATTR_ADDR_FAMILY AF_INET
             """))
     }
 
@@ -76,9 +76,9 @@ import Testing
         #expect(bytes[16] == UInt8(IPVS_CMD_DEL_DEST))
         #expect(Array(bytes[68...]) == hexBytes("""
             28 00 02 80                               # IPVS_CMD_ATTR_DEST, 40 bytes (children padded)
+              06 00 0b 00  02 00 00 00
               14 00 01 00  0a c8 00 02  00 00 00 00 00 00 00 00 00 00 00 00
               06 00 02 00  1f 90 00 00
-              06 00 0b 00  02 00 00 00
             """))
     }
 

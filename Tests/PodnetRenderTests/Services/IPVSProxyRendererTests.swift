@@ -57,6 +57,7 @@ import Testing
             IPVSDestination(address: IPv4Address(10, 200, 1, 2), port: 8080, weight: 1, forwarding: .masquerade),
         ])])
         #expect(objects.hairpins == [IPVSHairpin(endpoint: IPv4Address(10, 200, 0, 2), protocol: .tcp, port: 8080)])
+        #expect(objects.rejections.isEmpty)
         #expect(objects.sysctls.map { "\($0.id.key)=\($0.value)" } == [
             "net.ipv4.vs.conntrack=1", "net.ipv4.vs.expire_nodest_conn=1", "net.ipv4.vs.expire_quiescent_template=1",
             "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2", "net.bridge.bridge-nf-call-iptables=1",
@@ -86,6 +87,7 @@ import Testing
         let empty = objects.services.filter { $0.id.address == IPv4Address(10, 96, 0, 3) }
         #expect(empty.map(\.id.description) == ["UDP 10.96.0.3:53", "TCP 10.96.0.3:80"])
         #expect(empty.allSatisfy { $0.destinations.isEmpty })
+        #expect(objects.rejections.map(\.nftablesElement) == ["10.96.0.3 . udp . 53", "10.96.0.3 . tcp . 80"])
     }
 
     @Test func targetPortsAndProtocolsAreKept() throws {
@@ -122,22 +124,38 @@ import Testing
         #expect(state.links[Link.ID(.named("lab.node-0"), "kube-ipvs0")]?.kind == .dummy)
     }
 
-    @Test func hairpinRulesAsNftAndIptables() {
+    @Test func netfilterRulesAsNftAndIptables() {
         let entries = [IPVSHairpin(endpoint: IPv4Address(10, 200, 0, 3), protocol: .udp, port: 53),
                        IPVSHairpin(endpoint: IPv4Address(10, 200, 0, 2), protocol: .tcp, port: 8080)]
-        #expect(IPVSHairpin.nftablesRuleset(table: "podnet-lab", entries: entries) == """
+        let rejections = [IPVSRejection(clusterIP: IPv4Address(10, 96, 0, 3), protocol: .udp, port: 53),
+                          IPVSRejection(clusterIP: IPv4Address(10, 96, 0, 3), protocol: .tcp, port: 80)]
+        #expect(IPVSNFTablesRuleset.text(table: "podnet-lab", hairpins: entries, rejections: rejections) == """
             table ip podnet-lab {
             \tset hairpin {
             \t\ttype ipv4_addr . inet_proto . inet_service . ipv4_addr
             \t\telements = { 10.200.0.2 . tcp . 8080 . 10.200.0.2, 10.200.0.3 . udp . 53 . 10.200.0.3 }
             \t}
+            \tset no-endpoint-services {
+            \t\ttype ipv4_addr . inet_proto . inet_service
+            \t\telements = { 10.96.0.3 . udp . 53, 10.96.0.3 . tcp . 80 }
+            \t}
             \tchain nat-postrouting {
             \t\ttype nat hook postrouting priority srcnat; policy accept;
             \t\tip daddr . meta l4proto . th dport . ip saddr @hairpin masquerade
             \t}
+            \tchain filter-input {
+            \t\ttype filter hook input priority filter; policy accept;
+            \t\tmeta l4proto tcp ip daddr . meta l4proto . th dport @no-endpoint-services reject with tcp reset
+            \t\tip daddr . meta l4proto . th dport @no-endpoint-services reject
+            \t}
             }
 
             """)
+        #expect(!IPVSNFTablesRuleset.text(table: "t", hairpins: [], rejections: []).contains("elements"))
+        #expect(IPVSRejection.iptablesRules(entries: rejections) == [
+            "-A INPUT -d 10.96.0.3/32 -p udp -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable",
+            "-A INPUT -d 10.96.0.3/32 -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset",
+        ])
         #expect(IPVSHairpin.iptablesRules(entries: entries) == [
             "-A POSTROUTING -s 10.200.0.2/32 -d 10.200.0.2/32 -p tcp -m tcp --dport 8080 -j MASQUERADE",
             "-A POSTROUTING -s 10.200.0.3/32 -d 10.200.0.3/32 -p udp -m udp --dport 53 -j MASQUERADE",
