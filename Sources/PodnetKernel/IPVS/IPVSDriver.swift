@@ -43,7 +43,7 @@ public final class IPVSDriver {
             }
             if namespaces.contains(.current) { sockets[.current] = try KernelNetlinkSocket(bus: .generic) }
         } catch {
-            throw .namespace(named.first?.0 ?? .current, "\(error)")
+            throw .namespaces(namespaces, "\(error)")
         }
         guard let first = namespaces.first, let firstSocket = sockets[first] else { return [] }
         let family = try resolveFamily(on: NetlinkConnection(socket: firstSocket))
@@ -90,7 +90,7 @@ public final class IPVSDriver {
     }
 
     /// Applies `changes` in order, as one pipelined batch, stopping at the first
-    /// refusal, which is reported with the change's `ipvsadm` line. Changes for
+    /// refusal (its description gives the change's `ipvsadm` line). Changes for
     /// another namespace are a programming error.
     public func apply(_ changes: [IPVSChange]) throws(IPVSError) {
         precondition(changes.allSatisfy { $0.service.namespace == namespace }, "IPVS changes for another namespace than \(namespace)")
@@ -102,7 +102,7 @@ public final class IPVSDriver {
             throw .netlink(error)
         }
         if let (index, error) = result.firstFailure {
-            throw .refused(command: IPVSCommandRenderer.command(for: changes[index]), error)
+            throw .refused(changes[index], error)
         }
     }
 

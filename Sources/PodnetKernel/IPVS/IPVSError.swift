@@ -7,10 +7,10 @@ import PodnetPlan
 public enum IPVSError: Error, Sendable {
     /// The kernel has no IPVS: "the kernel has no IPVS (CONFIG_IP_VS, module ip_vs)".
     case missing(MissingGenericFamily)
-    /// The namespace could not be entered.
-    case namespace(NamespaceRef, String)
-    /// The kernel refused a change; `command` is its `ipvsadm` line.
-    case refused(command: String, NetlinkError)
+    /// No generic netlink socket could be opened in the namespaces (one is missing…).
+    case namespaces([NamespaceRef], String)
+    /// The kernel refused a change (described by its `ipvsadm` line).
+    case refused(IPVSChange, NetlinkError)
     /// Reading or talking to the kernel failed.
     case netlink(NetlinkError)
 }
@@ -20,10 +20,11 @@ extension IPVSError: CustomStringConvertible {
         switch self {
         case .missing(let missing):
             return missing.description
-        case .namespace(let namespace, let reason):
-            return "cannot open a generic netlink socket in namespace \(namespace): \(reason)"
-        case .refused(let command, let error):
-            if let scheduler = IPVSError.missingScheduler(command: command, error: error) {
+        case .namespaces(let namespaces, let reason):
+            return "cannot open generic netlink sockets in \(namespaces.map(\.description).joined(separator: ", ")): \(reason)"
+        case .refused(let change, let error):
+            let command = IPVSCommandRenderer.command(for: change)
+            if let scheduler = missingScheduler {
                 return "\(command): the kernel has no IPVS scheduler '\(scheduler)' (CONFIG_IP_VS_\(scheduler.uppercased()), module ip_vs_\(scheduler))"
             }
             return "\(command): \(error)"
@@ -32,12 +33,11 @@ extension IPVSError: CustomStringConvertible {
         }
     }
 
-    /// A new service refused with ENOENT: its scheduler module does not exist
-    /// (the kernel tried `request_module("ip_vs_NAME")` first).
-    static func missingScheduler(command: String, error: NetlinkError) -> String? {
-        guard error.code == ENOENT, command.contains("ipvsadm -A ") else { return nil }
-        let words = command.split(separator: " ")
-        guard let index = words.firstIndex(of: "-s"), index + 1 < words.count else { return nil }
-        return String(words[index + 1])
+    /// The scheduler a refused new service names, when the refusal says it does not
+    /// exist: IPVS_CMD_NEW_SERVICE answers ENOENT after `request_module("ip_vs_NAME")`
+    /// found nothing.
+    public var missingScheduler: String? {
+        guard case .refused(.addService(let service), let error) = self, error.code == ENOENT else { return nil }
+        return service.scheduler
     }
 }

@@ -67,7 +67,7 @@ extension KernelFeatures {
         let driver = IPVSDriver(connection: connection, family: family, namespace: .current)
         switch Result(catching: { () throws(IPVSError) in try driver.apply([.addService(probe)]) }) {
         case .success: break
-        case .failure(.refused(_, let error)) where error.code == ENOENT: missing.insert(.scheduler(scheduler), at: 0)
+        case .failure(let error) where error.missingScheduler != nil: missing.insert(.scheduler(scheduler), at: 0)
         case .failure(let error): throw error
         }
         return missing
