@@ -29,7 +29,9 @@ let package = Package(
 
         // I/O shell. PodnetKernel: System/ is the one door to the OS (syscalls wrapped
         // once, typed errno, EINTR retried); Namespace/ the named network namespaces.
-        .target(name: "PodnetNetlink", dependencies: ["CMNL", "PodnetAddress"]),
+        // PodnetNetlink knows the kernel model for nf_tables: its rules are the kernel's
+        // own expressions, so the codec reads and writes the model directly.
+        .target(name: "PodnetNetlink", dependencies: ["CMNL", "PodnetAddress", "PodnetKernelModel"]),
         .target(name: "PodnetKernel", dependencies: ["CPodnetSystem", "PodnetNetlink", "PodnetKernelModel", "PodnetPlan"]),
 
         // Command-line front end.
@@ -39,7 +41,9 @@ let package = Package(
         ]),
 
         // Benchmarks: programs that print figures against peers, never timed tests.
-        .executableTarget(name: "podnet-bench", dependencies: ["PodnetKernel", "PodnetNetlink", "PodnetAddress"]),
+        .executableTarget(name: "podnet-bench", dependencies: [
+            "PodnetKernel", "PodnetNetlink", "PodnetAddress", "PodnetKernelModel", "PodnetPlan", "PodnetRender", "PodnetTopology",
+        ]),
         // Test-only driver of proxy.mode ipvs for the full-kernel lane, until the CLI has it.
         .executableTarget(name: "podnet-ipvs-probe", dependencies: [
             "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan", "PodnetAddress",
@@ -51,7 +55,7 @@ let package = Package(
         .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),
         // Kernel tests run as root in namespaces they create and always remove.
         .testTarget(name: "PodnetNetlinkTests", dependencies: ["PodnetNetlink", "CMNL", "CPodnetSystem"]),
-        .testTarget(name: "PodnetKernelTests", dependencies: ["PodnetKernel"]),
+        .testTarget(name: "PodnetKernelTests", dependencies: ["PodnetKernel", "PodnetRender", "PodnetTopology"]),
         // End to end: runs the built podnet binary.
         .testTarget(name: "PodnetCLITests", dependencies: ["podnet"]),
         // Fixtures are read from the source tree (see RepositoryPaths), not bundled.

@@ -2,7 +2,8 @@
 # podnet's main job on a fresh machine, setup included: `sudo scripts/demo.sh [--keep]`.
 # Builds podnet, applies the default lab cluster (topologies/lab.yaml: two nodes,
 # pods as namespaces, a bridge per node, flannel-style VXLAN between the nodes, seed
-# 003 §2–§4.3), shows it, proves it works with ping from inside the pods, and
+# 003 §2–§5: service web load-balanced by nftables), shows it, proves it works with
+# ping and with `podnet check` from inside the pods, and
 # destroys it again unless --keep is given (then explore with `ip netns exec lab.a0 sh`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,8 @@ for pair in "a0 10.200.0.3" "a0 10.200.1.2" "b1 10.200.0.3" "b0 10.200.1.3" "a0 
     set -- $pair
     ip netns exec "lab.$1" ping -c 1 -W 2 "$2" >/dev/null && echo "ok   $1 → $2" || { echo "FAIL $1 → $2"; exit 1; }
 done
+echo "== podnet check $file (every pod to every pod, and to service web's ClusterIP: who answered, in what shares)" >&2
+"$podnet" check "$file"
 if $keep; then
     echo "== kept: try 'ip netns exec lab.a0 ping 10.200.1.2', 'ip netns exec lab.node-0 bridge fdb show dev vxlan0', then '$podnet destroy $file'" >&2
 else

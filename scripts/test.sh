@@ -10,3 +10,7 @@ swift build --build-tests 2>&1 | grep -E "error|warning: unre|Compiling|Build co
 swift test --skip-build 2>&1
 echo "== schema check" >&2
 python3 Tests/schema/check_schema.py
+# The full-kernel lane: Debian's own kernel under qemu, for what this kernel lacks
+# (ipip, dummy, IPVS); it reuses the debug build made above.
+echo "== full-kernel lane (scripts/kernel-lane)" >&2
+PODNET_BIN=.build/debug/podnet scripts/kernel-lane/run-all.sh

@@ -9,6 +9,11 @@ public struct KernelState: Sendable, Equatable, Codable {
     public var neighbours: [Neighbour.ID: Neighbour] = [:]
     public var fdb: Set<FDBEntry.ID> = []
     public var sysctls: [Sysctl.ID: Sysctl] = [:]
+    /// The service proxy's tables (nftables mode), one per node namespace.
+    public var nftTables: [NFTable.ID: NFTable] = [:]
+    /// The service proxy's iptables chains (iptables mode), and its rules in built-in chains.
+    public var iptablesChains: [IPTablesChain.ID: IPTablesChain] = [:]
+    public var iptablesRules: Set<IPTablesRule> = []
     /// Live only: namespaces named like the cluster's that do not carry its mark.
     /// podnet leaves them alone; the planner refuses to use their names.
     public var unownedNamespaces: Set<String> = []
@@ -27,9 +32,13 @@ public struct KernelState: Sendable, Equatable, Codable {
     public mutating func insert(_ neighbour: Neighbour) { neighbours[neighbour.id] = neighbour }
     public mutating func insert(_ entry: FDBEntry) { fdb.insert(entry.id) }
     public mutating func insert(_ sysctl: Sysctl) { sysctls[sysctl.id] = sysctl }
+    public mutating func insert(_ table: NFTable) { nftTables[table.id] = table }
+    public mutating func insert(_ chain: IPTablesChain) { iptablesChains[chain.id] = chain }
+    public mutating func insert(_ rule: IPTablesRule) { iptablesRules.insert(rule) }
 
     public var objectCount: Int {
         namespaces.count + links.count + addresses.count + routes.count + neighbours.count + fdb.count + sysctls.count
+            + nftTables.count + iptablesChains.count + iptablesRules.count
     }
 
     /// Links of one namespace, sorted by name.

@@ -36,6 +36,19 @@ public enum CommandRenderer {
             return ["bridge \(entry.link.namespace.ipOption)fdb append \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self permanent"]
         case .deleteFDB(let entry):
             return ["bridge \(entry.link.namespace.ipOption)fdb del \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self"]
+        case .setIPTablesChain(let chain, let existed):
+            let iptables = iptablesPrefix(chain.id.namespace, table: chain.id.table)
+            return ["\(iptables) \(existed ? "-F" : "-N") \(chain.id.name)"] + chain.rules.map { "\(iptables) -A \(chain.id.name) \($0)" }
+        case .deleteIPTablesChain(let id):
+            let iptables = iptablesPrefix(id.namespace, table: id.table)
+            return ["\(iptables) -F \(id.name)", "\(iptables) -X \(id.name)"]
+        case .addIPTablesRule(let rule):
+            return ["\(iptablesPrefix(rule.namespace, table: rule.table)) -I \(rule.chain) \(rule.spec)"]
+        case .deleteIPTablesRule(let rule):
+            return ["\(iptablesPrefix(rule.namespace, table: rule.table)) -D \(rule.chain) \(rule.spec)"]
+        case .nftables(let change):
+            guard case .named(let name) = change.table.namespace else { return change.commands }
+            return change.commands.map { $0.hasPrefix("#") ? $0 : "ip netns exec \(name) \($0)" }
         case .setSysctl(let sysctl):
             switch sysctl.id.namespace {
             case .current: return ["sysctl -qw \(sysctl.id.key)=\(sysctl.value)"]
@@ -107,6 +120,14 @@ public enum CommandRenderer {
             commands.append("\(ip) property add dev \(link.id.name) altname \(name)")
         }
         return commands
+    }
+
+    /// `iptables -t TABLE`, run inside the namespace (iptables has no `-n`).
+    private static func iptablesPrefix(_ namespace: NamespaceRef, table: String) -> String {
+        switch namespace {
+        case .current: return "iptables -t \(table)"
+        case .named(let name): return "ip netns exec \(name) iptables -t \(table)"
+        }
     }
 
     private static func destination(_ id: Route.ID) -> String {

@@ -23,6 +23,16 @@ public enum Operation: Hashable, Sendable {
     case addFDB(FDBEntry.ID)
     case deleteFDB(FDBEntry.ID)
     case setSysctl(Sysctl)
+    /// One change to the service proxy's nf_tables table; a namespace's changes of one
+    /// plan go to the kernel as one atomic transaction, in plan order.
+    case nftables(NFTablesChange)
+    /// Creates an iptables chain, or replaces its rules (`iptables-restore --noflush`
+    /// flushes a declared chain); `existed` tells which.
+    case setIPTablesChain(IPTablesChain, existed: Bool)
+    case deleteIPTablesChain(IPTablesChain.ID)
+    /// A jump rule in a built-in chain.
+    case addIPTablesRule(IPTablesRule)
+    case deleteIPTablesRule(IPTablesRule)
 
     /// The namespace the operation acts in (for `ip -n`, and for grouping work).
     public var namespace: NamespaceRef {
@@ -36,12 +46,18 @@ public enum Operation: Hashable, Sendable {
         case .addNeighbour(let neighbour), .replaceNeighbour(let neighbour), .deleteNeighbour(let neighbour): return neighbour.id.link.namespace
         case .addFDB(let entry), .deleteFDB(let entry): return entry.link.namespace
         case .setSysctl(let sysctl): return sysctl.id.namespace
+        case .nftables(let change): return change.table.namespace
+        case .setIPTablesChain(let chain, _): return chain.id.namespace
+        case .deleteIPTablesChain(let id): return id.namespace
+        case .addIPTablesRule(let rule), .deleteIPTablesRule(let rule): return rule.namespace
         }
     }
 
     public var isDeletion: Bool {
         switch self {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteNeighbour, .deleteFDB: return true
+        case .nftables(let change): return change.isDeletion
+        case .deleteIPTablesChain, .deleteIPTablesRule: return true
         default: return false
         }
     }
@@ -83,6 +99,8 @@ public struct Plan: Sendable, Equatable {
         for planned in operations {
             switch planned.operation {
             case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl: summary.update += 1
+            // Flushing a chain to refill it changes the chain; it deletes nothing it keeps.
+            case .nftables(.flushChain), .setIPTablesChain(_, existed: true): summary.update += 1
             case _ where planned.operation.isDeletion: summary.delete += 1
             default: summary.create += 1
             }

@@ -4,7 +4,8 @@ extension Operation {
     /// create, update or delete: what the operation does to its object.
     public var action: String {
         switch self {
-        case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl: return "update"
+        case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl, .nftables(.flushChain), .setIPTablesChain(_, existed: true):
+            return "update"
         case _ where isDeletion: return "delete"
         default: return "create"
         }
@@ -30,6 +31,11 @@ extension Operation {
         case .addFDB(let entry), .deleteFDB(let entry):
             return "fdb \(entry.mac) dst \(entry.destination) on \(entry.link.name) in \(entry.link.namespace)"
         case .setSysctl(let sysctl): return "sysctl \(sysctl.id.key) in \(sysctl.id.namespace)"
+        case .nftables(let change): return "nftables \(change.description) in \(change.table.namespace)"
+        case .setIPTablesChain(let chain, _): return "iptables chain \(chain.id)"
+        case .deleteIPTablesChain(let id): return "iptables chain \(id)"
+        case .addIPTablesRule(let rule), .deleteIPTablesRule(let rule):
+            return "iptables rule in \(rule.table) \(rule.chain) in \(rule.namespace): \(rule.spec)"
         }
     }
 }

@@ -38,6 +38,12 @@ public enum PlanOrder {
         case .addAddress: return 11
         case .addRoute, .replaceRoute: return 14
         case .addNeighbour, .replaceNeighbour, .addFDB: return 15
+        // One layer, in the diff's own order: each namespace's changes are one
+        // nf_tables transaction, valid as a whole (sets and chains before the rules
+        // naming them, rules before the chains they leave).
+        case .nftables: return 16
+        // One transaction per namespace (iptables-restore), ordered by the executor.
+        case .setIPTablesChain, .deleteIPTablesChain, .addIPTablesRule, .deleteIPTablesRule: return 17
         }
     }
 

@@ -23,6 +23,9 @@ public enum PlanSimulator {
             for link in state.links.values where link.id.namespace == .named(name) { removeLink(link.id, from: &state) }
             state.sysctls = state.sysctls.filter { $0.key.namespace != .named(name) }
             state.routes = state.routes.filter { $0.key.namespace != .named(name) }
+            state.nftTables = state.nftTables.filter { $0.key.namespace != .named(name) }
+            state.iptablesChains = state.iptablesChains.filter { $0.key.namespace != .named(name) }
+            state.iptablesRules = state.iptablesRules.filter { $0.namespace != .named(name) }
         case .addLink(let link, let peer):
             state.insert(link)
             if let peer { state.insert(peer) }
@@ -61,6 +64,23 @@ public enum PlanSimulator {
             state.fdb.remove(entry)
         case .setSysctl(let sysctl):
             state.insert(sysctl)
+        case .setIPTablesChain(let chain, _):
+            state.insert(chain)
+        case .deleteIPTablesChain(let id):
+            state.iptablesChains[id] = nil
+        case .addIPTablesRule(let rule):
+            state.insert(rule)
+        case .deleteIPTablesRule(let rule):
+            state.iptablesRules.remove(rule)
+        case .nftables(let change):
+            // A change the simulator refuses would be refused by the kernel too: the
+            // table is left as it was, and the property tests see the difference.
+            let id = change.table
+            if let table = try? NFTablesSimulator.apply([change], to: state.nftTables[id]) {
+                state.nftTables[id] = table
+            } else if case .deleteTable = change {
+                state.nftTables[id] = nil
+            }
         }
     }
 

@@ -155,7 +155,51 @@ public struct Planner: Sendable {
                 operations.append(.init(.setSysctl(sysctl), reason: current.map { "\($0.value) → \(sysctl.value)" } ?? "missing"))
             }
         }
+        planTables(desired: desired, live: live, gone: gone, into: &operations)
+        planIPTables(desired: desired, live: live, gone: gone, into: &operations)
         return Plan(operations: PlanOrder.sorted(operations))
+    }
+
+    /// iptables: podnet's chains (KUBE-*, PODNET-*) whole, and its jumps in built-in
+    /// chains one by one. A namespace's changes are one iptables-restore transaction.
+    private func planIPTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
+                              into operations: inout [PlannedOperation]) {
+        let liveChains = live.iptablesChains.filter { !gone($0.key.namespace) }
+        for (id, chain) in desired.iptablesChains.sorted(by: { $0.key < $1.key }) {
+            guard let current = liveChains[id] else {
+                operations.append(.init(.setIPTablesChain(chain, existed: false), reason: "missing"))
+                continue
+            }
+            if current.rules != chain.rules {
+                operations.append(.init(.setIPTablesChain(chain, existed: true), reason: "rules differ"))
+            }
+        }
+        for id in liveChains.keys.sorted() where desired.iptablesChains[id] == nil {
+            operations.append(.init(.deleteIPTablesChain(id), reason: "not in the topology"))
+        }
+        let liveRules = live.iptablesRules.filter { !gone($0.namespace) }
+        for rule in desired.iptablesRules.subtracting(liveRules).sorted() {
+            operations.append(.init(.addIPTablesRule(rule), reason: "missing"))
+        }
+        for rule in liveRules.subtracting(desired.iptablesRules).sorted() {
+            operations.append(.init(.deleteIPTablesRule(rule), reason: "not in the topology"))
+        }
+    }
+
+    /// nf_tables: podnet's table of this cluster in each namespace (owned by its
+    /// name, `podnet-CLUSTER`), diffed chain by chain and element by element. A table
+    /// in a namespace being deleted goes with it.
+    private func planTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
+                            into operations: inout [PlannedOperation]) {
+        let ownedLive = live.nftTables.filter { NFTable.cluster(ownerOf: $0.key.name) == cluster && !gone($0.key.namespace) }
+        for id in Set(ownedLive.keys).union(desired.nftTables.keys).sorted() {
+            let current = ownedLive[id]
+            let wanted = desired.nftTables[id]
+            let reason = current == nil ? "missing" : wanted == nil ? "not in the topology" : "differs from the topology"
+            for change in NFTablesDiff.changes(live: current, desired: wanted) {
+                operations.append(.init(.nftables(change), reason: reason))
+            }
+        }
     }
 
     /// Live objects podnet must not touch, where the desired state wants their place.

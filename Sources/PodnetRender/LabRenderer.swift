@@ -68,6 +68,14 @@ struct ClusterRenderer {
 
     let topology: Topology
     let placement: Placement
+    /// Built once: it indexes the pods for every node's table.
+    let proxy: NFTablesProxyRenderer
+
+    init(topology: Topology, placement: Placement) {
+        self.topology = topology
+        self.placement = placement
+        proxy = NFTablesProxyRenderer(topology: topology)
+    }
 
     private var cluster: String { topology.name }
 
@@ -126,6 +134,20 @@ struct ClusterRenderer {
         }
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
+        if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
+        let iptables = IPTablesProxyRenderer(topology: topology).ruleset(forNode: node, in: namespace)
+        for chain in iptables.chains { state.insert(chain) }
+        for rule in iptables.rules { state.insert(rule) }
+        if !topology.services.isEmpty, let bridge = node.bridge {
+            state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(namespace: namespace))
+            // A lab node has no default route, and a process's connect() needs a route
+            // before any nat hook can DNAT: the node itself reaches ClusterIPs through
+            // this one. A real host (host mode) has its default route for that.
+            if case .lab = placement, let serviceCIDR = topology.serviceCIDR {
+                state.insert(Route(id: .init(namespace: namespace, destination: serviceCIDR), device: bridge,
+                                   protocol: routeProtocol))
+            }
+        }
     }
 
     /// Lab mode: the node's `eth0` on the underlay bridge, carrying its address.

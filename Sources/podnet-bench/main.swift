@@ -5,12 +5,19 @@
 //   (b) creating 500 veth pairs whose peers are born in those namespaces, with one
 //       pipelined netlink batch, against `ip -batch` doing the same.
 //
-// Run as root: `swift run -c release podnet-bench [COUNT]`. Every namespace it makes
+// Run as root: `swift run -c release podnet-bench [COUNT]` (or `podnet-bench nftables`,
+// see NFTablesBench.swift). Every namespace it makes
 // is named pnbench.* and removed at the end, also on failure.
 import Foundation
 import PodnetAddress
 import PodnetKernel
 import PodnetNetlink
+
+// `podnet-bench nftables [SERVICES] [ENDPOINTS]`: see NFTablesBench.swift.
+if CommandLine.arguments.dropFirst().first == "nftables" {
+    try NFTablesBench.run(arguments: Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 
 let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 500
 let cluster = "pnbench"

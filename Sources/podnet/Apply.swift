@@ -36,7 +36,7 @@ struct Apply: ParsableCommand {
 
     /// What this version cannot build yet is named, never half-built in silence.
     static func warnUnsupported(_ topology: Topology) {
-        if !topology.services.isEmpty {
+        if !topology.services.isEmpty, topology.proxy.mode == .ipvs {
             Terminal.writeError("podnet: warning: cluster '\(topology.name)': services are not load-balanced yet (no \(topology.proxy.mode.rawValue) rules); their ClusterIPs will not answer")
         }
     }
@@ -47,6 +47,13 @@ struct Apply: ParsableCommand {
         var kinds: Set<String> = []
         for planned in plan.operations {
             if case .addLink(let link, _) = planned.operation { kinds.insert(link.kind.kernelName) }
+        }
+        let bridgeSysctl = plan.operations.contains {
+            if case .setSysctl(let sysctl) = $0.operation { return sysctl.id.key.hasPrefix("net.bridge.") } else { return false }
+        }
+        if bridgeSysctl, !KernelFeatures.ensure("/proc/sys/net/bridge", module: "br_netfilter") {
+            Terminal.writeError("podnet: error: cluster '\(topology.name)': services need bridged traffic to pass the IP hooks (net.bridge.bridge-nf-call-iptables), and this kernel has no br_netfilter (CONFIG_BRIDGE_NETFILTER, module br_netfilter); nothing was changed.\n  Load it with 'modprobe br_netfilter'.")
+            throw ExitCode.failure
         }
         let missing = try KernelFeatures.missingLinkKinds(kinds)
         guard !missing.isEmpty else { return }
@@ -130,6 +137,12 @@ struct Apply: ParsableCommand {
             Terminal.writeError("podnet: error: after applying, the kernel still differs from the file:")
             for planned in remaining.operations { Terminal.writeError("  \(planned.operation.subject): \(planned.reason)") }
             throw ExitCode.failure
+        }
+        // The kernel makes a new veth carry traffic a moment later: wait for it, so
+        // that whatever runs after apply (a ping, a test) finds the network working.
+        let notUp = (try? CarrierWait.untilVethsAreUp(cluster: name, host: node)) ?? []
+        if !notUp.isEmpty {
+            Terminal.writeError("podnet: warning: not carrying traffic yet after 3 s: \(notUp.prefix(5).joined(separator: ", "))\(notUp.count > 5 ? ", …" : "")")
         }
         let summary = plan.summary
         let elapsed = String(format: "%.2f", Date().timeIntervalSince(start))

@@ -41,13 +41,7 @@ struct Destroy: ParsableCommand {
         let name = try ClusterState.name(cluster: cluster, file: file)
         if let node { return try destroyHost(node, cluster: name) }
         let live = try ClusterState.readLive(cluster: name)
-        let plan: Plan
-        do {
-            plan = try Planner(cluster: name).plan(desired: KernelState(), live: live)
-        } catch {
-            Terminal.writeError("podnet: error: \(error)")
-            throw ExitCode.failure
-        }
+        let plan = try Self.removal(of: name, live: live)
         let directory = NetnsDirectory()
         var deleted = 0
         for planned in plan.operations {
@@ -73,18 +67,22 @@ struct Destroy: ParsableCommand {
         Terminal.write("cluster \(name): destroyed, \(deleted) namespace\(deleted == 1 ? "" : "s") deleted")
     }
 
+    /// The plan that removes everything of `cluster` that podnet owns in `live`.
+    static func removal(of cluster: String, live: KernelState) throws -> Plan {
+        do {
+            return try Planner(cluster: cluster).plan(desired: KernelState(), live: live)
+        } catch {
+            Terminal.writeError("podnet: error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
     /// Host mode: this node's pods' namespaces, and its own links and routes in the
     /// current namespace (found by their marks and route protocol); the host's other
     /// links and routes, and its uplink, stay. Sysctls stay as they are.
     private func destroyHost(_ node: String, cluster name: String) throws {
         let live = try ClusterState.readLive(cluster: name, host: node)
-        let plan: Plan
-        do {
-            plan = try Planner(cluster: name).plan(desired: KernelState(), live: live)
-        } catch {
-            Terminal.writeError("podnet: error: \(error)")
-            throw ExitCode.failure
-        }
+        let plan = try Self.removal(of: name, live: live)
         do {
             try PlanExecutor().execute(plan)
         } catch {

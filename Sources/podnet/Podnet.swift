@@ -28,7 +28,7 @@ struct Podnet: ParsableCommand {
         Exit status: 0 success, 1 the file or the operation failed, 64 a usage mistake.
         """,
         version: PodnetVersion.current,
-        subcommands: [Validate.self, Apply.self, Diff.self, Destroy.self, Show.self, Exec.self]
+        subcommands: [Validate.self, Apply.self, Diff.self, Destroy.self, Show.self, Exec.self, Check.self]
     )
 }
 

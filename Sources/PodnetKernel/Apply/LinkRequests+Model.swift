@@ -5,8 +5,11 @@ import PodnetNetlink
 /// Kernel-model objects → rtnetlink messages, given the ifindexes of the links
 /// they refer to (by name, in the same namespace).
 enum WireMessages {
-    static func creation(of link: Link, peer: Link?, peerNamespace: NetnsHandle?, indexes: [String: Int32]) -> LinkMessage {
-        var message = LinkMessage(name: link.id.name)
+    /// - Parameter ifindexes: for a veth, the ifindexes to give its two ends (0: the
+    ///   kernel's choice); see PlanExecutor.vethIndexes.
+    static func creation(of link: Link, peer: Link?, peerNamespace: NetnsHandle?, indexes: [String: Int32],
+                         ifindexes: (link: Int32, peer: Int32) = (0, 0)) -> LinkMessage {
+        var message = LinkMessage(index: ifindexes.link, name: link.id.name)
         message.mtu = link.mtu.map(UInt32.init)
         message.address = link.mac
         switch link.kind {
@@ -15,6 +18,7 @@ enum WireMessages {
         case .veth:
             var end = LinkMessage(name: peer?.id.name ?? "")
             end.mtu = peer?.mtu.map(UInt32.init)
+            end.index = ifindexes.peer
             end.namespaceFD = peerNamespace?.fileDescriptor.rawValue
             message.info = .veth(peer: end)
         case .vxlan(let vxlan):

@@ -13,6 +13,10 @@ public final class PlanExecutor {
     private var handles: [String: NetnsHandle] = [:]
     private var connections: [String: NetlinkConnection] = [:]
     private var indexes: [String: [String: Int32]] = [:]
+    /// The next ifindex this executor gives in each namespace, above every one it saw.
+    private var nextIndex: [String: Int32] = [:]
+    /// Netfilter-bus connections, for nf_tables transactions.
+    private var netfilter: [String: NetlinkConnection] = [:]
     /// Called after each layer with (operations done, operations in the plan).
     public var progress: (Int, Int) -> Void = { _, _ in }
 
@@ -30,6 +34,8 @@ public final class PlanExecutor {
     private func run(_ layer: [PlannedOperation]) throws(ApplyError) {
         var netlink: [PlannedOperation] = []
         var sysctls: [Sysctl] = []
+        var tableChanges: [NFTablesChange] = []
+        var iptables: [Operation] = []
         for planned in layer {
             switch planned.operation {
             case .addNamespace(let namespace):
@@ -42,6 +48,7 @@ public final class PlanExecutor {
             case .deleteNamespace(let name):
                 // A socket keeps its namespace alive: close ours before deleting.
                 connections[name] = nil
+                netfilter[name] = nil
                 handles[name] = nil
                 indexes[name] = nil
                 try attempt(planned) {
@@ -49,11 +56,17 @@ public final class PlanExecutor {
                 }
             case .setSysctl(let sysctl):
                 sysctls.append(sysctl)
+            case .nftables(let change):
+                tableChanges.append(change)
+            case .setIPTablesChain, .deleteIPTablesChain, .addIPTablesRule, .deleteIPTablesRule:
+                iptables.append(planned.operation)
             default:
                 netlink.append(planned)
             }
         }
         if !sysctls.isEmpty { try writeSysctls(sysctls) }
+        if !tableChanges.isEmpty { try applyTableChanges(tableChanges) }
+        if !iptables.isEmpty { try applyIPTables(iptables) }
         guard !netlink.isEmpty else { return }
         try send(netlink, requests: requests(for:))
         // Links created in this layer are configured now that they have indexes:
@@ -102,7 +115,8 @@ public final class PlanExecutor {
         case .addLink(let link, let peer):
             let namespace = try name(of: link.id.namespace)
             let peerHandle = try peer.map { peer throws(ApplyError) in try handle(try name(of: peer.id.namespace)) }
-            let message = WireMessages.creation(of: link, peer: peer, peerNamespace: peerHandle, indexes: try indexMap(namespace))
+            let message = WireMessages.creation(of: link, peer: peer, peerNamespace: peerHandle, indexes: try indexMap(namespace),
+                                                ifindexes: try vethIndexes(link, peer: peer))
             return [(namespace, .addLink(message))]
         case .setLink(let link, let current):
             return try configurationRequests(for: link, current: current)
@@ -137,7 +151,8 @@ public final class PlanExecutor {
             let namespace = try name(of: entry.link.namespace)
             let index = try index(of: entry.link.name, in: namespace)
             return [(namespace, .deleteNeighbour(.forwardingEntry(entry.mac, remote: entry.destination, onLink: index)))]
-        case .addNamespace, .deleteNamespace, .setSysctl:
+        case .addNamespace, .deleteNamespace, .setSysctl, .nftables, .setIPTablesChain, .deleteIPTablesChain,
+             .addIPTablesRule, .deleteIPTablesRule:
             return []
         }
     }
@@ -165,6 +180,74 @@ public final class PlanExecutor {
             requests.append((namespace, .addAlternativeName(alternative, toLink: index)))
         }
         return requests
+    }
+
+    // MARK: iptables
+
+    /// Each namespace's operations as one iptables-restore transaction, run by a
+    /// touring thread inside it (the current namespace's from this thread).
+    private func applyIPTables(_ operations: [Operation]) throws(ApplyError) {
+        let grouped = Dictionary(grouping: operations, by: \.namespace)
+        for (namespace, items) in grouped.sorted(by: { $0.key < $1.key }) {
+            let script = IPTablesRestoreScript.text(for: items)
+            let failing = "iptables-restore --noflush in \(namespace)"
+            do {
+                switch namespace {
+                case .current:
+                    try IPTablesDriver.apply(script)
+                case .named(let name):
+                    let outcome = try NamespaceTour.visit([try handle(name)]) { _ in try IPTablesDriver.apply(script) }
+                    try outcome[0].get()
+                }
+            } catch let error as ApplyError {
+                throw error
+            } catch {
+                throw ApplyError(operation: failing, reason: "\(error)")
+            }
+        }
+    }
+
+    // MARK: nf_tables
+
+    /// Each namespace's changes as one atomic transaction, in plan order.
+    private func applyTableChanges(_ changes: [NFTablesChange]) throws(ApplyError) {
+        var order: [String] = []
+        var byNamespace: [String: [NFTablesChange]] = [:]
+        for change in changes {
+            let key = try name(of: change.table.namespace)
+            if byNamespace[key] == nil { order.append(key) }
+            byNamespace[key, default: []].append(change)
+        }
+        try openNetfilterConnections(order)
+        for key in order {
+            do {
+                try NFTablesDriver(connection: netfilter[key]!).apply(byNamespace[key]!)
+            } catch {
+                let failed = error.change.map { CommandRenderer.commands(for: .nftables($0)).first ?? $0.description }
+                throw ApplyError(operation: failed ?? "nf_tables transaction in \(key.isEmpty ? "this namespace" : key)",
+                                 reason: "\(error)")
+            }
+        }
+    }
+
+    private func openNetfilterConnections(_ names: [String]) throws(ApplyError) {
+        var missing = names.filter { netfilter[$0] == nil }
+        do {
+            if missing.contains(Self.current) {
+                netfilter[Self.current] = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
+                missing.removeAll { $0 == Self.current }
+            }
+            guard !missing.isEmpty else { return }
+            var tour: [NetnsHandle] = []
+            for name in missing { tour.append(try handle(name)) }
+            for (name, socket) in zip(missing, try NamespaceSockets.open(in: tour, bus: .netfilter)) {
+                netfilter[name] = NetlinkConnection(socket: socket)
+            }
+        } catch let error as ApplyError {
+            throw error
+        } catch {
+            throw ApplyError(operation: "open netfilter netlink sockets", reason: "\(error)")
+        }
     }
 
     // MARK: Sysctls
@@ -270,6 +353,33 @@ public final class PlanExecutor {
     private func index(of link: String, in namespace: String) throws(ApplyError) -> Int32 {
         if let index = try indexMap(namespace)[link] { return index }
         throw ApplyError(operation: "find \(link) in \(namespace)", reason: "no such link")
+    }
+
+    /// The ifindexes for a new veth's two ends. Left to itself, the kernel numbers
+    /// each namespace from 1, and the two ends of a pair often get the same number (an
+    /// underlay port 4, the node's eth0 4). The kernel's link watch then takes the
+    /// pair for a device whose link is itself, handles its carrier as not urgent, and
+    /// the pair stays unusable for up to a second (found measuring when a new pod can
+    /// first be pinged). So the ends get numbers of podnet's choosing, above every
+    /// number in use in their namespaces, and never equal. Every veth gets both (the
+    /// kernel honours the far end's number only when the near end's is given too,
+    /// and a number the kernel chose in the same batch could take one of podnet's);
+    /// other kinds are created in layers of their own, after the numbers are read again.
+    private func vethIndexes(_ link: Link, peer: Link?) throws(ApplyError) -> (link: Int32, peer: Int32) {
+        guard case .veth = link.kind, let peer else { return (0, 0) }
+        let near = try allocateIndex(in: try name(of: link.id.namespace))
+        var far = try allocateIndex(in: try name(of: peer.id.namespace))
+        if far == near { far = try allocateIndex(in: try name(of: peer.id.namespace)) }
+        return (near, far)
+    }
+
+    private func allocateIndex(in namespace: String) throws(ApplyError) -> Int32 {
+        // The namespace's links as the kernel has them now (a bridge made in an earlier
+        // layer has taken a number), and what this executor gave out since.
+        let known = try indexMap(namespace).values.max() ?? 1
+        let index = max(nextIndex[namespace] ?? 0, known + 1)
+        nextIndex[namespace] = index + 1
+        return index
     }
 
     private func invalidateIndexes(for operation: Operation) {

@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetNetlink
 import Synchronization
 
@@ -45,10 +46,14 @@ public enum KernelFeatures {
         }
         switch error {
         case .missingLinkKind(let absent): return absent
-        case .kernel(let refusal): if let absent = MissingLinkKind(kind: kind, error: refusal) { return absent }
-        default: break
+        case .kernel(let refusal):
+            // Only "unknown device type" says the kind is missing. Any other refusal
+            // came from the kind's own driver, which therefore exists: ipip, say,
+            // answers EEXIST when its fallback device tunl0 already has these
+            // parameters (found in the full-kernel lane).
+            return MissingLinkKind(kind: kind, error: refusal)
+        default: throw error
         }
-        throw error
     }
 
     /// The smallest creation request of each kind podnet may create; nil for kinds
@@ -56,10 +61,25 @@ public enum KernelFeatures {
     static func probe(_ kind: String) -> LinkMessage? {
         let name = "pnprobe0"
         switch kind {
-        case "ipip": return LinkMessage(name: name, info: .ipip(IPIPInfo()))
+        // A local address of its own (TEST-NET-1), unlike the fallback tunl0's "any".
+        case "ipip": return LinkMessage(name: name, info: .ipip(IPIPInfo(local: IPv4Address("192.0.2.1"))))
         case "dummy": return LinkMessage(name: name, info: .dummy)
         case "vxlan": return LinkMessage(name: name, info: .vxlan(VXLANInfo(id: 1, port: 4789)))
         default: return nil
         }
+    }
+}
+
+extension KernelFeatures {
+    /// Whether `path` (a /proc/sys entry a module provides) exists, loading
+    /// `module` with modprobe first when it does not, as kube-proxy's hosts do for
+    /// br_netfilter. A module is global to the machine, like any kernel feature.
+    public static func ensure(_ path: String, module: String) -> Bool {
+        if Syscall.exists(path) { return true }
+        for modprobe in ["/usr/sbin/modprobe", "/sbin/modprobe"] where Syscall.exists(modprobe) {
+            _ = try? Subprocess.spawn(Command([modprobe, "-q", module]), capturing: true).collect()
+            break
+        }
+        return Syscall.exists(path)
     }
 }

@@ -36,6 +36,9 @@ enum LiveStateDecoder {
             guard mac != .zero else { continue }
             state.insert(FDBEntry(id: .init(link: .init(namespace, name), mac: mac, destination: destination)))
         }
+        for table in snapshot.nftTables { state.insert(table) }
+        for chain in snapshot.iptablesChains { state.insert(chain) }
+        for rule in snapshot.iptablesRules { state.insert(rule) }
         for (key, value) in snapshot.sysctls {
             state.insert(Sysctl(id: .init(namespace: namespace, key: key), value: value))
         }

@@ -51,7 +51,9 @@ public struct LiveStateReader: Sendable {
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
-            LiveStateDecoder.add(try Self.readWhole(name: "", sysctlKeys: keys), in: .current, to: &state)
+            var snapshot = try Self.readWhole(name: "", sysctlKeys: keys)
+            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster)
+            LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
         for (handle, reading) in zip(handles, readings) {
             let name = String(handle.path.split(separator: "/").last ?? "")
@@ -80,7 +82,32 @@ public struct LiveStateReader: Sendable {
             return links.count == 1 && lo?.alias == nil && lo?.isUp == false ? .emptyUnmarked : .unowned
         }
         if let roleSuffix, !mark.role.hasSuffix(roleSuffix) { return .otherHost }
-        return .owned(try readWhole(name: name, links: links, connection: connection, sysctlKeys: sysctlKeys), mark)
+        var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: sysctlKeys)
+        // Only nodes carry the service proxy's table.
+        if mark.role.hasPrefix("node/") {
+            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster)
+        }
+        return .owned(snapshot, mark)
+    }
+
+    /// The service proxy's state in the calling thread's namespace: the cluster's
+    /// nf_tables table, and podnet's iptables chains where the namespace has iptables
+    /// tables at all (iptables-save is a process: not run where it could find nothing).
+    static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String) throws {
+        let connection = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
+        let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
+        snapshot.nftTables = try connection.nfTable(id).map { [$0] } ?? []
+        let hasIPTables = try IPTablesDriver.hasTables { name in
+            do {
+                _ = try connection.execute(NFTablesBatch.getTable(NFTable.ID(namespace: namespace, family: .ip, name: name)))
+                return true
+            } catch let error as NetlinkError where error.kernelError?.code == ENOENT {
+                return false
+            }
+        }
+        if hasIPTables {
+            (snapshot.iptablesChains, snapshot.iptablesRules) = try IPTablesDriver.read(namespace: namespace, cluster: cluster)
+        }
     }
 
     /// Everything of the namespace the calling thread is in.

@@ -1,3 +1,4 @@
+import PodnetKernelModel
 import PodnetNetlink
 
 /// Everything read from one namespace, as the kernel reported it.
@@ -9,4 +10,9 @@ struct NamespaceSnapshot: Sendable {
     var neighbours: [NeighbourMessage]
     var forwardingEntries: [NeighbourMessage]
     var sysctls: [String: String]
+    /// The cluster's nf_tables table, where one was looked for and found.
+    var nftTables: [NFTable] = []
+    /// podnet's iptables chains and jump rules, where the namespace had iptables state.
+    var iptablesChains: [IPTablesChain] = []
+    var iptablesRules: [IPTablesRule] = []
 }

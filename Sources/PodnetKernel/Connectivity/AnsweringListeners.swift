@@ -1,0 +1,186 @@
+import Glibc
+import Synchronization
+
+/// TCP or UDP, as a probe or listener speaks it.
+public enum ProbeProtocol: String, Hashable, Sendable {
+    case tcp = "TCP"
+    case udp = "UDP"
+}
+
+/// Short-lived servers inside pod namespaces that answer every TCP connection with
+/// a line of text (the pod's name) and close it, and every UDP datagram with that
+/// line; a client connecting through a service learns which endpoint it reached.
+///
+/// The sockets are opened inside their namespaces by a touring thread and served
+/// by one thread of this process from the process's own namespace (a socket stays
+/// in the namespace it was born in). Nothing is left in the kernel when they stop,
+/// or when the process dies however it dies: they are only sockets of this process.
+public final class AnsweringListeners: Sendable {
+    public struct Spec: Hashable, Sendable {
+        public var port: UInt16
+        public var `protocol`: ProbeProtocol
+        /// Sent as one line ("a0\n") to every client.
+        public var answer: String
+
+        public init(port: UInt16, protocol: ProbeProtocol, answer: String) {
+            self.port = port
+            self.protocol = `protocol`
+            self.answer = answer
+        }
+    }
+
+    private struct Listening: Sendable {
+        let socket: FileDescriptor
+        let `protocol`: ProbeProtocol
+        let answer: [UInt8]
+    }
+
+    private let listening: [Listening]
+    private let wake: (read: FileDescriptor, write: FileDescriptor)
+    private let server: JoinableThread
+    private let stopped = Mutex(false)
+
+    /// Opens every listener (in `namespace` for each group), then starts serving.
+    /// Throws without leaving any socket open when one cannot be opened; a port
+    /// already taken by another server is `.portInUse`.
+    public init(_ groups: [(namespace: NetnsHandle, specs: [Spec])]) throws(ListenerError) {
+        var listening: [Listening] = []
+        var opened = false
+        defer { if !opened { for listener in listening { Syscall.close(listener.socket) } } }
+        // One visit per namespace; NamespaceTour passes the handle, so specs are looked up by position.
+        let specs = groups.map(\.specs)
+        let handles = groups.map(\.namespace)
+        let positions = Dictionary(handles.enumerated().map { (ObjectIdentifier($1), $0) }, uniquingKeysWith: { first, _ in first })
+        let visits: [Result<[Result<Listening, ListenerError>], any Error>]
+        do {
+            visits = try NamespaceTour.visit(handles) { handle in
+                specs[positions[ObjectIdentifier(handle)]!].map { spec in
+                    Result { () throws(ListenerError) in try Self.open(spec, in: handle) }
+                }
+            }
+        } catch {
+            throw .system("cannot start a thread to open listeners", (error as? Errno) ?? Errno(rawValue: EIO))
+        }
+        var firstError: ListenerError?
+        for visit in visits {
+            switch visit {
+            case .success(let results):
+                for result in results {
+                    switch result {
+                    case .success(let listener): listening.append(listener)
+                    case .failure(let error): firstError = firstError ?? error
+                    }
+                }
+            case .failure(let error):
+                firstError = firstError ?? ((error as? ListenerError) ?? .system("cannot enter a namespace", (error as? Errno) ?? Errno(rawValue: EIO)))
+            }
+        }
+        if let firstError { throw firstError }
+
+        do {
+            wake = try Syscall.pipe()
+        } catch {
+            throw .system("cannot create a pipe", error)
+        }
+        let served = listening
+        let wakeRead = wake.read
+        do {
+            server = try JoinableThread(name: "podnet answer") { Self.serve(served, until: wakeRead) }
+        } catch {
+            Syscall.close(wake.read)
+            Syscall.close(wake.write)
+            throw .system("cannot start the listeners' thread", error)
+        }
+        self.listening = listening
+        opened = true
+    }
+
+    /// Stops serving and closes every socket; waits until the server thread is gone.
+    /// Idempotent; also done when the object is released.
+    public func stop() {
+        stopped.withLock { stopped in
+            if stopped { return }
+            stopped = true
+            _ = [UInt8(1)].withUnsafeBytes { try? Syscall.write(wake.write, $0) }
+            server.join()
+            for listener in listening { Syscall.close(listener.socket) }
+            Syscall.close(wake.read)
+            Syscall.close(wake.write)
+        }
+    }
+
+    deinit { stop() }
+
+    public var count: Int { listening.count }
+
+    /// Runs on the touring thread, inside the namespace.
+    private static func open(_ spec: Spec, in namespace: NetnsHandle) throws(ListenerError) -> Listening {
+        let kind: Syscall.SocketKind = spec.protocol == .tcp ? .stream : .datagram
+        let socket: FileDescriptor
+        do {
+            socket = try Syscall.socket(kind)
+        } catch {
+            throw .system("cannot open a \(spec.protocol.rawValue) socket in \(namespace.path)", error)
+        }
+        do throws(Errno) {
+            // TCP: a previous check's connections in TIME_WAIT must not block the port.
+            // Another listening server still does (Linux refuses two listeners).
+            if spec.protocol == .tcp { try Syscall.setOption(socket, level: SOL_SOCKET, name: SO_REUSEADDR, CInt(1)) }
+            try Syscall.bind(socket, .any(port: spec.port))
+            if spec.protocol == .tcp { try Syscall.listen(socket, backlog: 4096) }
+        } catch {
+            Syscall.close(socket)
+            if error == .addressInUse { throw .portInUse(namespace: namespace.path, port: spec.port, protocol: spec.protocol) }
+            throw .system("cannot listen on \(spec.protocol.rawValue) port \(spec.port) in \(namespace.path)", error)
+        }
+        return Listening(socket: socket, protocol: spec.protocol, answer: Array((spec.answer + "\n").utf8))
+    }
+
+    /// The server thread: answers whatever is ready until the wake pipe is written.
+    private static func serve(_ listening: [Listening], until wake: FileDescriptor) {
+        var polled = listening.map { pollfd(fd: $0.socket.rawValue, events: Int16(POLLIN), revents: 0) }
+        polled.append(pollfd(fd: wake.rawValue, events: Int16(POLLIN), revents: 0))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+        defer { buffer.deallocate() }
+        while true {
+            for index in polled.indices { polled[index].revents = 0 }
+            guard (try? Syscall.poll(&polled, timeoutMilliseconds: -1)) != nil else { continue }
+            if polled[listening.count].revents != 0 { return }
+            for (index, listener) in listening.enumerated() where polled[index].revents != 0 {
+                answer(listener, buffer)
+            }
+        }
+    }
+
+    private static func answer(_ listener: Listening, _ buffer: UnsafeMutableRawBufferPointer) {
+        switch listener.protocol {
+        case .tcp:
+            while let client = try? Syscall.accept(listener.socket) {
+                // Corked, the answer waits in the socket until close, which then
+                // sends it and the FIN in one segment.
+                try? Syscall.setOption(client, level: CInt(IPPROTO_TCP), name: TCP_CORK, CInt(1))
+                _ = try? Syscall.send(client, listener.answer)
+                Syscall.close(client)
+            }
+        case .udp:
+            while let (_, sender) = try? Syscall.receiveFrom(listener.socket, into: buffer) {
+                _ = try? Syscall.send(listener.socket, listener.answer, to: sender)
+            }
+        }
+    }
+}
+
+public enum ListenerError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Another server already listens there; podnet never takes a port from one.
+    case portInUse(namespace: String, port: UInt16, protocol: ProbeProtocol)
+    case system(String, Errno)
+
+    public var description: String {
+        switch self {
+        case .portInUse(let namespace, let port, let proto):
+            "\(proto.rawValue) port \(port) is already in use in \(namespace): another server listens there"
+        case .system(let action, let errno):
+            "\(action): \(errno)"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import CMNL
+import Glibc
+import PodnetKernelModel
+
+extension NetlinkConnection {
+    /// Reads one nf_tables table whole, as the model: nil when it does not exist.
+    /// (The connection's socket must be a netfilter one, opened in the table's
+    /// namespace.)
+    ///
+    /// One GET and three dumps (chains, sets, rules), then one dump of elements per
+    /// set: anonymous sets are read too, and put back inside the rules using them.
+    public func nfTable(_ id: NFTable.ID) throws(NetlinkError) -> NFTable? {
+        let request = NFTablesBatch.getTable(id)
+        let tableReplies: [NetlinkMessage]
+        do {
+            tableReplies = try execute(request)
+        } catch let error where error.kernelError?.code == ENOENT {
+            return nil
+        }
+        let newTable = NFTablesMessageType.newTable
+        guard let tableMessage = tableReplies.first(where: { $0.type == newTable }) else { return nil }
+        let tableReply = try parse(request.summary) { () throws(NetlinkParseError) in try NFTablesReplies.table(tableMessage) }
+        var table = NFTable(id: id, comment: tableReply.comment)
+
+        for reply in try decodeAll(NFTablesBatch.dumpChains(id), type: NFTablesMessageType.newChain, NFTablesReplies.chain)
+        where reply.table == id.name {
+            table.insert(reply.chain)
+        }
+
+        // Sets with their elements; anonymous ones kept aside for the rules.
+        var anonymous: [String: NFTAnonymousSet] = [:]
+        for definition in try decodeAll(NFTablesBatch.dumpSets(id), type: NFTablesMessageType.newSet, NFTablesReplies.set)
+        where definition.table == id.name {
+            let request = NFTablesBatch.dumpElements(of: definition.name, in: id)
+            let batches = try decodeAll(request, type: NFTablesMessageType.newSetElement, NFTablesReplies.elements)
+            var elements: [NFTSetElement] = []
+            if let keyType = definition.keyType {
+                for batch in batches where batch.set == definition.name {
+                    for element in batch.elements {
+                        guard let key = NFTSetElement.key(type: keyType, bytes: element.key) else { continue }
+                        elements.append(NFTSetElement(key: key, data: element.data))
+                    }
+                }
+            }
+            // A set podnet cannot describe reads back with an empty key type, so
+            // that a diff replaces it.
+            let keyType = definition.keyType ?? []
+            if definition.isAnonymous {
+                anonymous[definition.name] = NFTAnonymousSet(keyType: keyType, dataType: definition.dataType, elements: elements)
+            } else {
+                table.insert(NFTSet(name: definition.name, keyType: keyType, dataType: definition.dataType,
+                                    flags: NFTSetFlags(rawValue: definition.flags & ~NFTSetFlags.derived),
+                                    comment: definition.comment, elements: elements))
+            }
+        }
+
+        for reply in try decodeAll(NFTablesBatch.dumpRules(id), type: NFTablesMessageType.newRule, NFTablesReplies.rule)
+        where reply.table == id.name {
+            var rule = reply.rule
+            rule.expressions = rule.expressions.map { expression in
+                guard case .lookup(var lookup) = expression, case .named(let name) = lookup.set,
+                      let set = anonymous[name] else { return expression }
+                lookup.set = .anonymous(set)
+                return .lookup(lookup)
+            }
+            table.chains[reply.chain]?.rules.append(rule)
+        }
+        return table
+    }
+
+    private func decodeAll<T>(
+        _ request: NetlinkRequest, type: UInt16, _ decode: (NetlinkMessage) throws(NetlinkParseError) -> T
+    ) throws(NetlinkError) -> [T] {
+        var decoded: [T] = []
+        for message in try dump(request) where message.type == type {
+            decoded.append(try parse(request.summary) { () throws(NetlinkParseError) in try decode(message) })
+        }
+        return decoded
+    }
+}

@@ -1,0 +1,126 @@
+import PodnetKernelModel
+
+/// Live table vs desired table → the changes that make one the other, fewest first:
+/// a service that changed touches only its own chains and its own map elements.
+///
+/// - A chain whose rules differ is flushed and refilled; a base chain whose hook,
+///   type, priority or policy differ is replaced (the kernel cannot move one).
+/// - A set whose definition differs is replaced, and every chain looking it up is
+///   refilled (its rules must let go of the old set first).
+/// - Elements are compared by key: a changed element is deleted and added again
+///   (the kernel refuses to change an element's data in place).
+/// - No desired table: the live one is deleted, with everything in it.
+///
+/// The order makes one valid transaction: flushes and element deletions first, so
+/// that nothing refers to what is deleted next (sets, then chains, each chain
+/// before the chains it jumps to); then sets and chains are created before the rules
+/// and elements that refer to them.
+public enum NFTablesDiff {
+    public static func changes(live: NFTable?, desired: NFTable?) -> [NFTablesChange] {
+        guard let desired else { return live.map { [.deleteTable($0.id)] } ?? [] }
+        guard let live else { return creation(of: desired) }
+        let id = live.id
+
+        // Sets.
+        var addedSets: [NFTSet] = [], replacedSets: [NFTSet] = [], keptSets: [(live: NFTSet, desired: NFTSet)] = []
+        for name in desired.sets.keys.sorted() {
+            let set = desired.sets[name]!
+            if let current = live.sets[name] {
+                if current.definition == set.definition { keptSets.append((current, set)) } else { replacedSets.append(set) }
+            } else {
+                addedSets.append(set)
+            }
+        }
+        let removedSets = live.sets.keys.sorted().filter { desired.sets[$0] == nil }.map { live.sets[$0]! }
+        let goneSets = Set(replacedSets.map(\.name) + removedSets.map(\.name))
+
+        // Chains.
+        var addedChains: [NFTChain] = [], replacedChains: [NFTChain] = [], refilledChains: [NFTChain] = []
+        for name in desired.chainNames {
+            let chain = desired.chains[name]!
+            guard let current = live.chains[name] else { addedChains.append(chain); continue }
+            if current.base != chain.base {
+                replacedChains.append(chain)
+            } else if current.rules != chain.rules || !current.referencedSets.isDisjoint(with: goneSets) {
+                refilledChains.append(chain)
+            }
+        }
+        let removedChains = live.chainNames.filter { desired.chains[$0] == nil }
+        let deletedChains = removedChains + replacedChains.map(\.name)
+
+        var changes: [NFTablesChange] = []
+        // 1. Let go of references: refilled chains, and deleted chains that look up a set deleted next.
+        let flushedForSets = deletedChains.filter { !live.chains[$0]!.referencedSets.isDisjoint(with: goneSets) }
+        for name in refilledChains.map(\.name) + flushedForSets {
+            changes.append(.flushChain(id, name))
+        }
+        // 2. Elements that go or change.
+        var elementsToAdd: [(String, [NFTSetElement])] = []
+        for (current, wanted) in keptSets {
+            let (deleted, added) = elementChanges(live: current.elements, desired: wanted.elements)
+            if !deleted.isEmpty { changes.append(.deleteElements(id, set: wanted.name, deleted)) }
+            if !added.isEmpty { elementsToAdd.append((wanted.name, added)) }
+        }
+        // 3. Sets, then chains, each before the chains it jumps to.
+        for set in removedSets { changes.append(.deleteSet(id, set)) }
+        for set in replacedSets { changes.append(.deleteSet(id, live.sets[set.name]!)) }
+        for name in referencersFirst(deletedChains, in: live) { changes.append(.deleteChain(id, name)) }
+        // 4. What rules and elements refer to, then them.
+        for set in addedSets + replacedSets { changes.append(.addSet(id, set.definition)) }
+        for chain in addedChains + replacedChains { changes.append(.addChain(id, NFTChain(name: chain.name, base: chain.base))) }
+        for chain in addedChains + replacedChains + refilledChains {
+            for rule in chain.rules { changes.append(.addRule(id, chain: chain.name, rule)) }
+        }
+        for set in addedSets + replacedSets where !set.elements.isEmpty {
+            changes.append(.addElements(id, set: set.name, set.elements))
+        }
+        for (name, elements) in elementsToAdd { changes.append(.addElements(id, set: name, elements)) }
+        return changes
+    }
+
+    /// Everything of a new table, in creation order.
+    public static func creation(of table: NFTable) -> [NFTablesChange] {
+        let id = table.id
+        var changes: [NFTablesChange] = [.addTable(id, comment: table.comment)]
+        for name in table.sets.keys.sorted() { changes.append(.addSet(id, table.sets[name]!.definition)) }
+        for name in table.chainNames { changes.append(.addChain(id, NFTChain(name: name, base: table.chains[name]!.base))) }
+        for name in table.chainNames {
+            for rule in table.chains[name]!.rules { changes.append(.addRule(id, chain: name, rule)) }
+        }
+        for name in table.sets.keys.sorted() where !table.sets[name]!.elements.isEmpty {
+            changes.append(.addElements(id, set: name, table.sets[name]!.elements))
+        }
+        return changes
+    }
+
+    /// Elements to delete (gone, or with other data) and to add (new, or with other data).
+    static func elementChanges(live: [NFTSetElement], desired: [NFTSetElement]) -> (deleted: [NFTSetElement], added: [NFTSetElement]) {
+        guard live != desired else { return ([], []) }
+        let liveByKey = Dictionary(live.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let desiredByKey = Dictionary(desired.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let deleted = live.filter { desiredByKey[$0.key] != $0 }
+        let added = desired.filter { liveByKey[$0.key] != $0 }
+        return (deleted, added)
+    }
+
+    /// `names` ordered so that a chain comes before every chain it jumps or goes to
+    /// (the kernel refuses to delete a chain something still refers to).
+    static func referencersFirst(_ names: [String], in table: NFTable) -> [String] {
+        let doomed = Set(names)
+        var referencers: [String: [String]] = [:]
+        for name in names {
+            for target in table.chains[name]?.referencedChains ?? [] where doomed.contains(target) {
+                referencers[target, default: []].append(name)
+            }
+        }
+        var ordered: [String] = []
+        var done: Set<String> = []
+        func visit(_ name: String) {
+            guard done.insert(name).inserted else { return }
+            for referencer in (referencers[name] ?? []).sorted() { visit(referencer) }
+            ordered.append(name)
+        }
+        for name in names { visit(name) }
+        return ordered
+    }
+}

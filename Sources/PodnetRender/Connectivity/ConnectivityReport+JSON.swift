@@ -1,0 +1,121 @@
+/// The report for machines (`podnet check --output json`). The field names are an
+/// interface: add fields, never rename or re-mean one.
+///
+///     { "cluster", "ok", "failures": [String],
+///       "podToPod": { "method": "icmp-echo", "timeoutSeconds", "pairs", "asExpected",
+///                     "results": [{ "from", "to", "address", "expected": "reach"|"unreachable",
+///                                   "observed": "reply"|"timeout"|"unreachable"|"notProbed",
+///                                   "detail"?, "ok" }] },
+///       "services": { "connectionsPerPod",
+///                     "results": [{ "service", "port", "protocol", "targetPort", "route": "clusterIP"|"endpoint",
+///                                   "endpoint"?, "address", "destinationPort", "from",
+///                                   "expected": "answer"|"reject"|"unreachable", "expectedAnswerers",
+///                                   "connections", "answers": {pod: count}, "refused", "unreachable",
+///                                   "timeouts", "failed", "reasons", "ok", "problem"? }],
+///                     "targets": [{ "service", "port", "protocol", "route", "endpoint"?, "address",
+///                                   "destinationPort", "connections", "answers", "ok", "problems" }] } }
+///
+/// `podToPod` or `services` is absent when it was not probed (--services-only, --pods-only).
+extension ConnectivityReport: Encodable {
+    enum Keys: String, CodingKey {
+        case cluster, ok, failures, podToPod, services
+        case method, timeoutSeconds, pairs, asExpected, results
+        case from, to, address, expected, observed, detail
+        case connectionsPerPod, targets
+        case service, port, `protocol`, targetPort, route, endpoint, destinationPort, expectedAnswerers
+        case connections, answers, refused, unreachable, timeouts, failed, reasons, problem, problems
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(cluster, forKey: .cluster)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(failures, forKey: .failures)
+        if let matrix {
+            var section = container.nestedContainer(keyedBy: Keys.self, forKey: .podToPod)
+            try section.encode("icmp-echo", forKey: .method)
+            try section.encode(matrix.timeout, forKey: .timeoutSeconds)
+            try section.encode(matrix.pairs, forKey: .pairs)
+            try section.encode(matrix.asExpected, forKey: .asExpected)
+            var results = section.nestedUnkeyedContainer(forKey: .results)
+            for (source, row) in matrix.cells.enumerated() {
+                for (destination, cell) in row.enumerated() {
+                    var result = results.nestedContainer(keyedBy: Keys.self)
+                    try result.encode(pods[source].name, forKey: .from)
+                    try result.encode(pods[destination].name, forKey: .to)
+                    try result.encode(pods[destination].ip.description, forKey: .address)
+                    try result.encode(cell.expected ? "reach" : "unreachable", forKey: .expected)
+                    switch cell.observed {
+                    case .replied: try result.encode("reply", forKey: .observed)
+                    case .timedOut: try result.encode("timeout", forKey: .observed)
+                    case .unreachable(let detail):
+                        try result.encode("unreachable", forKey: .observed)
+                        try result.encode(detail, forKey: .detail)
+                    case .notProbed(let detail):
+                        try result.encode("notProbed", forKey: .observed)
+                        try result.encode(detail, forKey: .detail)
+                    }
+                    try result.encode(cell.ok, forKey: .ok)
+                }
+            }
+        }
+        if let services {
+            var section = container.nestedContainer(keyedBy: Keys.self, forKey: .services)
+            try section.encode(services.connectionsPerPod, forKey: .connectionsPerPod)
+            var results = section.nestedUnkeyedContainer(forKey: .results)
+            for row in services.rows {
+                var result = results.nestedContainer(keyedBy: Keys.self)
+                try Self.encode(row.target, into: &result)
+                try result.encode(row.source, forKey: .from)
+                switch row.expected {
+                case .answered(let pods):
+                    try result.encode("answer", forKey: .expected)
+                    try result.encode(pods, forKey: .expectedAnswerers)
+                case .rejected:
+                    try result.encode("reject", forKey: .expected)
+                    try result.encode([String](), forKey: .expectedAnswerers)
+                case .unreachable:
+                    try result.encode("unreachable", forKey: .expected)
+                    try result.encode([String](), forKey: .expectedAnswerers)
+                }
+                try Self.encode(row.tally, into: &result)
+                try result.encode(row.ok, forKey: .ok)
+                try result.encodeIfPresent(row.problem, forKey: .problem)
+            }
+            var targets = section.nestedUnkeyedContainer(forKey: .targets)
+            for total in services.totals {
+                var result = targets.nestedContainer(keyedBy: Keys.self)
+                try Self.encode(total.target, into: &result)
+                try Self.encode(total.tally, into: &result)
+                try result.encode(total.ok, forKey: .ok)
+                try result.encode(total.problems, forKey: .problems)
+            }
+        }
+    }
+
+    private static func encode(_ target: ServiceTarget, into container: inout KeyedEncodingContainer<Keys>) throws {
+        try container.encode(target.service, forKey: .service)
+        try container.encode(target.port.port, forKey: .port)
+        try container.encode(target.port.protocol.rawValue, forKey: .protocol)
+        try container.encode(target.port.targetPort, forKey: .targetPort)
+        switch target.route {
+        case .clusterIP:
+            try container.encode("clusterIP", forKey: .route)
+        case .endpoint(let pod):
+            try container.encode("endpoint", forKey: .route)
+            try container.encode(pod, forKey: .endpoint)
+        }
+        try container.encode(target.address.description, forKey: .address)
+        try container.encode(target.destinationPort, forKey: .destinationPort)
+    }
+
+    private static func encode(_ tally: ConnectionTally, into container: inout KeyedEncodingContainer<Keys>) throws {
+        try container.encode(tally.total, forKey: .connections)
+        try container.encode(tally.answers, forKey: .answers)
+        try container.encode(tally.refused, forKey: .refused)
+        try container.encode(tally.unreachable, forKey: .unreachable)
+        try container.encode(tally.timeouts, forKey: .timeouts)
+        try container.encode(tally.failed, forKey: .failed)
+        try container.encode(tally.reasons, forKey: .reasons)
+    }
+}

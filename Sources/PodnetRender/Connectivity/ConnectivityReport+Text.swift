@@ -1,0 +1,214 @@
+import PodnetTopology
+
+/// A report as people read it: the pod matrix (or, for many pods, a node-by-node
+/// summary of it), the services table, then the verdict and each failure.
+public struct ConnectivityReportText: Sendable {
+    /// Up to this many pods the matrix is pod by pod, and services are listed per
+    /// pod; beyond, both are summed per node and per target.
+    public var maxDetailedPods: Int
+    /// Failures listed in full; the rest are counted (the JSON output lists all).
+    public var maxListedFailures: Int
+
+    public init(maxDetailedPods: Int = 40, maxListedFailures: Int = 25) {
+        self.maxDetailedPods = maxDetailedPods
+        self.maxListedFailures = maxListedFailures
+    }
+
+    public static let legend = "✓ answered   · no answer, as expected   ✗ no answer, expected one   ! answered, expected none"
+
+    public func render(_ report: ConnectivityReport) -> String {
+        var sections: [String] = []
+        let detailed = report.pods.count <= maxDetailedPods
+        if let matrix = report.matrix {
+            sections.append(detailed ? podMatrix(matrix, pods: report.pods) : nodeMatrix(matrix, pods: report.pods))
+        }
+        if let services = report.services {
+            sections.append(detailed ? serviceRows(services) : serviceTotals(services, pods: report.pods.count))
+        }
+        sections.append(verdict(report))
+        return sections.joined(separator: "\n\n")
+    }
+
+    static func symbol(_ cell: PodMatrix.Cell) -> String {
+        switch (cell.expected, cell.replied) {
+        case (true, true): "✓"
+        case (false, false): "·"
+        case (true, false): "✗"
+        case (false, true): "!"
+        }
+    }
+
+    func podMatrix(_ matrix: PodMatrix, pods: [Pod]) -> String {
+        var rows: [[String]] = [["", ""] + pods.indices.map { String($0 + 1) }]
+        for (index, row) in matrix.cells.enumerated() {
+            rows.append([String(index + 1), pods[index].name] + row.map(Self.symbol))
+        }
+        return """
+            pod → pod: ICMP echo from inside each pod to every pod's IP (row sends, column answers)
+
+            \(Columns(rows, rightAligned: [0], separator: " ", indent: "  ").text)
+
+              \(Self.legend)
+            """
+    }
+
+    /// The matrix summed per pair of nodes: ✓ when every pair of their pods is as
+    /// expected, else "as expected/pairs".
+    func nodeMatrix(_ matrix: PodMatrix, pods: [Pod]) -> String {
+        var nodes: [String] = []
+        for pod in pods where !nodes.contains(pod.node) { nodes.append(pod.node) }
+        let nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
+        var good = Array(repeating: Array(repeating: 0, count: nodes.count), count: nodes.count)
+        var all = good
+        for (source, row) in matrix.cells.enumerated() {
+            let from = nodeIndex[pods[source].node]!
+            for (destination, cell) in row.enumerated() {
+                let to = nodeIndex[pods[destination].node]!
+                all[from][to] += 1
+                if cell.ok { good[from][to] += 1 }
+            }
+        }
+        var rows: [[String]] = [["", ""] + nodes.indices.map { String($0 + 1) }]
+        for (index, node) in nodes.enumerated() {
+            rows.append([String(index + 1), node] + nodes.indices.map { to in
+                good[index][to] == all[index][to] ? "✓" : "\(good[index][to])/\(all[index][to])"
+            })
+        }
+        return """
+            pod → pod, by node: ICMP echo from inside each of \(pods.count) pods to every pod's IP (row: the senders' node, column: the receivers'; ✓ all pairs as expected, else as expected/pairs)
+
+            \(Columns(rows, rightAligned: Set([0] + nodes.indices.map { $0 + 2 }), separator: "  ", indent: "  ").text)
+            """
+    }
+
+    func serviceHeading(_ services: ServiceReport) -> String {
+        let route = services.totals.contains { if case .endpoint = $0.target.route { true } else { false } }
+            ? "each endpoint's pod IP and targetPort (bypassing the proxy)" : "each service's ClusterIP and port"
+        return "services: \(services.connectionsPerPod) connections from each pod to \(route); the endpoints answer with their pod's name"
+    }
+
+    static func targetLabel(_ target: ServiceTarget) -> String {
+        switch target.route {
+        case .clusterIP: target.label
+        case .endpoint(let pod): "\(target.label) via \(pod)"
+        }
+    }
+
+    static func expectationText(_ expected: ConnectionExpectation) -> String {
+        switch expected {
+        case .answered(let pods): pods.joined(separator: ", ")
+        case .rejected: "refused (no endpoints)"
+        case .unreachable: "no route"
+        }
+    }
+
+    static func answersText(_ tally: ConnectionTally, expected: ConnectionExpectation) -> String {
+        let order: [String] = if case .answered(let pods) = expected { pods } else { [] }
+        let shares = tally.shares(order: order)
+        guard tally.answered > 0 || !order.isEmpty else { return "-" }
+        return shares.map { "\($0.pod) \($0.percent)%" }.joined(separator: ", ")
+    }
+
+    func serviceRows(_ services: ServiceReport) -> String {
+        var rows = [["SERVICE", "DESTINATION", "FROM", "EXPECTED", "ANSWERED BY", "REFUSED", "UNREACHABLE", "TIMEOUTS", "RESULT"]]
+        for row in services.rows {
+            rows.append([Self.targetLabel(row.target), row.target.destination, row.source, Self.expectationText(row.expected),
+                         Self.answersText(row.tally, expected: row.expected), String(row.tally.refused),
+                         String(row.tally.unreachable + row.tally.failed), String(row.tally.timeouts), row.ok ? "ok" : "FAIL"])
+        }
+        for total in services.totals {
+            for problem in total.problems { rows.append([Self.targetLabel(total.target), total.target.destination, "all", "", "", "", "", "", "FAIL: \(problem)"]) }
+        }
+        if services.rows.isEmpty { return "services: none to probe" }
+        return serviceHeading(services) + "\n\n" + Columns(rows, rightAligned: [5, 6, 7]).text
+    }
+
+    func serviceTotals(_ services: ServiceReport, pods: Int) -> String {
+        var rows = [["SERVICE", "DESTINATION", "FROM", "ENDPOINTS", "ANSWERED BY", "REFUSED", "UNREACHABLE", "TIMEOUTS", "RESULT"]]
+        for total in services.totals {
+            let expected: ConnectionExpectation = total.target.endpoints.isEmpty ? .rejected : .answered(by: {
+                if case .endpoint(let pod) = total.target.route { return [pod] }
+                return total.target.endpoints
+            }())
+            let result = total.ok ? "ok" : "FAIL" + (total.failingSources.isEmpty ? "" : " (\(total.failingSources.count) pods)")
+            rows.append([Self.targetLabel(total.target), total.target.destination, "\(pods) pods", Self.summary(of: expected),
+                         Self.summary(of: total.tally, expected: expected), String(total.tally.refused),
+                         String(total.tally.unreachable + total.tally.failed), String(total.tally.timeouts), result])
+        }
+        return serviceHeading(services) + " (summed over all pods)\n\n" + Columns(rows, rightAligned: [5, 6, 7]).text
+    }
+
+    /// Endpoints named when few, counted when many.
+    static func summary(of expected: ConnectionExpectation) -> String {
+        if case .answered(let pods) = expected, pods.count > 4 { return "\(pods.count) pods" }
+        return expectationText(expected)
+    }
+
+    /// Shares listed when few endpoints; when many, how many answered and the
+    /// smallest and largest share ("20 of 20, 4–6% each"), then any stranger.
+    static func summary(of tally: ConnectionTally, expected: ConnectionExpectation) -> String {
+        guard case .answered(let pods) = expected, pods.count > 4 else { return answersText(tally, expected: expected) }
+        let shares = tally.shares(order: pods)
+        let endpoints = shares.filter { pods.contains($0.pod) }
+        let answering = endpoints.filter { $0.count > 0 }.count
+        let low = endpoints.map(\.percent).min() ?? 0, high = endpoints.map(\.percent).max() ?? 0
+        var text = "\(answering) of \(pods.count), " + (low == high ? "\(low)%" : "\(low)–\(high)%") + " each"
+        let strangers = shares.filter { !pods.contains($0.pod) }
+        if !strangers.isEmpty { text += "; " + strangers.map { "\($0.pod) \($0.percent)%" }.joined(separator: ", ") }
+        return text
+    }
+
+    func verdict(_ report: ConnectivityReport) -> String {
+        var counted: [String] = []
+        var failed: [String] = []
+        if let matrix = report.matrix {
+            counted.append("\(matrix.pairs) pod pairs")
+            let bad = matrix.pairs - matrix.asExpected
+            if bad > 0 { failed.append("\(bad) of \(matrix.pairs) pod pairs") }
+        }
+        if let services = report.services {
+            counted.append("\(services.rows.count) service checks")
+            let bad = services.rows.filter { !$0.ok }.count
+            let wide = services.totals.reduce(0) { $0 + $1.problems.count }
+            if bad > 0 { failed.append("\(bad) of \(services.rows.count) service checks") }
+            if wide > 0 { failed.append("\(wide) endpoint\(wide == 1 ? "" : "s") never answering") }
+        }
+        if report.ok {
+            return "ok: cluster \(report.cluster): all \(counted.joined(separator: " and ")) as expected"
+        }
+        var lines = ["FAILED: cluster \(report.cluster): " + failed.joined(separator: ", ")]
+        lines += report.failures.prefix(maxListedFailures).map { "  " + $0 }
+        if report.failures.count > maxListedFailures {
+            lines.append("  … and \(report.failures.count - maxListedFailures) more (--output json lists them all)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Rows aligned in columns (the last column unpadded), like `ip -br` and `kubectl get`.
+struct Columns {
+    let rows: [[String]]
+    var rightAligned: Set<Int> = []
+    var separator = "  "
+    var indent = ""
+
+    init(_ rows: [[String]], rightAligned: Set<Int> = [], separator: String = "  ", indent: String = "") {
+        self.rows = rows
+        self.rightAligned = rightAligned
+        self.separator = separator
+        self.indent = indent
+    }
+
+    var text: String {
+        let count = rows.map(\.count).max() ?? 0
+        let widths = (0..<count).map { column in rows.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            let cells = row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                if rightAligned.contains(column) { return pad + cell }
+                return column == row.count - 1 ? cell : cell + pad
+            }
+            return indent + cells.joined(separator: separator)
+        }.joined(separator: "\n")
+    }
+}

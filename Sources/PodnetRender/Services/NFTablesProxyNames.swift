@@ -1,0 +1,54 @@
+import PodnetTopology
+
+/// Names inside podnet's nftables table, laid out as kube-proxy's nftables mode lays
+/// out its own: fixed names for the skeleton, and per service port and endpoint
+/// `service-HASH-NAME/PROTO/PORT` and `endpoint-HASH-NAME/PROTO/PORT__IP/PORT`,
+/// whose hash prefix keeps look-alike names apart at a glance.
+public enum NFTablesProxyNames {
+    public static func table(cluster: String) -> String { "podnet-\(cluster)" }
+
+    // Base chains, named after their type and hook as kube-proxy does.
+    public static let natPrerouting = "nat-prerouting"
+    public static let natOutput = "nat-output"
+    public static let natPostrouting = "nat-postrouting"
+    public static let filterPreroutingPostDNAT = "filter-prerouting-post-dnat"
+    public static let filterOutputPostDNAT = "filter-output-post-dnat"
+
+    // Regular chains.
+    public static let services = "services"
+    public static let endpointsCheck = "endpoints-check"
+    public static let clusterIPsCheck = "cluster-ips-check"
+    public static let reject = "reject-chain"
+    public static let markForMasquerade = "mark-for-masquerade"
+    public static let masquerading = "masquerading"
+    public static let podEgress = "pod-egress"
+
+    // Sets and maps.
+    public static let serviceIPs = "service-ips"
+    public static let noEndpointServices = "no-endpoint-services"
+    public static let clusterIPs = "cluster-ips"
+
+    /// `service-HASH-kube-svc-1/tcp/8080`.
+    public static func serviceChain(service: String, port: ServicePort) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)"
+        return "service-\(hash(base))-\(base)"
+    }
+
+    /// `endpoint-HASH-kube-svc-1/tcp/8080__10.200.0.2/8080`.
+    public static func endpointChain(service: String, port: ServicePort, endpoint: Pod) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(endpoint.ip)/\(port.targetPort)"
+        return "endpoint-\(hash(base))-\(base)"
+    }
+
+    /// 8 base32 characters of a 64-bit FNV-1a hash: stable across runs and
+    /// platforms, like kube-proxy's 8 characters of a SHA-256.
+    static func hash(_ text: String) -> String {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value = value &* 0x100_0000_01b3
+        }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        return String((0..<8).map { alphabet[Int(value >> UInt64(59 - 5 * $0)) & 31] })
+    }
+}

@@ -1,0 +1,187 @@
+// podnet-bench nftables [SERVICES] [ENDPOINTS]: the nftables proxy table for SERVICES
+// services (default 1,000) of ENDPOINTS endpoints each (default 10), in a namespace
+// pnbench.nft made for the run and removed at the end:
+//
+//   (a) cold: the whole table written in one netlink transaction, against `nft -f`
+//       of the same ruleset as text (the plan's own nft statements);
+//   (b) one service changed (an endpoint fewer) with all the others present: read the
+//       table back, diff, apply, and `nft -f` of the same change as text;
+//   (c) reading the whole table back.
+import Foundation
+import PodnetAddress
+import PodnetKernel
+import PodnetKernelModel
+import PodnetNetlink
+import PodnetPlan
+import PodnetRender
+import PodnetTopology
+
+enum NFTablesBench {
+    static func run(arguments: [String]) throws {
+        let services = arguments.first.flatMap(Int.init) ?? 1000
+        let endpoints = arguments.dropFirst().first.flatMap(Int.init) ?? 10
+        let directory = NetnsDirectory()
+        let name = try NetnsName("pnbench.nft")
+        try? directory.delete(name)
+        try directory.add(name)
+        defer { try? directory.delete(name) }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("pnbench-\(getpid()).nft")
+        defer { try? FileManager.default.removeItem(at: script) }
+
+        var start = clock()
+        let topology = makeTopology(services: services, endpoints: endpoints)
+        let renderer = NFTablesProxyRenderer(topology: topology)
+        let table = renderer.table(forNode: topology.nodes[0], in: .named(name.rawValue))!
+        let renderTime = clock() - start
+        start = clock()
+        let creation = NFTablesDiff.changes(live: nil, desired: table)
+        let diffTime = clock() - start
+        let requests = NFTablesDriver.requests(for: creation).requests.count
+        let driver = try NFTablesDriver(namespace: directory.open(name))
+
+        // (a) Cold.
+        var podnetCold: [Double] = [], nftCold: [Double] = []
+        try (creation.flatMap(\.nftStatements).joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
+        if let keep = ProcessInfo.processInfo.environment["PNBENCH_KEEP_SCRIPT"] {
+            try? FileManager.default.copyItem(atPath: script.path, toPath: keep)
+        }
+        for _ in 0..<5 {
+            start = clock()
+            try driver.apply(NFTablesDiff.changes(live: nil, desired: table))
+            podnetCold.append(clock() - start)
+            try driver.apply([.deleteTable(table.id)])
+            start = clock()
+            try nft(name, script.path)
+            nftCold.append(clock() - start)
+            try driver.apply([.deleteTable(table.id)])
+        }
+        try driver.apply(creation)
+
+        // (a') The same services in kube-proxy's iptables layout, by iptables-restore
+        // into a fresh namespace each run (the comparison issue 6 asks for).
+        var iptablesTopology = topology
+        iptablesTopology.proxy = Proxy(mode: .iptables)
+        let iptablesName = try NetnsName("pnbench.ipt")
+        let layout = IPTablesProxyRenderer(topology: iptablesTopology).ruleset(forNode: topology.nodes[0], in: .named(iptablesName.rawValue))
+        let restoreText = IPTablesRestoreScript.text(for: layout.chains.map { .setIPTablesChain($0, existed: false) }
+                                                     + layout.rules.map { .addIPTablesRule($0) })
+        let restoreFile = FileManager.default.temporaryDirectory.appendingPathComponent("pnbench-\(getpid()).iptables")
+        defer { try? FileManager.default.removeItem(at: restoreFile) }
+        try restoreText.write(to: restoreFile, atomically: true, encoding: .utf8)
+        var iptablesCold: [Double] = []
+        for _ in 0..<3 {
+            try? directory.delete(iptablesName)
+            try directory.add(iptablesName)
+            start = clock()
+            try run(["ip", "netns", "exec", iptablesName.rawValue, "iptables-restore", "--noflush", restoreFile.path])
+            iptablesCold.append(clock() - start)
+            try directory.delete(iptablesName)
+        }
+        let iptablesRules = layout.chains.reduce(0) { $0 + $1.rules.count } + layout.rules.count
+
+        // (c) Reading back.
+        var reads: [Double] = []
+        for _ in 0..<5 {
+            start = clock()
+            let live = try driver.read(table.id)
+            reads.append(clock() - start)
+            precondition(live == table, "the table read back differs from the one written")
+        }
+
+        if ProcessInfo.processInfo.environment["PNBENCH_PROFILE"] != nil {
+            for (what, request) in [("chains", NFTablesBatch.dumpChains(table.id)), ("sets", NFTablesBatch.dumpSets(table.id)),
+                                    ("rules", NFTablesBatch.dumpRules(table.id))] {
+                start = clock()
+                let messages = try driver.connection.dump(request)
+                print("dump \(what): \(messages.count) messages, \(ms(clock() - start))")
+            }
+            start = clock()
+            var perChain = 0
+            for chain in table.chains.keys { perChain += try driver.connection.dump(NFTablesBatch.dumpRules(table.id, chain: chain)).count }
+            print("per-chain rule dumps: \(perChain) messages, \(ms(clock() - start))")
+            start = clock()
+            for index in 0..<200 { _ = try driver.connection.dump(NFTablesBatch.dumpElements(of: "__map\(index)", in: table.id)) }
+            print("200 element dumps: \(ms(clock() - start))")
+        }
+
+        // (b) One service changes, back and forth.
+        var changed = topology
+        changed.services[services / 2].endpoints.removeLast()
+        let changedTable = NFTablesProxyRenderer(topology: changed).table(forNode: changed.nodes[0], in: .named(name.rawValue))!
+        var readDiffApply: [Double] = [], applyOnly: [Double] = [], nftChange: [Double] = []
+        var changeCount = 0
+        for round in 0..<6 {
+            let (from, to) = round % 2 == 0 ? (table, changedTable) : (changedTable, table)
+            start = clock()
+            let live = try driver.read(table.id)
+            let changes = NFTablesDiff.changes(live: live, desired: to)
+            let applyStart = clock()
+            try driver.apply(changes)
+            applyOnly.append(clock() - applyStart)
+            readDiffApply.append(clock() - start)
+            changeCount = changes.count
+            // The same change through nft, and back, so that the next round starts from `to`.
+            try (NFTablesDiff.changes(live: to, desired: from).flatMap(\.nftStatements).joined(separator: "\n") + "\n")
+                .write(to: script, atomically: true, encoding: .utf8)
+            try nft(name, script.path)
+            try (changes.flatMap(\.nftStatements).joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
+            start = clock()
+            try nft(name, script.path)
+            nftChange.append(clock() - start)
+        }
+
+        let rules = table.chains.values.reduce(0) { $0 + $1.rules.count }
+        print("""
+        podnet-bench nftables: \(services) services × \(endpoints) endpoints: \(table.chains.count) chains, \(rules) rules, \
+        \(table.sets.values.reduce(0) { $0 + $1.elements.count }) map/set elements; \(requests) netlink requests
+        render \(ms(renderTime)), diff from nothing \(ms(diffTime))
+        (a) cold, one transaction:  podnet \(ms(median(podnetCold)))   nft -f \(ms(median(nftCold)))   → podnet/nft = \(String(format: "%.2f", median(podnetCold) / median(nftCold)))
+        (b) one service changed (\(changeCount) changes): read+diff+apply \(ms(median(readDiffApply))), apply alone \(ms(median(applyOnly)))   nft -f of the change \(ms(median(nftChange)))
+        (a') iptables-restore of kube-proxy's iptables layout (\(layout.chains.count) chains, \(iptablesRules) rules): \(ms(median(iptablesCold)))   → podnet nftables/iptables-restore = \(String(format: "%.2f", median(podnetCold) / median(iptablesCold)))
+        (c) read the whole table back: \(ms(median(reads)))
+        medians of \(podnetCold.count) (a), \(readDiffApply.count) (b), \(reads.count) (c) runs; nft runs through `ip netns exec`
+        """)
+    }
+
+    /// SERVICES services with ENDPOINTS pods each, on nodes of 250 pods.
+    static func makeTopology(services: Int, endpoints: Int) -> Topology {
+        let podCount = services * endpoints
+        let nodeCount = (podCount + 249) / 250
+        let clusterCIDR = IPv4Prefix("10.128.0.0/9")!
+        let nodes = (0..<max(1, nodeCount)).map { index in
+            Node(name: "node-\(index)", address: IPv4Address(UInt32(0xC0A8_4004) + UInt32(index)),
+                 podCIDR: clusterCIDR.subnet(length: 24, index: UInt64(index))!, bridge: "cni0")
+        }
+        let pods = (0..<podCount).map { index in
+            let node = nodes[index / 250]
+            return Pod(name: "p\(index)", node: node.name, ip: node.podCIDR.first.advanced(by: 2 + index % 250)!)
+        }
+        let serviceList = (0..<services).map { index in
+            Service(name: "svc-\(index)", clusterIP: IPv4Address(UInt32(0x0A60_0002) + UInt32(index)), selector: nil,
+                    endpoints: (0..<endpoints).map { "p\(index * endpoints + $0)" },
+                    ports: [ServicePort(port: 80, targetPort: 8080)])
+        }
+        return Topology(name: "bench", clusterCIDR: clusterCIDR, serviceCIDR: IPv4Prefix("10.96.0.0/12")!,
+                        network: Network(backend: .hostGW), proxy: Proxy(mode: .nftables), underlay: Underlay(),
+                        nodes: nodes, pods: pods, links: [], services: serviceList)
+    }
+
+    static func nft(_ namespace: NetnsName, _ path: String) throws {
+        try run(["ip", "netns", "exec", namespace.rawValue, "nft", "-f", path])
+    }
+
+    static func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = Array(arguments.dropFirst())
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError(message: "\(arguments.joined(separator: " ")) failed") }
+    }
+
+    struct BenchError: Error { var message: String }
+
+    static func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    static func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+}
