@@ -7,8 +7,8 @@
 //   podnet-ipvs-probe diff FILE             the plan: kernel objects (ip commands) and IPVS (ipvsadm)
 //   podnet-ipvs-probe apply FILE            refuse unless the kernel has it all; else build the lab
 //                                           (podnet's own planner and executor) with the IPVS
-//                                           objects, the IPVS services, the nft table (hairpin
-//                                           masquerade, reject of ports without endpoints);
+//                                           objects (kube-ipvs0, sysctls, the nft table of hairpin
+//                                           masquerade and rejects), then the IPVS services;
 //                                           then read back and verify nothing differs
 //   podnet-ipvs-probe show FILE             every node's IPVS services, as podnet reads them
 //   podnet-ipvs-probe destroy-ipvs FILE     delete every IPVS service podnet owns, and the nft table
@@ -34,8 +34,9 @@ func fail(_ message: String) -> Never {
 struct Desired {
     let topology: Topology
     let state: KernelState
+    /// `state` less kube-ipvs0 and its addresses: see `apply`.
+    let withoutDummy: KernelState
     let services: [NamespaceRef: [IPVSService]]
-    let rulesets: [NamespaceRef: String]
 
     init(path: String) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read \(path)") }
@@ -46,19 +47,23 @@ struct Desired {
         guard topology.proxy.mode == .ipvs else { fail("\(path): proxy.mode is \(topology.proxy.mode.rawValue), not ipvs") }
         self.topology = topology
         var state = LabRenderer(topology: topology).render()
+        var withoutDummy = state
         var services: [NamespaceRef: [IPVSService]] = [:]
-        var rulesets: [NamespaceRef: String] = [:]
         let renderer = IPVSProxyRenderer(topology: topology)
         for node in topology.nodes {
             let namespace = NamespaceRef.named(KernelNames.namespace(cluster: topology.name, member: node.name))
             let objects = renderer.objects(forNode: node, in: namespace)
             objects.insert(into: &state)
+            for sysctl in objects.sysctls { withoutDummy.insert(sysctl) }
+            if let table = objects.nftTable(cluster: topology.name, in: namespace) {
+                state.insert(table)
+                withoutDummy.insert(table)
+            }
             services[namespace] = objects.services
-            rulesets[namespace] = objects.nftablesRuleset(table: "podnet-\(topology.name)")
         }
         self.state = state
+        self.withoutDummy = withoutDummy
         self.services = services
-        self.rulesets = rulesets
     }
 
     var serviceCIDR: IPv4Prefix { topology.serviceCIDR ?? IPv4Prefix("255.255.255.255/32")! }
@@ -73,9 +78,9 @@ struct Desired {
         }
     }
 
-    func plan(live: KernelState) -> Plan {
+    func plan(live: KernelState, desired: KernelState? = nil) -> Plan {
         do {
-            return try Planner(cluster: topology.name).plan(desired: state, live: live)
+            return try Planner(cluster: topology.name).plan(desired: desired ?? state, live: live)
         } catch {
             fail("\(error)")
         }
@@ -122,25 +127,6 @@ func printPlan(_ plan: Plan, _ ipvs: [(NamespaceRef, [IPVSChange])]) {
     }
 }
 
-/// Writes each node's nft table (hairpin masquerade, rejection of ports without
-/// endpoints), re-created whole: `nft -f` of a delete and an add is one transaction.
-func applyNetfilterRules(_ desired: Desired) {
-    for namespace in desired.nodeNamespaces {
-        guard case .named(let name) = namespace else { continue }
-        let ruleset = "table ip \(desired.nftTable)\ndelete table ip \(desired.nftTable)\n"
-            + (desired.rulesets[namespace] ?? "")
-        let file = "/tmp/podnet-ipvs-probe-\(getpid()).nft"
-        do {
-            try ruleset.write(toFile: file, atomically: true, encoding: .utf8)
-            defer { unlink(file) }
-            let output = try NetnsThread(named: NetnsName(name)).exec(Command(["nft", "-f", file]))
-            guard output.status.isSuccess else { fail("nft -f in \(name): \(output.standardErrorText)") }
-        } catch {
-            fail("nft in \(name): \(error)")
-        }
-    }
-}
-
 let arguments = CommandLine.arguments.dropFirst()
 switch (arguments.first, arguments.count) {
 case ("check", 1):
@@ -171,9 +157,15 @@ case ("apply", 2):
              + problems.joined(separator: "\n  "))
     }
     let start = Date()
-    let plan = desired.plan(live: desired.live())
+    // Two plans: the lab first, then kube-ipvs0 with its addresses. In one plan the
+    // executor's own choice of veth ifindexes (main, a726af7) can take the number the
+    // kernel gives the dummy created in the same layer: EBUSY (found in the lane).
+    let first = desired.plan(live: desired.live(), desired: desired.withoutDummy)
+    let second = desired.plan(live: PlanSimulator.apply(first, to: desired.live()))
+    let plan = Plan(operations: first.operations + second.operations)
     do {
-        try PlanExecutor().execute(plan)
+        try PlanExecutor().execute(first)
+        try PlanExecutor().execute(desired.plan(live: desired.live()))
     } catch {
         fail("\(error.operation): \(error.reason)")
     }
@@ -185,7 +177,6 @@ case ("apply", 2):
     for (namespace, changes) in ipvs {
         do { try drivers[namespace]!.apply(changes) } catch { fail("\(error)") }
     }
-    applyNetfilterRules(desired)
     let elapsed = String(format: "%.2f", Date().timeIntervalSince(start))
     // Verify as podnet apply does: read again, nothing may differ.
     let after = desired.live()

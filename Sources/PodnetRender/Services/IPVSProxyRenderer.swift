@@ -43,7 +43,7 @@ public struct IPVSProxyRenderer: Sendable {
                               mark: OwnershipMark(cluster: topology.name, role: "node/\(node.name)"))]
         let clusterIPs = Set(topology.services.map(\.clusterIP)).sorted()
         objects.addresses = clusterIPs.map { Address(link: dummy, address: IPv4Prefix(address: $0, length: 32)) }
-        objects.sysctls = IPVSSysctls.sysctls(in: namespace, bridge: node.bridge)
+        objects.sysctls = IPVSSysctls.sysctls(in: namespace)
         let pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var services: [IPVSService.ID: IPVSService] = [:]
         var hairpins: Set<IPVSHairpin> = []

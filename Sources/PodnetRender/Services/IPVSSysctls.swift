@@ -19,25 +19,23 @@ public enum IPVSSysctls {
     ///   the ClusterIPs never appear on the underlay (kube-proxy's `strictARP`,
     ///   which MetalLB requires; podnet always sets it: nothing in a pod network
     ///   relies on the looser behaviour).
-    /// - `net.bridge.bridge-nf-call-iptables=1` on a node with a pod bridge: bridged
-    ///   IPv4 traffic goes through the IP netfilter hooks (br_netfilter), where IPVS
-    ///   sees it. An endpoint answering a client on its own bridge answers it directly,
-    ///   bridged, past the node's routing; without this, IPVS never rewrites that
-    ///   answer's source back to the ClusterIP and the client drops it (kube-proxy
-    ///   requires it and warns when it is off).
     ///
-    /// `net.ipv4.ip_forward=1` is every node's already. `net.ipv4.vs.conn_reuse_mode`
+    /// `net.ipv4.ip_forward=1` is every node's already, and so is
+    /// `net.bridge.bridge-nf-call-iptables=1` on every node with a pod bridge when the
+    /// topology has services (`NodeSysctls`): IPVS needs it as the other modes do (an
+    /// endpoint's answer to a client on its own bridge is bridged, and only through
+    /// br_netfilter does IPVS see it to rewrite its source back to the ClusterIP;
+    /// the lane's control with it off fails that case). `net.ipv4.vs.conn_reuse_mode`
     /// is left alone, as kube-proxy leaves it on kernels from 5.9 on (the bug it
     /// worked around, 1-second stalls on reused ports, is fixed there).
-    public static func sysctls(in namespace: NamespaceRef, bridge: String?) -> [Sysctl] {
-        var values: [(String, String)] = [
+    public static func sysctls(in namespace: NamespaceRef) -> [Sysctl] {
+        let values: [(String, String)] = [
             ("net.ipv4.vs.conntrack", "1"),
             ("net.ipv4.vs.expire_nodest_conn", "1"),
             ("net.ipv4.vs.expire_quiescent_template", "1"),
             ("net.ipv4.conf.all.arp_ignore", "1"),
             ("net.ipv4.conf.all.arp_announce", "2"),
         ]
-        if bridge != nil { values.append(("net.bridge.bridge-nf-call-iptables", "1")) }
         return values.map { Sysctl(id: .init(namespace: namespace, key: $0.0), value: $0.1) }
     }
 }

@@ -60,7 +60,7 @@ import Testing
         #expect(objects.rejections.isEmpty)
         #expect(objects.sysctls.map { "\($0.id.key)=\($0.value)" } == [
             "net.ipv4.vs.conntrack=1", "net.ipv4.vs.expire_nodest_conn=1", "net.ipv4.vs.expire_quiescent_template=1",
-            "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2", "net.bridge.bridge-nf-call-iptables=1",
+            "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
         ])
         #expect(objects.sysctls.allSatisfy { $0.id.namespace == namespace })
     }
@@ -108,10 +108,10 @@ import Testing
         #expect(try Self.objects(noServices, node: "node-0").isEmpty)
     }
 
-    @Test func aNodeWithoutBridgeSkipsBridgeNetfilter() throws {
-        let sysctls = IPVSSysctls.sysctls(in: .current, bridge: nil).map(\.id.key)
-        #expect(!sysctls.contains("net.bridge.bridge-nf-call-iptables"))
-        #expect(sysctls.contains("net.ipv4.vs.conntrack"))
+    @Test func theLabRenderAlreadyRoutesBridgedTrafficThroughTheIPHooks() throws {
+        let topology = try Self.topology(Self.example)
+        let state = LabRenderer(topology: topology).render()
+        #expect(state.sysctls[Sysctl.ID(namespace: .named("lab.node-0"), key: "net.bridge.bridge-nf-call-iptables")]?.value == "1")
     }
 
     @Test func insertAddsTheModelledObjectsToAKernelState() throws {
@@ -160,5 +160,22 @@ import Testing
             "-A POSTROUTING -s 10.200.0.2/32 -d 10.200.0.2/32 -p tcp -m tcp --dport 8080 -j MASQUERADE",
             "-A POSTROUTING -s 10.200.0.3/32 -d 10.200.0.3/32 -p udp -m udp --dport 53 -j MASQUERADE",
         ])
+    }
+
+    @Test func theNetfilterRulesAsPodnetsOwnTable() throws {
+        let text = Self.example + """
+
+          - { name: nobody, clusterIP: 10.96.0.3, selector: { app: none }, ports: [{ port: 80 }] }
+        """
+        let objects = try Self.objects(text, node: "node-0")
+        let table = try #require(objects.nftTable(cluster: "lab", in: .named("lab.node-0")))
+        #expect(table.id == NFTable.ID(namespace: .named("lab.node-0"), family: .ip, name: "podnet-lab"))
+        #expect(table.chainNames == ["filter-input", "nat-postrouting"])
+        #expect(table.chains["filter-input"]?.base == NFTBaseChain(type: .filter, hook: .input, priority: 0))
+        #expect(table.chains["nat-postrouting"]?.base == NFTBaseChain(type: .nat, hook: .postrouting, priority: 100))
+        #expect(table.chains["filter-input"]?.rules.map { $0.expressions.last } == [.reject(.tcpReset), .reject(.portUnreachable)])
+        #expect(table.sets["hairpin"]?.elements == [NFTSetElement(key: [.ipv4(IPv4Address(10, 200, 0, 2)), .inetProto(6), .inetService(8080), .ipv4(IPv4Address(10, 200, 0, 2))])])
+        #expect(table.sets["no-endpoint-services"]?.elements == [NFTSetElement(key: [.ipv4(IPv4Address(10, 96, 0, 3)), .inetProto(6), .inetService(80)])])
+        #expect(IPVSProxyObjects().nftTable(cluster: "lab", in: .current) == nil)
     }
 }

@@ -12,7 +12,8 @@
 #   - controls: without the reject rule, without the hairpin masquerade, with
 #     net.ipv4.vs.conntrack=0, or with bridge-nf-call-iptables=0, the cases that need
 #     them fail; apply repairs each;
-#   - one service changed: the plan is that one IPVS change, and traffic follows;
+#   - one service changed: the plan is one IPVS change and one nft set element, and
+#     traffic follows;
 #   - destroy-ipvs deletes every IPVS service podnet owns; podnet destroy the rest;
 #   - with IPVS unloaded, apply refuses before changing anything.
 . /lane/lib.sh
@@ -179,14 +180,15 @@ echo "ok   c -> ClusterIP -> a0 fails with bridge-nf-call-iptables=0"
 run_or_fail "probe apply (repair)" probe apply "$topology"
 reach c a0 || fail "c -> a0 not repaired by apply"
 
-step "one service changed (web: endpoints [a1]): the plan is one IPVS change"
+step "one service changed (web: endpoints [a1]): one IPVS change and a0's hairpin element"
 set +e
 out=$(probe diff "$changed"); status=$?
 set -e
 echo "$out"
 [ "$status" = 2 ] || fail "diff of the changed file exited $status"
-echo "$out" | head -n 1 | grep -q '^0 kernel operations, 1 IPVS changes$' || fail "not one IPVS change: $(echo "$out" | head -n 1)"
-echo "$out" | grep -q 'ipvsadm -d -t 10.96.0.2:8080 -r 10.200.0.2:8080$' || fail "the change is not the deletion of a0"
+echo "$out" | head -n 1 | grep -q '^1 kernel operations, 1 IPVS changes$' || fail "not the minimal plan: $(echo "$out" | head -n 1)"
+echo "$out" | grep -q 'ipvsadm -d -t 10.96.0.2:8080 -r 10.200.0.2:8080$' || fail "the IPVS change is not the deletion of a0"
+echo "$out" | grep -q 'nft delete element ip podnet-ipvs hairpin { 10.200.0.2 . tcp . 8080 . 10.200.0.2 }' || fail "the kernel operation is not a0's hairpin element"
 run_or_fail "probe apply changed" probe apply "$changed"
 for i in 1 2 3 4 5 6; do
     answer=$(connect c 10.96.0.2 8080 || true)
