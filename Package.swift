@@ -44,6 +44,10 @@ let package = Package(
         .executableTarget(name: "podnet-bench", dependencies: [
             "PodnetKernel", "PodnetNetlink", "PodnetAddress", "PodnetKernelModel", "PodnetPlan", "PodnetRender", "PodnetTopology",
         ]),
+        // Test-only driver of proxy.mode ipvs for the full-kernel lane, until the CLI has it.
+        .executableTarget(name: "podnet-ipvs-probe", dependencies: [
+            "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan", "PodnetAddress",
+        ]),
 
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),

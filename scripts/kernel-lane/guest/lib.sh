@@ -10,6 +10,7 @@ iptables() { /usr/sbin/iptables "$@"; }
 iptables_save() { /usr/sbin/iptables-save "$@"; }
 ping() { /usr/bin/ping "$@"; }
 podnet() { /usr/bin/podnet "$@"; }
+ipvsadm() { /usr/sbin/ipvsadm "$@"; }
 
 # Ends the test as failed; the reason is what the lane reports after FAIL.
 fail() {

@@ -4,9 +4,10 @@
 # qemu boots the guest; busybox-static is the guest's userland; kmod gives depmod and
 # modprobe --show-depends for the unpacked kernel; cpio packs the initramfs; the rest
 # are the real tools copied into the guest (busybox's own ip/ping lack what podnet's
-# tests need: netns, vxlan/ipip details, ping -M).
+# tests need: netns, vxlan/ipip details, ping -M; ipvsadm cross-checks podnet's IPVS
+# and strace captures the bytes ipvsadm sends).
 
-lane_host_packages=(qemu-system-x86 busybox-static kmod cpio gzip iproute2 nftables iptables iputils-ping)
+lane_host_packages=(qemu-system-x86 busybox-static kmod cpio gzip iproute2 nftables iptables iputils-ping ipvsadm strace)
 
 lane_install_host_packages() {
     local missing=() p

@@ -1,0 +1,44 @@
+import PodnetAddress
+import PodnetKernelModel
+
+/// A ClusterIP port without endpoints, to refuse at once.
+///
+/// IPVS alone refuses it too: a virtual server without real servers answers the
+/// first packet with ICMP port unreachable. But a client on the same kernel (every
+/// pod of the lab, and every pod of a real node, whose ClusterIP traffic its own
+/// node handles) gets that ICMP back synchronously, in the softirq run by its own
+/// connect() while it still holds the socket lock; TCP then drops the ICMP
+/// (TcpExt LockDroppedIcmps) and the connection fails only on the SYN's retransmit,
+/// a second later (found in the full-kernel lane). A TCP reset, which TCP queues
+/// while the socket is locked, refuses the first SYN: so TCP ports get a filter
+/// rule `reject with tcp reset`, on the input hook, ahead of IPVS (LOCAL_IN,
+/// priority 99). UDP ports get `reject` (ICMP port unreachable), as IPVS would.
+public struct IPVSRejection: Hashable, Sendable, Comparable, Codable {
+    public var clusterIP: IPv4Address
+    public var `protocol`: IPVSProtocol
+    public var port: UInt16
+
+    public init(clusterIP: IPv4Address, protocol: IPVSProtocol, port: UInt16) {
+        self.clusterIP = clusterIP
+        self.protocol = `protocol`
+        self.port = port
+    }
+
+    public static func < (lhs: IPVSRejection, rhs: IPVSRejection) -> Bool {
+        (lhs.clusterIP, lhs.port, lhs.protocol.rawValue) < (rhs.clusterIP, rhs.port, rhs.protocol.rawValue)
+    }
+
+    /// The nft set element: destination address . protocol . destination port.
+    public var nftablesElement: String { "\(clusterIP) . \(`protocol`.rawValue.lowercased()) . \(port)" }
+
+    /// The same as one iptables rule of the filter table.
+    public var iptablesRule: String {
+        let name = `protocol`.rawValue.lowercased()
+        let with = `protocol` == .tcp ? "tcp-reset" : "icmp-port-unreachable"
+        return "-A INPUT -d \(clusterIP)/32 -p \(name) -m \(name) --dport \(port) -j REJECT --reject-with \(with)"
+    }
+
+    public static func iptablesRules(entries: [IPVSRejection]) -> [String] {
+        entries.sorted().map(\.iptablesRule)
+    }
+}
