@@ -39,17 +39,8 @@ extension KernelTests {
                 try IPTablesDriver.apply(IPTablesDiff.changes(live: IPTablesRuleset(), desired: desired), in: thread, variant: variant)
                 #expect(try IPTablesDriver.read(in: thread, cluster: "lab", variant: variant) == desired)
 
-                var servers: [Subprocess] = []
-                defer {
-                    for server in servers {
-                        kill(server.pid, SIGTERM)
-                        _ = try? server.waitForExit()
-                    }
-                }
-                for (name, namespace) in [(pods[0].0, pods[0].1), (pods[1].0, pods[1].1), ("outside", outside)] {
-                    servers.append(try Subprocess.spawn(Command(["ip", "netns", "exec", namespace, "/usr/bin/python3", "-c", Node.server, name]),
-                                                        capturing: false))
-                }
+                let servers = try Node.startServers([(pods[0].0, pods[0].1), (pods[1].0, pods[1].1), ("outside", outside)])
+                defer { Node.stop(servers) }
                 let client = pods[2].1
                 try Node.python(client, "wait", "10.200.0.2", "10.200.0.3")
                 try Node.python(node, "wait", "192.168.64.1")

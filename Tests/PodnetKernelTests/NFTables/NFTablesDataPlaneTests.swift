@@ -111,17 +111,8 @@ extension KernelTests {
                 let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
                 try driver.apply(NFTablesDiff.changes(live: nil, desired: table))
 
-                var servers: [Subprocess] = []
-                defer {
-                    for server in servers {
-                        kill(server.pid, SIGTERM)
-                        _ = try? server.waitForExit()
-                    }
-                }
-                for (name, namespace) in [(pods[0].0, pods[0].1), (pods[1].0, pods[1].1), ("outside", outside)] {
-                    servers.append(try Subprocess.spawn(Command(["ip", "netns", "exec", namespace, "/usr/bin/python3", "-c", Self.server, name]),
-                                                        capturing: false))
-                }
+                let servers = try Self.startServers([(pods[0].0, pods[0].1), (pods[1].0, pods[1].1), ("outside", outside)])
+                defer { Self.stop(servers) }
                 let client = pods[2].1
                 try Self.python(client, "wait", "10.200.0.2", "10.200.0.3")
                 try Self.python(node, "wait", "192.168.64.1")
@@ -159,6 +150,28 @@ extension KernelTests {
 
         /// The node: a bridge with the gateway, forwarding and br_netfilter on; each pod a veth whose
         /// host end is a bridge port with hairpin on, and a default route via the gateway.
+        /// A server answering with its name in each namespace given, until `stop`.
+        static func startServers(_ servers: [(name: String, namespace: String)]) throws -> [Subprocess] {
+            var started: [Subprocess] = []
+            do {
+                for (name, namespace) in servers {
+                    started.append(try Subprocess.spawn(Command(["ip", "netns", "exec", namespace, "/usr/bin/python3", "-c", server, name]),
+                                                        capturing: false))
+                }
+            } catch {
+                stop(started)
+                throw error
+            }
+            return started
+        }
+
+        static func stop(_ servers: [Subprocess]) {
+            for server in servers {
+                kill(server.pid, SIGTERM)
+                _ = try? server.waitForExit()
+            }
+        }
+
         static func buildNode(_ node: String, pods: [(namespace: String, ip: String)]) throws {
             try ip(node, "link", "add", "br0", "type", "bridge")
             try ip(node, "addr", "add", "10.200.0.1/24", "dev", "br0")
