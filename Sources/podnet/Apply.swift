@@ -140,7 +140,14 @@ struct Apply: ParsableCommand {
         }
         // The kernel makes a new veth carry traffic a moment later: wait for it, so
         // that whatever runs after apply (a ping, a test) finds the network working.
-        let notUp = (try? CarrierWait.untilVethsAreUp(cluster: name, host: node)) ?? []
+        // Only a plan that made or changed links can have left one not yet working.
+        let touchedLinks = plan.operations.contains {
+            switch $0.operation {
+            case .addLink, .setLink: return true
+            default: return false
+            }
+        }
+        let notUp = touchedLinks ? (try? CarrierWait.untilVethsAreUp(cluster: name, host: node)) ?? [] : []
         if !notUp.isEmpty {
             Terminal.writeError("podnet: warning: not carrying traffic yet after 3 s: \(notUp.prefix(5).joined(separator: ", "))\(notUp.count > 5 ? ", …" : "")")
         }

@@ -27,7 +27,8 @@ import Testing
     """
 
     @Test func parsingKeepsOnlyWhatIsPodnets() {
-        let (chains, rules) = IPTablesSave.parse(Self.saved, namespace: .named("lab.node-0"), cluster: "lab")
+        let ruleset = IPTablesRuleset.parse(iptablesSave: Self.saved, cluster: "lab", ownership: .wholeNamespace)
+        let (chains, rules) = (ruleset.chains(in: .named("lab.node-0")), ruleset.rules(in: .named("lab.node-0")))
         #expect(chains.map { "\($0.id.table) \($0.id.name)" } == ["filter KUBE-SERVICES", "nat KUBE-MARK-MASQ"])
         #expect(chains[1].rules == ["-j MARK --set-xmark 0x4000/0x4000"])
         #expect(rules.map(\.chain) == ["FORWARD", "PREROUTING"], "a user's rule and another cluster's stay out")

@@ -193,9 +193,9 @@ public final class PlanExecutor {
             do {
                 switch namespace {
                 case .current:
-                    try IPTablesDriver.apply(script)
+                    try IPTablesDriver.restore(script)
                 case .named(let name):
-                    let outcome = try NamespaceTour.visit([try handle(name)]) { _ in try IPTablesDriver.apply(script) }
+                    let outcome = try NamespaceTour.visit([try handle(name)]) { _ in try IPTablesDriver.restore(script) }
                     try outcome[0].get()
                 }
             } catch let error as ApplyError {

@@ -100,11 +100,6 @@ public enum IPTablesDriver {
         return (ruleset.chains(in: namespace), ruleset.rules(in: namespace))
     }
 
-    /// Runs `script` as one iptables-restore --noflush transaction in the calling thread's namespace.
-    static func apply(_ script: String) throws {
-        try restore(script)
-    }
-
     // MARK: Running the tools
 
     /// Where a tool is: Debian puts iptables in /usr/sbin, which a user's PATH may lack.

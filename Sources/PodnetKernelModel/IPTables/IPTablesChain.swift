@@ -29,9 +29,6 @@ public struct IPTablesChain: Hashable, Sendable, Codable {
         self.id = id
         self.rules = rules
     }
-
-    /// The chains podnet owns: kube-proxy's names, and podnet's own for pod egress.
-    public static func isPodnets(_ name: String) -> Bool { name.hasPrefix("KUBE-") || name.hasPrefix("PODNET-") }
 }
 
 /// A rule podnet adds to a built-in chain (PREROUTING, OUTPUT, POSTROUTING, INPUT,
