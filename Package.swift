@@ -36,17 +36,13 @@ let package = Package(
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
-            "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan",
+            "PodnetAddress", "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmarks: programs that print figures against peers, never timed tests.
         .executableTarget(name: "podnet-bench", dependencies: [
             "PodnetKernel", "PodnetNetlink", "PodnetAddress", "PodnetKernelModel", "PodnetPlan", "PodnetRender", "PodnetTopology",
-        ]),
-        // Test-only driver of proxy.mode ipvs for the full-kernel lane, until the CLI has it.
-        .executableTarget(name: "podnet-ipvs-probe", dependencies: [
-            "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan", "PodnetAddress",
         ]),
 
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),

@@ -14,6 +14,9 @@ public struct KernelState: Sendable, Equatable, Codable {
     /// The service proxy's iptables chains (iptables mode), and its rules in built-in chains.
     public var iptablesChains: [IPTablesChain.ID: IPTablesChain] = [:]
     public var iptablesRules: Set<IPTablesRule> = []
+    /// The service proxy's IPVS virtual servers (ipvs mode), with their real servers;
+    /// live: only those podnet owns (on the cluster's ClusterIPs).
+    public var ipvsServices: [IPVSService.ID: IPVSService] = [:]
     /// Live only: namespaces named like the cluster's that do not carry its mark.
     /// podnet leaves them alone; the planner refuses to use their names.
     public var unownedNamespaces: Set<String> = []
@@ -35,10 +38,11 @@ public struct KernelState: Sendable, Equatable, Codable {
     public mutating func insert(_ table: NFTable) { nftTables[table.id] = table }
     public mutating func insert(_ chain: IPTablesChain) { iptablesChains[chain.id] = chain }
     public mutating func insert(_ rule: IPTablesRule) { iptablesRules.insert(rule) }
+    public mutating func insert(_ service: IPVSService) { ipvsServices[service.id] = service }
 
     public var objectCount: Int {
         namespaces.count + links.count + addresses.count + routes.count + neighbours.count + fdb.count + sysctls.count
-            + nftTables.count + iptablesChains.count + iptablesRules.count
+            + nftTables.count + iptablesChains.count + iptablesRules.count + ipvsServices.count
     }
 
     /// Links of one namespace, sorted by name.

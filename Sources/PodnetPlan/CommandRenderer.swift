@@ -38,6 +38,8 @@ public enum CommandRenderer {
             return ["bridge \(entry.link.namespace.ipOption)fdb del \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self"]
         case .iptables(let change, let namespace):
             return change.commands(in: namespace)
+        case .ipvs(let change):
+            return [IPVSCommandRenderer.command(for: change)]
         case .nftables(let change):
             guard case .named(let name) = change.table.namespace else { return change.commands }
             return change.commands.map { $0.hasPrefix("#") ? $0 : "ip netns exec \(name) \($0)" }

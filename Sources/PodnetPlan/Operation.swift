@@ -30,6 +30,9 @@ public enum Operation: Hashable, Sendable {
     /// namespace's changes of one plan go to the kernel as one iptables-restore
     /// transaction, in plan order.
     case iptables(IPTablesChange, namespace: NamespaceRef)
+    /// One change to an IPVS virtual server or real server (ipvs proxy mode); a
+    /// namespace's changes of one plan go to the kernel as one pipelined batch.
+    case ipvs(IPVSChange)
 
     /// The namespace the operation acts in (for `ip -n`, and for grouping work).
     public var namespace: NamespaceRef {
@@ -45,6 +48,7 @@ public enum Operation: Hashable, Sendable {
         case .setSysctl(let sysctl): return sysctl.id.namespace
         case .nftables(let change): return change.table.namespace
         case .iptables(_, let namespace): return namespace
+        case .ipvs(let change): return change.service.namespace
         }
     }
 
@@ -53,6 +57,7 @@ public enum Operation: Hashable, Sendable {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteNeighbour, .deleteFDB: return true
         case .nftables(let change): return change.isDeletion
         case .iptables(.deleteChain, _), .iptables(.deleteRule, _): return true
+        case .ipvs(let change): return change.isDeletion
         default: return false
         }
     }
@@ -95,7 +100,7 @@ public struct Plan: Sendable, Equatable {
             switch planned.operation {
             case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl: summary.update += 1
             // Flushing a chain to refill it changes the chain; it deletes nothing it keeps.
-            case .nftables(.flushChain), .iptables(.replaceChain, _): summary.update += 1
+            case .nftables(.flushChain), .iptables(.replaceChain, _), .ipvs(.editService), .ipvs(.editDestination): summary.update += 1
             case _ where planned.operation.isDeletion: summary.delete += 1
             default: summary.create += 1
             }

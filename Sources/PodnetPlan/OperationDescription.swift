@@ -4,7 +4,8 @@ extension Operation {
     /// create, update or delete: what the operation does to its object.
     public var action: String {
         switch self {
-        case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl, .nftables(.flushChain), .iptables(.replaceChain, _):
+        case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl, .nftables(.flushChain), .iptables(.replaceChain, _),
+             .ipvs(.editService), .ipvs(.editDestination):
             return "update"
         case _ where isDeletion: return "delete"
         default: return "create"
@@ -33,6 +34,14 @@ extension Operation {
         case .setSysctl(let sysctl): return "sysctl \(sysctl.id.key) in \(sysctl.id.namespace)"
         case .nftables(let change): return "nftables \(change.description) in \(change.table.namespace)"
         case .iptables(let change, let namespace): return "iptables \(change) in \(namespace)"
+        case .ipvs(let change):
+            switch change {
+            case .addService(let service), .editService(let service): return "ipvs service \(service.id) in \(service.id.namespace)"
+            case .deleteService(let id): return "ipvs service \(id) in \(id.namespace)"
+            case .addDestination(let id, let destination), .editDestination(let id, let destination):
+                return "ipvs real server \(destination.id) of \(id) in \(id.namespace)"
+            case .deleteDestination(let id, let destination): return "ipvs real server \(destination) of \(id) in \(id.namespace)"
+            }
         }
     }
 }

@@ -44,6 +44,10 @@ public enum PlanOrder {
         case .nftables: return 16
         // One transaction per namespace (iptables-restore), ordered by the executor.
         case .iptables: return 17
+        // One batch per namespace, in the diff's order (a service before its real
+        // servers); after the netfilter rules, so that a new ClusterIP port without
+        // endpoints is refused by its reject rule from its first moment.
+        case .ipvs: return 18
         }
     }
 

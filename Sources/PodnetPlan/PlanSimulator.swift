@@ -26,6 +26,7 @@ public enum PlanSimulator {
             state.nftTables = state.nftTables.filter { $0.key.namespace != .named(name) }
             state.iptablesChains = state.iptablesChains.filter { $0.key.namespace != .named(name) }
             state.iptablesRules = state.iptablesRules.filter { $0.namespace != .named(name) }
+            state.ipvsServices = state.ipvsServices.filter { $0.key.namespace != .named(name) }
         case .addLink(let link, let peer):
             state.insert(link)
             if let peer { state.insert(peer) }
@@ -73,6 +74,8 @@ public enum PlanSimulator {
             state.iptablesRules = state.iptablesRules.filter { $0.namespace != namespace }
             for chain in ruleset.chains(in: namespace) { state.insert(chain) }
             for rule in ruleset.rules(in: namespace) { state.insert(rule) }
+        case .ipvs(let change):
+            apply(change, to: &state.ipvsServices)
         case .nftables(let change):
             // A change the simulator refuses would be refused by the kernel too: the
             // table is left as it was, and the property tests see the difference.
@@ -82,6 +85,39 @@ public enum PlanSimulator {
             } else if case .deleteTable = change {
                 state.nftTables[id] = nil
             }
+        }
+    }
+
+    /// As the kernel does: a new service has no real servers; a real server is added
+    /// only to an existing service, and not twice (EEXIST); deleting a service takes
+    /// its real servers. A change the kernel would refuse leaves the state as it was.
+    static func apply(_ change: IPVSChange, to services: inout [IPVSService.ID: IPVSService]) {
+        switch change {
+        case .addService(let service):
+            guard services[service.id] == nil else { return }
+            var new = service
+            new.setDestinations([])
+            services[service.id] = new
+        case .editService(let service):
+            guard var current = services[service.id] else { return }
+            current.scheduler = service.scheduler
+            current.flags = service.flags
+            current.timeout = service.timeout
+            services[service.id] = current
+        case .deleteService(let id):
+            services[id] = nil
+        case .addDestination(let id, let destination):
+            guard var current = services[id], current.destination(destination.id) == nil else { return }
+            current.setDestinations(current.destinations + [destination])
+            services[id] = current
+        case .editDestination(let id, let destination):
+            guard var current = services[id], current.destination(destination.id) != nil else { return }
+            current.setDestinations(current.destinations + [destination])
+            services[id] = current
+        case .deleteDestination(let id, let destination):
+            guard var current = services[id] else { return }
+            current.setDestinations(current.destinations.filter { $0.id != destination })
+            services[id] = current
         }
     }
 

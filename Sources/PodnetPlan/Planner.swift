@@ -157,6 +157,7 @@ public struct Planner: Sendable {
         }
         planTables(desired: desired, live: live, gone: gone, into: &operations)
         planIPTables(desired: desired, live: live, gone: gone, into: &operations)
+        planIPVS(desired: desired, live: live, gone: gone, into: &operations)
         return Plan(operations: PlanOrder.sorted(operations))
     }
 
@@ -181,6 +182,42 @@ public struct Planner: Sendable {
             for change in IPTablesDiff.changes(live: current, desired: wanted) {
                 operations.append(.init(.iptables(change, namespace: namespace), reason: reason))
             }
+        }
+    }
+
+    /// IPVS: the virtual servers of each namespace, diffed by IPVSDiff (services by
+    /// protocol, address and port; real servers one by one). `live` holds only the
+    /// services podnet owns (the reader's filter); those in a namespace being deleted
+    /// go with it.
+    private func planIPVS(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
+                          into operations: inout [PlannedOperation]) {
+        let current = live.ipvsServices.values.filter { !gone($0.id.namespace) }
+        let namespaces = Set(current.map(\.id.namespace)).union(desired.ipvsServices.keys.map(\.namespace))
+        for namespace in namespaces.sorted() {
+            let changes = IPVSDiff.changes(live: current.filter { $0.id.namespace == namespace },
+                                           desired: desired.ipvsServices.values.filter { $0.id.namespace == namespace })
+            for change in changes {
+                operations.append(.init(.ipvs(change), reason: Self.reason(for: change, live: live)))
+            }
+        }
+    }
+
+    static func reason(for change: IPVSChange, live: KernelState) -> String {
+        switch change {
+        case .addService: return "missing"
+        case .deleteService: return "not in the topology"
+        case .editService(let service):
+            let current = live.ipvsServices[service.id]
+            var changes: [String] = []
+            if let current, current.scheduler != service.scheduler { changes.append("scheduler \(current.scheduler) → \(service.scheduler)") }
+            if let current, current.flags != service.flags || current.timeout != service.timeout { changes.append("persistence differs") }
+            return changes.isEmpty ? "differs from the topology" : changes.joined(separator: ", ")
+        case .addDestination: return "endpoint missing"
+        case .editDestination(let id, let destination):
+            let current = live.ipvsServices[id]?.destination(destination.id)
+            if let current, current.weight != destination.weight { return "weight \(current.weight) → \(destination.weight)" }
+            return "differs from the topology"
+        case .deleteDestination: return "not an endpoint in the topology"
         }
     }
 

@@ -138,6 +138,8 @@ struct ClusterRenderer {
         let iptables = IPTablesProxyRenderer(topology: topology).ruleset(forNode: node, in: namespace)
         for chain in iptables.chains { state.insert(chain) }
         for rule in iptables.rules { state.insert(rule) }
+        IPVSProxyRenderer(topology: topology).objects(forNode: node, in: namespace)
+            .insert(into: &state, cluster: cluster, namespace: namespace)
         if !topology.services.isEmpty, let bridge = node.bridge {
             state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(namespace: namespace))
             // A lab node has no default route, and a process's connect() needs a route

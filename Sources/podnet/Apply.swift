@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PodnetKernel
+import PodnetKernelModel
 import PodnetPlan
 import PodnetTopology
 
@@ -33,41 +34,6 @@ struct Apply: ParsableCommand {
         a difference left after applying), 64 a usage mistake.
         """
     )
-
-    /// What this version cannot build yet is named, never half-built in silence.
-    static func warnUnsupported(_ topology: Topology) {
-        if !topology.services.isEmpty, topology.proxy.mode == .ipvs {
-            Terminal.writeError("podnet: warning: cluster '\(topology.name)': services are not load-balanced yet (no \(topology.proxy.mode.rawValue) rules); their ClusterIPs will not answer")
-        }
-    }
-
-    /// Fails, with the cluster untouched, when the kernel cannot create a kind of
-    /// link the plan needs (ipip without CONFIG_NET_IPIP, …), saying what would do.
-    static func checkKernelFeatures(for plan: Plan, topology: Topology) throws {
-        var kinds: Set<String> = []
-        for planned in plan.operations {
-            if case .addLink(let link, _) = planned.operation { kinds.insert(link.kind.kernelName) }
-        }
-        let bridgeSysctl = plan.operations.contains {
-            if case .setSysctl(let sysctl) = $0.operation { return sysctl.id.key.hasPrefix("net.bridge.") } else { return false }
-        }
-        if bridgeSysctl, !KernelFeatures.ensure("/proc/sys/net/bridge", module: "br_netfilter") {
-            Terminal.writeError("podnet: error: cluster '\(topology.name)': services need bridged traffic to pass the IP hooks (net.bridge.bridge-nf-call-iptables), and this kernel has no br_netfilter (CONFIG_BRIDGE_NETFILTER, module br_netfilter); nothing was changed.\n  Load it with 'modprobe br_netfilter'.")
-            throw ExitCode.failure
-        }
-        let missing = try KernelFeatures.missingLinkKinds(kinds)
-        guard !missing.isEmpty else { return }
-        for absent in missing {
-            var text = "podnet: error: cluster '\(topology.name)': this kernel has no '\(absent.kind)' link type"
-            if let provider = absent.provider { text += " (\(provider.config), module \(provider.module))" }
-            text += "; nothing was changed."
-            if absent.kind == "ipip" {
-                text += "\n  Load it with 'modprobe ipip' where the kernel has it, or choose another backend: 'network: { backend: vxlan }' or 'network: { backend: host-gw }'."
-            }
-            Terminal.writeError(text)
-        }
-        throw ExitCode.failure
-    }
 
     /// The plan left after applying. The kernel frees a deleted namespace's links
     /// asynchronously, so a veth end whose peer went with its namespace may outlive
@@ -112,13 +78,12 @@ struct Apply: ParsableCommand {
 
         let state = try ClusterState.load(path: file, first: first, host: node)
         if node != nil { RouteProtocolName.install() }
-        Self.warnUnsupported(state.topology)
         let plan = try state.plan()
         if plan.isEmpty {
             Terminal.write("cluster \(name): nothing to do; the kernel matches the file")
             return
         }
-        try Self.checkKernelFeatures(for: plan, topology: state.topology)
+        try KernelFeatureCheck.require(for: plan, topology: state.topology)
         let start = Date()
         let executor = PlanExecutor()
         let showProgress = plan.operations.count >= 50

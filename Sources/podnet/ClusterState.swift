@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PodnetKernel
+import PodnetAddress
 import PodnetKernelModel
 import PodnetPlan
 import PodnetRender
@@ -32,7 +33,7 @@ struct ClusterState {
         // The sysctls to read are those the render sets; their keys (bridge names)
         // do not depend on the live allocation.
         let sysctlKeys = Set(LabRenderer(topology: firstTopology).render().sysctls.keys.map(\.key))
-        let live = try readLive(cluster: name, sysctlKeys: sysctlKeys)
+        let live = try readLive(cluster: name, sysctlKeys: sysctlKeys, serviceCIDR: firstTopology.serviceCIDR)
         let file = TopologyFile(path: path, live: LiveAssignmentsReader.assignments(in: live, cluster: name))
         if !quiet || file.result.topology == nil { file.reportDiagnostics() }
         guard let topology = file.result.topology else { throw ExitCode.failure }
@@ -60,7 +61,7 @@ struct ClusterState {
             throw ExitCode.failure
         }
         let sysctlKeys = Set(HostRenderer(topology: topology, node: node, uplink: "").render().sysctls.keys.map(\.key))
-        let live = try readLive(cluster: topology.name, sysctlKeys: sysctlKeys, host: host)
+        let live = try readLive(cluster: topology.name, sysctlKeys: sysctlKeys, host: host, serviceCIDR: topology.serviceCIDR)
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
         return ClusterState(file: file, topology: topology, live: live, desired: desired)
@@ -84,13 +85,15 @@ struct ClusterState {
         return holder
     }
 
-    static func readLive(cluster: String, sysctlKeys: Set<String> = ["net.ipv4.ip_forward"], host: String? = nil) throws -> KernelState {
+    /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it are podnet's.
+    static func readLive(cluster: String, sysctlKeys: Set<String> = ["net.ipv4.ip_forward"], host: String? = nil,
+                         serviceCIDR: IPv4Prefix? = nil) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
             throw ExitCode.failure
         }
         do {
-            return try LiveStateReader(sysctlKeys: sysctlKeys.sorted()).read(cluster: cluster, host: host)
+            return try LiveStateReader(sysctlKeys: sysctlKeys.sorted(), serviceCIDR: serviceCIDR).read(cluster: cluster, host: host)
         } catch {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
             throw ExitCode.failure

@@ -81,7 +81,10 @@ struct Destroy: ParsableCommand {
     /// current namespace (found by their marks and route protocol); the host's other
     /// links and routes, and its uplink, stay. Sysctls stay as they are.
     private func destroyHost(_ node: String, cluster name: String) throws {
-        let live = try ClusterState.readLive(cluster: name, host: node)
+        // IPVS services on the file's serviceCIDR are podnet's; without a file, those
+        // on the addresses of the cluster's own kube-ipvs0 (the reader's rule).
+        let serviceCIDR = file.flatMap { TopologyFile(path: $0).result.topology?.serviceCIDR }
+        let live = try ClusterState.readLive(cluster: name, host: node, serviceCIDR: serviceCIDR)
         let plan = try Self.removal(of: name, live: live)
         do {
             try PlanExecutor().execute(plan)

@@ -13,6 +13,11 @@ struct LiveStateView: Encodable {
     struct NeighbourRow: Encodable { var namespace: String, interface: String, address: String, mac: String }
     struct FDBRow: Encodable { var namespace: String, interface: String, mac: String, destination: String }
     struct SysctlRow: Encodable { var namespace: String, key: String, value: String }
+    /// An IPVS virtual server (ipvs proxy mode) and its real servers, as `ipvsadm -Ln` lists them.
+    struct IPVSRow: Encodable {
+        struct RealServer: Encodable { var address: String, port: Int, weight: Int, forwarding: String }
+        var namespace: String, `protocol`: String, address: String, port: Int, scheduler: String, realServers: [RealServer]
+    }
 
     var cluster: String
     var namespaces: [NamespaceRow]
@@ -23,6 +28,7 @@ struct LiveStateView: Encodable {
     var neighbours: [NeighbourRow]
     var fdb: [FDBRow]
     var sysctls: [SysctlRow]
+    var ipvsServices: [IPVSRow]
 
     init(cluster: String, state: KernelState) {
         self.cluster = cluster
@@ -50,6 +56,14 @@ struct LiveStateView: Encodable {
         }
         sysctls = state.sysctls.values.sorted { $0.id < $1.id }.map {
             SysctlRow(namespace: $0.id.namespace.description, key: $0.id.key, value: $0.value)
+        }
+        ipvsServices = state.ipvsServices.values.sorted { $0.id < $1.id }.map { service in
+            IPVSRow(namespace: service.id.namespace.description, protocol: service.id.protocol.rawValue,
+                    address: service.id.address.description, port: Int(service.id.port), scheduler: service.scheduler,
+                    realServers: service.destinations.map {
+                        .init(address: $0.id.address.description, port: Int($0.id.port), weight: Int($0.weight),
+                              forwarding: $0.forwarding == .masquerade ? "masq" : "\($0.forwarding)")
+                    })
         }
     }
 
@@ -84,6 +98,15 @@ struct LiveStateView: Encodable {
             for row in neighbours { entries.add(row.namespace, row.interface, "neigh \(row.address)", row.mac, "-") }
             for row in fdb { entries.add(row.namespace, row.interface, "fdb", row.mac, row.destination) }
             sections.append(entries.rendered)
+        }
+        if !ipvsServices.isEmpty {
+            var services = TextTable("NAMESPACE", "IPVS SERVICE", "SCHEDULER", "REAL SERVERS")
+            for row in ipvsServices {
+                let servers = row.realServers.map { "\($0.address):\($0.port) \($0.forwarding) \($0.weight)" }
+                services.add(row.namespace, "\(row.protocol) \(row.address):\(row.port)", row.scheduler,
+                             servers.isEmpty ? "(none: refused)" : servers.joined(separator: ", "))
+            }
+            sections.append(services.rendered)
         }
         return sections.joined(separator: "\n\n")
     }

@@ -169,4 +169,29 @@ extension ServicesEndToEndTests {
             #expect(results.filter { $0.service == "kube-svc-1" }.allSatisfy { Set($0.answers.keys) == ["a0", "b", "c"] })
         }
     }
+    /// proxy.mode ipvs: the plan programs IPVS (ipvsadm lines), and on a kernel
+    /// without dummy or IPVS (this one) apply refuses before changing anything,
+    /// naming both. Where the kernel has them, the three cases of seed 003 hold (the
+    /// full-kernel lane proves that: scripts/kernel-lane/tests/ipvs-seed.sh).
+    @Test func ipvsIsPlannedAndAppliedOrRefusedBeforeAnyChange() throws {
+        try withServicesCluster(mode: "ipvs") { cluster, file in
+            let diff = try PodnetBinary.run(["diff", "--output", "commands", file.path])
+            #expect(diff.status == 0)
+            #expect(diff.stdout.contains("ip netns exec \(cluster).node-2 ipvsadm -A -t 10.96.0.2:8080 -s rr"))
+            #expect(diff.stdout.contains("ip netns exec \(cluster).node-2 ipvsadm -a -t 10.96.0.2:8080 -r 10.200.1.2:8080 -m"))
+            #expect(diff.stdout.contains("ip netns exec \(cluster).node-0 ipvsadm -A -t 10.96.0.3:80 -s rr"))
+            #expect(diff.stdout.contains("ip -n \(cluster).node-0 link add kube-ipvs0"))
+            let applied = try PodnetBinary.run(["apply", file.path])
+            if applied.status == 0 {
+                let (status, results) = try check(file, connections: 200)
+                #expect(status == 0, "\(results.filter { !$0.ok })")
+                return
+            }
+            #expect(applied.status == 1)
+            #expect(applied.stderr.contains("this kernel has no 'dummy' link type (CONFIG_DUMMY, module dummy); nothing was changed"), "\(applied.stderr)")
+            #expect(applied.stderr.contains("the kernel has no IPVS (CONFIG_IP_VS, module ip_vs)"), "\(applied.stderr)")
+            #expect(applied.stderr.contains("proxy: { mode: nftables }"))
+            #expect(try shell("ip netns list | grep -c '^\(cluster)\\.' || true").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        }
+    }
 }

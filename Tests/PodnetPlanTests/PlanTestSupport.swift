@@ -52,6 +52,7 @@ func differences(_ a: KernelState, _ b: KernelState) -> [String] {
     compare("route", a.routes, b.routes)
     compare("neighbour", a.neighbours, b.neighbours)
     compare("sysctl", a.sysctls, b.sysctls)
+    compare("ipvs service", a.ipvsServices, b.ipvsServices)
     for address in a.addresses.symmetricDifference(b.addresses).sorted() {
         lines.append("address \(address.address) on \(address.link): only in \(a.addresses.contains(address) ? "first" : "second")")
     }

@@ -7,8 +7,7 @@
 # This machine's kernel lacks ipip, dummy and IPVS; Debian's has them. See README.md.
 #
 # Environment:
-#   PODNET_BIN=path           use this podnet instead of building one (release); test
-#                             helpers beside it (podnet-ipvs-probe) are staged too
+#   PODNET_BIN=path           use this podnet instead of building one (release)
 #   KERNEL_LANE_TIMEOUT=600   seconds the whole boot may take before it counts as hung
 #   KERNEL_LANE_TEST_TIMEOUT=240  seconds one guest test may take
 #   KERNEL_LANE_VERBOSE=1     show the kernel's boot messages
@@ -50,8 +49,7 @@ echo "kernel-lane: kernel $LANE_KVER ($LANE_KPKG)" >&2
 
 if [ -z "${PODNET_BIN:-}" ]; then
     echo "kernel-lane: building podnet (release)" >&2
-    if ! (cd "$LANE_REPO" && swift build -c release --product podnet &&
-        swift build -c release --product podnet-ipvs-probe) >"$LANE_CACHE/build.log" 2>&1; then
+    if ! (cd "$LANE_REPO" && swift build -c release --product podnet) >"$LANE_CACHE/build.log" 2>&1; then
         grep -E "error:" "$LANE_CACHE/build.log" >&2 || tail -n 20 "$LANE_CACHE/build.log" >&2
         echo "kernel-lane: swift build failed (whole output in $LANE_CACHE/build.log)" >&2
         exit 1

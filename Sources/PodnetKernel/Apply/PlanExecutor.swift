@@ -17,6 +17,8 @@ public final class PlanExecutor {
     private var nextIndex: [String: Int32] = [:]
     /// Netfilter-bus connections, for nf_tables transactions.
     private var netfilter: [String: NetlinkConnection] = [:]
+    /// IPVS drivers (generic netlink sockets), for ipvs proxy mode.
+    private var ipvs: [String: IPVSDriver] = [:]
     /// Called after each layer with (operations done, operations in the plan).
     public var progress: (Int, Int) -> Void = { _, _ in }
 
@@ -36,6 +38,7 @@ public final class PlanExecutor {
         var sysctls: [Sysctl] = []
         var tableChanges: [NFTablesChange] = []
         var iptables: [(IPTablesChange, NamespaceRef)] = []
+        var ipvsChanges: [IPVSChange] = []
         for planned in layer {
             switch planned.operation {
             case .addNamespace(let namespace):
@@ -49,6 +52,7 @@ public final class PlanExecutor {
                 // A socket keeps its namespace alive: close ours before deleting.
                 connections[name] = nil
                 netfilter[name] = nil
+                ipvs[name] = nil
                 handles[name] = nil
                 indexes[name] = nil
                 try attempt(planned) {
@@ -60,6 +64,8 @@ public final class PlanExecutor {
                 tableChanges.append(change)
             case .iptables(let change, let namespace):
                 iptables.append((change, namespace))
+            case .ipvs(let change):
+                ipvsChanges.append(change)
             default:
                 netlink.append(planned)
             }
@@ -67,6 +73,7 @@ public final class PlanExecutor {
         if !sysctls.isEmpty { try writeSysctls(sysctls) }
         if !tableChanges.isEmpty { try applyTableChanges(tableChanges) }
         if !iptables.isEmpty { try applyIPTables(iptables) }
+        if !ipvsChanges.isEmpty { try applyIPVS(ipvsChanges) }
         guard !netlink.isEmpty else { return }
         try send(netlink, requests: requests(for:))
         // Links created in this layer are configured now that they have indexes:
@@ -151,7 +158,7 @@ public final class PlanExecutor {
             let namespace = try name(of: entry.link.namespace)
             let index = try index(of: entry.link.name, in: namespace)
             return [(namespace, .deleteNeighbour(.forwardingEntry(entry.mac, remote: entry.destination, onLink: index)))]
-        case .addNamespace, .deleteNamespace, .setSysctl, .nftables, .iptables:
+        case .addNamespace, .deleteNamespace, .setSysctl, .nftables, .iptables, .ipvs:
             return []
         }
     }
@@ -179,6 +186,39 @@ public final class PlanExecutor {
             requests.append((namespace, .addAlternativeName(alternative, toLink: index)))
         }
         return requests
+    }
+
+    // MARK: IPVS
+
+    /// Each namespace's changes as one pipelined generic netlink batch, in plan order;
+    /// the first refusal stops the apply, named as its `ipvsadm` command.
+    private func applyIPVS(_ changes: [IPVSChange]) throws(ApplyError) {
+        var order: [NamespaceRef] = []
+        var byNamespace: [NamespaceRef: [IPVSChange]] = [:]
+        for change in changes {
+            let namespace = change.service.namespace
+            if byNamespace[namespace] == nil { order.append(namespace) }
+            byNamespace[namespace, default: []].append(change)
+        }
+        let missing = order.filter { ipvs[key(of: $0)] == nil }
+        if !missing.isEmpty {
+            do {
+                for driver in try IPVSDriver.open(missing, directory: directory) { ipvs[key(of: driver.namespace)] = driver }
+            } catch {
+                throw ApplyError(operation: "open generic netlink sockets for IPVS", reason: "\(error)")
+            }
+        }
+        for namespace in order {
+            do {
+                try ipvs[key(of: namespace)]!.apply(byNamespace[namespace]!)
+            } catch {
+                guard case .refused(let change, let refusal) = error else {
+                    throw ApplyError(operation: "IPVS in \(namespace)", reason: "\(error)")
+                }
+                let reason = error.missingScheduler.map { "the kernel has no IPVS scheduler '\($0)' (module ip_vs_\($0))" } ?? "\(refusal)"
+                throw ApplyError(operation: IPVSCommandRenderer.command(for: change), reason: reason)
+            }
+        }
     }
 
     // MARK: iptables

@@ -11,9 +11,16 @@ public struct LiveStateReader: Sendable {
     /// sysctl keys read in every owned namespace (what the render sets).
     public var sysctlKeys: [String]
 
-    public init(directory: NetnsDirectory = NetnsDirectory(), sysctlKeys: [String] = ["net.ipv4.ip_forward"]) {
+    /// The cluster's `serviceCIDR`, when known (from the file): IPVS services on it are
+    /// podnet's. Without it (`--cluster NAME`), and beside it (after the CIDR
+    /// changed), those on an address of the cluster's own `kube-ipvs0` are.
+    public var serviceCIDR: IPv4Prefix?
+
+    public init(directory: NetnsDirectory = NetnsDirectory(), sysctlKeys: [String] = ["net.ipv4.ip_forward"],
+                serviceCIDR: IPv4Prefix? = nil) {
         self.directory = directory
         self.sysctlKeys = sysctlKeys
+        self.serviceCIDR = serviceCIDR
     }
 
     /// The namespaces whose names say they are `cluster`'s (`CLUSTER.` prefix).
@@ -70,6 +77,7 @@ public struct LiveStateReader: Sendable {
             }
         }
         LiveStateDecoder.pairVeths(in: &state)
+        LiveStateDecoder.keepOwnedIPVSServices(in: &state, cluster: cluster, serviceCIDR: serviceCIDR)
         return state
     }
 
@@ -107,6 +115,13 @@ public struct LiveStateReader: Sendable {
         }
         if hasIPTables {
             (snapshot.iptablesChains, snapshot.iptablesRules) = try IPTablesDriver.read(namespace: namespace, cluster: cluster)
+        }
+        // IPVS keeps a per-namespace /proc file once the kernel has it loaded; without
+        // it no service can exist, and asking the generic netlink controller for the
+        // family would load ip_vs for nothing.
+        if Syscall.exists("/proc/thread-self/net/ip_vs") {
+            let generic = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .generic))
+            snapshot.ipvsServices = try IPVSDriver(connection: generic, namespace: namespace).services()
         }
     }
 

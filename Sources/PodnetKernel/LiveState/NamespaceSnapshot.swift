@@ -15,4 +15,6 @@ struct NamespaceSnapshot: Sendable {
     /// podnet's iptables chains and jump rules, where the namespace had iptables state.
     var iptablesChains: [IPTablesChain] = []
     var iptablesRules: [IPTablesRule] = []
+    /// Every IPVS virtual server, where the kernel has IPVS loaded (ownership is decided later).
+    var ipvsServices: [IPVSService] = []
 }

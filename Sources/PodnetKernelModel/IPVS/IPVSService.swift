@@ -35,6 +35,10 @@ public struct IPVSService: Hashable, Sendable, Codable {
         public var description: String { "\(`protocol`.rawValue) \(address):\(port)" }
     }
 
+    /// kube-proxy's name for the dummy device holding a node's ClusterIPs, which
+    /// makes them local addresses so that IPVS (on LOCAL_IN) sees packets to them.
+    public static let clusterIPDevice = "kube-ipvs0"
+
     /// kube-proxy's default scheduler: round robin.
     public static let roundRobin = "rr"
 

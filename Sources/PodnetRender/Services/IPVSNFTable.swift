@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetKernelModel
 
 extension IPVSProxyObjects {
@@ -7,9 +8,12 @@ extension IPVSProxyObjects {
     /// `IPVSNFTablesRuleset` shows as text: the `hairpin` set and the masquerade in
     /// `nat-postrouting`, the `no-endpoint-services` set and the rejects in
     /// `filter-input` (input hook, priority filter: ahead of IPVS on LOCAL_IN).
+    /// With `network.masquerade`, `nat-postrouting` also masquerades pod traffic
+    /// leaving the cluster CIDR (`podEgress`): IPVS forwards service traffic to pods,
+    /// inside the CIDR, so it is never masqueraded twice.
     /// nil when there is nothing to hold.
     public func nftTable(cluster: String, in namespace: NamespaceRef) -> NFTable? {
-        guard !services.isEmpty else { return nil }
+        guard !services.isEmpty || podEgress != nil else { return nil }
         typealias Ruleset = IPVSNFTablesRuleset
         var table = NFTable(id: NFTable.ID(namespace: namespace, family: .ip, name: NFTable.podnetName(cluster: cluster)),
                             comment: "podnet cluster \(cluster): ipvs hairpin masquerade and rejects")
@@ -29,10 +33,16 @@ extension IPVSProxyObjects {
         // ip daddr . meta l4proto . th dport . ip saddr @hairpin masquerade
         let hairpinKey = NFTExpression.serviceTuple
             + [.payload(NFTPayload(base: .network, offset: IPv4Field.source.offset, length: 4, into: NFTRegister.word(3)))]
+        var postrouting = [NFTRule(hairpinKey + [NFTExpression.setMembership(Ruleset.hairpinSet), .masquerade(flags: NFTNat.fullyRandom)])]
+        if let podEgress {
+            // ip saddr CIDR ip daddr != CIDR masquerade
+            postrouting.append(NFTRule(NFTExpression.ipAddress(.source, in: podEgress)
+                                       + NFTExpression.ipAddress(.destination, in: podEgress, negated: true)
+                                       + [.masquerade(flags: NFTNat.fullyRandom)]))
+        }
         table.insert(NFTChain(name: Ruleset.natPostrouting,
                               base: NFTBaseChain(type: .nat, hook: .postrouting, priority: NFTBaseChain.srcnatPriority),
-                              rules: [NFTRule(hairpinKey + [NFTExpression.setMembership(Ruleset.hairpinSet),
-                                                            .masquerade(flags: NFTNat.fullyRandom)])]))
+                              rules: postrouting))
         // TCP: a reset, which a client's locked socket still takes; the rest: ICMP.
         table.insert(NFTChain(name: Ruleset.filterInput, base: NFTBaseChain(type: .filter, hook: .input, priority: 0), rules: [
             NFTRule(NFTExpression.layer4Protocol(equals: 6) + NFTExpression.serviceTuple

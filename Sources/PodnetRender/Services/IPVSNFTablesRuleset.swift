@@ -1,3 +1,5 @@
+import PodnetAddress
+
 /// The netfilter rules ipvs mode needs beside IPVS, as one `nft -f` table per node:
 ///
 ///     table ip TABLE {
@@ -23,7 +25,9 @@ public enum IPVSNFTablesRuleset {
     public static let natPostrouting = "nat-postrouting"
     public static let filterInput = "filter-input"
 
-    public static func text(table: String, hairpins: [IPVSHairpin], rejections: [IPVSRejection]) -> String {
+    /// - Parameter podEgress: with `network.masquerade`, the cluster CIDR: pod traffic
+    ///   leaving it is masqueraded in `nat-postrouting`.
+    public static func text(table: String, hairpins: [IPVSHairpin], rejections: [IPVSRejection], podEgress: IPv4Prefix? = nil) -> String {
         func elements(_ items: [String]) -> [String] {
             items.isEmpty ? [] : ["\t\telements = { " + items.joined(separator: ", ") + " }"]
         }
@@ -36,6 +40,9 @@ public enum IPVSNFTablesRuleset {
                 "\tchain \(natPostrouting) {",
                 "\t\ttype nat hook postrouting priority srcnat; policy accept;",
                 "\t\tip daddr . meta l4proto . th dport . ip saddr @\(hairpinSet) masquerade",
+            ]
+            + (podEgress.map { ["\t\tip saddr \($0) ip daddr != \($0) masquerade"] } ?? [])
+            + [
                 "\t}",
                 "\tchain \(filterInput) {",
                 "\t\ttype filter hook input priority filter; policy accept;",

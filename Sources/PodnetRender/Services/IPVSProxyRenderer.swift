@@ -29,15 +29,17 @@ public struct IPVSProxyRenderer: Sendable {
     public let topology: Topology
 
     /// kube-proxy's name for the dummy device holding the ClusterIPs.
-    public static let dummyDevice = "kube-ipvs0"
+    public static let dummyDevice = IPVSService.clusterIPDevice
 
     public init(topology: Topology) { self.topology = topology }
 
     /// What node `node` needs, its objects placed in `namespace`. Nothing unless the
     /// topology's proxy mode is `ipvs` and it has services.
     public func objects(forNode node: Node, in namespace: NamespaceRef) -> IPVSProxyObjects {
-        guard topology.proxy.mode == .ipvs, !topology.services.isEmpty else { return IPVSProxyObjects() }
+        guard topology.proxy.mode == .ipvs else { return IPVSProxyObjects() }
         var objects = IPVSProxyObjects()
+        if topology.network.masquerade { objects.podEgress = topology.clusterCIDR }
+        guard !topology.services.isEmpty else { return objects }
         let dummy = PodnetKernelModel.Link.ID(namespace, Self.dummyDevice)
         objects.links = [PodnetKernelModel.Link(id: dummy, kind: .dummy, up: false,
                               mark: OwnershipMark(cluster: topology.name, role: "node/\(node.name)"))]
@@ -81,22 +83,31 @@ public struct IPVSProxyObjects: Sendable, Equatable {
     public var hairpins: [IPVSHairpin] = []
     /// The ClusterIP ports without endpoints, to refuse at once, sorted.
     public var rejections: [IPVSRejection] = []
+    /// `network.masquerade`: the cluster CIDR, whose traffic to anywhere else leaves
+    /// with the node's address; nil without masquerade.
+    public var podEgress: IPv4Prefix?
 
     public init() {}
 
-    public var isEmpty: Bool { links.isEmpty && addresses.isEmpty && sysctls.isEmpty && services.isEmpty && hairpins.isEmpty && rejections.isEmpty }
-
-    /// The node's netfilter rules (`nft -f` text) for the hairpin and rejection entries.
-    public func nftablesRuleset(table: String) -> String {
-        IPVSNFTablesRuleset.text(table: table, hairpins: hairpins, rejections: rejections)
+    public var isEmpty: Bool {
+        links.isEmpty && addresses.isEmpty && sysctls.isEmpty && services.isEmpty && hairpins.isEmpty && rejections.isEmpty
+            && podEgress == nil
     }
 
-    /// Adds the objects the kernel state already models (link, addresses, sysctls)
-    /// to `state`; the services and netfilter entries are the caller's to keep.
-    public func insert(into state: inout KernelState) {
+    /// The node's netfilter rules (`nft -f` text) for the hairpin, rejection and
+    /// masquerade entries.
+    public func nftablesRuleset(table: String) -> String {
+        IPVSNFTablesRuleset.text(table: table, hairpins: hairpins, rejections: rejections, podEgress: podEgress)
+    }
+
+    /// Adds everything to `state`: the link, addresses, sysctls, virtual servers, and
+    /// the netfilter table (`nftTable`) of cluster `cluster` in `namespace`.
+    public func insert(into state: inout KernelState, cluster: String, namespace: NamespaceRef) {
         for link in links { state.insert(link) }
         for address in addresses { state.insert(address) }
         for sysctl in sysctls { state.insert(sysctl) }
+        for service in services { state.insert(service) }
+        if let table = nftTable(cluster: cluster, in: namespace) { state.insert(table) }
     }
 }
 

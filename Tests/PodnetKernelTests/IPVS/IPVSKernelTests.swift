@@ -8,7 +8,7 @@ import Testing
 
 /// IPVS against the real kernel. This machine's kernel has no IPVS: there the lookup
 /// must fail with the clear error, before anything is changed. On a kernel with
-/// IPVS (the full-kernel lane runs the same code through podnet-ipvs-probe) the
+/// IPVS (the full-kernel lane runs the same code through podnet apply) the
 /// round trip runs instead.
 extension KernelTests {
     @Suite struct IPVSKernelTests {

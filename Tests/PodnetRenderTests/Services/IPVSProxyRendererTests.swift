@@ -79,7 +79,10 @@ import Testing
         let nftables = Self.example.replacingOccurrences(of: "mode: ipvs", with: "mode: nftables")
         #expect(try Self.objects(nftables, node: "node-0").isEmpty)
         let noServices = String(Self.example[..<Self.example.range(of: "services:")!.lowerBound])
-        #expect(try Self.objects(noServices, node: "node-0").isEmpty)
+        // Masquerade is on by default: its rule is all a node without services needs.
+        #expect(try Self.objects(noServices, node: "node-0").podEgress == IPv4Prefix("10.200.0.0/16"))
+        let bare = noServices.replacingOccurrences(of: "  backend: vxlan\n", with: "  backend: vxlan\n  masquerade: false\n")
+        #expect(try Self.objects(bare, node: "node-0").isEmpty)
     }
 
     @Test func theLabRenderAlreadyRoutesBridgedTrafficThroughTheIPHooks() throws {
@@ -88,14 +91,42 @@ import Testing
         #expect(state.sysctls[Sysctl.ID(namespace: .named("lab.node-0"), key: "net.bridge.bridge-nf-call-iptables")]?.value == "1")
     }
 
-    @Test func insertAddsTheModelledObjectsToAKernelState() throws {
+    @Test func theLabRenderHoldsEveryNodesIPVSObjects() throws {
         let topology = try Self.topology(Self.example)
-        var state = LabRenderer(topology: topology).render()
-        let before = state.objectCount
-        let objects = IPVSProxyRenderer(topology: topology).objects(forNode: topology.nodes[0], in: .named("lab.node-0"))
-        objects.insert(into: &state)
-        #expect(state.objectCount == before + 1 + 1 + objects.sysctls.count)
-        #expect(state.links[Link.ID(.named("lab.node-0"), "kube-ipvs0")]?.kind == .dummy)
+        let state = LabRenderer(topology: topology).render()
+        for node in topology.nodes {
+            let namespace = NamespaceRef.named("lab.\(node.name)")
+            let objects = IPVSProxyRenderer(topology: topology).objects(forNode: node, in: namespace)
+            #expect(state.links[Link.ID(namespace, "kube-ipvs0")]?.kind == .dummy)
+            #expect(objects.addresses.allSatisfy { state.addresses.contains($0) })
+            #expect(objects.services.allSatisfy { state.ipvsServices[$0.id] == $0 })
+            #expect(state.nftTables[NFTable.ID(namespace: namespace, family: .ip, name: "podnet-lab")]
+                    == objects.nftTable(cluster: "lab", in: namespace))
+        }
+        #expect(state.ipvsServices.count == topology.nodes.count)
+        // No other proxy mode's state.
+        #expect(state.iptablesChains.isEmpty && state.iptablesRules.isEmpty)
+    }
+
+    @Test func hostModeHoldsTheNodesIPVSObjectsInTheCurrentNamespace() throws {
+        let topology = try Self.topology(Self.example)
+        let state = HostRenderer(topology: topology, node: topology.nodes[0], uplink: "eth0").render()
+        #expect(state.links[Link.ID(.current, "kube-ipvs0")] != nil)
+        #expect(state.ipvsServices.keys.map(\.namespace) == [.current])
+    }
+
+    @Test func masqueradeAddsPodEgressToTheTableEvenWithoutServices() throws {
+        let masquerading = Self.example
+        let objects = try Self.objects(masquerading, node: "node-0")
+        #expect(objects.podEgress == IPv4Prefix("10.200.0.0/16"))
+        let table = try #require(objects.nftTable(cluster: "lab", in: .named("lab.node-0")))
+        #expect(table.chains["nat-postrouting"]?.rules.count == 2)
+        #expect(table.chains["nat-postrouting"]?.rules.last?.expressions.last == .masquerade(flags: NFTNat.fullyRandom))
+        #expect(objects.nftablesRuleset(table: "t").contains("\t\tip saddr 10.200.0.0/16 ip daddr != 10.200.0.0/16 masquerade\n"))
+        let noServices = String(masquerading[..<masquerading.range(of: "services:")!.lowerBound])
+        let alone = try Self.objects(noServices, node: "node-0")
+        #expect(alone.services.isEmpty && alone.links.isEmpty)
+        #expect(alone.nftTable(cluster: "lab", in: .named("lab.node-0"))?.chains["nat-postrouting"]?.rules.count == 2)
     }
 
     @Test func netfilterRulesAsNftAndIptables() {

@@ -55,12 +55,6 @@ lane_stage_tools() {
 
 lane_stage_podnet() {
     lane_stage_elf "$PODNET_BIN" /usr/bin/podnet
-    # Test-only helpers built beside podnet (podnet-ipvs-probe drives proxy.mode ipvs
-    # until the CLI does).
-    local helper
-    for helper in podnet-ipvs-probe; do
-        [ -x "$(dirname "$PODNET_BIN")/$helper" ] && lane_stage_elf "$(dirname "$PODNET_BIN")/$helper" "/usr/bin/$helper"
-    done
     # A fifth less to unpack at every boot: the copies lose their debug information
     # (the libraries their local symbols too; podnet keeps its, for crash backtraces).
     if command -v strip >/dev/null; then
@@ -132,7 +126,7 @@ lane_initramfs_key() {
     {
         echo "$LANE_KPKG"
         cat "$order"
-        sha256sum "$PODNET_BIN" "$(dirname "$PODNET_BIN")"/podnet-ipvs-probe 2>/dev/null | cut -d' ' -f1
+        sha256sum "$PODNET_BIN" | cut -d' ' -f1
         (cd "$LANE_REPO" && find scripts/kernel-lane topologies -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum)
         dpkg-query -W busybox-static iproute2 nftables iptables iputils-ping ipvsadm strace libc6 2>/dev/null
     } | sha256sum | cut -d' ' -f1

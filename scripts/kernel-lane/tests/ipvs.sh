@@ -1,6 +1,5 @@
-# proxy.mode ipvs (issue 6): podnet-ipvs-probe (the IPVS stages on podnet's own
-# planner and executor, until `podnet apply` has them) builds a one-node lab: a
-# node with a pod bridge, endpoints a0 and a1 of service web (10.96.0.2:8080), a
+# proxy.mode ipvs (issue 6): `podnet apply` builds a one-node lab: a node with a
+# pod bridge, endpoints a0 and a1 of service web (10.96.0.2:8080), a
 # client c, and a service without endpoints (10.96.0.3:80). Proven here:
 #   - kube-ipvs0 (dummy, down) holds the ClusterIPs; ipvsadm -Ln shows what podnet
 #     reads; a second apply has nothing to do;
@@ -14,19 +13,19 @@
 #     them fail; apply repairs each;
 #   - one service changed: the plan is one IPVS change and one nft set element, and
 #     traffic follows;
-#   - destroy-ipvs deletes every IPVS service podnet owns; podnet destroy the rest;
+#   - podnet check (its own listeners, before the test starts its servers): every
+#     pod reaches the service, both endpoints answer;
+#   - destroy takes everything (the node's namespace, and its IPVS with it);
 #   - with IPVS unloaded, apply refuses before changing anything.
 . /lane/lib.sh
 set -eu
 
-probe() { /usr/bin/podnet-ipvs-probe "$@"; }
 topology=/tmp/ipvs.yaml
 changed=/tmp/ipvs-changed.yaml
 node=ipvs.node-0
 servers=""
 cleanup() {
     for pid in $servers; do kill "$pid" 2>/dev/null || true; done
-    probe destroy-ipvs "$topology" >/dev/null 2>&1 || true
     podnet destroy "$topology" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -66,11 +65,8 @@ reach() {
     return 1
 }
 
-step "the kernel has what ipvs mode needs"
-run_or_fail "probe check" probe check
-
 step "apply"
-run_or_fail "probe apply" probe apply "$topology"
+run_or_fail "podnet apply" podnet apply "$topology"
 
 step "what the kernel holds"
 ip -n "$node" -d link show kube-ipvs0
@@ -84,15 +80,18 @@ ip netns exec "$node" /usr/sbin/ipvsadm -Ln | tee /tmp/ipvsadm.txt
 grep -q 'TCP  10.96.0.2:8080 rr' /tmp/ipvsadm.txt || fail "ipvsadm shows no TCP 10.96.0.2:8080 rr"
 [ "$(grep -c -E -- '-> 10\.200\.0\.[23]:8080 +Masq +1' /tmp/ipvsadm.txt)" = 2 ] || fail "ipvsadm does not show both endpoints (Masq, weight 1)"
 grep -q 'TCP  10.96.0.3:80 rr' /tmp/ipvsadm.txt || fail "ipvsadm shows no service 10.96.0.3:80"
-probe show "$topology"
 for key in vs.conntrack vs.expire_nodest_conn vs.expire_quiescent_template conf.all.arp_ignore conf.all.arp_announce; do
     echo "     net.ipv4.$key = $(ip netns exec "$node" cat "/proc/sys/net/ipv4/$(echo "$key" | tr . /)")"
 done
 ip netns exec "$node" /usr/sbin/nft list table ip podnet-ipvs
 
 step "a second apply has nothing to do"
-out=$(probe diff "$topology") || fail "diff after apply: $out"
+out=$(podnet diff --detailed-exitcode "$topology") || fail "diff after apply: $out"
 echo "ok   $out"
+
+step "podnet check: every pod reaches web, both endpoints answer"
+out=$(podnet check --services-only --connections 50 "$topology") || { echo "$out"; fail "podnet check"; }
+echo "$out"
 
 step "servers: a0 and a1 answer with their name on 8080"
 for pod in a0 a1; do
@@ -156,60 +155,80 @@ dropped=$(counter c LockDroppedIcmps)
 ip netns exec "$node" /usr/sbin/nft flush chain ip podnet-ipvs filter-input
 if refuse; then fail "refused on the first SYN without the reject rule: the rule is not needed"; fi
 echo "ok   IPVS's own ICMP port unreachable was dropped by c's locked socket (TcpExt LockDroppedIcmps $dropped -> $(counter c LockDroppedIcmps)); refused a second later"
-run_or_fail "probe apply (repair)" probe apply "$topology"
+run_or_fail "podnet apply (repair)" podnet apply "$topology"
 refuse || fail "the reject rule was not repaired by apply"
 
 step "control: without the hairpin masquerade, a0 cannot reach itself"
 ip netns exec "$node" /usr/sbin/nft delete table ip podnet-ipvs
 if reach a0 a0 2>/dev/null; then fail "a0 reached itself without the hairpin masquerade: the rule is not what makes it work"; fi
 echo "ok   a0 -> itself fails without the masquerade"
-run_or_fail "probe apply (repair)" probe apply "$topology"
+run_or_fail "podnet apply (repair)" podnet apply "$topology"
 reach a0 a0 || fail "hairpin not repaired by apply"
 
 step "control: with net.ipv4.vs.conntrack=0 the masquerade never sees IPVS traffic"
 ip netns exec "$node" /bin/busybox sysctl -qw net.ipv4.vs.conntrack=0
 if reach a0 a0 2>/dev/null; then fail "a0 reached itself with vs.conntrack=0"; fi
 echo "ok   a0 -> itself fails with vs.conntrack=0"
-run_or_fail "probe apply (repair)" probe apply "$topology"
+run_or_fail "podnet apply (repair)" podnet apply "$topology"
 reach a0 a0 || fail "hairpin not repaired by apply"
 
 step "control: with bridge-nf-call-iptables=0, an endpoint's bridged answer escapes IPVS"
 ip netns exec "$node" /bin/busybox sysctl -qw net.bridge.bridge-nf-call-iptables=0
 if reach c a0 2>/dev/null; then fail "c reached a0 through the ClusterIP with bridge-nf-call-iptables=0"; fi
 echo "ok   c -> ClusterIP -> a0 fails with bridge-nf-call-iptables=0"
-run_or_fail "probe apply (repair)" probe apply "$topology"
+run_or_fail "podnet apply (repair)" podnet apply "$topology"
 reach c a0 || fail "c -> a0 not repaired by apply"
 
 step "one service changed (web: endpoints [a1]): one IPVS change and a0's hairpin element"
 set +e
-out=$(probe diff "$changed"); status=$?
+out=$(podnet diff --detailed-exitcode "$changed"); status=$?
 set -e
 echo "$out"
 [ "$status" = 2 ] || fail "diff of the changed file exited $status"
-echo "$out" | head -n 1 | grep -q '^1 kernel operations, 1 IPVS changes$' || fail "not the minimal plan: $(echo "$out" | head -n 1)"
-echo "$out" | grep -q 'ipvsadm -d -t 10.96.0.2:8080 -r 10.200.0.2:8080$' || fail "the IPVS change is not the deletion of a0"
-echo "$out" | grep -q 'nft delete element ip podnet-ipvs hairpin { 10.200.0.2 . tcp . 8080 . 10.200.0.2 }' || fail "the kernel operation is not a0's hairpin element"
-run_or_fail "probe apply changed" probe apply "$changed"
+[ "$(echo "$out" | grep -c '^[-+~] ')" = 2 ] || fail "not the minimal plan of two operations"
+echo "$out" | grep -q '^- ip netns exec ipvs.node-0 ipvsadm -d -t 10.96.0.2:8080 -r 10.200.0.2:8080 ' || fail "the IPVS change is not the deletion of a0"
+echo "$out" | grep -q '^- ip netns exec ipvs.node-0 nft delete element ip podnet-ipvs hairpin { 10.200.0.2 . tcp . 8080 . 10.200.0.2 }' || fail "the other operation is not a0's hairpin element"
+run_or_fail "podnet apply changed" podnet apply "$changed"
 for i in 1 2 3 4 5 6; do
     answer=$(connect c 10.96.0.2 8080 || true)
     [ "$answer" = a1 ] || fail "after the change, connection $i was answered by '$answer'"
 done
 echo "ok   6 connections, all to a1"
-run_or_fail "probe apply back" probe apply "$topology"
+run_or_fail "podnet apply back" podnet apply "$topology"
+out=$(podnet diff --detailed-exitcode "$topology") || fail "diff after applying back: $out"
 
-step "destroy: every IPVS service goes"
-run_or_fail "probe destroy-ipvs" probe destroy-ipvs "$topology"
-left=$(ip netns exec "$node" /usr/sbin/ipvsadm -Ln | grep -c -E '^(TCP|UDP)' || true)
-[ "$left" = 0 ] || fail "$left IPVS services left after destroy-ipvs"
-echo "ok   no IPVS service left"
+step "a service removed from the file: its IPVS services go, the others stay"
+sed '/name: empty/d' "$topology" >/tmp/ipvs-fewer.yaml
+run_or_fail "podnet apply (fewer services)" podnet apply /tmp/ipvs-fewer.yaml
+ip netns exec "$node" /usr/sbin/ipvsadm -Ln | grep -q 'TCP  10.96.0.3:80' && fail "10.96.0.3:80 still in IPVS"
+ip netns exec "$node" /usr/sbin/ipvsadm -Ln | grep -q 'TCP  10.96.0.2:8080 rr' || fail "10.96.0.2:8080 went too"
+echo "ok   10.96.0.3:80 deleted, 10.96.0.2:8080 kept"
+
+step "a foreign IPVS service (outside the serviceCIDR) survives apply"
+ip netns exec "$node" /usr/sbin/ipvsadm -A -t 192.0.2.10:80 -s rr
+run_or_fail "podnet apply (foreign service)" podnet apply "$topology"
+ip netns exec "$node" /usr/sbin/ipvsadm -Ln | grep -q 'TCP  192.0.2.10:80' || fail "apply deleted a service podnet does not own"
+out=$(podnet diff --detailed-exitcode "$topology") || fail "diff sees the foreign service: $out"
+echo "ok   192.0.2.10:80 left alone"
+
+step "destroy"
 for pid in $servers; do kill "$pid" 2>/dev/null || true; done
 servers=""
 run_or_fail "podnet destroy" podnet destroy "$topology"
 expect_no_namespaces "podnet destroy"
 
 step "without IPVS, apply refuses before changing anything"
-for module in ip_vs_rr ip_vs_wrr ip_vs_sh ip_vs; do rmmod "$module" || fail "rmmod $module"; done
-if out=$(probe apply "$topology" 2>&1); then fail "apply succeeded without IPVS"; fi
+# The destroyed namespaces' IPVS services hold the scheduler module until the
+# kernel's asynchronous namespace cleanup has flushed them: retry for a while.
+for module in ip_vs_rr ip_vs_wrr ip_vs_sh ip_vs; do
+    tries=0
+    until rmmod "$module" 2>/dev/null; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 50 ] || fail "rmmod $module"
+        sleep 0.2
+    done
+done
+if out=$(podnet apply "$topology" 2>&1); then fail "apply succeeded without IPVS"; fi
 echo "$out"
 echo "$out" | grep -q 'the kernel has no IPVS (CONFIG_IP_VS, module ip_vs)' || fail "not the clear refusal: $out"
 expect_no_namespaces "a refused apply"
