@@ -60,6 +60,7 @@ struct Apply: ParsableCommand {
     var file: String
 
     func run() throws {
+        PhaseTiming.mark("started")
         let first = TopologyFile(path: file)
         guard let name = first.result.topology?.name else {
             first.reportDiagnostics()

@@ -30,14 +30,19 @@ struct ClusterState {
         }
         if let host { return try loadHost(host, path: path, file: first, topology: firstTopology, quiet: quiet) }
         let name = firstTopology.name
-        // The sysctls to read are those the render sets; their keys (bridge names)
-        // do not depend on the live allocation.
-        let sysctlKeys = Set(LabRenderer(topology: firstTopology).render().sysctls.keys.map(\.key))
+        // The sysctls to read are those the render sets, where it sets them.
+        PhaseTiming.mark("file loaded")
+        let sysctlKeys = Self.sysctlKeysByNamespace(LabRenderer(topology: firstTopology).renderNodes())
+        PhaseTiming.mark("sysctl keys rendered")
         let live = try readLive(cluster: name, sysctlKeys: sysctlKeys, serviceCIDR: firstTopology.serviceCIDR)
+        PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects)")
         let file = TopologyFile(path: path, live: LiveAssignmentsReader.assignments(in: live, cluster: name))
+        PhaseTiming.mark("file resolved against the live assignments")
         if !quiet || file.result.topology == nil { file.reportDiagnostics() }
         guard let topology = file.result.topology else { throw ExitCode.failure }
-        return ClusterState(file: file, topology: topology, live: live, desired: LabRenderer(topology: topology).render())
+        let desired = LabRenderer(topology: topology).render()
+        PhaseTiming.mark("desired state rendered")
+        return ClusterState(file: file, topology: topology, live: live, desired: desired)
     }
 
     /// The cluster a command acts on: `--cluster NAME` as given, or the name in a
@@ -60,7 +65,7 @@ struct ClusterState {
             Terminal.writeError("podnet: error: \(path): no node named '\(host)' (--node); the nodes are: \(names)")
             throw ExitCode.failure
         }
-        let sysctlKeys = Set(HostRenderer(topology: topology, node: node, uplink: "").render().sysctls.keys.map(\.key))
+        let sysctlKeys = Self.sysctlKeysByNamespace(HostRenderer(topology: topology, node: node, uplink: "").render())
         let live = try readLive(cluster: topology.name, sysctlKeys: sysctlKeys, host: host, serviceCIDR: topology.serviceCIDR)
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
@@ -86,14 +91,32 @@ struct ClusterState {
     }
 
     /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it are podnet's.
-    static func readLive(cluster: String, sysctlKeys: Set<String> = ["net.ipv4.ip_forward"], host: String? = nil,
+    /// The sysctl keys a rendered state sets, by namespace name ("" for the current
+    /// one): what the reader looks up there. Their keys (bridge names) do not depend
+    /// on the live allocation, so the file's first resolution gives them.
+    static func sysctlKeysByNamespace(_ state: KernelState) -> [String: [String]] {
+        var keys: [String: [String]] = [:]
+        for id in state.sysctls.keys {
+            let name: String
+            switch id.namespace {
+            case .current: name = ""
+            case .named(let named): name = named
+            }
+            keys[name, default: []].append(id.key)
+        }
+        return keys.mapValues { $0.sorted() }
+    }
+
+    /// - Parameter sysctlKeys: by namespace name (see `sysctlKeysByNamespace`); nil:
+    ///   `net.ipv4.ip_forward` in every node.
+    static func readLive(cluster: String, sysctlKeys: [String: [String]]? = nil, host: String? = nil,
                          serviceCIDR: IPv4Prefix? = nil) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
             throw ExitCode.failure
         }
         do {
-            return try LiveStateReader(sysctlKeys: sysctlKeys.sorted(), serviceCIDR: serviceCIDR).read(cluster: cluster, host: host)
+            return try LiveStateReader(serviceCIDR: serviceCIDR, sysctlKeysByNamespace: sysctlKeys).read(cluster: cluster, host: host)
         } catch {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
             throw ExitCode.failure
@@ -102,7 +125,9 @@ struct ClusterState {
 
     func plan() throws -> Plan {
         do {
-            return try Planner(cluster: topology.name).plan(desired: desired, live: live)
+            let plan = try Planner(cluster: topology.name).plan(desired: desired, live: live)
+            PhaseTiming.mark("planned (\(plan.operations.count) operations)")
+            return plan
         } catch {
             Terminal.writeError("podnet: error: cluster '\(topology.name)': \(error)")
             throw ExitCode.failure

@@ -8,7 +8,8 @@ import PodnetNetlink
 /// each namespace by one touring thread; the dumps then run from the caller.
 public struct LiveStateReader: Sendable {
     public var directory: NetnsDirectory
-    /// sysctl keys read in every owned namespace (what the render sets).
+    /// sysctl keys read in every node namespace, and the current one in host mode
+    /// (what the render sets; it sets none in pods' namespaces).
     public var sysctlKeys: [String]
 
     /// The cluster's `serviceCIDR`, when known (from the file): IPVS services on it are
@@ -16,12 +17,21 @@ public struct LiveStateReader: Sendable {
     /// changed), those on an address of the cluster's own `kube-ipvs0` are.
     public var serviceCIDR: IPv4Prefix?
 
+    /// When given, the keys to read in each namespace, by name ("" for the current
+    /// one), instead of `sysctlKeys` everywhere: exactly what the render sets there,
+    /// so that no node looks up another node's bridge keys.
+    public var sysctlKeysByNamespace: [String: [String]]?
+
     public init(directory: NetnsDirectory = NetnsDirectory(), sysctlKeys: [String] = ["net.ipv4.ip_forward"],
-                serviceCIDR: IPv4Prefix? = nil) {
+                serviceCIDR: IPv4Prefix? = nil, sysctlKeysByNamespace: [String: [String]]? = nil) {
         self.directory = directory
         self.sysctlKeys = sysctlKeys
         self.serviceCIDR = serviceCIDR
+        self.sysctlKeysByNamespace = sysctlKeysByNamespace
     }
+
+    /// The sysctl keys to read in namespace `name` ("" for the current one).
+    func sysctlKeys(in name: String) -> [String] { sysctlKeysByNamespace.map { $0[name] ?? [] } ?? sysctlKeys }
 
     /// The namespaces whose names say they are `cluster`'s (`CLUSTER.` prefix).
     public func candidateNamespaces(of cluster: String) throws -> [NetnsName] {
@@ -47,18 +57,18 @@ public struct LiveStateReader: Sendable {
             guard let handle = try? directory.open(name) else { continue }
             handles.append(handle)
         }
-        let keys = sysctlKeys
+        let reader = self
         // Each namespace is read whole on a touring thread inside it: the socket is
         // opened there, the sysctls read there, the dumps made at once.
         let roleSuffix = node.map { "@\($0)" }
         let readings = try NamespaceTour.visitConcurrently(handles, threads: 2) { handle in
-            try Self.readNamespace(String(handle.path.split(separator: "/").last ?? ""), cluster: cluster, roleSuffix: roleSuffix,
-                                   sysctlKeys: keys)
+            let name = String(handle.path.split(separator: "/").last ?? "")
+            return try Self.readNamespace(name, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name))
         }
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
-            var snapshot = try Self.readWhole(name: "", sysctlKeys: keys)
+            var snapshot = try Self.readWhole(name: "", sysctlKeys: sysctlKeys(in: ""))
             try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
@@ -90,9 +100,11 @@ public struct LiveStateReader: Sendable {
             return links.count == 1 && lo?.alias == nil && lo?.isUp == false ? .emptyUnmarked : .unowned
         }
         if let roleSuffix, !mark.role.hasSuffix(roleSuffix) { return .otherHost }
-        var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: sysctlKeys)
-        // Only nodes carry the service proxy's table.
-        if mark.role.hasPrefix("node/") {
+        // Only nodes carry sysctls podnet sets and the service proxy's state: a pod's
+        // namespace is spared the /proc/sys lookups (most of a pod's read time).
+        let isNode = mark.role.hasPrefix("node/")
+        var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: isNode ? sysctlKeys : [])
+        if isNode {
             try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster)
         }
         return .owned(snapshot, mark)

@@ -71,7 +71,21 @@ extension KernelTests {
                 #expect(route?.protocol == 3)
                 #expect(state.routes[.init(namespace: pod, destination: IPv4Prefix("10.200.0.0/24")!)]?.protocol == 2)
                 #expect(state.sysctls[.init(namespace: node, key: "net.ipv4.ip_forward")]?.value == "1")
-                #expect(state.sysctls[.init(namespace: pod, key: "net.ipv4.ip_forward")]?.value == "0")
+                // Pods' namespaces are not looked up: the render sets no sysctl there.
+                #expect(state.sysctls[.init(namespace: pod, key: "net.ipv4.ip_forward")] == nil)
+            }
+        }
+
+        /// Each namespace is asked for exactly the keys given for it, and only those.
+        @Test func readsTheSysctlsGivenPerNamespace() throws {
+            try withHandMadeCluster { cluster in
+                let keys = ["\(cluster).node-0": ["net.ipv4.conf.br0.forwarding", "net.ipv4.ip_forward"]]
+                let state = try LiveStateReader(sysctlKeysByNamespace: keys).read(cluster: cluster)
+                let node = NamespaceRef.named("\(cluster).node-0")
+                #expect(state.sysctls.keys.sorted() == [
+                    Sysctl.ID(namespace: node, key: "net.ipv4.conf.br0.forwarding"), Sysctl.ID(namespace: node, key: "net.ipv4.ip_forward"),
+                ])
+                #expect(state.sysctls[.init(namespace: node, key: "net.ipv4.conf.br0.forwarding")]?.value == "1")
             }
         }
 
