@@ -129,6 +129,25 @@ enum NFTablesBench {
             nftChange.append(clock() - start)
         }
 
+        // (d) The kernel's own floor for a change, with the whole table present: a
+        // transaction that adds a verdict (a jump or goto, as every service change
+        // does) makes the kernel validate the whole table for loops before it
+        // commits; one that adds a plain set element does not.
+        var plainElement: [Double] = [], verdictElement: [Double] = []
+        let someChain = table.chains.keys.sorted().first { $0.hasPrefix("service-") }!
+        let plain = NFTSetElement(key: [.ipv4(IPv4Address(10, 99, 9, 9))])
+        let verdict = NFTSetElement(key: [.ipv4(IPv4Address(10, 99, 9, 9)), .inetProto(6), .inetService(81)], data: .verdict(.goto(someChain)))
+        for _ in 0..<5 {
+            start = clock()
+            try driver.apply([.addElements(table.id, set: NFTablesProxyNames.clusterIPs, [plain])])
+            plainElement.append(clock() - start)
+            try driver.apply([.deleteElements(table.id, set: NFTablesProxyNames.clusterIPs, [plain])])
+            start = clock()
+            try driver.apply([.addElements(table.id, set: NFTablesProxyNames.serviceIPs, [verdict])])
+            verdictElement.append(clock() - start)
+            try driver.apply([.deleteElements(table.id, set: NFTablesProxyNames.serviceIPs, [verdict])])
+        }
+
         let rules = table.chains.values.reduce(0) { $0 + $1.rules.count }
         print("""
         podnet-bench nftables: \(services) services × \(endpoints) endpoints: \(table.chains.count) chains, \(rules) rules, \
@@ -138,6 +157,7 @@ enum NFTablesBench {
         (b) one service changed (\(changeCount) changes): read+diff+apply \(ms(median(readDiffApply))), apply alone \(ms(median(applyOnly)))   nft -f of the change \(ms(median(nftChange)))
         (a') iptables-restore of kube-proxy's iptables layout (\(layout.chainCount) chains, \(iptablesRules) rules): \(ms(median(iptablesCold)))   → podnet nftables/iptables-restore = \(String(format: "%.2f", median(podnetCold) / median(iptablesCold)))
         (c) read the whole table back: \(ms(median(reads)))
+        (d) the kernel's floor for one change: a plain set element \(ms(median(plainElement))), a verdict-map element \(ms(median(verdictElement))) (the kernel validates the whole table for loops whenever a transaction adds a jump or goto) → floor/cold = \(String(format: "%.3f", median(verdictElement) / median(podnetCold)))
         medians of \(podnetCold.count) (a), \(readDiffApply.count) (b), \(reads.count) (c) runs; nft runs through `ip netns exec`
         """)
     }
