@@ -53,6 +53,11 @@ func differences(_ a: KernelState, _ b: KernelState) -> [String] {
     compare("neighbour", a.neighbours, b.neighbours)
     compare("sysctl", a.sysctls, b.sysctls)
     compare("ipvs service", a.ipvsServices, b.ipvsServices)
+    compare("nftables table", a.nftTables, b.nftTables)
+    compare("iptables chain", a.iptablesChains, b.iptablesChains)
+    for rule in a.iptablesRules.symmetricDifference(b.iptablesRules).sorted(by: { "\($0)" < "\($1)" }) {
+        lines.append("iptables rule \(rule): only in \(a.iptablesRules.contains(rule) ? "first" : "second")")
+    }
     for address in a.addresses.symmetricDifference(b.addresses).sorted() {
         lines.append("address \(address.address) on \(address.link): only in \(a.addresses.contains(address) ? "first" : "second")")
     }

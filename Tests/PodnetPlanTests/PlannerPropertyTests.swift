@@ -25,11 +25,13 @@ import Testing
             text += "  - { name: p\(pod), node: node-\(node) }\n"
         }
         text = text.hasSuffix("pods:\n") ? text + "  []\n" : text
-        // Services in ipvs mode, some without endpoints: virtual and real servers
-        // come, go and change with the pods.
+        // Services, some without endpoints, in a random proxy mode: tables, chains,
+        // rules, virtual and real servers come, go and change with the pods.
         let serviceCount = Int.random(in: 0...3, using: &random)
         guard serviceCount > 0 else { return text }
-        text += "serviceCIDR: 10.96.0.0/12\nproxy: { mode: ipvs }\nservices:\n"
+        // Every proxy mode, so that switching between any two on a live cluster is covered.
+        let mode = ["nftables", "iptables", "ipvs"].randomElement(using: &random)!
+        text += "serviceCIDR: 10.96.0.0/12\nproxy: { mode: \(mode) }\nservices:\n"
         for service in 0..<serviceCount {
             let endpoints = (0..<8).filter { _ in Bool.random(using: &random) }.map { "p\($0)" }
                 .filter { text.contains("name: \($0),") }

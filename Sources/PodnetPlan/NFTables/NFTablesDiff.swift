@@ -10,6 +10,9 @@ import PodnetKernelModel
 /// - Elements are compared by key: a changed element is deleted and added again
 ///   (the kernel refuses to change an element's data in place).
 /// - No desired table: the live one is deleted, with everything in it.
+/// - A table whose comment differs (switching between nftables and ipvs proxy
+///   modes) is deleted and made again in the same transaction: the kernel keeps a
+///   table's userdata as it was created.
 ///
 /// The order makes one valid transaction: flushes and element deletions first, so
 /// that nothing refers to what is deleted next (sets, then chains, each chain
@@ -20,6 +23,7 @@ public enum NFTablesDiff {
         guard let desired else { return live.map { [.deleteTable($0.id)] } ?? [] }
         guard let live else { return creation(of: desired) }
         let id = live.id
+        guard live.comment == desired.comment else { return [.deleteTable(id)] + creation(of: desired) }
 
         // Sets.
         var addedSets: [NFTSet] = [], replacedSets: [NFTSet] = [], keptSets: [(live: NFTSet, desired: NFTSet)] = []

@@ -62,6 +62,25 @@ extension KernelTests {
             }
         }
 
+        /// Switching between the nftables and ipvs proxy modes changes the table's
+        /// comment, which the kernel cannot change in place: the table is deleted and
+        /// made again, in one transaction.
+        @Test func aChangedCommentRemakesTheTableInOneTransaction() throws {
+            try withScratchNamespaces(1) { names in
+                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
+                let first = try NFTablesExample.table(in: names[0])
+                try driver.apply(NFTablesDiff.changes(live: nil, desired: first))
+                var second = first
+                second.comment = "another comment"
+                let changes = NFTablesDiff.changes(live: try driver.read(first.id), desired: second)
+                #expect(changes.first == .deleteTable(first.id))
+                try driver.apply(changes)
+                let live = try #require(try driver.read(first.id))
+                #expect(live.comment == "another comment")
+                #expect(live == second, "\(Self.differences(live, second))")
+            }
+        }
+
         @Test func nftListsTheTableReadably() throws {
             try withScratchNamespaces(1) { names in
                 let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
