@@ -6,7 +6,9 @@
 //       of the same ruleset as text (the plan's own nft statements);
 //   (b) one service changed (an endpoint fewer) with all the others present: read the
 //       table back, diff, apply, and `nft -f` of the same change as text;
-//   (c) reading the whole table back.
+//   (c) reading the whole table back;
+//   (d) the kernel's own floor for a change: one plain and one verdict element.
+// PNBENCH_CHANGES=1 also lists the changes of (b) and times each alone.
 import Foundation
 import PodnetAddress
 import PodnetKernel
@@ -127,6 +129,19 @@ enum NFTablesBench {
             start = clock()
             try nft(name, script.path)
             nftChange.append(clock() - start)
+        }
+
+        if ProcessInfo.processInfo.environment["PNBENCH_CHANGES"] != nil {
+            let forward = NFTablesDiff.changes(live: table, desired: changedTable)
+            for change in forward { print("change: \(change.description)") }
+            // Each change alone, applied and undone, to see which ones the kernel makes expensive.
+            for (index, change) in forward.enumerated() {
+                let before = try driver.read(table.id)!
+                start = clock()
+                do { try driver.apply([change]) } catch { print("  #\(index) alone refused: \(error)"); continue }
+                print("  #\(index) alone: \(ms(clock() - start))")
+                try driver.apply(NFTablesDiff.changes(live: try driver.read(table.id), desired: before))
+            }
         }
 
         // (d) The kernel's own floor for a change, with the whole table present: a
