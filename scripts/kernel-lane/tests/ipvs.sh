@@ -84,6 +84,11 @@ for key in vs.conntrack vs.expire_nodest_conn vs.expire_quiescent_template conf.
     echo "     net.ipv4.$key = $(ip netns exec "$node" cat "/proc/sys/net/ipv4/$(echo "$key" | tr . /)")"
 done
 ip netns exec "$node" /usr/sbin/nft list table ip podnet-ipvs
+shown=$(podnet show -f "$topology")
+echo "$shown" | grep -E 'IPVS SERVICE|TCP 10\.96' 
+echo "$shown" | grep -q "ipvs.node-0 *TCP 10.96.0.2:8080 *rr *10.200.0.2:8080 masq 1, 10.200.0.3:8080 masq 1" || fail "podnet show does not list the IPVS service with its real servers"
+echo "$shown" | grep -q "TCP 10.96.0.3:80 *rr *(none: refused)" || fail "podnet show does not list the service without endpoints"
+echo "ok   podnet show lists the IPVS services as it reads them"
 
 step "a second apply has nothing to do"
 out=$(podnet diff --detailed-exitcode "$topology") || fail "diff after apply: $out"
