@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PodnetKernel
 import PodnetKernelModel
 import PodnetPlan
@@ -118,7 +119,7 @@ struct Apply: ParsableCommand {
             Terminal.writeError("podnet: warning: not carrying traffic yet after 3 s: \(notUp.prefix(5).joined(separator: ", "))\(notUp.count > 5 ? ", …" : "")")
         }
         let summary = plan.summary
-        let elapsed = String(format: "%.2f", Date().timeIntervalSince(start))
+        let elapsed = FixedPoint.text(Date().timeIntervalSince(start), places: 2)
         Terminal.write("cluster \(name): applied in \(elapsed) s: \(summary.create) created, \(summary.update) updated, \(summary.delete) deleted")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PodnetKernel
 import PodnetRender
 import PodnetTopology
@@ -125,12 +126,12 @@ struct Check: ParsableCommand {
     static func noteNeighbourTable(needed: Int) {
         let path = "/proc/sys/net/ipv4/neigh/default/gc_thresh3"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), needed > limit else { return }
+              let limit = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Int($0) }), needed > limit else { return }
         Terminal.writeError("podnet: note: every pod reaching every pod needs about \(needed) neighbour (ARP) entries, and the kernel keeps at most \(limit) for all namespaces together (sysctl net.ipv4.neigh.default.gc_thresh3): pairs may fail for that alone. Raise it, e.g. sysctl -w net.ipv4.neigh.default.gc_thresh3=\(max(8192, needed * 2)) net.ipv4.neigh.default.gc_thresh2=\(max(4096, needed))")
     }
 
     static func seconds(since start: Date) -> String {
-        String(format: "%.2f s", Date().timeIntervalSince(start))
+        FixedPoint.text(Date().timeIntervalSince(start), places: 2) + " s"
     }
 }
 

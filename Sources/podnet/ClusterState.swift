@@ -1,7 +1,8 @@
 import ArgumentParser
-import Foundation
-import PodnetKernel
+import FoundationEssentials
+import Glibc
 import PodnetAddress
+import PodnetKernel
 import PodnetKernelModel
 import PodnetPlan
 import PodnetRender

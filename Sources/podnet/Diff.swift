@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import PodnetPlan
 
 struct Diff: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import PodnetKernel
 import PodnetKernelModel
 import PodnetPlan

@@ -1,3 +1,4 @@
+import Glibc
 import PodnetKernelModel
 
 /// The live state of one cluster as people and scripts read it: flat lists,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// How a command prints its result: for people, or for machines.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {

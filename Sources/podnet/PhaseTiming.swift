@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// With PODNET_TIMING=1 in the environment, the milliseconds each phase of a
 /// command took (since the process started, and since the previous phase) go to
@@ -7,7 +8,8 @@ enum PhaseTiming {
     static let enabled = ProcessInfo.processInfo.environment["PODNET_TIMING"] == "1"
     nonisolated(unsafe) private static var last = processStart
 
-    /// The process's start, from /proc/self/stat (field 22, in clock ticks since boot).
+    /// The process's start, from /proc/self/stat (field 22, in clock ticks since boot:
+    /// 10 ms granularity, so the first column is that coarse; the second is exact).
     private static let processStart: Double = {
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
               let rest = stat.split(separator: ")").last else { return uptime() }
@@ -26,8 +28,9 @@ enum PhaseTiming {
     static func mark(_ phase: @autoclosure () -> String) {
         guard enabled else { return }
         let now = uptime()
-        FileHandle.standardError.write(Data(String(format: "podnet: timing: %7.1f ms %7.1f ms  %@\n",
-                                                   (now - processStart) * 1000, (now - last) * 1000, phase()).utf8))
+        let total = FixedPoint.text((now - processStart) * 1000, places: 1, width: 7)
+        let step = FixedPoint.text((now - last) * 1000, places: 1, width: 7)
+        Terminal.writeError("podnet: timing: \(total) ms \(step) ms  \(phase())")
         last = now
     }
 }

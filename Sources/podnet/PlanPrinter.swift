@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PodnetPlan
 
 /// A plan for people (the commands, marked + ~ -, with reasons), for machines

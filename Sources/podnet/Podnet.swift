@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 @main
 struct Podnet: ParsableCommand {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PodnetKernelModel
 
 /// Teaches iproute2 the name of podnet's route protocol, so that `ip route` on a

@@ -1,9 +1,16 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where human-facing text goes, and whether it may be coloured.
 enum Terminal {
     static func writeError(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        var bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
     }
 
     static func write(_ text: String) {

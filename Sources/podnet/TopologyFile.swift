@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PodnetTopology
 
 /// A topology file read from disk and loaded, with its text kept for quoting
