@@ -23,19 +23,45 @@ public enum TopologyLoader {
     ///   - file: the path shown in diagnostics.
     ///   - live: addresses the live cluster already uses, kept by allocation.
     public static func load(text: String, file: String, live: LiveAssignments = .none) -> TopologyLoadResult {
+        switch parse(text: text, file: file) {
+        case .failed(let result): return result
+        case .parsed(let document): return load(document, live: live)
+        }
+    }
+
+    /// A file parsed into its YAML tree, ready to be resolved: against no live state
+    /// first, then again against the live cluster's assignments, without a second parse.
+    public struct ParsedDocument: Sendable {
+        public let file: String
+        let root: YAMLNode
+    }
+
+    /// What parsing gave: the tree, or (a YAML error, an empty file) the load result to report.
+    public enum ParseOutcome: Sendable {
+        case parsed(ParsedDocument)
+        case failed(TopologyLoadResult)
+    }
+
+    public static func parse(text: String, file: String) -> ParseOutcome {
         let log = DiagnosticLog(file: file)
         let root: YAMLNode?
         do {
             root = try YAMLLoader().load(text)
         } catch {
             log.error(error.mark, error.message)
-            return TopologyLoadResult(topology: nil, diagnostics: log.diagnostics)
+            return .failed(TopologyLoadResult(topology: nil, diagnostics: log.diagnostics))
         }
         guard let root, root.scalar?.resolved != .null else {
             log.error(.start, "the file is empty; a topology needs at least 'name', 'clusterCIDR' and 'nodes'")
-            return TopologyLoadResult(topology: nil, diagnostics: log.diagnostics)
+            return .failed(TopologyLoadResult(topology: nil, diagnostics: log.diagnostics))
         }
-        let spec = SpecDecoder(log: log).decode(root)
+        return .parsed(ParsedDocument(file: file, root: root))
+    }
+
+    /// Decodes, validates and allocates a parsed file.
+    public static func load(_ document: ParsedDocument, live: LiveAssignments = .none) -> TopologyLoadResult {
+        let log = DiagnosticLog(file: document.file)
+        let spec = SpecDecoder(log: log).decode(document.root)
         let topology = TopologyResolver(log: log, live: live).resolve(spec)
         return TopologyLoadResult(topology: topology, diagnostics: ordered(log.diagnostics))
     }

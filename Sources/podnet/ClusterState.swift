@@ -37,7 +37,7 @@ struct ClusterState {
         PhaseTiming.mark("sysctl keys rendered")
         let live = try readLive(cluster: name, sysctlKeys: sysctlKeys, serviceCIDR: firstTopology.serviceCIDR)
         PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects)")
-        let file = TopologyFile(path: path, live: LiveAssignmentsReader.assignments(in: live, cluster: name))
+        let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
         PhaseTiming.mark("file resolved against the live assignments")
         if !quiet || file.result.topology == nil { file.reportDiagnostics() }
         guard let topology = file.result.topology else { throw ExitCode.failure }

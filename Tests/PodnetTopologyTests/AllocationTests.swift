@@ -115,6 +115,35 @@ import Testing
         #expect(topology.pods[0].ip == ip("10.200.7.2"))
     }
 
+    /// apply parses the file once and resolves it twice (without, then with the live
+    /// assignments): each resolution equals a load of the text.
+    @Test func aParsedFileResolvesAsItsTextLoads() throws {
+        let text = """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        nodes: [{ name: node-0 }]
+        pods: [{ name: a0, node: node-0 }, { name: a1, node: node-0 }]
+        """
+        let live = LiveAssignments(podIPs: ["a1": ip("10.200.0.9")])
+        guard case .parsed(let document) = TopologyLoader.parse(text: text, file: "t.yaml") else {
+            Issue.record("the text did not parse")
+            return
+        }
+        #expect(TopologyLoader.load(document, live: live).topology?.pod(named: "a1")?.ip == ip("10.200.0.9"))
+        for assignments in [LiveAssignments.none, live] {
+            let once = TopologyLoader.load(document, live: assignments)
+            let whole = TopologyLoader.load(text: text, file: "t.yaml", live: assignments)
+            #expect(once.topology != nil)
+            #expect(once.topology == whole.topology)
+            #expect(once.diagnostics == whole.diagnostics)
+        }
+        guard case .failed(let failed) = TopologyLoader.parse(text: "", file: "t.yaml") else {
+            Issue.record("an empty file parsed")
+            return
+        }
+        #expect(failed.errors.first?.message.hasPrefix("the file is empty") == true)
+    }
+
     @Test func anExplicitValueWinsOverALiveOne() throws {
         let live = LiveAssignments(podIPs: ["a0": ip("10.200.0.2"), "a1": ip("10.200.0.3")])
         let topology = try loadValid("""
