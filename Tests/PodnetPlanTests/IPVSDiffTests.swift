@@ -102,21 +102,7 @@ import Testing
     /// Rendered from the TOPOLOGY.md example, then one service changed in the file:
     /// the plan touches that service only.
     @Test func oneServiceChangedInTheTopologyChangesOnlyIt() throws {
-        let before = """
-        name: lab
-        clusterCIDR: 10.200.0.0/16
-        serviceCIDR: 10.96.0.0/12
-        proxy: { mode: ipvs }
-        network: { backend: host-gw }
-        nodes: [{ name: node-0, bridge: br0 }, { name: node-1, bridge: br1 }]
-        pods:
-          - { name: a0, node: node-0, labels: { app: web } }
-          - { name: a1, node: node-0, labels: { app: db } }
-          - { name: b, node: node-1, labels: { app: web } }
-        services:
-          - { name: web, clusterIP: 10.96.0.2, selector: { app: web }, ports: [{ port: 8080 }] }
-          - { name: db, clusterIP: 10.96.0.3, selector: { app: db }, ports: [{ port: 5432 }] }
-        """
+        let before = IPVSPlanTests.topology
         let after = before.replacingOccurrences(of: "selector: { app: web }, ports: [{ port: 8080 }]",
                                                 with: "endpoints: [b], ports: [{ port: 8080 }]")
         func render(_ text: String) throws -> [IPVSService] {

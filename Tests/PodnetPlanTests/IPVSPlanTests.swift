@@ -7,6 +7,8 @@ import Testing
 /// proxy.mode ipvs through the planner: IPVS changes are operations like any other,
 /// ordered after everything they rely on, and minimal.
 @Suite struct IPVSPlanTests {
+    /// Two nodes, service web over a0 and b, and a service without endpoints
+    /// (IPVSDiffTests uses it too).
     static let topology = """
     name: lab
     clusterCIDR: 10.200.0.0/16
