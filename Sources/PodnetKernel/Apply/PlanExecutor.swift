@@ -9,16 +9,16 @@ import PodnetPlan
 /// namespace, opened inside it by a touring thread; the caller's thread never
 /// changes namespace.
 public final class PlanExecutor {
-    private let directory: NetnsDirectory
-    private var handles: [String: NetnsHandle] = [:]
-    private var connections: [String: NetlinkConnection] = [:]
-    private var indexes: [String: [String: Int32]] = [:]
+    let directory: NetnsDirectory
+    var handles: [String: NetnsHandle] = [:]
+    var connections: [String: NetlinkConnection] = [:]
+    var indexes: [String: [String: Int32]] = [:]
     /// The next ifindex this executor gives in each namespace, above every one it saw.
-    private var nextIndex: [String: Int32] = [:]
+    var nextIndex: [String: Int32] = [:]
     /// Netfilter-bus connections, for nf_tables transactions.
-    private var netfilter: [String: NetlinkConnection] = [:]
+    var netfilter: [String: NetlinkConnection] = [:]
     /// IPVS drivers (generic netlink sockets), for ipvs proxy mode.
-    private var ipvs: [String: IPVSDriver] = [:]
+    var ipvs: [String: IPVSDriver] = [:]
     /// Called after each layer with (operations done, operations in the plan).
     public var progress: (Int, Int) -> Void = { _, _ in }
 
@@ -188,161 +188,25 @@ public final class PlanExecutor {
         return requests
     }
 
-    // MARK: IPVS
-
-    /// Each namespace's changes as one pipelined generic netlink batch, in plan order;
-    /// the first refusal stops the apply, named as its `ipvsadm` command.
-    private func applyIPVS(_ changes: [IPVSChange]) throws(ApplyError) {
-        var order: [NamespaceRef] = []
-        var byNamespace: [NamespaceRef: [IPVSChange]] = [:]
-        for change in changes {
-            let namespace = change.service.namespace
-            if byNamespace[namespace] == nil { order.append(namespace) }
-            byNamespace[namespace, default: []].append(change)
-        }
-        let missing = order.filter { ipvs[key(of: $0)] == nil }
-        if !missing.isEmpty {
-            do {
-                for driver in try IPVSDriver.open(missing, directory: directory) { ipvs[key(of: driver.namespace)] = driver }
-            } catch {
-                throw ApplyError(operation: "open generic netlink sockets for IPVS", reason: "\(error)")
-            }
-        }
-        for namespace in order {
-            do {
-                try ipvs[key(of: namespace)]!.apply(byNamespace[namespace]!)
-            } catch {
-                guard case .refused(let change, let refusal) = error else {
-                    throw ApplyError(operation: "IPVS in \(namespace)", reason: "\(error)")
-                }
-                let reason = error.missingScheduler.map { "the kernel has no IPVS scheduler '\($0)' (module ip_vs_\($0))" } ?? "\(refusal)"
-                throw ApplyError(operation: IPVSCommandRenderer.command(for: change), reason: reason)
-            }
-        }
-    }
-
-    // MARK: iptables
-
-    /// Each namespace's operations as one iptables-restore transaction, run by a
-    /// touring thread inside it (the current namespace's from this thread).
-    private func applyIPTables(_ changes: [(IPTablesChange, NamespaceRef)]) throws(ApplyError) {
-        let grouped = Dictionary(grouping: changes, by: \.1)
-        for (namespace, items) in grouped.sorted(by: { $0.key < $1.key }) {
-            let script = IPTablesChange.restoreInput(for: items.map(\.0))
-            let failing = "iptables-restore --noflush in \(namespace)"
-            do {
-                switch namespace {
-                case .current:
-                    try IPTablesDriver.restore(script)
-                case .named(let name):
-                    let outcome = try NamespaceTour.visit([try handle(name)]) { _ in try IPTablesDriver.restore(script) }
-                    try outcome[0].get()
-                }
-            } catch let error as ApplyError {
-                throw error
-            } catch {
-                throw ApplyError(operation: failing, reason: "\(error)")
-            }
-        }
-    }
-
-    // MARK: nf_tables
-
-    /// Each namespace's changes as one atomic transaction, in plan order.
-    private func applyTableChanges(_ changes: [NFTablesChange]) throws(ApplyError) {
-        var order: [String] = []
-        var byNamespace: [String: [NFTablesChange]] = [:]
-        for change in changes {
-            let key = try name(of: change.table.namespace)
-            if byNamespace[key] == nil { order.append(key) }
-            byNamespace[key, default: []].append(change)
-        }
-        try openNetfilterConnections(order)
-        for key in order {
-            do {
-                try NFTablesDriver(connection: netfilter[key]!).apply(byNamespace[key]!)
-            } catch {
-                let failed = error.change.map { CommandRenderer.commands(for: .nftables($0)).first ?? $0.description }
-                throw ApplyError(operation: failed ?? "nf_tables transaction in \(key.isEmpty ? "this namespace" : key)",
-                                 reason: "\(error)")
-            }
-        }
-    }
-
-    private func openNetfilterConnections(_ names: [String]) throws(ApplyError) {
-        var missing = names.filter { netfilter[$0] == nil }
-        do {
-            if missing.contains(Self.current) {
-                netfilter[Self.current] = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
-                missing.removeAll { $0 == Self.current }
-            }
-            guard !missing.isEmpty else { return }
-            var tour: [NetnsHandle] = []
-            for name in missing { tour.append(try handle(name)) }
-            for (name, socket) in zip(missing, try NamespaceSockets.open(in: tour, bus: .netfilter)) {
-                netfilter[name] = NetlinkConnection(socket: socket)
-            }
-        } catch let error as ApplyError {
-            throw error
-        } catch {
-            throw ApplyError(operation: "open netfilter netlink sockets", reason: "\(error)")
-        }
-    }
-
-    // MARK: Sysctls
-
-    /// /proc/sys/net shows the namespace of the thread that opens the file, so the
-    /// writes happen on the touring thread, inside each namespace in turn.
-    private func writeSysctls(_ sysctls: [Sysctl]) throws(ApplyError) {
-        var work: [String: [Sysctl]] = [:]
-        var tour: [NetnsHandle] = []
-        // The caller's thread is in the current namespace: its sysctls are written from here.
-        for sysctl in sysctls where sysctl.id.namespace == .current {
-            try attempt(.init(.setSysctl(sysctl), reason: "")) { try SysctlFile.write(try SysctlKey(sysctl.id.key), sysctl.value) }
-        }
-        let named = sysctls.filter { $0.id.namespace != .current }
-        for (namespace, items) in Dictionary(grouping: named, by: \.id.namespace).sorted(by: { $0.key < $1.key }) {
-            let handle = try handle(try name(of: namespace))
-            tour.append(handle)
-            work[handle.path] = items
-        }
-        let outcomes: [Result<Void, any Error>]
-        do {
-            outcomes = try NamespaceTour.visit(tour) { [work] handle in
-                for sysctl in work[handle.path] ?? [] {
-                    try SysctlFile.write(try SysctlKey(sysctl.id.key), sysctl.value)
-                }
-            }
-        } catch {
-            throw ApplyError(operation: "writing sysctls", reason: "\(error)")
-        }
-        for (handle, outcome) in zip(tour, outcomes) {
-            if case .failure(let error) = outcome {
-                let sysctl = work[handle.path]!.first!
-                throw ApplyError(operation: CommandRenderer.commands(for: .setSysctl(sysctl)).first ?? "sysctl", reason: "\(error)")
-            }
-        }
-    }
-
     // MARK: Namespaces, connections and indexes
 
     /// The key of a namespace in this executor's tables: its name, or "" for the
     /// current namespace (host mode), which needs no handle: the caller is in it.
-    private func name(of namespace: NamespaceRef) throws(ApplyError) -> String {
+    func name(of namespace: NamespaceRef) throws(ApplyError) -> String {
         switch namespace {
         case .current: return Self.current
         case .named(let name): return name
         }
     }
 
-    private static let current = ""
+    static let current = ""
 
-    private func key(of namespace: NamespaceRef) -> String {
+    func key(of namespace: NamespaceRef) -> String {
         if case .named(let name) = namespace { return name }
         return Self.current
     }
 
-    private func handle(_ name: String) throws(ApplyError) -> NetnsHandle {
+    func handle(_ name: String) throws(ApplyError) -> NetnsHandle {
         if let handle = handles[name] { return handle }
         do {
             let handle = try directory.open(try NetnsName(name))
@@ -430,7 +294,7 @@ public final class PlanExecutor {
         if let peer { indexes[key(of: peer.id.namespace)] = nil }
     }
 
-    private func attempt(_ planned: PlannedOperation, _ body: () throws -> Void) throws(ApplyError) {
+    func attempt(_ planned: PlannedOperation, _ body: () throws -> Void) throws(ApplyError) {
         do {
             try body()
         } catch {
