@@ -30,6 +30,7 @@ struct Apply: ParsableCommand {
           podnet apply topologies/lab.yaml
           podnet apply --node node-1 cluster.yaml     # on the host that is node-1
           podnet apply --no-wait cluster.yaml     # fail instead of waiting for another apply
+          podnet apply -o json cluster.yaml | jq .summary     # what changed, for a pipeline
 
         Exit status: 0 applied (or nothing to do), 1 an error (the file, the kernel, or \
         a difference left after applying), 64 a usage mistake.
@@ -57,6 +58,9 @@ struct Apply: ParsableCommand {
     @Flag(help: "Fail at once if another podnet is applying or destroying this cluster, instead of waiting.")
     var noWait = false
 
+    @Option(name: .shortAndLong, help: "Output format: text, or json (the operations applied, as `podnet diff -o json` lists them, with the summary and the seconds taken).")
+    var output: OutputFormat = .text
+
     @Argument(help: "The topology file.")
     var file: String
 
@@ -82,7 +86,10 @@ struct Apply: ParsableCommand {
         if node != nil { RouteProtocolName.install() }
         let plan = try state.plan()
         if plan.isEmpty {
-            Terminal.write("cluster \(name): nothing to do; the kernel matches the file")
+            switch output {
+            case .text: Terminal.write("cluster \(name): nothing to do; the kernel matches the file")
+            case .json: Terminal.write(try PlanPrinter.json(plan, cluster: name, seconds: 0))
+            }
             return
         }
         try KernelFeatureCheck.require(for: plan, topology: state.topology)
@@ -119,7 +126,12 @@ struct Apply: ParsableCommand {
             Terminal.writeError("podnet: warning: not carrying traffic yet after 3 s: \(notUp.prefix(5).joined(separator: ", "))\(notUp.count > 5 ? ", …" : "")")
         }
         let summary = plan.summary
-        let elapsed = FixedPoint.text(Date().timeIntervalSince(start), places: 2)
-        Terminal.write("cluster \(name): applied in \(elapsed) s: \(summary.create) created, \(summary.update) updated, \(summary.delete) deleted")
+        let seconds = Date().timeIntervalSince(start)
+        switch output {
+        case .text:
+            Terminal.write("cluster \(name): applied in \(FixedPoint.text(seconds, places: 2)) s: \(summary.create) created, \(summary.update) updated, \(summary.delete) deleted")
+        case .json:
+            Terminal.write(try PlanPrinter.json(plan, cluster: name, seconds: (seconds * 1000).rounded() / 1000))
+        }
     }
 }

@@ -34,11 +34,14 @@ enum PlanPrinter {
         }
         var cluster: String
         var summary: Plan.Summary
+        /// apply only: how long applying took, verification and waiting included.
+        var seconds: Double?
         var operations: [Item]
     }
 
-    static func json(_ plan: Plan, cluster: String) throws -> String {
-        let document = JSONPlan(cluster: cluster, summary: plan.summary, operations: plan.operations.map {
+    /// The plan as JSON; `seconds` (apply) says it was applied, and in how long.
+    static func json(_ plan: Plan, cluster: String, seconds: Double? = nil) throws -> String {
+        let document = JSONPlan(cluster: cluster, summary: plan.summary, seconds: seconds, operations: plan.operations.map {
             .init(action: $0.operation.action, object: $0.operation.subject, namespace: $0.operation.namespace.description,
                   reason: $0.reason, commands: CommandRenderer.commands(for: $0.operation))
         })

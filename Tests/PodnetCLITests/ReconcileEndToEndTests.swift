@@ -77,6 +77,31 @@ struct ReconcileEndToEndTests {
     }
 
     /// Damage by hand, then apply repairs exactly that; a hand-made link survives.
+    /// `apply -o json`: what was applied, for a pipeline; nothing the second time.
+    @Test func applyReportsWhatItDidAsJSON() throws {
+        struct Applied: Decodable {
+            struct Summary: Decodable { var create: Int; var update: Int; var delete: Int }
+            struct Item: Decodable { var action: String; var object: String; var commands: [String] }
+            var cluster: String
+            var summary: Summary
+            var seconds: Double?
+            var operations: [Item]
+        }
+        try withCluster { cluster, file in
+            let first = try PodnetBinary.run(["apply", "-o", "json", file.path])
+            #expect(first.status == 0, "\(first.stderr)")
+            let applied = try JSONDecoder().decode(Applied.self, from: Data(first.stdout.utf8))
+            #expect(applied.cluster == cluster)
+            #expect(applied.summary.create > 0 && applied.summary.delete == 0)
+            #expect(applied.operations.count == applied.summary.create + applied.summary.update)
+            #expect(applied.operations.contains { $0.commands.first == "ip netns add \(cluster).a0" })
+            #expect((applied.seconds ?? -1) > 0)
+            let second = try PodnetBinary.run(["apply", "--output", "json", file.path])
+            let nothing = try JSONDecoder().decode(Applied.self, from: Data(second.stdout.utf8))
+            #expect(nothing.operations.isEmpty && nothing.summary.create == 0 && nothing.seconds == 0)
+        }
+    }
+
     @Test func applyRepairsDriftAndSparesForeignLinks() throws {
         try withCluster { cluster, file in
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)

@@ -54,11 +54,12 @@ ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 # One TCP connection from namespace $1 to $2 port $3; prints what the server said.
 connect() { ip netns exec "ipvs.$1" /bin/busybox nc -w "${4:-2}" "$2" "$3" </dev/null 2>&1; }
 
-# Connections from $1 to the web ClusterIP until one is answered by $2 (at most 4:
-# round robin over two endpoints answers each every other time). Fails otherwise.
+# Connections from $1 to the web ClusterIP until one is answered by $2 (at most $3,
+# default 4: round robin over two endpoints answers each every other time; random
+# choice, in the other modes, misses 16 times in a row once in 65,536). Fails otherwise.
 reach() {
     local from=$1 want=$2 i answer
-    for i in 1 2 3 4; do
+    for i in $(seq "${3:-4}"); do
         answer=$(connect "$from" 10.96.0.2 8080 || true)
         [ "$answer" = "$want" ] && { echo "ok   $from -> 10.96.0.2:8080 answered by $want (try $i)"; return 0; }
     done
@@ -215,6 +216,26 @@ run_or_fail "podnet apply (foreign service)" podnet apply "$topology"
 ip netns exec "$node" /usr/sbin/ipvsadm -Ln | grep -q 'TCP  192.0.2.10:80' || fail "apply deleted a service podnet does not own"
 out=$(podnet diff --detailed-exitcode "$topology") || fail "diff sees the foreign service: $out"
 echo "ok   192.0.2.10:80 left alone"
+
+step "the live cluster switched to nftables, then iptables mode, then back to ipvs"
+for mode in nftables iptables ipvs; do
+    sed "s/mode: ipvs/mode: $mode/" "$topology" >/tmp/ipvs-$mode.yaml
+    run_or_fail "podnet apply ($mode mode)" podnet apply /tmp/ipvs-$mode.yaml
+    out=$(podnet diff --detailed-exitcode /tmp/ipvs-$mode.yaml) || fail "diff after switching to $mode: $out"
+    reach c a0 16 >/dev/null || fail "$mode mode: c does not reach a0 through the ClusterIP"
+    reach c a1 16 >/dev/null || fail "$mode mode: c does not reach a1 through the ClusterIP"
+    reach a0 a0 16 >/dev/null || fail "$mode mode: a0 does not reach itself through the ClusterIP"
+    podnet_services=$(ip netns exec "$node" /usr/sbin/ipvsadm -Ln | grep -c -E '^(TCP|UDP) +10\.96\.' || true)
+    if [ "$mode" = ipvs ]; then
+        [ "$podnet_services" = 2 ] || fail "ipvs mode again: $podnet_services virtual servers on the serviceCIDR"
+        ip -n "$node" link show kube-ipvs0 >/dev/null 2>&1 || fail "ipvs mode again: no kube-ipvs0"
+    else
+        [ "$podnet_services" = 0 ] || fail "$mode mode: $podnet_services IPVS virtual servers left on the serviceCIDR"
+        ip -n "$node" link show kube-ipvs0 >/dev/null 2>&1 && fail "$mode mode: kube-ipvs0 left behind"
+    fi
+    ip netns exec "$node" /usr/sbin/ipvsadm -Ln | grep -q 'TCP  192.0.2.10:80' || fail "$mode mode: the foreign virtual server is gone"
+    echo "ok   $mode mode: diff clean, c reaches a0 and a1, a0 reaches itself; IPVS as the mode wants, the foreign server kept"
+done
 
 step "destroy"
 for pid in $servers; do kill "$pid" 2>/dev/null || true; done
