@@ -30,7 +30,9 @@ public final class NetlinkConnection {
         self.socket = socket
         nextSequence = firstSequence
         sendBuffer = NetlinkWriter(capacity: Self.defaultBatchDatagramSize + 4096)
-        receiveBuffer = [UInt8](repeating: 0, count: receiveBufferSize)
+        // Not zeroed: the kernel writes what is read, and a reader opens one
+        // connection per namespace (hundreds), most of which receive a page or two.
+        receiveBuffer = [UInt8](unsafeUninitializedCapacity: receiveBufferSize) { _, count in count = receiveBufferSize }
     }
 
     // MARK: Operations
