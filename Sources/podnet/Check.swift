@@ -35,6 +35,7 @@ struct Check: ParsableCommand {
           podnet check -o json --pods-only cluster.yaml | jq '.failures[]'
           podnet check --services-only --connections 100 topologies/lab.yaml
           podnet check --via endpoints topologies/lab.yaml   # bypass the proxy
+          ip netns exec HOST podnet check --node node-0 cluster.yaml   # host mode
 
         Exit status: 0 everything as expected, 1 something expected failed (each \
         failure is named) or the check could not run, 64 a usage mistake.
@@ -59,6 +60,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Only services.")
     var servicesOnly = false
 
+    @Option(help: ArgumentHelp("Host mode: this machine is node NAME (see podnet apply --help): the kernel is compared with the file as that node's apply sees it. Probes run from every pod namespace on this machine.", valueName: "NAME"))
+    var node: String?
+
     @Argument(help: "The topology file of an applied cluster.")
     var file: String
 
@@ -69,14 +73,16 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let state = try ClusterState.load(path: file)
+        let state = try ClusterState.load(path: file, host: node)
         let topology = state.topology
-        guard !state.live.namespaces.isEmpty else {
+        if node == nil, state.live.namespaces.values.contains(where: { $0.mark.role.contains("@") }) {
+            Terminal.writeError("podnet: note: cluster '\(topology.name)' was applied in host mode (podnet apply --node); give --node NAME to compare the kernel with the file as that node")
+        } else if let plan = try? state.plan(), !plan.isEmpty {
+            Terminal.writeError("podnet: note: the kernel differs from the file in \(plan.operations.count) place\(plan.operations.count == 1 ? "" : "s") (podnet diff\(node.map { " --node \($0)" } ?? "") shows them, podnet apply repairs them); failures below may come from that")
+        }
+        guard !state.live.namespaces.isEmpty || node != nil else {
             Terminal.writeError("podnet: error: cluster '\(topology.name)' is not applied (no namespace \(topology.name).*); run podnet apply \(file) first")
             throw ExitCode.failure
-        }
-        if let plan = try? state.plan(), !plan.isEmpty {
-            Terminal.writeError("podnet: note: the kernel differs from the file in \(plan.operations.count) place\(plan.operations.count == 1 ? "" : "s") (podnet diff shows them, podnet apply repairs them); failures below may come from that")
         }
         let expectations = ConnectivityExpectations(topology: topology)
         let namespaces = PodNamespaces(cluster: topology.name, pods: expectations.pods)

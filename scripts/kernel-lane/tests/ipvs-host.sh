@@ -126,12 +126,16 @@ for host in $hosts; do
     index=$((index + 1))
 done
 
-# check has no --node: it reads the cluster as a lab (its note that the kernel differs
-# from the file is that: no node namespaces), but its probes run in the pods'
-# namespaces, which host mode names as lab mode does, so it measures the services.
-step "podnet check inside h0 (its own listeners, before the test starts its servers)"
-out=$(podnet_in ipvsh-h0 check --services-only --connections 20 "$topology" 2>&1) || { echo "$out"; fail "podnet check inside h0"; }
+# check --node compares the kernel with the file as node-0's apply does; its probes run
+# in the pods' namespaces, which host mode names as lab mode does (all of them are on
+# this machine: the hosts are emulated).
+step "podnet check --node node-0 inside h0 (its own listeners, before the test starts its servers)"
+out=$(podnet_in ipvsh-h0 check --node node-0 --services-only --connections 20 "$topology" 2>&1) || { echo "$out"; fail "podnet check inside h0"; }
 echo "$out"
+echo "$out" | grep -q "differs from the file" && fail "check --node node-0 sees a difference right after apply"
+out=$(podnet_in ipvsh-h0 check --services-only --connections 1 "$topology" 2>&1) || true
+echo "$out" | grep -q "was applied in host mode" || fail "check without --node does not say the cluster was applied in host mode"
+echo "ok   check --node sees no difference; without --node it says to give one"
 
 step "servers: a0 and b answer with their name on 8080"
 for pod in a0 b; do
