@@ -25,6 +25,11 @@ struct Podnet: ParsableCommand {
         Start with:
           podnet validate topologies/lab.yaml            check a file; errors point at line and column
           podnet validate -o json topologies/lab.yaml    the resolved topology, every default filled in
+          sudo podnet diff topologies/lab.yaml           the plan, as the ip commands of seed 003
+          sudo podnet apply topologies/lab.yaml          build it: namespaces, veths, bridges, routes, rules
+          sudo podnet check topologies/lab.yaml          every pod to every pod and service, measured
+          sudo podnet exec --cluster lab a0 -- ip addr   look inside a pod
+          sudo podnet destroy topologies/lab.yaml        remove everything podnet made
 
         Exit status: 0 success, 1 the file or the operation failed, 64 a usage mistake.
         """,

@@ -11,7 +11,8 @@ struct Show: ParsableCommand {
         discussion: """
         Reads every namespace of the cluster (those named CLUSTER.* whose lo carries \
         podnet's mark) over netlink and prints their links, addresses, routes, \
-        neighbour and FDB entries. Nothing is changed. Namespaces named like the \
+        neighbour and FDB entries, and IPVS virtual servers (proxy.mode ipvs). \
+        Nothing is changed. Namespaces named like the \
         cluster's but without its mark are listed as not podnet's.
 
         Examples:
