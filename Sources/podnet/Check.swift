@@ -60,7 +60,7 @@ struct Check: ParsableCommand {
     @Flag(help: "Only services.")
     var servicesOnly = false
 
-    @Option(help: ArgumentHelp("Host mode: this machine is node NAME (see podnet apply --help): the kernel is compared with the file as that node's apply sees it. Probes run from every pod namespace on this machine.", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Host mode: this machine is node NAME (see podnet apply --help): the kernel is compared with the file as that node's apply sees it. Probes run from every pod namespace on this machine: on hosts emulated in one machine that is every pod; on a real multi-host cluster other hosts' pods are reported as not probed, and their endpoints have no listener.", valueName: "NAME"))
     var node: String?
 
     @Argument(help: "The topology file of an applied cluster.")
