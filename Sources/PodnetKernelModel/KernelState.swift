@@ -17,6 +17,9 @@ public struct KernelState: Sendable, Equatable, Codable {
     /// The service proxy's IPVS virtual servers (ipvs mode), with their real servers;
     /// live: only those podnet owns (on the cluster's ClusterIPs).
     public var ipvsServices: [IPVSService.ID: IPVSService] = [:]
+    /// Live only: IPVS virtual servers in the cluster's namespaces that are not podnet's
+    /// (IPVSOwnership): left alone; the planner refuses to take their place.
+    public var foreignIPVSServices: Set<IPVSService.ID> = []
     /// Live only: namespaces named like the cluster's that do not carry its mark.
     /// podnet leaves them alone; the planner refuses to use their names.
     public var unownedNamespaces: Set<String> = []

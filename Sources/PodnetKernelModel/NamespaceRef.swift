@@ -19,6 +19,15 @@ public enum NamespaceRef: Hashable, Sendable, Comparable, CustomStringConvertibl
         }
     }
 
+    /// The `ip netns exec NAME ` prefix that runs another tool (nft, ipvsadm, sysctl)
+    /// there, empty for the current namespace.
+    public var execPrefix: String {
+        switch self {
+        case .current: return ""
+        case .named(let name): return "ip netns exec \(name) "
+        }
+    }
+
     public static func < (lhs: NamespaceRef, rhs: NamespaceRef) -> Bool {
         switch (lhs, rhs) {
         case (.current, .named): return true

@@ -25,17 +25,10 @@ public enum IPVSCommandRenderer {
         case .deleteDestination(let id, let destination):
             words = ["-d"] + virtualService(id) + ["-r", destination.description]
         }
-        return prefix(change.service.namespace) + (["ipvsadm"] + words).joined(separator: " ")
+        return change.service.namespace.execPrefix + (["ipvsadm"] + words).joined(separator: " ")
     }
 
     public static func commands(for changes: [IPVSChange]) -> [String] { changes.map(command(for:)) }
-
-    private static func prefix(_ namespace: NamespaceRef) -> String {
-        switch namespace {
-        case .current: return ""
-        case .named(let name): return "ip netns exec \(name) "
-        }
-    }
 
     /// `-t ADDR:PORT` (TCP) or `-u ADDR:PORT` (UDP).
     private static func virtualService(_ id: IPVSService.ID) -> [String] {

@@ -12,7 +12,10 @@ public enum PlanOrder {
     /// address on one of them waits for it).
     public static func layer(of operation: Operation, newTunnels: Set<Link.ID> = []) -> Int {
         switch operation {
+        // An IPVS deletion goes before the kube-ipvs0 address that shows the server is
+        // podnet's: a run stopped in between leaves nothing unrecognisable behind.
         case .deleteRoute, .deleteNeighbour, .deleteFDB: return 0
+        case .ipvs(let change) where change.isDeletion: return 0
         case .deleteAddress: return 1
         // Link deletions need no order among themselves: a bridge's ports and a
         // tunnel survive the deletion of the bridge or of the underlying device.
@@ -46,7 +49,8 @@ public enum PlanOrder {
         case .iptables: return 17
         // One batch per namespace, in the diff's order (a service before its real
         // servers); after the netfilter rules, so that a new ClusterIP port without
-        // endpoints is refused by its reject rule from its first moment.
+        // endpoints is refused by its reject rule from its first moment. Deletions
+        // are in layer 0.
         case .ipvs: return 18
         }
     }

@@ -177,6 +177,10 @@ public struct Planner: Sendable {
             guard let current = live.routes[route.id], !isOwned(current) else { continue }
             conflicts.append("route \(route.id.destination) in \(route.id.namespace) exists but is not podnet's (proto \(current.protocol)); delete it with 'ip \(route.id.namespace.ipOption)route del \(route.id.destination)'")
         }
+        for id in desired.ipvsServices.keys.sorted() where live.foreignIPVSServices.contains(id) {
+            let option = id.protocol == .tcp ? "-t" : "-u"
+            conflicts.append("IPVS service \(id) in \(id.namespace) exists but is not podnet's (its address is held by a device podnet does not own, kube-proxy's kube-ipvs0 perhaps); delete it with '\(id.namespace.execPrefix)ipvsadm -D \(option) \(id.address):\(id.port)' or choose another serviceCIDR")
+        }
         if !conflicts.isEmpty { throw PlanError(conflicts: conflicts) }
     }
 

@@ -80,8 +80,11 @@ struct Check: ParsableCommand {
         } else if let plan = try? state.plan(), !plan.isEmpty {
             Terminal.writeError("podnet: note: the kernel differs from the file in \(plan.operations.count) place\(plan.operations.count == 1 ? "" : "s") (podnet diff\(node.map { " --node \($0)" } ?? "") shows them, podnet apply repairs them); failures below may come from that")
         }
-        guard !state.live.namespaces.isEmpty || node != nil else {
-            Terminal.writeError("podnet: error: cluster '\(topology.name)' is not applied (no namespace \(topology.name).*); run podnet apply \(file) first")
+        // Host mode: the node's own links (its bridge) live in this namespace, its pods' in theirs.
+        let nodeObjects = state.live.links.values.contains { $0.id.namespace == .current && $0.mark?.isOwned(by: topology.name) == true }
+        guard !state.live.namespaces.isEmpty || nodeObjects else {
+            let applyCommand = node.map { "podnet apply --node \($0) \(file)" } ?? "podnet apply \(file)"
+            Terminal.writeError("podnet: error: cluster '\(topology.name)' is not applied\(node.map { " on node \($0)" } ?? "") (no namespace \(topology.name).*); run \(applyCommand) first")
             throw ExitCode.failure
         }
         let expectations = ConnectivityExpectations(topology: topology)

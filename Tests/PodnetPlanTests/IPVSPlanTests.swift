@@ -2,6 +2,7 @@ import PodnetAddress
 import PodnetKernelModel
 import PodnetPlan
 import PodnetRender
+import PodnetTopology
 import Testing
 
 /// proxy.mode ipvs through the planner: IPVS changes are operations like any other,
@@ -54,12 +55,13 @@ import Testing
         let live = applied(try Planner(cluster: "lab").plan(desired: try desiredState(Self.topology), live: KernelState()), to: KernelState())
         let changed = Self.topology.replacingOccurrences(of: "selector: { app: web }", with: "endpoints: [b]")
         let plan = try Planner(cluster: "lab").plan(desired: try desiredState(changed), live: live)
+        // IPVS deletions first (layer 0), before anything that shows they are podnet's.
         #expect(CommandRenderer.commands(for: plan) == [
-            "ip netns exec lab.node-0 nft delete element ip podnet-lab hairpin { 10.200.0.2 . tcp . 8080 . 10.200.0.2 }",
             "ip netns exec lab.node-0 ipvsadm -d -t 10.96.0.2:8080 -r 10.200.0.2:8080",
             "ip netns exec lab.node-1 ipvsadm -d -t 10.96.0.2:8080 -r 10.200.0.2:8080",
+            "ip netns exec lab.node-0 nft delete element ip podnet-lab hairpin { 10.200.0.2 . tcp . 8080 . 10.200.0.2 }",
         ])
-        #expect(plan.operations.map(\.reason).suffix(2) == ["not an endpoint in the topology", "not an endpoint in the topology"])
+        #expect(plan.operations.map(\.reason).prefix(2) == ["not an endpoint in the topology", "not an endpoint in the topology"])
         #expect(plan.summary == Plan.Summary(create: 0, update: 0, delete: 3))
     }
 
@@ -79,6 +81,26 @@ import Testing
         let plan = try Planner(cluster: "lab").plan(desired: KernelState(), live: live)
         #expect(!plan.operations.contains { if case .ipvs = $0.operation { return true } else { return false } })
         #expect(applied(plan, to: live).ipvsServices.isEmpty)
+    }
+
+    @Test func aForeignServiceInTheWayIsAConflictThatNamesIt() throws {
+        var live = KernelState()
+        let id = IPVSService.ID(namespace: .named("lab.node-0"), protocol: .tcp, address: IPv4Address(10, 96, 0, 2), port: 8080)
+        live.foreignIPVSServices = [id]
+        #expect {
+            try Planner(cluster: "lab").plan(desired: try desiredState(Self.topology), live: live)
+        } throws: { error in
+            "\(error)".contains("IPVS service TCP 10.96.0.2:8080 in lab.node-0 exists but is not podnet's")
+                && "\(error)".contains("ip netns exec lab.node-0 ipvsadm -D -t 10.96.0.2:8080")
+        }
+    }
+
+    @Test func hostModeSetsNoHostWideARPSysctls() throws {
+        let topology = try #require(TopologyLoader.load(text: Self.topology, file: "t.yaml").topology)
+        let host = HostRenderer(topology: topology, node: topology.nodes[0], uplink: "eth0").render()
+        #expect(host.sysctls.keys.contains { $0.key == "net.ipv4.vs.conntrack" })
+        #expect(!host.sysctls.keys.contains { $0.key.contains("arp_") })
+        #expect(try desiredState(Self.topology).sysctls.keys.contains { $0.key == "net.ipv4.conf.all.arp_ignore" })
     }
 
     @Test func hostModeDestroyDeletesEachService() throws {

@@ -59,6 +59,19 @@ import Testing
         #expect(lastChain < firstRule && lastSet < firstRule)
     }
 
+    /// Another comment (nftables <-> ipvs mode) remakes the table; a table read back
+    /// without one (kernels before 5.13 keep no table userdata) is kept.
+    @Test func aChangedCommentRemakesTheTableButAMissingOneDoesNot() throws {
+        let desired = try Self.table()
+        var stale = desired
+        stale.comment = "podnet cluster lab: ipvs hairpin masquerade and rejects"
+        let changes = try Self.expectConverges(stale, desired)
+        #expect(changes.first == .deleteTable(desired.id))
+        var commentless = desired
+        commentless.comment = nil
+        #expect(NFTablesDiff.changes(live: commentless, desired: desired).isEmpty)
+    }
+
     @Test func equalTablesNeedNothingAndNoDesiredTableDeletesTheLiveOne() throws {
         let table = try Self.table()
         #expect(NFTablesDiff.changes(live: table, desired: table).isEmpty)

@@ -69,16 +69,28 @@ public final class IPVSDriver {
     /// Every IPv4 TCP/UDP service of the namespace with its real servers, sorted.
     /// One dump of the services, then one dump of each one's destinations.
     public func services() throws(IPVSError) -> [IPVSService] {
+        try services(where: { _ in true }).included
+    }
+
+    /// The services on an address `include` accepts, each with its real servers, and
+    /// the identities of the others, whose real servers are not asked for (a host's
+    /// thousands of kube-proxy services cost one dump, not one each).
+    public func services(where include: (IPv4Address) -> Bool) throws(IPVSError) -> (included: [IPVSService], others: [IPVSService.ID]) {
         do throws(NetlinkError) {
             var services: [IPVSService] = []
+            var others: [IPVSService.ID] = []
             for message in try connection.ipvsServices(family: family) {
-                guard message.firewallMark == nil, message.address != nil else { continue }
+                guard message.firewallMark == nil, let address = message.address else { continue }
+                guard include(address) else {
+                    if let service = IPVSWireMessages.model(message, destinations: [], namespace: namespace) { others.append(service.id) }
+                    continue
+                }
                 let destinations = try connection.ipvsDestinations(of: message, family: family)
                 if let service = IPVSWireMessages.model(message, destinations: destinations, namespace: namespace) {
                     services.append(service)
                 }
             }
-            return services.sorted { $0.id < $1.id }
+            return (services.sorted { $0.id < $1.id }, others.sorted())
         } catch {
             throw .netlink(error)
         }
@@ -86,7 +98,7 @@ public final class IPVSDriver {
 
     /// The services podnet owns here: those on an address of `serviceCIDR`.
     public func services(ownedIn serviceCIDR: IPv4Prefix) throws(IPVSError) -> [IPVSService] {
-        try services().filter { $0.isOwned(serviceCIDR: serviceCIDR) }
+        try services(where: { serviceCIDR.contains($0) }).included
     }
 
     /// Applies `changes` in order, as one pipelined batch, stopping at the first

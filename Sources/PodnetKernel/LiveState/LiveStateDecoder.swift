@@ -40,6 +40,7 @@ enum LiveStateDecoder {
         for chain in snapshot.iptablesChains { state.insert(chain) }
         for rule in snapshot.iptablesRules { state.insert(rule) }
         for service in snapshot.ipvsServices { state.insert(service) }
+        state.foreignIPVSServices.formUnion(snapshot.foreignIPVSServices)
         for (key, value) in snapshot.sysctls {
             state.insert(Sysctl(id: .init(namespace: namespace, key: key), value: value))
         }
@@ -67,26 +68,6 @@ enum LiveStateDecoder {
                     master: message.master.flatMap { names[$0] }, hairpin: hairpin,
                     mark: message.alias.flatMap(OwnershipMark.init(alias:)), alternativeNames: message.alternativeNames,
                     mac: message.address)
-    }
-
-    /// Drops the IPVS services podnet does not own: those neither inside
-    /// `serviceCIDR` nor on an address of the cluster's own (marked) `kube-ipvs0` in
-    /// their namespace. kube-proxy's services on a real host stay out of the plan.
-    static func keepOwnedIPVSServices(in state: inout KernelState, cluster: String, serviceCIDR: IPv4Prefix?) {
-        guard !state.ipvsServices.isEmpty else { return }
-        var clusterIPs: Set<IPVSOwnedAddress> = []
-        for address in state.addresses where address.link.name == IPVSService.clusterIPDevice {
-            guard state.links[address.link]?.mark?.isOwned(by: cluster) == true else { continue }
-            clusterIPs.insert(IPVSOwnedAddress(namespace: address.link.namespace, address: address.address.address))
-        }
-        state.ipvsServices = state.ipvsServices.filter { id, _ in
-            serviceCIDR?.contains(id.address) == true || clusterIPs.contains(IPVSOwnedAddress(namespace: id.namespace, address: id.address))
-        }
-    }
-
-    private struct IPVSOwnedAddress: Hashable {
-        var namespace: NamespaceRef
-        var address: IPv4Address
     }
 
     /// A veth end names its peer by ifindex and a namespace id that only means

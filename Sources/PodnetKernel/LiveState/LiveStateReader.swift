@@ -13,8 +13,9 @@ public struct LiveStateReader: Sendable {
     public var sysctlKeys: [String]
 
     /// The cluster's `serviceCIDR`, when known (from the file): IPVS services on it are
-    /// podnet's. Without it (`--cluster NAME`), and beside it (after the CIDR
-    /// changed), those on an address of the cluster's own `kube-ipvs0` are.
+    /// podnet's unless another owner's device holds their address. Without it
+    /// (`--cluster NAME`), and beside it (after the CIDR changed), those on an address
+    /// of the cluster's own `kube-ipvs0` are (IPVSOwnership).
     public var serviceCIDR: IPv4Prefix?
 
     /// When given, the keys to read in each namespace, by name ("" for the current
@@ -63,13 +64,14 @@ public struct LiveStateReader: Sendable {
         let roleSuffix = node.map { "@\($0)" }
         let readings = try NamespaceTour.visitConcurrently(handles, threads: 2) { handle in
             let name = String(handle.path.split(separator: "/").last ?? "")
-            return try Self.readNamespace(name, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name))
+            return try Self.readNamespace(name, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name),
+                                          serviceCIDR: reader.serviceCIDR)
         }
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
             var snapshot = try Self.readWhole(name: "", sysctlKeys: sysctlKeys(in: ""))
-            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster)
+            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
         for (handle, reading) in zip(handles, readings) {
@@ -87,12 +89,12 @@ public struct LiveStateReader: Sendable {
             }
         }
         LiveStateDecoder.pairVeths(in: &state)
-        LiveStateDecoder.keepOwnedIPVSServices(in: &state, cluster: cluster, serviceCIDR: serviceCIDR)
         return state
     }
 
     /// Runs on a thread inside the namespace.
-    static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String]) throws -> Reading {
+    static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String],
+                              serviceCIDR: IPv4Prefix?) throws -> Reading {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket())
         let links = try connection.links()
         let lo = links.first { $0.name == "lo" }
@@ -105,7 +107,7 @@ public struct LiveStateReader: Sendable {
         let isNode = mark.role.hasPrefix("node/")
         var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: isNode ? sysctlKeys : [])
         if isNode {
-            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster)
+            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDR: serviceCIDR)
         }
         return .owned(snapshot, mark)
     }
@@ -113,7 +115,8 @@ public struct LiveStateReader: Sendable {
     /// The service proxy's state in the calling thread's namespace: the cluster's
     /// nf_tables table, and podnet's iptables chains where the namespace has iptables
     /// tables at all (iptables-save is a process: not run where it could find nothing).
-    static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String) throws {
+    static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String,
+                               serviceCIDR: IPv4Prefix?) throws {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
         let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
         snapshot.nftTables = try connection.nfTable(id).map { [$0] } ?? []
@@ -133,7 +136,18 @@ public struct LiveStateReader: Sendable {
         // family would load ip_vs for nothing.
         if Syscall.exists("/proc/thread-self/net/ip_vs") {
             let generic = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .generic))
-            snapshot.ipvsServices = try IPVSDriver(connection: generic, namespace: namespace).services()
+            let ownership = IPVSOwnership(cluster: cluster, serviceCIDR: serviceCIDR, held: heldAddresses(in: snapshot))
+            (snapshot.ipvsServices, snapshot.foreignIPVSServices) = try IPVSDriver(connection: generic, namespace: namespace)
+                .services(where: ownership.owns)
+        }
+    }
+
+    /// Every IPv4 address of the snapshot's devices, with the device's name and mark.
+    static func heldAddresses(in snapshot: NamespaceSnapshot) -> [IPVSOwnership.HeldAddress] {
+        let links = Dictionary(snapshot.links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        return snapshot.addresses.compactMap { message in
+            guard let address = message.prefix?.address, let link = links[message.index], let name = link.name else { return nil }
+            return IPVSOwnership.HeldAddress(address: address, device: name, deviceMark: link.alias.flatMap(OwnershipMark.init(alias:)))
         }
     }
 

@@ -15,6 +15,8 @@ struct NamespaceSnapshot: Sendable {
     /// podnet's iptables chains and jump rules, where the namespace had iptables state.
     var iptablesChains: [IPTablesChain] = []
     var iptablesRules: [IPTablesRule] = []
-    /// Every IPVS virtual server, where the kernel has IPVS loaded (ownership is decided later).
+    /// The IPVS virtual servers podnet owns (IPVSOwnership), where the kernel has IPVS
+    /// loaded, and the identities of the others.
     var ipvsServices: [IPVSService] = []
+    var foreignIPVSServices: [IPVSService.ID] = []
 }

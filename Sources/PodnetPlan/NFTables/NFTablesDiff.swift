@@ -12,7 +12,8 @@ import PodnetKernelModel
 /// - No desired table: the live one is deleted, with everything in it.
 /// - A table whose comment differs (switching between nftables and ipvs proxy
 ///   modes) is deleted and made again in the same transaction: the kernel keeps a
-///   table's userdata as it was created.
+///   table's userdata as it was created. A table without one is kept (kernels
+///   before 5.13 store no table userdata).
 ///
 /// The order makes one valid transaction: flushes and element deletions first, so
 /// that nothing refers to what is deleted next (sets, then chains, each chain
@@ -23,7 +24,9 @@ public enum NFTablesDiff {
         guard let desired else { return live.map { [.deleteTable($0.id)] } ?? [] }
         guard let live else { return creation(of: desired) }
         let id = live.id
-        guard live.comment == desired.comment else { return [.deleteTable(id)] + creation(of: desired) }
+        // A kernel before 5.13 keeps no table userdata at all (it ignores the attribute):
+        // a table read back without a comment has nothing stale to replace.
+        guard live.comment == nil || live.comment == desired.comment else { return [.deleteTable(id)] + creation(of: desired) }
 
         // Sets.
         var addedSets: [NFTSet] = [], replacedSets: [NFTSet] = [], keptSets: [(live: NFTSet, desired: NFTSet)] = []

@@ -17,8 +17,11 @@ public enum IPVSSysctls {
     ///   sender of its own ARP requests. With these, the node answers ARP only for
     ///   addresses of the interface asked on and announces only such addresses, so
     ///   the ClusterIPs never appear on the underlay (kube-proxy's `strictARP`,
-    ///   which MetalLB requires; podnet always sets it: nothing in a pod network
-    ///   relies on the looser behaviour).
+    ///   which MetalLB requires). Set on lab nodes only, whose namespaces are wholly
+    ///   podnet's: on a real host (host mode, the current namespace) they would change
+    ///   how every address of the host is answered for (a VIP on lo, a keepalived
+    ///   address) and outlive podnet, since sysctls are never reset; kube-proxy too
+    ///   sets them only when asked (`strictARP`).
     ///
     /// `net.ipv4.ip_forward=1` is every node's already, and so is
     /// `net.bridge.bridge-nf-call-iptables=1` on every node with a pod bridge when the
@@ -33,9 +36,11 @@ public enum IPVSSysctls {
             ("net.ipv4.vs.conntrack", "1"),
             ("net.ipv4.vs.expire_nodest_conn", "1"),
             ("net.ipv4.vs.expire_quiescent_template", "1"),
+        ]
+        let strictARP: [(String, String)] = namespace == .current ? [] : [
             ("net.ipv4.conf.all.arp_ignore", "1"),
             ("net.ipv4.conf.all.arp_announce", "2"),
         ]
-        return values.map { Sysctl(id: .init(namespace: namespace, key: $0.0), value: $0.1) }
+        return (values + strictARP).map { Sysctl(id: .init(namespace: namespace, key: $0.0), value: $0.1) }
     }
 }

@@ -8,7 +8,9 @@
 #     host shows web with both endpoints (Masq); diff --detailed-exitcode --node is 0;
 #   - podnet check (run inside a host) and nc: c on node-0 reaches the ClusterIP and
 #     both endpoints answer, the one beside it and the one on the other host;
-#   - the foreign IPVS services survive apply, diff and destroy;
+#   - the foreign IPVS services survive apply, diff and destroy, also one inside the
+#     serviceCIDR whose address a device podnet does not own holds (kube-proxy's, on a
+#     host that uses the same service CIDR);
 #   - destroy --node with the file (node-0) and with --cluster alone (node-1, where
 #     ownership comes from the cluster's kube-ipvs0) removes podnet's IPVS services,
 #     kube-ipvs0, the nf_tables table and its routes; the host's own links, route and
@@ -83,6 +85,12 @@ for host in $hosts; do
     in_host "$host" /usr/sbin/ipvsadm -A -t "192.0.2.1$index:80" -s rr
     index=$((index + 1))
 done
+# h0 also plays a host whose kube-proxy (ipvs mode) uses the same service CIDR: a
+# virtual server on 10.96.0.10, an address a device podnet does not own holds. Inside
+# the serviceCIDR, and still not podnet's.
+ip -n ipvsh-h0 link add kp-vips type dummy
+ip -n ipvsh-h0 addr add 10.96.0.10/32 dev kp-vips
+in_host ipvsh-h0 /usr/sbin/ipvsadm -A -t 10.96.0.10:443 -s rr
 # The kernel adds links of its own to a new namespace (tunl0, with ipip loaded): the
 # host's links are whatever it has before podnet runs.
 for host in $hosts; do links_of "$host" >"/tmp/$host.links"; done
@@ -113,6 +121,7 @@ grep -q -E -- '-> 10\.200\.1\.2:8080 +Masq +1' /tmp/ipvsadm.txt || fail "h0: ipv
 grep -q 'TCP  10.96.0.3:80 rr' /tmp/ipvsadm.txt || fail "h0: ipvsadm shows no service 10.96.0.3:80"
 grep -q 'TCP  192.0.2.10:80 rr' /tmp/ipvsadm.txt || fail "h0: apply deleted the host's own IPVS service 192.0.2.10:80"
 ipvs_of ipvsh-h1 | grep -q 'TCP  192.0.2.11:80 rr' || fail "h1: apply deleted the host's own IPVS service 192.0.2.11:80"
+grep -q 'TCP  10.96.0.10:443 rr' /tmp/ipvsadm.txt || fail "h0: apply deleted kube-proxy's IPVS service 10.96.0.10:443 (inside the serviceCIDR, on a device podnet does not own)"
 ipvs_of ipvsh-h1 | grep -q 'TCP  10.96.0.2:8080 rr' || fail "h1: ipvsadm shows no TCP 10.96.0.2:8080"
 echo "ok   ipvsadm: web over a0 and b (Masq); the foreign services kept"
 in_host ipvsh-h0 /usr/sbin/nft list table ip "podnet-$cluster" >/dev/null || fail "h0: no nft table podnet-$cluster"
@@ -168,8 +177,9 @@ step "destroy --node node-0 FILE on h0, destroy --cluster $cluster --node node-1
 run_or_fail "h0: podnet destroy --node node-0" podnet_in ipvsh-h0 destroy --node node-0 "$topology"
 run_or_fail "h1: podnet destroy --cluster --node node-1" podnet_in ipvsh-h1 destroy --cluster "$cluster" --node node-1
 for host in $hosts; do
-    left=$(ipvs_of "$host" | grep -E '^(TCP|UDP)' | awk '{ print $2 }' | tr '\n' ' ')
+    left=$(ipvs_of "$host" | grep -E '^(TCP|UDP)' | awk '{ print $2 }' | sort | tr '\n' ' ')
     want="192.0.2.1${host#ipvsh-h}:80 "
+    [ "$host" = ipvsh-h0 ] && want="10.96.0.10:443 $want"
     [ "$left" = "$want" ] || fail "$host: IPVS holds '$left' after destroy, not '$want'"
     ip -n "$host" link show kube-ipvs0 >/dev/null 2>&1 && fail "$host: kube-ipvs0 left after destroy"
     in_host "$host" /usr/sbin/nft list table ip "podnet-$cluster" >/dev/null 2>&1 && fail "$host: nft table podnet-$cluster left after destroy"
