@@ -9,7 +9,7 @@ extension Planner {
     /// order matters; KUBE-SERVICES and the jumps rule by rule). A namespace's
     /// changes are one iptables-restore transaction.
     func planIPTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
-                              into operations: inout [PlannedOperation]) {
+                      into operations: inout [PlannedOperation]) {
         var namespaces = Set(desired.iptablesChains.keys.map(\.namespace)).union(desired.iptablesRules.map(\.namespace))
         namespaces.formUnion(live.iptablesChains.keys.map(\.namespace))
         namespaces.formUnion(live.iptablesRules.map(\.namespace))
@@ -33,7 +33,7 @@ extension Planner {
     /// services podnet owns (the reader's filter); those in a namespace being deleted
     /// go with it.
     func planIPVS(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
-                          into operations: inout [PlannedOperation]) {
+                  into operations: inout [PlannedOperation]) {
         let current = live.ipvsServices.values.filter { !gone($0.id.namespace) }
         let namespaces = Set(current.map(\.id.namespace)).union(desired.ipvsServices.keys.map(\.namespace))
         for namespace in namespaces.sorted() {
@@ -68,7 +68,7 @@ extension Planner {
     /// name, `podnet-CLUSTER`), diffed chain by chain and element by element. A table
     /// in a namespace being deleted goes with it.
     func planTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
-                            into operations: inout [PlannedOperation]) {
+                    into operations: inout [PlannedOperation]) {
         let ownedLive = live.nftTables.filter { NFTable.cluster(ownerOf: $0.key.name) == cluster && !gone($0.key.namespace) }
         for id in Set(ownedLive.keys).union(desired.nftTables.keys).sorted() {
             let current = ownedLive[id]
