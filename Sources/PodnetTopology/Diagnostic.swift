@@ -32,6 +32,13 @@ final class DiagnosticLog {
 
     init(file: String) { self.file = file }
 
+    /// A log that starts with what an earlier stage found (decoding, when a parsed
+    /// file is resolved again).
+    init(file: String, diagnostics: [Diagnostic]) {
+        self.file = file
+        self.diagnostics = diagnostics
+    }
+
     func error(_ mark: SourceMark, _ message: String) {
         diagnostics.append(Diagnostic(.error, file: file, at: mark, message))
     }

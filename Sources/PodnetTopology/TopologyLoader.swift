@@ -29,15 +29,18 @@ public enum TopologyLoader {
         }
     }
 
-    /// A file parsed into its YAML tree, ready to be resolved: against no live state
-    /// first, then again against the live cluster's assignments, without a second parse.
-    public struct ParsedDocument: Sendable {
+    /// A file parsed and decoded, ready to be resolved: against no live state first,
+    /// then again against the live cluster's assignments, without a second parse or
+    /// decode (resolution is what the live state changes).
+    public struct ParsedDocument {
         public let file: String
-        let root: YAMLNode
+        let spec: TopologySpec
+        /// What decoding found (unknown keys, wrong types), reported with each resolution.
+        let decodeDiagnostics: [Diagnostic]
     }
 
     /// What parsing gave: the tree, or (a YAML error, an empty file) the load result to report.
-    public enum ParseOutcome: Sendable {
+    public enum ParseOutcome {
         case parsed(ParsedDocument)
         case failed(TopologyLoadResult)
     }
@@ -55,14 +58,14 @@ public enum TopologyLoader {
             log.error(.start, "the file is empty; a topology needs at least 'name', 'clusterCIDR' and 'nodes'")
             return .failed(TopologyLoadResult(topology: nil, diagnostics: log.diagnostics))
         }
-        return .parsed(ParsedDocument(file: file, root: root))
+        let spec = SpecDecoder(log: log).decode(root)
+        return .parsed(ParsedDocument(file: file, spec: spec, decodeDiagnostics: log.diagnostics))
     }
 
-    /// Decodes, validates and allocates a parsed file.
+    /// Validates and allocates a parsed file.
     public static func load(_ document: ParsedDocument, live: LiveAssignments = .none) -> TopologyLoadResult {
-        let log = DiagnosticLog(file: document.file)
-        let spec = SpecDecoder(log: log).decode(document.root)
-        let topology = TopologyResolver(log: log, live: live).resolve(spec)
+        let log = DiagnosticLog(file: document.file, diagnostics: document.decodeDiagnostics)
+        let topology = TopologyResolver(log: log, live: live).resolve(document.spec)
         return TopologyLoadResult(topology: topology, diagnostics: ordered(log.diagnostics))
     }
 
