@@ -36,7 +36,7 @@ public enum IPVSChange: Hashable, Sendable {
 /// deleted to be re-created. A changed port or address is another identity: the old
 /// service goes, the new one comes.
 ///
-/// `live` must hold only what podnet owns (`IPVSService.isOwned(serviceCIDR:)`):
+/// `live` must hold only what podnet owns (`IPVSOwnership`, applied by the reader):
 /// every live service the desired state lacks is deleted.
 ///
 /// Order: deletions of services, then per kept service deletions of destinations,

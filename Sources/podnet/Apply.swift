@@ -2,7 +2,6 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PodnetKernel
-import PodnetKernelModel
 import PodnetPlan
 import PodnetTopology
 

@@ -33,9 +33,9 @@ struct ClusterState {
         let name = firstTopology.name
         // The sysctls to read are those the render sets, where it sets them.
         PhaseTiming.mark("file loaded")
-        let sysctlKeys = Self.sysctlKeysByNamespace(LabRenderer(topology: firstTopology).renderNodes())
+        let sysctls = Self.sysctlLookup(LabRenderer(topology: firstTopology).renderNodes())
         PhaseTiming.mark("sysctl keys rendered")
-        let live = try readLive(cluster: name, sysctlKeys: sysctlKeys, serviceCIDR: firstTopology.serviceCIDR)
+        let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR)
         PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects)")
         let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
         PhaseTiming.mark("file resolved against the live assignments")
@@ -66,8 +66,8 @@ struct ClusterState {
             Terminal.writeError("podnet: error: \(path): no node named '\(host)' (--node); the nodes are: \(names)")
             throw ExitCode.failure
         }
-        let sysctlKeys = Self.sysctlKeysByNamespace(HostRenderer(topology: topology, node: node, uplink: "").render())
-        let live = try readLive(cluster: topology.name, sysctlKeys: sysctlKeys, host: host, serviceCIDR: topology.serviceCIDR)
+        let sysctls = Self.sysctlLookup(HostRenderer(topology: topology, node: node, uplink: "").render())
+        let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR)
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
         return ClusterState(file: file, topology: topology, live: live, desired: desired)
@@ -91,11 +91,10 @@ struct ClusterState {
         return holder
     }
 
-    /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it are podnet's.
-    /// The sysctl keys a rendered state sets, by namespace name ("" for the current
-    /// one): what the reader looks up there. Their keys (bridge names) do not depend
-    /// on the live allocation, so the file's first resolution gives them.
-    static func sysctlKeysByNamespace(_ state: KernelState) -> [String: [String]] {
+    /// The sysctls a rendered state sets, by namespace name ("" for the current one):
+    /// what the reader looks up there. Their keys (bridge names) do not depend on the
+    /// live allocation, so the file's first resolution gives them.
+    static func sysctlLookup(_ state: KernelState) -> LiveStateReader.SysctlLookup {
         var keys: [String: [String]] = [:]
         for id in state.sysctls.keys {
             let name: String
@@ -105,19 +104,21 @@ struct ClusterState {
             }
             keys[name, default: []].append(id.key)
         }
-        return keys.mapValues { $0.sorted() }
+        return .byNamespace(keys.mapValues { $0.sorted() })
     }
 
-    /// - Parameter sysctlKeys: by namespace name (see `sysctlKeysByNamespace`); nil:
-    ///   `net.ipv4.ip_forward` in every node.
-    static func readLive(cluster: String, sysctlKeys: [String: [String]]? = nil, host: String? = nil,
+    /// - Parameter sysctls: what to look up where (see `sysctlLookup`); nil: the reader's default.
+    /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it may be podnet's.
+    static func readLive(cluster: String, sysctls: LiveStateReader.SysctlLookup? = nil, host: String? = nil,
                          serviceCIDR: IPv4Prefix? = nil) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
             throw ExitCode.failure
         }
         do {
-            return try LiveStateReader(serviceCIDR: serviceCIDR, sysctlKeysByNamespace: sysctlKeys).read(cluster: cluster, host: host)
+            var reader = LiveStateReader(serviceCIDR: serviceCIDR)
+            if let sysctls { reader.sysctls = sysctls }
+            return try reader.read(cluster: cluster, host: host)
         } catch {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
             throw ExitCode.failure

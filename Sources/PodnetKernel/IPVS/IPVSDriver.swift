@@ -96,11 +96,6 @@ public final class IPVSDriver {
         }
     }
 
-    /// The services podnet owns here: those on an address of `serviceCIDR`.
-    public func services(ownedIn serviceCIDR: IPv4Prefix) throws(IPVSError) -> [IPVSService] {
-        try services(where: { serviceCIDR.contains($0) }).included
-    }
-
     /// Applies `changes` in order, as one pipelined batch, stopping at the first
     /// refusal (its description gives the change's `ipvsadm` line). Changes for
     /// another namespace are a programming error.
@@ -116,23 +111,5 @@ public final class IPVSDriver {
         if let (index, error) = result.firstFailure {
             throw .refused(changes[index], error)
         }
-    }
-
-    /// Makes the owned services equal to `desired` (all in this namespace, all
-    /// inside `serviceCIDR`); returns the changes made, empty when none were needed.
-    @discardableResult
-    public func reconcile(desired: [IPVSService], serviceCIDR: IPv4Prefix) throws(IPVSError) -> [IPVSChange] {
-        let changes = IPVSDiff.changes(live: try services(ownedIn: serviceCIDR), desired: desired)
-        try apply(changes)
-        return changes
-    }
-
-    /// Deletes every service podnet owns here (destroy in host mode; in lab mode a
-    /// node's services go with its namespace). Returns the services deleted.
-    @discardableResult
-    public func removeOwned(serviceCIDR: IPv4Prefix) throws(IPVSError) -> [IPVSService.ID] {
-        let changes = IPVSDiff.changes(live: try services(ownedIn: serviceCIDR), desired: [])
-        try apply(changes)
-        return changes.map(\.service)
     }
 }

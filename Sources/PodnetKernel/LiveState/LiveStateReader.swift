@@ -8,9 +8,18 @@ import PodnetNetlink
 /// each namespace by one touring thread; the dumps then run from the caller.
 public struct LiveStateReader: Sendable {
     public var directory: NetnsDirectory
-    /// sysctl keys read in every node namespace, and the current one in host mode
-    /// (what the render sets; it sets none in pods' namespaces).
-    public var sysctlKeys: [String]
+
+    /// Which sysctls to look up, and where. The render sets none in pods' namespaces,
+    /// so only node namespaces (and the current one in host mode) are asked.
+    public enum SysctlLookup: Sendable {
+        /// The same keys in every node namespace (`show`, `destroy`: no file to render).
+        case everyNode([String])
+        /// The keys of each namespace, by name ("" for the current one): exactly what
+        /// the render sets there, so that no node looks up another node's bridge keys.
+        case byNamespace([String: [String]])
+    }
+
+    public var sysctls: SysctlLookup
 
     /// The cluster's `serviceCIDR`, when known (from the file): IPVS services on it are
     /// podnet's unless another owner's device holds their address. Without it
@@ -18,21 +27,20 @@ public struct LiveStateReader: Sendable {
     /// of the cluster's own `kube-ipvs0` are (IPVSOwnership).
     public var serviceCIDR: IPv4Prefix?
 
-    /// When given, the keys to read in each namespace, by name ("" for the current
-    /// one), instead of `sysctlKeys` everywhere: exactly what the render sets there,
-    /// so that no node looks up another node's bridge keys.
-    public var sysctlKeysByNamespace: [String: [String]]?
-
-    public init(directory: NetnsDirectory = NetnsDirectory(), sysctlKeys: [String] = ["net.ipv4.ip_forward"],
-                serviceCIDR: IPv4Prefix? = nil, sysctlKeysByNamespace: [String: [String]]? = nil) {
+    public init(directory: NetnsDirectory = NetnsDirectory(), sysctls: SysctlLookup = .everyNode(["net.ipv4.ip_forward"]),
+                serviceCIDR: IPv4Prefix? = nil) {
         self.directory = directory
-        self.sysctlKeys = sysctlKeys
+        self.sysctls = sysctls
         self.serviceCIDR = serviceCIDR
-        self.sysctlKeysByNamespace = sysctlKeysByNamespace
     }
 
-    /// The sysctl keys to read in namespace `name` ("" for the current one).
-    func sysctlKeys(in name: String) -> [String] { sysctlKeysByNamespace.map { $0[name] ?? [] } ?? sysctlKeys }
+    /// The sysctl keys to read in namespace `name` ("" for the current one), if it is a node's.
+    func sysctlKeys(in name: String) -> [String] {
+        switch sysctls {
+        case .everyNode(let keys): return keys
+        case .byNamespace(let keys): return keys[name] ?? []
+        }
+    }
 
     /// The namespaces whose names say they are `cluster`'s (`CLUSTER.` prefix).
     public func candidateNamespaces(of cluster: String) throws -> [NetnsName] {

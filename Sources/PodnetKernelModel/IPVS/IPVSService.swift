@@ -9,9 +9,8 @@ import PodnetAddress
 /// one). Firewall-mark and IPv6 services are not modelled: podnet makes none, and
 /// the reader leaves them out.
 ///
-/// Ownership: podnet owns the services whose virtual address lies inside the
-/// cluster's `serviceCIDR`, in the namespaces it reconciles (`isOwned(serviceCIDR:)`);
-/// kube-proxy's own services on a real host, on other addresses, are left alone.
+/// Ownership: see `IPVSOwnership` (the cluster's own `kube-ipvs0` vouches for a
+/// service; so does the `serviceCIDR`, unless another owner's device holds its address).
 public struct IPVSService: Hashable, Sendable, Codable {
     public struct ID: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
         public var namespace: NamespaceRef
@@ -69,10 +68,6 @@ public struct IPVSService: Hashable, Sendable, Codable {
     public func destination(_ id: IPVSDestination.ID) -> IPVSDestination? {
         destinations.first { $0.id == id }
     }
-
-    /// Whether podnet owns this service: its virtual address is one of the cluster's
-    /// ClusterIPs, that is, inside `serviceCIDR`.
-    public func isOwned(serviceCIDR: IPv4Prefix) -> Bool { serviceCIDR.contains(id.address) }
 
     private static func normalized(_ destinations: [IPVSDestination]) -> [IPVSDestination] {
         var byID: [IPVSDestination.ID: IPVSDestination] = [:]

@@ -62,11 +62,15 @@ extension KernelTests {
                 let id = IPVSService.ID(namespace: namespace, protocol: .tcp, address: IPv4Address(10, 96, 0, 2), port: 8080)
                 let desired = IPVSService(id: id, destinations: [IPVSDestination(address: IPv4Address(10, 200, 0, 2), port: 8080),
                                                                  IPVSDestination(address: IPv4Address(10, 200, 1, 2), port: 8080)])
-                let serviceCIDR = IPv4Prefix("10.96.0.0/12")!
-                #expect(try driver.reconcile(desired: [desired], serviceCIDR: serviceCIDR).count == 3)
-                #expect(try driver.services(ownedIn: serviceCIDR) == [desired])
-                #expect(try driver.reconcile(desired: [desired], serviceCIDR: serviceCIDR).isEmpty)
-                #expect(try driver.removeOwned(serviceCIDR: serviceCIDR) == [id])
+                // Made, read back equal, then nothing to do; deleted with its real servers.
+                let creation = IPVSDiff.changes(live: try driver.services(), desired: [desired])
+                #expect(creation.count == 3)
+                try driver.apply(creation)
+                #expect(try driver.services() == [desired])
+                #expect(IPVSDiff.changes(live: try driver.services(), desired: [desired]).isEmpty)
+                let removal = IPVSDiff.changes(live: try driver.services(), desired: [])
+                #expect(removal.map(\.service) == [id])
+                try driver.apply(removal)
                 #expect(try driver.services().isEmpty)
             }
         }

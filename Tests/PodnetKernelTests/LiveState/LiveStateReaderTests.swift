@@ -80,7 +80,7 @@ extension KernelTests {
         @Test func readsTheSysctlsGivenPerNamespace() throws {
             try withHandMadeCluster { cluster in
                 let keys = ["\(cluster).node-0": ["net.ipv4.conf.br0.forwarding", "net.ipv4.ip_forward"]]
-                let state = try LiveStateReader(sysctlKeysByNamespace: keys).read(cluster: cluster)
+                let state = try LiveStateReader(sysctls: .byNamespace(keys)).read(cluster: cluster)
                 let node = NamespaceRef.named("\(cluster).node-0")
                 #expect(state.sysctls.keys.sorted() == [
                     Sysctl.ID(namespace: node, key: "net.ipv4.conf.br0.forwarding"), Sysctl.ID(namespace: node, key: "net.ipv4.ip_forward"),

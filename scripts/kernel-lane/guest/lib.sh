@@ -44,6 +44,28 @@ ping_from() {
     fi
 }
 
+# $4 TCP connections from namespace $1 to $2 port $3 (busybox nc, servers that
+# answer with their name): one "NAME COUNT" line per answer, "failed" for none.
+tally_answers() {
+    local i answer
+    for i in $(seq "$4"); do
+        answer=$(ip netns exec "$1" /bin/busybox nc -w 2 "$2" "$3" </dev/null 2>/dev/null || true)
+        echo "${answer:-failed}"
+    done | sort | uniq -c | awk '{ print $2, $1 }'
+}
+
+# How many connections NAME ($1) answered in a tally ($2); "other" counts every
+# connection that none of the names after it ($3…) answered.
+answered() {
+    local name=$1 tally=$2
+    shift 2
+    if [ "$name" = other ]; then
+        echo "$tally" | awk -v known=" $* " 'index(known, " " $1 " ") == 0 { c += $2 } END { print c + 0 }'
+    else
+        echo "$tally" | awk -v n="$name" '$1 == n { c = $2 } END { print c + 0 }'
+    fi
+}
+
 # Fails unless no named namespace is left.
 expect_no_namespaces() {
     local left

@@ -158,14 +158,8 @@ connect() { ip netns exec "$cluster.$1" /bin/busybox nc -w 2 "$2" "$3" </dev/nul
 echo "ok   both servers answer c directly"
 
 step "c -> 10.96.0.2:8080, 10 connections: both endpoints answer"
-a0=0; b=0; other=0
-for i in 1 2 3 4 5 6 7 8 9 10; do
-    case $(connect c 10.96.0.2 8080 || true) in
-        a0) a0=$((a0 + 1)) ;;
-        b) b=$((b + 1)) ;;
-        *) other=$((other + 1)) ;;
-    esac
-done
+tally=$(tally_answers "$cluster.c" 10.96.0.2 8080 10)
+a0=$(answered a0 "$tally"); b=$(answered b "$tally"); other=$(answered other "$tally" a0 b)
 echo "     a0: $a0, b: $b, failed: $other"
 [ "$other" = 0 ] || fail "$other of 10 connections to the ClusterIP failed"
 [ "$a0" -ge 1 ] && [ "$b" -ge 1 ] || fail "not both endpoints answered: a0 $a0, b $b"

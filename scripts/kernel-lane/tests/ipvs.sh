@@ -113,15 +113,9 @@ done
 echo "ok   both servers answer c directly"
 
 step "c -> 10.96.0.2:8080, 50 connections (c shares the bridge with both endpoints)"
-a0=0; a1=0; other=0
 start=$(ms)
-for i in $(seq 50); do
-    case $(connect c 10.96.0.2 8080 || true) in
-        a0) a0=$((a0 + 1)) ;;
-        a1) a1=$((a1 + 1)) ;;
-        *) other=$((other + 1)) ;;
-    esac
-done
+tally=$(tally_answers ipvs.c 10.96.0.2 8080 50)
+a0=$(answered a0 "$tally"); a1=$(answered a1 "$tally"); other=$(answered other "$tally" a0 a1)
 echo "     a0: $a0, a1: $a1, failed: $other ($(( $(ms) - start )) ms for 50 connections)"
 [ "$other" = 0 ] || fail "$other of 50 connections to the ClusterIP failed"
 [ "$a0" -ge 20 ] && [ "$a1" -ge 20 ] || fail "unbalanced: a0 $a0, a1 $a1"
