@@ -44,6 +44,19 @@ ping_from() {
     fi
 }
 
+# Starts, in namespace PREFIX.POD for each POD after $1 and $2, a TCP server on port
+# $2 that answers every connection with the pod's name; adds their pids to $servers
+# (the real ip execs nc, so $! is the server itself). Waits a second for them.
+start_name_servers() {
+    local prefix=$1 port=$2 pod
+    shift 2
+    for pod in "$@"; do
+        /usr/sbin/ip netns exec "$prefix.$pod" /bin/busybox nc -ll -p "$port" -e echo "$pod" &
+        servers="${servers:-} $!"
+    done
+    sleep 1
+}
+
 # $4 TCP connections from namespace $1 to $2 port $3 (busybox nc, servers that
 # answer with their name): one "NAME COUNT" line per answer, "failed" for none.
 tally_answers() {

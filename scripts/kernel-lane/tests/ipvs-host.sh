@@ -147,11 +147,7 @@ echo "$out" | grep -q "was applied in host mode" || fail "check without --node d
 echo "ok   check --node sees no difference; without --node it says to give one"
 
 step "servers: a0 and b answer with their name on 8080"
-for pod in a0 b; do
-    /usr/sbin/ip netns exec "$cluster.$pod" /bin/busybox nc -ll -p 8080 -e echo "$pod" &
-    servers="$servers $!"
-done
-sleep 1
+start_name_servers "$cluster" 8080 a0 b
 connect() { ip netns exec "$cluster.$1" /bin/busybox nc -w 2 "$2" "$3" </dev/null 2>&1; }
 [ "$(connect c 10.200.0.2 8080)" = a0 ] || fail "c cannot reach a0 directly"
 [ "$(connect c 10.200.1.2 8080)" = b ] || fail "c cannot reach b (on h1) directly"

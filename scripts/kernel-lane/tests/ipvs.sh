@@ -100,12 +100,7 @@ out=$(podnet check --services-only --connections 50 "$topology") || { echo "$out
 echo "$out"
 
 step "servers: a0 and a1 answer with their name on 8080"
-for pod in a0 a1; do
-    # The real ip, which execs nc: $! is the server itself.
-    /usr/sbin/ip netns exec "ipvs.$pod" /bin/busybox nc -ll -p 8080 -e echo "$pod" &
-    servers="$servers $!"
-done
-sleep 1
+start_name_servers ipvs 8080 a0 a1
 for pod in a0 a1; do
     ip=$([ $pod = a0 ] && echo 10.200.0.2 || echo 10.200.0.3)
     [ "$(connect c "$ip" 8080)" = "$pod" ] || fail "c cannot reach $pod directly at $ip:8080"
