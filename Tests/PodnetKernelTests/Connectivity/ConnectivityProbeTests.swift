@@ -84,13 +84,15 @@ extension KernelTests {
             try withPods { _, b, _, _ in
                 let first = try AnsweringListeners([(b, [.init(port: 8080, protocol: .tcp, answer: "b")])])
                 defer { first.stop() }
-                let descriptors = try Syscall.directoryEntries("/proc/self/fd").count
                 #expect(throws: ListenerError.portInUse(namespace: b.path, port: 8080, protocol: .tcp)) {
                     try AnsweringListeners([(b, [.init(port: 8081, protocol: .tcp, answer: "b"),
                                                  .init(port: 8080, protocol: .tcp, answer: "b")])])
                 }
-                // The listener on 8081 that did open was closed again.
-                #expect(try Syscall.directoryEntries("/proc/self/fd").count == descriptors)
+                // The listener on 8081 that did open was closed again: the port is free.
+                // (Counting the process's descriptors said the same, but other suites
+                // running at the same time open and close theirs: it failed in CI.)
+                let again = try AnsweringListeners([(b, [.init(port: 8081, protocol: .tcp, answer: "b")])])
+                again.stop()
             }
         }
     }
