@@ -14,35 +14,36 @@ enum NamespaceTour {
         try visitConcurrently(namespaces, threads: 1, body)
     }
 
-    /// The namespaces split over `threads` tours running at once (reading hundreds
-    /// of namespaces is syscall-bound, so the cores help); results in input order.
+    /// The namespaces shared out among `threads` tours running at once (reading
+    /// hundreds of namespaces is syscall-bound, so the cores help); results in input
+    /// order. Each tour takes the next unvisited namespace when it is done with one,
+    /// so a tour that drew the heavy ones (nodes: bridges, tables) does not finish
+    /// long after the others, as it did when each tour had a fixed half.
     static func visitConcurrently<Value: Sendable>(
         _ namespaces: [NetnsHandle], threads: Int,
         _ body: @escaping @Sendable (NetnsHandle) throws -> Value
     ) throws -> [Result<Value, any Error>] {
         guard !namespaces.isEmpty else { return [] }
         let count = max(1, min(threads, namespaces.count))
-        let chunk = (namespaces.count + count - 1) / count
-        let slices = stride(from: 0, to: namespaces.count, by: chunk).map { Array(namespaces[$0..<min($0 + chunk, namespaces.count)]) }
-        let results = Mutex<[Int: [Result<Value, any Error>]]>([:])
+        let next = Atomic<Int>(0)
+        let results = Mutex<[Int: Result<Value, any Error>]>([:])
         var tours: [JoinableThread] = []
-        for (index, slice) in slices.enumerated() {
+        for index in 0..<count {
             tours.append(try JoinableThread(name: "podnet tour \(index)") {
-                let visited = tour(slice, body)
-                results.withLock { $0[index] = visited }
+                var visited: [(Int, Result<Value, any Error>)] = []
+                while true {
+                    let position = next.add(1, ordering: .relaxed).oldValue
+                    guard position < namespaces.count else { break }
+                    let namespace = namespaces[position]
+                    visited.append((position, Result {
+                        try Syscall.setns(namespace.fileDescriptor, Syscall.cloneNewNet)
+                        return try body(namespace)
+                    }))
+                }
+                results.withLock { all in for (position, result) in visited { all[position] = result } }
             })
         }
         for tour in tours { tour.join() }
-        return results.withLock { all in (0..<slices.count).flatMap { all[$0] ?? [] } }
-    }
-
-    /// Runs on a touring thread: enters each namespace in turn and runs `body` there.
-    private static func tour<Value>(_ namespaces: [NetnsHandle], _ body: (NetnsHandle) throws -> Value) -> [Result<Value, any Error>] {
-        namespaces.map { namespace in
-            Result {
-                try Syscall.setns(namespace.fileDescriptor, Syscall.cloneNewNet)
-                return try body(namespace)
-            }
-        }
+        return results.withLock { all in (0..<namespaces.count).map { all[$0]! } }
     }
 }
