@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 podnet=${1:-.build/release/podnet}
-[ -x "$podnet" ] || swift build -c release --product podnet >/dev/null
+[ -x "$podnet" ] || swift build -c release --static-swift-stdlib --product podnet >/dev/null
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 printf "%-8s %8s %10s %12s\n" nodes pods services "median ms"

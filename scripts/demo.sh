@@ -12,7 +12,7 @@ keep=false
 
 scripts/install-deps.sh
 echo "== building podnet (release)" >&2
-swift build -c release --product podnet 2>&1 | grep -E "error|Build complete" || true
+swift build -c release --static-swift-stdlib --product podnet 2>&1 | grep -E "error|Build complete" || true
 podnet=.build/release/podnet
 file=topologies/lab.yaml
 
