@@ -7,6 +7,7 @@ import PodnetTopology
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "apply",
         abstract: "Make the kernel equal to a topology file.",
         discussion: """
         Reads the cluster's live state, plans (see `podnet diff`), runs the plan over \

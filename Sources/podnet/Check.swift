@@ -7,6 +7,7 @@ import PodnetTopology
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Measure connectivity from inside the pods: every pod to every pod, every pod to every service port.",
         discussion: """
         What the file promises, measured from inside the cluster's namespaces, the way \

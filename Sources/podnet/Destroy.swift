@@ -7,6 +7,7 @@ import PodnetTopology
 
 struct Destroy: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "destroy",
         abstract: "Remove everything podnet made for a cluster.",
         discussion: """
         Works from the kernel alone: it deletes the namespaces named CLUSTER.* whose lo \

@@ -4,6 +4,7 @@ import PodnetPlan
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Show what apply would change, without changing anything.",
         discussion: """
         Reads the cluster's live state from the kernel, resolves the file against it \

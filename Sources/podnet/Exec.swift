@@ -7,6 +7,7 @@ import PodnetTopology
 
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Run a command inside a pod's or node's namespace.",
         discussion: """
         Like `ip netns exec CLUSTER.NAME COMMAND`: the command runs in the namespace of \

@@ -7,6 +7,7 @@ import PodnetTopology
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show a cluster's live state, read from the kernel.",
         discussion: """
         Reads every namespace of the cluster (those named CLUSTER.* whose lo carries \

@@ -5,6 +5,7 @@ import PodnetTopology
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check topology files without touching the kernel.",
         discussion: """
         Every error and warning is reported, not only the first, as FILE:LINE:COLUMN with \
