@@ -18,16 +18,6 @@ public struct LabRenderer: Sendable {
         for link in topology.links { renderer.renderDirectLink(link, into: &state) }
         return state
     }
-
-    /// The underlay and the nodes without their pods: enough for what depends on the
-    /// nodes alone (the sysctl keys the reader looks up), at a fraction of the cost.
-    public func renderNodes() -> KernelState {
-        let renderer = ClusterRenderer(topology: topology, placement: .lab)
-        var state = KernelState()
-        renderer.renderUnderlay(into: &state)
-        for node in topology.nodes { renderer.renderNode(node, into: &state) }
-        return state
-    }
 }
 
 /// Topology → what host mode wants on node `node` of a real cluster (`--node`):

@@ -31,18 +31,24 @@ struct ClusterState {
         }
         if let host { return try loadHost(host, path: path, file: first, topology: firstTopology, quiet: quiet) }
         let name = firstTopology.name
-        // The sysctls to read are those the render sets, where it sets them.
         PhaseTiming.mark("file loaded")
-        let sysctls = Self.sysctlLookup(LabRenderer(topology: firstTopology).renderNodes())
-        PhaseTiming.mark("sysctl keys rendered")
-        let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR)
+        // Rendered from the file's first resolution: the live assignments nearly always
+        // resolve it the same way (every live pod keeps its address), and then this is
+        // the desired state. It also says which sysctls to read, and where: its keys
+        // (bridge names) do not depend on the allocation.
+        let firstDesired = LabRenderer(topology: firstTopology).render()
+        PhaseTiming.mark("desired state rendered")
+        let live = try readLive(cluster: name, sysctls: Self.sysctlLookup(firstDesired), serviceCIDR: firstTopology.serviceCIDR)
         PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects)")
         let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
         PhaseTiming.mark("file resolved against the live assignments")
         if !quiet || file.result.topology == nil { file.reportDiagnostics() }
         guard let topology = file.result.topology else { throw ExitCode.failure }
+        guard topology != firstTopology else {
+            return ClusterState(file: file, topology: topology, live: live, desired: firstDesired)
+        }
         let desired = LabRenderer(topology: topology).render()
-        PhaseTiming.mark("desired state rendered")
+        PhaseTiming.mark("desired state rendered again (the live assignments changed the allocation)")
         return ClusterState(file: file, topology: topology, live: live, desired: desired)
     }
 

@@ -138,6 +138,28 @@ struct ReconcileEndToEndTests {
         }
     }
 
+    /// Removing a pod renumbers no other. a1 took its address by default; read from the
+    /// file alone, a1 would now get the address a0 leaves free. apply renders first
+    /// from the file, then must render again once the live assignments resolve it.
+    @Test func removingAPodRenumbersNoOther() throws {
+        try withCluster(example: "lab") { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            let address = "ip -n \(cluster).a1 -4 -o addr show dev eth0 | awk '{print $4}'"
+            let before = try sh(address).stdout
+            let original = try String(contentsOf: file, encoding: .utf8)
+            try original.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains("name: a0,") }
+                .joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            let diff = try PodnetBinary.run(["diff", "--output", "json", file.path])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(diff.stdout.utf8)) as? [String: Any])
+            let operations = try #require(json["operations"] as? [[String: Any]])
+            #expect(operations.contains { $0["object"] as? String == "namespace \(cluster).a0" }, "\(diff.stdout)")
+            #expect(!operations.contains { ($0["namespace"] as? String) == "\(cluster).a1" }, "\(diff.stdout)")
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try sh(address).stdout == before)
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+        }
+    }
+
     /// An apply killed at an arbitrary point (kill -9) leaves a state the next apply
     /// converges from; and re-creating right after a destroy works although the kernel
     /// frees namespaces asynchronously.

@@ -24,17 +24,6 @@ import Testing
       - { name: b0, node: node-1 }
     """
 
-    /// What the reader's sysctl lookups are planned from: the same sysctls, no pods.
-    @Test func renderingTheNodesAloneGivesEverySysctlAndNoPod() throws {
-        let topology = try #require(TopologyLoader.load(text: Self.hostGW + "\nserviceCIDR: 10.96.0.0/12\nproxy: { mode: ipvs }\nservices:\n  - { name: s, endpoints: [a0], ports: [{ port: 80 }] }\n",
-                                                        file: "t.yaml").topology)
-        let nodes = LabRenderer(topology: topology).renderNodes()
-        let whole = LabRenderer(topology: topology).render()
-        #expect(nodes.sysctls == whole.sysctls)
-        #expect(nodes.sysctls.keys.contains { $0.key == "net.ipv4.vs.conntrack" })
-        #expect(nodes.namespaces.keys.sorted() == ["lab.node-0", "lab.node-1", "lab.underlay"])
-    }
-
     @Test func namespacesAreNamedAndMarked() throws {
         let state = try render(Self.hostGW)
         #expect(state.namespaces.keys.sorted() == ["lab.a0", "lab.b0", "lab.node-0", "lab.node-1", "lab.underlay"])
