@@ -60,20 +60,14 @@ public struct LiveStateReader: Sendable {
     ///   is read too (as `.current`), and of the cluster's namespaces only those whose
     ///   mark role ends in `@NODE` (its own pods); the others are other hosts' business.
     public func read(cluster: String, host node: String? = nil) throws -> KernelState {
-        var handles: [NetnsHandle] = []
-        for name in try candidateNamespaces(of: cluster) {
-            // A namespace deleted between listing and opening is simply not there.
-            guard let handle = try? directory.open(name) else { continue }
-            handles.append(handle)
-        }
+        let names = try candidateNamespaces(of: cluster)
         let reader = self
-        // Each namespace is read whole on a touring thread inside it: the socket is
-        // opened there, the sysctls read there, the dumps made at once.
+        // Each namespace is read whole on a touring thread inside it: the namespace
+        // opened there, the socket opened there, the sysctls read there, the dumps made at once.
         let roleSuffix = node.map { "@\($0)" }
-        let readings = try NamespaceTour.visitConcurrently(handles, threads: 2) { handle in
-            let name = String(handle.path.split(separator: "/").last ?? "")
-            return try Self.readNamespace(name, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name),
-                                          serviceCIDR: reader.serviceCIDR)
+        let readings = try NamespaceTour.visitConcurrently(names, in: directory, threads: 2) { name in
+            try Self.readNamespace(name.rawValue, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name.rawValue),
+                                   serviceCIDR: reader.serviceCIDR)
         }
         var state = KernelState()
         if node != nil {
@@ -82,17 +76,18 @@ public struct LiveStateReader: Sendable {
             try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
-        for (handle, reading) in zip(handles, readings) {
-            let name = String(handle.path.split(separator: "/").last ?? "")
+        for (name, reading) in zip(names.map(\.rawValue), readings) {
+            // A namespace deleted between listing and opening is simply not there (nil),
+            // and so is a name with no namespace mounted on it.
             switch try reading.get() {
-            case .owned(let snapshot, let mark):
+            case .owned(let snapshot, let mark)?:
                 state.insert(Namespace(name: name, mark: mark))
                 LiveStateDecoder.add(snapshot, in: .named(name), to: &state)
-            case .otherHost:
+            case .otherHost?, nil:
                 break
-            case .unowned:
+            case .unowned?:
                 state.unownedNamespaces.insert(name)
-            case .emptyUnmarked:
+            case .emptyUnmarked?:
                 state.emptyUnmarkedNamespaces.insert(name)
             }
         }

@@ -16,34 +16,57 @@ enum NamespaceTour {
 
     /// The namespaces shared out among `threads` tours running at once (reading
     /// hundreds of namespaces is syscall-bound, so the cores help); results in input
-    /// order. Each tour takes the next unvisited namespace when it is done with one,
-    /// so a tour that drew the heavy ones (nodes: bridges, tables) does not finish
-    /// long after the others, as it did when each tour had a fixed half.
+    /// order.
     static func visitConcurrently<Value: Sendable>(
         _ namespaces: [NetnsHandle], threads: Int,
         _ body: @escaping @Sendable (NetnsHandle) throws -> Value
     ) throws -> [Result<Value, any Error>] {
-        guard !namespaces.isEmpty else { return [] }
-        let count = max(1, min(threads, namespaces.count))
+        try shareOut(namespaces.count, threads: threads) { position in
+            let namespace = namespaces[position]
+            try Syscall.setns(namespace.fileDescriptor, Syscall.cloneNewNet)
+            return try body(namespace)
+        }
+    }
+
+    /// The same for namespaces known by name, each opened by the tour that visits it:
+    /// opening one is three system calls (open, NS_GET_NSTYPE, fstat), better spread
+    /// over the tours than made one after another beforehand. A name that cannot be
+    /// opened as a namespace by then (deleted meanwhile, or nothing mounted on it)
+    /// gives `nil`.
+    static func visitConcurrently<Value: Sendable>(
+        _ names: [NetnsName], in directory: NetnsDirectory, threads: Int,
+        _ body: @escaping @Sendable (NetnsName) throws -> Value
+    ) throws -> [Result<Value?, any Error>] {
+        try shareOut(names.count, threads: threads) { position in
+            guard let namespace = try? directory.open(names[position]) else { return nil }
+            try Syscall.setns(namespace.fileDescriptor, Syscall.cloneNewNet)
+            return try body(names[position])
+        }
+    }
+
+    /// Runs `work` for positions 0..<count on `threads` threads. Each thread takes the
+    /// next position when done with one, so a thread that drew heavy namespaces
+    /// (nodes: bridges, tables) does not finish long after the others, as it did when
+    /// each had a fixed share.
+    private static func shareOut<Value: Sendable>(
+        _ count: Int, threads: Int, _ work: @escaping @Sendable (Int) throws -> Value
+    ) throws -> [Result<Value, any Error>] {
+        guard count > 0 else { return [] }
         let next = Atomic<Int>(0)
         let results = Mutex<[Int: Result<Value, any Error>]>([:])
         var tours: [JoinableThread] = []
-        for index in 0..<count {
+        for index in 0..<max(1, min(threads, count)) {
             tours.append(try JoinableThread(name: "podnet tour \(index)") {
                 var visited: [(Int, Result<Value, any Error>)] = []
                 while true {
                     let position = next.add(1, ordering: .relaxed).oldValue
-                    guard position < namespaces.count else { break }
-                    let namespace = namespaces[position]
-                    visited.append((position, Result {
-                        try Syscall.setns(namespace.fileDescriptor, Syscall.cloneNewNet)
-                        return try body(namespace)
-                    }))
+                    guard position < count else { break }
+                    visited.append((position, Result { try work(position) }))
                 }
                 results.withLock { all in for (position, result) in visited { all[position] = result } }
             })
         }
         for tour in tours { tour.join() }
-        return results.withLock { all in (0..<namespaces.count).map { all[$0]! } }
+        return results.withLock { all in (0..<count).map { all[$0]! } }
     }
 }
