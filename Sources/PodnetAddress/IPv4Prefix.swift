@@ -11,6 +11,9 @@ public struct IPv4Prefix: Hashable, Sendable {
         self.length = length
     }
 
+    /// 0.0.0.0/0: the destination of a default route.
+    public static let everything = IPv4Prefix(address: IPv4Address(0), length: 0)
+
     /// Parses `a.b.c.d/n`. Host bits are allowed here; validation decides whether
     /// they are a mistake in a given field.
     public init?(_ text: some StringProtocol) {

@@ -68,13 +68,15 @@ struct ClusterRenderer {
 
     let topology: Topology
     let placement: Placement
-    /// Built once: it indexes the pods for every node's table.
+    /// Built once: each indexes the pods for every node's table or ruleset.
     let proxy: NFTablesProxyRenderer
+    let iptablesProxy: IPTablesProxyRenderer
 
     init(topology: Topology, placement: Placement) {
         self.topology = topology
         self.placement = placement
         proxy = NFTablesProxyRenderer(topology: topology)
+        iptablesProxy = IPTablesProxyRenderer(topology: topology)
     }
 
     private var cluster: String { topology.name }
@@ -135,7 +137,7 @@ struct ClusterRenderer {
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
         if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
-        let iptables = IPTablesProxyRenderer(topology: topology).ruleset(forNode: node, in: namespace)
+        let iptables = iptablesProxy.ruleset(forNode: node, in: namespace)
         for chain in iptables.chains { state.insert(chain) }
         for rule in iptables.rules { state.insert(rule) }
         IPVSProxyRenderer(topology: topology).objects(forNode: node, in: namespace)
@@ -176,7 +178,7 @@ struct ClusterRenderer {
         state.insert(Link(id: hostEnd, kind: .veth(peer: podEnd), mtu: mtu, up: true, master: bridge, hairpin: true,
                           mark: mark(role), alternativeNames: [KernelNames.peerAlternativeName(kind: "pod", member: pod.name)]))
         state.insert(Address(link: podEnd, address: IPv4Prefix(address: pod.ip, length: node.podCIDR.length)))
-        state.insert(Route(id: .init(namespace: namespace, destination: IPv4Prefix("0.0.0.0/0")!),
+        state.insert(Route(id: .init(namespace: namespace, destination: .everything),
                            gateway: node.gateway, device: KernelNames.podInterface))
     }
 

@@ -29,6 +29,9 @@ public struct YAMLScalar: Sendable, Equatable {
             }
         }
         guard style == .plain else { return .string(text) }
+        // Most scalars of a topology are names ("a0", "web"): a first letter that
+        // begins no null, boolean or number word settles it without the checks below.
+        if let first = text.utf8.first, Self.beginsOnlyStrings(first) { return .string(text) }
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         default: break
@@ -37,6 +40,16 @@ public struct YAMLScalar: Sendable, Equatable {
         if let int = Self.integer(text) { return .int(int) }
         if Self.isFloat(text) { return .float(text) }
         return .string(text)
+    }
+
+    /// An ASCII letter other than the first letters of null, true and false (any
+    /// case); numbers begin with a digit, a sign or a dot.
+    static func beginsOnlyStrings(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"): return false
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return true
+        default: return false
+        }
     }
 
     static func boolean(_ text: String) -> Bool? {

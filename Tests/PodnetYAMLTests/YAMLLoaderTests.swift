@@ -101,6 +101,10 @@ import Testing
         ("8080", YAMLValue.int(8080)), ("0x10", .int(16)), ("-3", .int(-3)), ("true", .bool(true)), ("False", .bool(false)),
         ("~", .null), ("null", .null), ("", .null), ("1.5", .float("1.5")), ("1e3", .float("1e3")), (".inf", .float(".inf")),
         ("yes", .string("yes")), ("10.200.0.2", .string("10.200.0.2")), ("node-0", .string("node-0")), ("10.200", .float("10.200")),
+        // Names settled by their first letter, and the words that letter must not settle.
+        ("a0", .string("a0")), ("web", .string("web")), ("Zone", .string("Zone")), ("nginx", .string("nginx")), ("tcp", .string("tcp")),
+        ("NULL", .null), ("Null", .null), ("TRUE", .bool(true)), ("FALSE", .bool(false)), ("+1", .int(1)), ("-.inf", .float("-.inf")),
+        (".NaN", .float(".NaN")),
     ])
     func plainScalarsResolveByTheCoreSchema(_ text: String, _ expected: YAMLValue) {
         #expect(YAMLScalar(text: text).resolved == expected)
