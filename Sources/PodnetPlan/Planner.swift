@@ -30,7 +30,7 @@ public struct Planner: Sendable {
             operations.append(.init(.addNamespace(desired.namespaces[name]!), reason: "missing"))
         }
         let gone: (NamespaceRef) -> Bool = { namespace in
-            if case .named(let name) = namespace { return deletedNamespaces.contains(name) || live.namespaces[name] == nil }
+            if case .named(let name) = namespace { return deletedNamespaces.contains(name) || live.namespaces.index(forKey: name) == nil }
             return false
         }
 
@@ -39,7 +39,7 @@ public struct Planner: Sendable {
         // Each loop below sorts only the objects it acts on (for a plan in a stable
         // order), not every object: most are unchanged, and sorting thousands of them
         // was a tenth of a no-op apply.
-        let unwantedLive = live.links.values.filter { isOwned($0) && desired.links[$0.id] == nil }
+        let unwantedLive = live.links.values.filter { isOwned($0) && desired.links.index(forKey: $0.id) == nil }
         for link in unwantedLive.sorted(by: { $0.id < $1.id }) {
             if gone(link.id.namespace) { removedLinks.insert(link.id); continue }
             if case .veth(let peer) = link.kind, removedLinks.contains(peer) || gone(peer.namespace) {
@@ -95,7 +95,8 @@ public struct Planner: Sendable {
             operations.append(.init(.setLink(update.link, current: update.current), reason: update.changes.joined(separator: ", ")))
         }
         let linkSurvives: (Link.ID) -> Bool = { id in
-            !gone(id.namespace) && !removedLinks.contains(id) && live.links[id] != nil
+            // index(forKey:), not live.links[id]: no copy of the whole Link to test for nil.
+            !gone(id.namespace) && !removedLinks.contains(id) && live.links.index(forKey: id) != nil
         }
         let linkIsOwned: (Link.ID) -> Bool = { id in live.links[id].map(isOwned) ?? false }
 
