@@ -3,7 +3,8 @@
 #   podnet apply (cold), apply (nothing to do), destroy
 #   a shell script with one ip process per step (podnet diff --output commands, run by sh)
 #   the same grouped into ip -batch processes where iproute2 allows it (bench/batch-by-namespace.py)
-# on an N-node × M-pod host-gw cluster (default 20 × 10). Prints medians of RUNS runs.
+# on an N-node × M-pod host-gw cluster (default 20 × 10). Prints medians of RUNS runs
+# (of 15 × RUNS for the no-op apply, whose tens of milliseconds are the noisiest figure).
 # Usage: bench/reconcile.sh [NODES] [PODS_PER_NODE] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,9 @@ trap cleanup EXIT
 bench/generate-topology.py --name pnbenchr --nodes "$nodes" --pods-per-node "$pods" --services 0 > "$file"
 
 ms() { local start=$1 end=$2; echo $(( (end - start) / 1000000 )); }
-now() { date +%s%N; }
+# The shell's own clock (bash 5): forking date for each reading would add a process
+# start (about a millisecond) to every figure, a few per cent of a no-op apply.
+now() { echo "${EPOCHREALTIME/./}000"; }
 median() { printf "%s\n" "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 destroy_by_hand() { ip netns list | awk '{print $1}' | grep '^pnbenchr\.' | sed 's/^/netns del /' | ip -batch - ; }
 
@@ -30,7 +33,13 @@ batches=$(grep -c "ip -\|^ip " "$dir/batched.sh" || true)
 cold=(); noop=(); destroy=(); script=(); batched=(); script_destroy=()
 for _ in $(seq "$runs"); do
     t=$(now); "$podnet" apply "$file" >/dev/null 2>&1; cold+=($(ms "$t" "$(now)"))
-    t=$(now); "$podnet" apply "$file" >/dev/null; noop+=($(ms "$t" "$(now)"))
+    # A no-op apply takes tens of milliseconds, where one scheduling hiccup shows:
+    # fifteen of them per round, their median taken with the other rounds'.
+    # The clock is read without a subshell around the command: a fork is most of a millisecond.
+    for _ in $(seq 15); do
+        start=$EPOCHREALTIME; "$podnet" apply "$file" >/dev/null; end=$EPOCHREALTIME
+        noop+=($(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (e - s) * 1000 }'))
+    done
     t=$(now); "$podnet" destroy "$file" >/dev/null; destroy+=($(ms "$t" "$(now)"))
     sleep 2   # the kernel frees destroyed namespaces asynchronously
     t=$(now); sh "$dir/script.sh" >/dev/null; script+=($(ms "$t" "$(now)"))
@@ -43,7 +52,7 @@ for _ in $(seq "$runs"); do
 done
 c=$(median "${cold[@]}"); n=$(median "${noop[@]}"); d=$(median "${destroy[@]}")
 s=$(median "${script[@]}"); b=$(median "${batched[@]}"); sd=$(median "${script_destroy[@]}")
-echo "cluster: $nodes nodes × $pods pods (host-gw), $steps ip steps; medians of $runs runs"
+echo "cluster: $nodes nodes × $pods pods (host-gw), $steps ip steps; medians of $runs runs ($((15 * runs)) for the no-op apply)"
 printf "%-44s %8s ms\n" "podnet apply (cold)" "$c" "podnet apply (nothing to do)" "$n" "podnet destroy" "$d" \
     "shell script, one ip process per step" "$s" "ip -batch where possible ($batches processes)" "$b" "ip netns del of every namespace (batch)" "$sd"
 awk -v c="$c" -v n="$n" -v s="$s" -v b="$b" 'BEGIN {

@@ -44,11 +44,10 @@ public struct NetlinkAttribute: Sendable, Equatable {
         return String(decoding: payload[payload.startIndex..<end], as: UTF8.self)
     }
 
+    /// Four octets in network order: one load, not the generic byte-by-byte
+    /// IPv4Address(bytes:), which a read of hundreds of namespaces calls thousands of times.
     public func ipv4() throws(NetlinkParseError) -> IPv4Address {
-        guard payload.count == 4, let address = IPv4Address(bytes: payload) else {
-            throw .wrongAttributeSize(type: type, expected: 4, actual: payload.count)
-        }
-        return address
+        IPv4Address(UInt32(bigEndian: try integer(UInt32.self)))
     }
 
     public func mac() throws(NetlinkParseError) -> MACAddress {
