@@ -98,7 +98,7 @@ public struct LiveStateReader: Sendable {
     /// Runs on a thread inside the namespace.
     static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String],
                               serviceCIDR: IPv4Prefix?) throws -> Reading {
-        let connection = NetlinkConnection(socket: try KernelNetlinkSocket())
+        let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try connection.links()
         let lo = links.first { $0.name == "lo" }
         guard let mark = lo?.alias.flatMap(OwnershipMark.init(alias:)), mark.isOwned(by: cluster) else {
@@ -120,7 +120,7 @@ public struct LiveStateReader: Sendable {
     /// tables at all (iptables-save is a process: not run where it could find nothing).
     static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String,
                                serviceCIDR: IPv4Prefix?) throws {
-        let connection = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .netfilter))
+        let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps(bus: .netfilter))
         let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
         snapshot.nftTables = try connection.nfTable(id).map { [$0] } ?? []
         let hasIPTables = try IPTablesDriver.hasTables { name in
@@ -138,7 +138,7 @@ public struct LiveStateReader: Sendable {
         // it no service can exist, and asking the generic netlink controller for the
         // family would load ip_vs for nothing.
         if Syscall.exists("/proc/thread-self/net/ip_vs") {
-            let generic = NetlinkConnection(socket: try KernelNetlinkSocket(bus: .generic))
+            let generic = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps(bus: .generic))
             let ownership = IPVSOwnership(cluster: cluster, serviceCIDR: serviceCIDR, held: heldAddresses(in: snapshot))
             (snapshot.ipvsServices, snapshot.foreignIPVSServices) = try IPVSDriver(connection: generic, namespace: namespace)
                 .services(where: ownership.owns)
@@ -157,7 +157,7 @@ public struct LiveStateReader: Sendable {
     /// Everything of the namespace the calling thread is in.
     static func readWhole(name: String, links: [LinkMessage]? = nil, connection: NetlinkConnection? = nil,
                           sysctlKeys: [String]) throws -> NamespaceSnapshot {
-        let connection = try connection ?? NetlinkConnection(socket: try KernelNetlinkSocket())
+        let connection = try connection ?? NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try links ?? connection.links()
         var sysctls: [String: String] = [:]
         for key in sysctlKeys {
