@@ -90,7 +90,7 @@ struct Apply: ParsableCommand {
             case .text: Terminal.write("cluster \(name): nothing to do; the kernel matches the file")
             case .json: Terminal.write(try PlanPrinter.json(plan, cluster: name, seconds: 0))
             }
-            return
+            QuickExit.now()
         }
         try KernelFeatureCheck.require(for: plan, topology: state.topology)
         let start = Date()

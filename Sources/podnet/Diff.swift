@@ -44,6 +44,6 @@ struct Diff: ParsableCommand {
         case .json: Terminal.write(try PlanPrinter.json(plan, cluster: state.topology.name))
         case .commands: if !plan.isEmpty { Terminal.write(PlanPrinter.commands(plan)) }
         }
-        if detailedExitcode, !plan.isEmpty { throw ExitCode(2) }
+        QuickExit.now(detailedExitcode && !plan.isEmpty ? 2 : 0)
     }
 }
