@@ -233,6 +233,13 @@ public struct NFTablesBatch: Sendable {
         }
     }
 
+    /// A dump of every table of the namespace, of every family (NFPROTO_UNSPEC).
+    public static func dumpTables() -> NetlinkRequest {
+        NetlinkRequest(type: NFTablesMessageType.getTable, summary: "NFT_MSG_GETTABLE dump") { w in
+            NFTablesMessageType.writeHeader(family: 0, to: &w)
+        }
+    }
+
     /// Dumps of a table's chains (the kernel dumps every chain of the family; the
     /// reader keeps the table's), sets and rules.
     public static func dumpChains(_ id: NFTable.ID) -> NetlinkRequest {

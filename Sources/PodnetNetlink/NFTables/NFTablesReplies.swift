@@ -5,6 +5,8 @@ import PodnetKernelModel
 /// messages (dump replies and GET answers).
 enum NFTablesReplies {
     struct Table {
+        /// The nfgenmsg family (NFPROTO_*), first byte of the payload.
+        var family: UInt8
         var name: String
         var comment: String?
     }
@@ -43,7 +45,7 @@ enum NFTablesReplies {
     static func table(_ message: NetlinkMessage) throws(NetlinkParseError) -> Table {
         let attributes = try message.attributes(afterHeaderOfSize: headerSize)
         let userdata = attributes[NFTA_TABLE_USERDATA.rawValue].map { NFTUserdata.decode($0.payload) } ?? [:]
-        return Table(name: attributes[NFTA_TABLE_NAME.rawValue]?.string() ?? "",
+        return Table(family: message.payload.first ?? 0, name: attributes[NFTA_TABLE_NAME.rawValue]?.string() ?? "",
                      comment: NFTUserdata.string(from: userdata[NFTUserdata.tableComment]))
     }
 

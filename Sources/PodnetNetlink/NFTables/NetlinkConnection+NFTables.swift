@@ -2,6 +2,14 @@ import CMNL
 import Glibc
 import PodnetKernelModel
 
+/// One table as `nfTableListing` reports it.
+public struct NFTableListing: Sendable, Equatable {
+    /// NFPROTO_* (NFTFamily's raw values).
+    public var family: UInt8
+    public var name: String
+    public var comment: String?
+}
+
 extension NetlinkConnection {
     /// Reads one nf_tables table whole, as the model: nil when it does not exist.
     /// (The connection's socket must be a netfilter one, opened in the table's
@@ -20,7 +28,20 @@ extension NetlinkConnection {
         let newTable = NFTablesMessageType.newTable
         guard let tableMessage = tableReplies.first(where: { $0.type == newTable }) else { return nil }
         let tableReply = try parse(request.summary) { () throws(NetlinkParseError) in try NFTablesReplies.table(tableMessage) }
-        var table = NFTable(id: id, comment: tableReply.comment)
+        return try nfTable(id, comment: tableReply.comment)
+    }
+
+    /// Every table of the namespace (of every family), with its comment: one dump
+    /// that says at once whether a table exists and whether iptables-nft made its own.
+    public func nfTableListing() throws(NetlinkError) -> [NFTableListing] {
+        try decodeAll(NFTablesBatch.dumpTables(), type: NFTablesMessageType.newTable, NFTablesReplies.table).map {
+            NFTableListing(family: $0.family, name: $0.name, comment: $0.comment)
+        }
+    }
+
+    /// Reads the contents of table `id`, known to exist with `comment` (from a listing).
+    public func nfTable(_ id: NFTable.ID, comment: String?) throws(NetlinkError) -> NFTable {
+        var table = NFTable(id: id, comment: comment)
 
         for reply in try decodeAll(NFTablesBatch.dumpChains(id), type: NFTablesMessageType.newChain, NFTablesReplies.chain)
         where reply.table == id.name {
