@@ -1,14 +1,37 @@
 /// The attributes of a message or a nest, in wire order, with lookup by type.
 public struct NetlinkAttributes: Sendable, Equatable {
-    public let all: [NetlinkAttribute]
+    /// The bytes the attributes lie in.
+    private let bytes: ArraySlice<UInt8>
+    /// Each attribute's type, nest flag and payload bounds (indices into `bytes`), in
+    /// wire order. Plain values: splitting a link message into its fifty-odd
+    /// attributes then retains its buffer once, not once per attribute, which a read
+    /// of hundreds of namespaces felt.
+    private let entries: [Entry]
+
+    private struct Entry: Sendable {
+        let type: UInt16
+        let isFlaggedNested: Bool
+        let payload: Range<Int>
+    }
+
+    /// Every attribute, in wire order.
+    public var all: [NetlinkAttribute] { entries.map(attribute) }
 
     public init(_ attributes: [NetlinkAttribute]) {
-        all = attributes
+        var bytes: [UInt8] = []
+        var entries: [Entry] = []
+        for attribute in attributes {
+            let start = bytes.count
+            bytes.append(contentsOf: attribute.payload)
+            entries.append(Entry(type: attribute.type, isFlaggedNested: attribute.isFlaggedNested, payload: start..<bytes.count))
+        }
+        self.bytes = bytes[...]
+        self.entries = entries
     }
 
     /// Splits `bytes` into attributes, checking every nla_len against the data.
     public init(parsing bytes: ArraySlice<UInt8>) throws(NetlinkParseError) {
-        var attributes: [NetlinkAttribute] = []
+        var entries: [Entry] = []
         var offset = bytes.startIndex
         while offset < bytes.endIndex {
             let available = bytes.endIndex - offset
@@ -25,24 +48,31 @@ public struct NetlinkAttributes: Sendable, Equatable {
             guard Int(length) <= available else {
                 throw .truncated(what: "attribute \(type)", needed: Int(length), available: available)
             }
-            let payload = bytes[(offset + NetlinkAlignment.attributeHeaderSize)..<(offset + Int(length))]
-            attributes.append(NetlinkAttribute(
-                type: type, isFlaggedNested: rawType & NetlinkAttribute.nestedFlag != 0, payload: payload))
+            entries.append(Entry(type: type, isFlaggedNested: rawType & NetlinkAttribute.nestedFlag != 0,
+                                 payload: (offset + NetlinkAlignment.attributeHeaderSize)..<(offset + Int(length))))
             // The last attribute's padding may be missing; never step past the end.
             offset = min(offset + NetlinkAlignment.aligned(Int(length)), bytes.endIndex)
         }
-        all = attributes
+        self.bytes = bytes
+        self.entries = entries
+    }
+
+    private func attribute(_ entry: Entry) -> NetlinkAttribute {
+        NetlinkAttribute(type: entry.type, isFlaggedNested: entry.isFlaggedNested, payload: bytes[entry.payload])
     }
 
     /// The first attribute of `type`.
     public subscript(_ type: some BinaryInteger) -> NetlinkAttribute? {
         let wanted = UInt16(type)
-        return all.first { $0.type == wanted }
+        return entries.first { $0.type == wanted }.map(attribute)
     }
 
     /// Every attribute of `type`, for attributes that repeat (IFLA_ALT_IFNAME).
     public func every(_ type: some BinaryInteger) -> [NetlinkAttribute] {
         let wanted = UInt16(type)
-        return all.filter { $0.type == wanted }
+        return entries.filter { $0.type == wanted }.map(attribute)
     }
+
+    /// Equal when they hold the same attributes, wherever their bytes lie.
+    public static func == (lhs: NetlinkAttributes, rhs: NetlinkAttributes) -> Bool { lhs.all == rhs.all }
 }
