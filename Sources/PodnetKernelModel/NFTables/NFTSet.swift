@@ -172,14 +172,16 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
 
     /// Reads a value of `type` from exactly `type.size` bytes.
     public init?(type: NFTDataType, bytes: some Collection<UInt8>) {
-        guard bytes.count == type.size else { return nil }
-        let array = Array(bytes)
+        guard bytes.count == type.size, type.size <= 4 else { return nil }
+        // The bytes as one big-endian number (no array made: a read decodes thousands).
+        let number = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         switch type {
-        case .ipv4Address: self = .ipv4(IPv4Address(bytes: array)!)
-        case .inetProto: self = .inetProto(array[0])
-        case .inetService: self = .inetService(UInt16(array[0]) << 8 | UInt16(array[1]))
-        case .integer: self = .integer(array.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
-        case .mark: self = .mark(array.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
+        case .ipv4Address: self = .ipv4(IPv4Address(number))
+        case .inetProto: self = .inetProto(UInt8(number))
+        case .inetService: self = .inetService(UInt16(number))
+        // Integers and marks are in host order: their memory, read big-endian, is this.
+        case .integer: self = .integer(UInt32(bigEndian: number))
+        case .mark: self = .mark(UInt32(bigEndian: number))
         }
     }
 
@@ -206,8 +208,22 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
         return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 
+    /// The order of `bytes`, compared byte by byte.
     public static func < (lhs: NFTValue, rhs: NFTValue) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        guard lhs.type.size == rhs.type.size else { return lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+        return lhs.bytesAsNumber < rhs.bytesAsNumber
+    }
+
+    /// `bytes` read as one big-endian number: for values of one size, comparing these
+    /// orders them as comparing the bytes would, without making the arrays (sets of a
+    /// thousand services are sorted on every read and render).
+    var bytesAsNumber: UInt32 {
+        switch self {
+        case .ipv4(let address): return address.value
+        case .inetProto(let number): return UInt32(number)
+        case .inetService(let port): return UInt32(port)
+        case .integer(let value), .mark(let value): return UInt32(bigEndian: value)
+        }
     }
 
     public static let tcp = NFTValue.inetProto(6)
@@ -237,20 +253,30 @@ public struct NFTSetElement: Hashable, Sendable, Codable, Comparable {
 
     /// Reads a key of `type` from the bytes a set holds; nil when they do not fit.
     public static func key(type: [NFTDataType], bytes: some Collection<UInt8>) -> [NFTValue]? {
-        let array = Array(bytes)
-        guard array.count == NFTSet.keyLength(of: type) else { return nil }
-        if type.count == 1 { return NFTValue(type: type[0], bytes: array).map { [$0] } }
+        guard bytes.count == NFTSet.keyLength(of: type) else { return nil }
+        if type.count == 1 { return NFTValue(type: type[0], bytes: bytes).map { [$0] } }
         var values: [NFTValue] = []
-        var offset = 0
+        values.reserveCapacity(type.count)
+        var rest = bytes[...]
         for part in type {
-            guard let value = NFTValue(type: part, bytes: array[offset..<offset + part.size]) else { return nil }
+            guard let value = NFTValue(type: part, bytes: rest.prefix(part.size)) else { return nil }
             values.append(value)
-            offset += NFTDataType.registerAligned(part.size)
+            rest = rest.dropFirst(NFTDataType.registerAligned(part.size))
         }
         return values
     }
 
+    /// The order of `keyBytes`. Keys of one set have the same parts, each padded to a
+    /// register, so comparing part by part gives that order without making the bytes.
     public static func < (lhs: NFTSetElement, rhs: NFTSetElement) -> Bool {
-        lhs.keyBytes.lexicographicallyPrecedes(rhs.keyBytes)
+        guard lhs.key.count == rhs.key.count,
+              zip(lhs.key, rhs.key).allSatisfy({ $0.type.size == $1.type.size }) else {
+            return lhs.keyBytes.lexicographicallyPrecedes(rhs.keyBytes)
+        }
+        for (left, right) in zip(lhs.key, rhs.key) where left != right {
+            let (a, b) = (left.bytesAsNumber, right.bytesAsNumber)
+            if a != b { return a < b }
+        }
+        return false
     }
 }
