@@ -27,7 +27,7 @@ struct FieldReader {
                 continue
             }
             // YAML's `key:` with nothing after it means "not set", as in Kubernetes.
-            if case .scalar(let scalar) = entry.value.content, scalar.resolved == .null { continue }
+            if case .scalar(let scalar) = entry.value.content, scalar.isNull { continue }
             fields[key] = entry.value
         }
         for key in required where fields[key] == nil {

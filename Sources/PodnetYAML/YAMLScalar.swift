@@ -29,25 +29,31 @@ public struct YAMLScalar: Sendable, Equatable {
             }
         }
         guard style == .plain else { return .string(text) }
-        // Most scalars of a topology are names ("a0", "web"): a first letter that
-        // begins no null, boolean or number word settles it without the checks below.
-        if let first = text.utf8.first, Self.beginsOnlyStrings(first) { return .string(text) }
-        switch text {
-        case "", "~", "null", "Null", "NULL": return .null
-        default: break
-        }
+        if isNullWord { return .null }
         if let bool = Self.boolean(text) { return .bool(bool) }
+        // Numbers begin with a digit, a sign or a dot: a name ("node-0", "web"), most
+        // of a topology's scalars, is a string without the number checks below.
+        if let first = text.utf8.first, first | 0x20 >= UInt8(ascii: "a"), first | 0x20 <= UInt8(ascii: "z") {
+            return .string(text)
+        }
         if let int = Self.integer(text) { return .int(int) }
         if Self.isFloat(text) { return .float(text) }
         return .string(text)
     }
 
-    /// An ASCII letter other than the first letters of null, true and false (any
-    /// case); numbers begin with a digit, a sign or a dot.
-    static func beginsOnlyStrings(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"): return false
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return true
+    /// Whether the scalar means "not set" (`key:` with nothing after it, `~`, `null`):
+    /// `resolved == .null` without resolving the rest, for every key of every mapping.
+    public var isNull: Bool {
+        switch tag {
+        case "tag:yaml.org,2002:null"?: return true
+        case "tag:yaml.org,2002:str"?, "tag:yaml.org,2002:int"?, "tag:yaml.org,2002:bool"?: return false
+        default: return style == .plain && isNullWord
+        }
+    }
+
+    private var isNullWord: Bool {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return true
         default: return false
         }
     }

@@ -110,6 +110,17 @@ import Testing
         #expect(YAMLScalar(text: text).resolved == expected)
     }
 
+    /// isNull, which skips unset keys without resolving, agrees with resolved.
+    @Test(arguments: [
+        YAMLScalar(text: ""), YAMLScalar(text: "~"), YAMLScalar(text: "null"), YAMLScalar(text: "NULL"), YAMLScalar(text: "nil"),
+        YAMLScalar(text: "node-0"), YAMLScalar(text: "0"), YAMLScalar(text: "null", style: .doubleQuoted),
+        YAMLScalar(text: "~", tag: "tag:yaml.org,2002:str"), YAMLScalar(text: "x", tag: "tag:yaml.org,2002:null"),
+        YAMLScalar(text: "~", tag: "tag:yaml.org,2002:int"), YAMLScalar(text: "~", tag: "!local"),
+    ])
+    func isNullAgreesWithResolution(_ scalar: YAMLScalar) {
+        #expect(scalar.isNull == (scalar.resolved == .null), "\(scalar)")
+    }
+
     @Test func quotedScalarsAreStrings() {
         #expect(YAMLScalar(text: "8080", style: .doubleQuoted).resolved == .string("8080"))
         #expect(YAMLScalar(text: "true", style: .singleQuoted).resolved == .string("true"))
