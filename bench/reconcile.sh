@@ -18,9 +18,9 @@ trap cleanup EXIT
 bench/generate-topology.py --name pnbenchr --nodes "$nodes" --pods-per-node "$pods" --services 0 > "$file"
 
 ms() { local start=$1 end=$2; echo $(( (end - start) / 1000000 )); }
-# The shell's own clock (bash 5): forking date for each reading would add a process
-# start (about a millisecond) to every figure, a few per cent of a no-op apply.
-now() { echo "${EPOCHREALTIME/./}000"; }
+# The shell's own clock (bash 5) rather than a date process per reading. Its decimal
+# point follows the locale (a comma in some): only the digits are kept, microseconds.
+now() { echo "${EPOCHREALTIME//[!0-9]/}000"; }
 median() { printf "%s\n" "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 destroy_by_hand() { ip netns list | awk '{print $1}' | grep '^pnbenchr\.' | sed 's/^/netns del /' | ip -batch - ; }
 
@@ -35,10 +35,11 @@ for _ in $(seq "$runs"); do
     t=$(now); "$podnet" apply "$file" >/dev/null 2>&1; cold+=($(ms "$t" "$(now)"))
     # A no-op apply takes tens of milliseconds, where one scheduling hiccup shows:
     # fifteen of them per round, their median taken with the other rounds'.
-    # The clock is read without a subshell around the command: a fork is most of a millisecond.
+    # The clock is read without a subshell around the command: a fork is a good part
+    # of a millisecond, a few per cent of a no-op apply.
     for _ in $(seq 15); do
-        start=$EPOCHREALTIME; "$podnet" apply "$file" >/dev/null; end=$EPOCHREALTIME
-        noop+=($(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (e - s) * 1000 }'))
+        start=${EPOCHREALTIME//[!0-9]/}; "$podnet" apply "$file" >/dev/null; end=${EPOCHREALTIME//[!0-9]/}
+        noop+=($(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (e - s) / 1000 }'))
     done
     t=$(now); "$podnet" destroy "$file" >/dev/null; destroy+=($(ms "$t" "$(now)"))
     sleep 2   # the kernel frees destroyed namespaces asynchronously

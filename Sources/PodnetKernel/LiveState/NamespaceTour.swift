@@ -32,14 +32,23 @@ enum NamespaceTour {
     /// with three system calls: open, setns, close. setns itself refuses a file that
     /// is no network namespace, so NetnsHandle's checks (NS_GET_NSTYPE, fstat) would
     /// be two calls for nothing, and the thread holds the namespace once inside. A name
-    /// that cannot be entered by then (deleted meanwhile, or nothing mounted on it)
-    /// gives `nil`.
+    /// gone by then (deleted meanwhile) or with nothing mounted on it gives `nil`; any
+    /// other failure to open (out of descriptors, say) is that namespace's error, never
+    /// taken for its absence, which would plan to create a namespace that exists.
     static func visitConcurrently<Value: Sendable>(
         _ names: [NetnsName], in directory: NetnsDirectory, threads: Int,
         _ body: @escaping @Sendable (NetnsName) throws -> Value
     ) throws -> [Result<Value?, any Error>] {
         try shareOut(names.count, threads: threads) { position in
-            guard let fd = try? Syscall.open(directory.path(of: names[position]), O_RDONLY | O_CLOEXEC) else { return nil }
+            let path = directory.path(of: names[position])
+            let fd: FileDescriptor
+            do throws(Errno) {
+                fd = try Syscall.open(path, O_RDONLY | O_CLOEXEC)
+            } catch .noEntry {
+                return nil
+            } catch {
+                throw NetnsError.system("cannot open \(path)", error)
+            }
             do {
                 defer { Syscall.close(fd) }
                 try Syscall.setns(fd, Syscall.cloneNewNet)

@@ -33,8 +33,9 @@ public struct NetlinkAttributes: Sendable, Equatable {
     public init(parsing bytes: ArraySlice<UInt8>) throws(NetlinkParseError) {
         var entries: [Entry] = []
         // About one attribute per 16 bytes (a link message: ~70 in 1,100): grown
-        // from empty, the array was reallocated five times per message.
-        entries.reserveCapacity(bytes.count / 16 + 2)
+        // from empty, the array was reallocated five times per message. Capped: a
+        // 32 KiB list of set elements is a few attributes holding nests.
+        entries.reserveCapacity(min(bytes.count / 16 + 2, 96))
         var offset = bytes.startIndex
         while offset < bytes.endIndex {
             let available = bytes.endIndex - offset

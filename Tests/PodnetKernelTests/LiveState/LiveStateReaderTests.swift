@@ -90,6 +90,18 @@ extension KernelTests {
             }
         }
 
+        /// A name that cannot be opened for another reason than being gone (here a
+        /// symbolic link to itself; out of descriptors in real life) fails the read,
+        /// naming it: taken for absent, it would have made apply plan a namespace that exists.
+        @Test func aNameThatCannotBeOpenedFailsTheReadNamingIt() throws {
+            try withHandMadeCluster { cluster in
+                let loop = "/run/netns/\(cluster).loop"
+                try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+                defer { try? FileManager.default.removeItem(atPath: loop) }
+                #expect { try LiveStateReader().read(cluster: cluster) } throws: { "\($0)".contains(loop) }
+            }
+        }
+
         @Test func readsTheSysctlsGivenPerNamespace() throws {
             try withHandMadeCluster { cluster in
                 let keys = ["\(cluster).node-0": ["net.ipv4.conf.br0.forwarding", "net.ipv4.ip_forward"]]
