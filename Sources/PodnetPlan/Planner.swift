@@ -118,23 +118,26 @@ public struct Planner: Sendable {
             let link = Link.ID(route.id.namespace, device)
             return deletedAddresses.contains { $0.link == link && $0.address.network.contains(gateway) }
         }
-        let liveRoutes = live.routes.values.filter { route in
-            guard isOwned(route), !gone(route.id.namespace) else { return false }
-            return route.device.map { linkSurvives(Link.ID(route.id.namespace, $0)) } ?? true
+        // A live route counts when podnet owns it and it outlives this plan's deletions.
+        // Looked up in place (no filtered copy of every live route, no second table).
+        let survivingRoute: (Route.ID) -> Route? = { id in
+            guard let route = live.routes[id], isOwned(route), !gone(id.namespace) else { return nil }
+            return route.device.map { linkSurvives(Link.ID(id.namespace, $0)) } ?? true ? route : nil
         }
-        let liveRoutesByID = Dictionary(liveRoutes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        for route in liveRoutes.filter({ desired.routes[$0.id] == nil }).sorted(by: { $0.id < $1.id }) {
+        let unwantedRoutes = live.routes.keys.filter { desired.routes.index(forKey: $0) == nil }.compactMap(survivingRoute)
+        for route in unwantedRoutes.sorted(by: { $0.id < $1.id }) {
             operations.append(.init(.deleteRoute(route), reason: "not in the topology"))
         }
         let routesToWrite = desired.routes.values.filter { route in
-            liveRoutesByID[route.id].map { current in mayLoseGateway(current) || current != route } ?? true
+            survivingRoute(route.id).map { current in mayLoseGateway(current) || current != route } ?? true
         }
         for route in routesToWrite.sorted(by: { $0.id < $1.id }) {
-            if let current = liveRoutesByID[route.id], mayLoseGateway(current) {
+            let current = survivingRoute(route.id)
+            if let current, mayLoseGateway(current) {
                 operations.append(.init(.replaceRoute(route), reason: "its gateway's address is replaced"))
                 continue
             }
-            guard let current = liveRoutesByID[route.id] else {
+            guard let current else {
                 operations.append(.init(.addRoute(route), reason: "missing"))
                 continue
             }
