@@ -273,7 +273,7 @@ public struct NFTSetElement: Hashable, Sendable, Codable, Comparable {
               zip(lhs.key, rhs.key).allSatisfy({ $0.type.size == $1.type.size }) else {
             return lhs.keyBytes.lexicographicallyPrecedes(rhs.keyBytes)
         }
-        for (left, right) in zip(lhs.key, rhs.key) where left != right {
+        for (left, right) in zip(lhs.key, rhs.key) {
             let (a, b) = (left.bytesAsNumber, right.bytesAsNumber)
             if a != b { return a < b }
         }

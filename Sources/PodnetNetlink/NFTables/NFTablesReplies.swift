@@ -4,13 +4,6 @@ import PodnetKernelModel
 /// What the kernel reports of each nf_tables object, decoded from NFT_MSG_NEW*
 /// messages (dump replies and GET answers).
 enum NFTablesReplies {
-    struct Table {
-        /// The nfgenmsg family (NFPROTO_*), first byte of the payload.
-        var family: UInt8
-        var name: String
-        var comment: String?
-    }
-
     struct Chain {
         var table: String
         var chain: NFTChain
@@ -42,10 +35,11 @@ enum NFTablesReplies {
 
     static let headerSize = NFTablesMessageType.headerSize
 
-    static func table(_ message: NetlinkMessage) throws(NetlinkParseError) -> Table {
+    /// The family is the nfgenmsg's (NFPROTO_*), the payload's first byte.
+    static func table(_ message: NetlinkMessage) throws(NetlinkParseError) -> NFTableListing {
         let attributes = try message.attributes(afterHeaderOfSize: headerSize)
         let userdata = attributes[NFTA_TABLE_USERDATA.rawValue].map { NFTUserdata.decode($0.payload) } ?? [:]
-        return Table(family: message.payload.first ?? 0, name: attributes[NFTA_TABLE_NAME.rawValue]?.string() ?? "",
+        return NFTableListing(family: message.payload.first ?? 0, name: attributes[NFTA_TABLE_NAME.rawValue]?.string() ?? "",
                      comment: NFTUserdata.string(from: userdata[NFTUserdata.tableComment]))
     }
 

@@ -2,7 +2,7 @@ import CMNL
 import Glibc
 import PodnetKernelModel
 
-/// One table as `nfTableListing` reports it.
+/// One table as a GETTABLE reply reports it (`nfTableListing`).
 public struct NFTableListing: Sendable, Equatable {
     /// NFPROTO_* (NFTFamily's raw values).
     public var family: UInt8
@@ -34,9 +34,7 @@ extension NetlinkConnection {
     /// Every table of the namespace (of every family), with its comment: one dump
     /// that says at once whether a table exists and whether iptables-nft made its own.
     public func nfTableListing() throws(NetlinkError) -> [NFTableListing] {
-        try decodeAll(NFTablesBatch.dumpTables(), type: NFTablesMessageType.newTable, NFTablesReplies.table).map {
-            NFTableListing(family: $0.family, name: $0.name, comment: $0.comment)
-        }
+        try decodeAll(NFTablesBatch.dumpTables(), type: NFTablesMessageType.newTable, NFTablesReplies.table)
     }
 
     /// Reads the contents of table `id`, known to exist with `comment` (from a listing).
