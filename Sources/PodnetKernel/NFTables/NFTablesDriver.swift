@@ -1,3 +1,4 @@
+import Glibc
 import PodnetKernelModel
 import PodnetNetlink
 import PodnetPlan
@@ -30,11 +31,14 @@ public final class NFTablesDriver {
     /// Applies the changes as one atomic transaction: all of them or, on any error,
     /// none. The error names the first refused change (as nft commands) and the
     /// kernel's extended-ACK message.
-    public func apply(_ changes: [NFTablesChange]) throws(NFTablesApplyError) {
+    /// - Parameter generation: the ruleset generation the changes were planned
+    ///   against: if another transaction committed since, the kernel refuses them all
+    ///   (ERESTART) rather than apply them over what the plan did not see.
+    public func apply(_ changes: [NFTablesChange], generation: UInt32? = nil) throws(NFTablesApplyError) {
         let (requests, owners) = Self.requests(for: changes)
         let result: TransactionResult
         do {
-            result = try connection.executeTransaction(requests)
+            result = try connection.executeTransaction(requests, generation: generation)
         } catch {
             throw NFTablesApplyError(change: nil, error: error, refusals: 0)
         }
@@ -76,7 +80,12 @@ public struct NFTablesApplyError: Error, CustomStringConvertible, Sendable {
     /// How many requests the kernel refused.
     public var refusals: Int
 
+    /// The kernel refused the transaction because another one committed since the
+    /// ruleset was read (NFNL_BATCH_GENID).
+    public var isStale: Bool { change == nil && error.kernelError?.code == ERESTART }
+
     public var description: String {
+        if isStale { return "the nftables ruleset changed while podnet was planning (another program committed a transaction); nothing was applied: run the command again" }
         guard let change else { return "nftables transaction failed: \(error)" }
         var text = "nftables: \(change.description) (\(change.commands.first ?? "")): \(error)"
         if refusals > 1 { text += " (and \(refusals - 1) more refused requests)" }

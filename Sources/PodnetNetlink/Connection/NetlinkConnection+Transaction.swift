@@ -43,12 +43,17 @@ extension NetlinkConnection {
     /// result names every refused request with the kernel's error and extended-ACK
     /// message.
     ///
+    /// - Parameter generation: the ruleset generation the requests were planned
+    ///   against (NFNL_BATCH_GENID): the kernel refuses the whole batch (ERESTART) if
+    ///   any other transaction committed since, and a committed batch moves it on to
+    ///   the next one (`NFTablesGeneration.after`).
+    ///
     /// Throws only when the exchange itself breaks (socket error, unparsable reply);
     /// then whether the transaction took effect is unknown, and the kernel's state must
     /// be read again.
     public func executeTransaction(
         _ requests: [NetlinkRequest], subsystem: UInt16 = NFTablesMessageType.subsystem,
-        acknowledgement: TransactionAcknowledgement = .lastMessage
+        acknowledgement: TransactionAcknowledgement = .lastMessage, generation: UInt32? = nil
     ) throws(NetlinkError) -> TransactionResult {
         try finishUnfinishedDump()
         guard !requests.isEmpty else { return TransactionResult(failures: [], replies: 0) }
@@ -56,7 +61,7 @@ extension NetlinkConnection {
         nextSequence &+= UInt32(requests.count + 2)
 
         sendBuffer.removeAll()
-        let frameRequest = NetlinkRequest.batchFrame(type: NFTablesMessageType.batchBegin, subsystem: subsystem)
+        let frameRequest = NetlinkRequest.batchFrame(type: NFTablesMessageType.batchBegin, subsystem: subsystem, generation: generation)
         frame(frameRequest, sequence: begin, flags: UInt16(NLM_F_REQUEST))
         for (index, request) in requests.enumerated() {
             let asksForAck = acknowledgement == .everyMessage || index == requests.count - 1
@@ -113,9 +118,10 @@ extension NetlinkConnection {
 
 extension NetlinkRequest {
     /// NFNL_MSG_BATCH_BEGIN / END: nfgenmsg with AF_UNSPEC and the subsystem as resource id.
-    static func batchFrame(type: UInt16, subsystem: UInt16) -> NetlinkRequest {
+    static func batchFrame(type: UInt16, subsystem: UInt16, generation: UInt32? = nil) -> NetlinkRequest {
         NetlinkRequest(type: type, summary: type == NFTablesMessageType.batchBegin ? "NFNL_MSG_BATCH_BEGIN" : "NFNL_MSG_BATCH_END") { writer in
             NFTablesMessageType.writeHeader(family: UInt8(AF_UNSPEC), resourceID: subsystem, to: &writer)
+            if let generation { writer.put(NFNL_BATCH_GENID.rawValue, u32BigEndian: generation) }
         }
     }
 

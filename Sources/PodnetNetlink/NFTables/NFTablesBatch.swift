@@ -233,6 +233,14 @@ public struct NFTablesBatch: Sendable {
         }
     }
 
+    /// The namespace's ruleset generation (NFT_MSG_GETGEN): a number every committed
+    /// nf_tables transaction of the namespace moves on by one.
+    public static func getGeneration() -> NetlinkRequest {
+        NetlinkRequest(type: NFTablesMessageType.getGeneration, summary: "NFT_MSG_GETGEN") { w in
+            NFTablesMessageType.writeHeader(family: 0, to: &w)
+        }
+    }
+
     /// A dump of every table of the namespace, of every family (NFPROTO_UNSPEC).
     public static func dumpTables() -> NetlinkRequest {
         NetlinkRequest(type: NFTablesMessageType.getTable, summary: "NFT_MSG_GETTABLE dump") { w in

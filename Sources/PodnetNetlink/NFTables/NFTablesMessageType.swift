@@ -30,6 +30,8 @@ public enum NFTablesMessageType {
     static let newSetElement = type(NFT_MSG_NEWSETELEM)
     static let getSetElement = type(NFT_MSG_GETSETELEM)
     static let deleteSetElement = type(NFT_MSG_DELSETELEM)
+    static let newGeneration = type(NFT_MSG_NEWGEN)
+    static let getGeneration = type(NFT_MSG_GETGEN)
 
     /// struct nfgenmsg: family, version (NFNETLINK_V0), resource id in network order.
     static func writeHeader(family: UInt8, resourceID: UInt16 = 0, to writer: inout NetlinkWriter) {

@@ -31,6 +31,22 @@ extension NetlinkConnection {
         return try nfTable(id, comment: tableReply.comment)
     }
 
+    /// The namespace's nf_tables ruleset generation (NFT_MSG_GETGEN). It moves on with
+    /// every committed transaction, whoever makes it and whatever table it touches: an
+    /// unchanged generation means an unchanged ruleset.
+    public func nfGeneration() throws(NetlinkError) -> UInt32 {
+        let request = NFTablesBatch.getGeneration()
+        let replies = try execute(request)
+        let generation = try parse(request.summary) { () throws(NetlinkParseError) -> UInt32? in
+            guard let message = replies.first(where: { $0.type == NFTablesMessageType.newGeneration }) else { return nil }
+            return try message.attributes(afterHeaderOfSize: NFTablesMessageType.headerSize)[NFTA_GEN_ID.rawValue]?.u32BigEndian()
+        }
+        guard let generation else {
+            throw .malformedReply(.truncated(what: "NFT_MSG_NEWGEN with NFTA_GEN_ID", needed: 4, available: 0), request: request.summary)
+        }
+        return generation
+    }
+
     /// Every table of the namespace (of every family), with its comment: one dump
     /// that says at once whether a table exists and whether iptables-nft made its own.
     public func nfTableListing() throws(NetlinkError) -> [NFTableListing] {
@@ -95,5 +111,15 @@ extension NetlinkConnection {
             decoded.append(try parse(request.summary) { () throws(NetlinkParseError) in try decode(message) })
         }
         return decoded
+    }
+}
+
+/// The ruleset generation's arithmetic, as nf_tables does it.
+public enum NFTablesGeneration {
+    /// The generation a transaction committed at `generation` leaves: the next one,
+    /// never 0 (the kernel skips it when the counter wraps; 0 in NFNL_BATCH_GENID
+    /// means "do not check").
+    public static func after(_ generation: UInt32) -> UInt32 {
+        generation == .max ? 1 : generation + 1
     }
 }

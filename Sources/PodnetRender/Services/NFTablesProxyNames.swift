@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetTopology
 
 /// Names inside podnet's nftables table, laid out as kube-proxy's nftables mode lays
@@ -36,7 +37,11 @@ public enum NFTablesProxyNames {
 
     /// `endpoint-HASH-kube-svc-1/tcp/8080__10.200.0.2/8080`.
     public static func endpointChain(service: String, port: ServicePort, endpoint: Pod) -> String {
-        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(endpoint.ip)/\(port.targetPort)"
+        endpointChain(service: service, port: port, endpointIP: endpoint.ip)
+    }
+
+    public static func endpointChain(service: String, port: ServicePort, endpointIP: IPv4Address) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(endpointIP)/\(port.targetPort)"
         return "endpoint-\(hash(base))-\(base)"
     }
 

@@ -51,7 +51,8 @@ public struct NFTablesProxyRenderer: Sendable {
         addSkeleton(to: &table)
         var elements = ServiceElements()
         for service in topology.services {
-            for port in service.ports { addServicePort(port, of: service, to: &table, elements: &elements) }
+            add(footprint(of: service.name, clusterIP: service.clusterIP, ports: service.ports, endpoints: endpointIPs(of: service)),
+                to: &table, elements: &elements)
         }
         // Assigned once: a set keeps its elements sorted.
         table.sets[Names.serviceIPs]!.elements = elements.serviceIPs
@@ -60,11 +61,16 @@ public struct NFTablesProxyRenderer: Sendable {
         return table
     }
 
+    /// The addresses of a service's endpoints that are pods of the topology, in order.
+    func endpointIPs(of service: Service) -> [IPv4Address] {
+        service.endpoints.compactMap { pods[$0]?.ip }
+    }
+
     // MARK: The fixed part
 
     private typealias Names = NFTablesProxyNames
 
-    private func addSkeleton(to table: inout NFTable) {
+    func addSkeleton(to table: inout NFTable) {
         let dstnat = NFTBaseChain.dstnatPriority
         table.insert(NFTChain(name: Names.natPrerouting, base: NFTBaseChain(type: .nat, hook: .prerouting, priority: dstnat),
                               rules: [NFTRule([.verdict(.jump(Names.services))])]))
@@ -135,6 +141,14 @@ public struct NFTablesProxyRenderer: Sendable {
 
     // MARK: Services
 
+    /// What one service puts in the table: its chains, and its elements of the three sets.
+    struct ServiceFootprint: Equatable {
+        var chains: [NFTChain] = []
+        var serviceIPs: [NFTSetElement] = []
+        var noEndpoints: [NFTSetElement] = []
+        var clusterIP: IPv4Address?
+    }
+
     /// The elements of the three sets, gathered while the chains are made.
     private struct ServiceElements {
         var serviceIPs: [NFTSetElement] = []
@@ -142,37 +156,48 @@ public struct NFTablesProxyRenderer: Sendable {
         var clusterIPs: Set<IPv4Address> = []
     }
 
-    private func addServicePort(_ port: ServicePort, of service: Service, to table: inout NFTable,
-                                elements: inout ServiceElements) {
-        let key: [NFTValue] = [.ipv4(service.clusterIP), .inetProto(port.protocol.number), .inetService(UInt16(port.port))]
-        elements.clusterIPs.insert(service.clusterIP)
-        let endpoints = service.endpoints.compactMap { pods[$0] }
-        guard !endpoints.isEmpty else {
-            elements.noEndpoints.append(NFTSetElement(key: key, data: .verdict(.goto(Names.reject))))
-            return
-        }
-        let serviceChain = Names.serviceChain(service: service.name, port: port)
-        elements.serviceIPs.append(NFTSetElement(key: key, data: .verdict(.goto(serviceChain))))
+    private func add(_ footprint: ServiceFootprint, to table: inout NFTable, elements: inout ServiceElements) {
+        for chain in footprint.chains { table.insert(chain) }
+        elements.serviceIPs += footprint.serviceIPs
+        elements.noEndpoints += footprint.noEndpoints
+        if let clusterIP = footprint.clusterIP { elements.clusterIPs.insert(clusterIP) }
+    }
 
-        var endpointChains: [String] = []
-        for endpoint in endpoints {
-            let name = Names.endpointChain(service: service.name, port: port, endpoint: endpoint)
-            endpointChains.append(name)
-            table.insert(NFTChain(name: name, rules: [
-                // Hairpin: the endpoint calling its own service gets its answer from
-                // the gateway's address, not from itself.
-                NFTRule(NFTExpression.ipAddress(.source, equals: endpoint.ip) + [.verdict(.jump(Names.markForMasquerade))]),
-                NFTRule(NFTExpression.layer4Protocol(equals: port.protocol.number)
-                        + NFTExpression.destinationNAT(to: endpoint.ip, port: UInt16(port.targetPort))),
+    /// A service's chains and elements, from what they depend on: its name, ClusterIP
+    /// and ports, its endpoints' addresses, and the cluster CIDR (the renderer's).
+    func footprint(of service: String, clusterIP: IPv4Address, ports: [ServicePort], endpoints: [IPv4Address]) -> ServiceFootprint {
+        var footprint = ServiceFootprint()
+        footprint.clusterIP = ports.isEmpty ? nil : clusterIP
+        for port in ports {
+            let key: [NFTValue] = [.ipv4(clusterIP), .inetProto(port.protocol.number), .inetService(UInt16(port.port))]
+            guard !endpoints.isEmpty else {
+                footprint.noEndpoints.append(NFTSetElement(key: key, data: .verdict(.goto(Names.reject))))
+                continue
+            }
+            let serviceChain = Names.serviceChain(service: service, port: port)
+            footprint.serviceIPs.append(NFTSetElement(key: key, data: .verdict(.goto(serviceChain))))
+
+            var endpointChains: [String] = []
+            for endpoint in endpoints {
+                let name = Names.endpointChain(service: service, port: port, endpointIP: endpoint)
+                endpointChains.append(name)
+                footprint.chains.append(NFTChain(name: name, rules: [
+                    // Hairpin: the endpoint calling its own service gets its answer from
+                    // the gateway's address, not from itself.
+                    NFTRule(NFTExpression.ipAddress(.source, equals: endpoint) + [.verdict(.jump(Names.markForMasquerade))]),
+                    NFTRule(NFTExpression.layer4Protocol(equals: port.protocol.number)
+                            + NFTExpression.destinationNAT(to: endpoint, port: UInt16(port.targetPort))),
+                ]))
+            }
+            footprint.chains.append(NFTChain(name: serviceChain, rules: [
+                // From outside the cluster CIDR (the node itself): masquerade, so that the
+                // answer comes back through this node.
+                NFTRule(NFTExpression.ipAddress(.source, in: topology.clusterCIDR, negated: true)
+                        + [.verdict(.jump(Names.markForMasquerade))]),
+                NFTRule(NFTExpression.randomChoice(endpointChains.map { .goto($0) })),
             ]))
         }
-        table.insert(NFTChain(name: serviceChain, rules: [
-            // From outside the cluster CIDR (the node itself): masquerade, so that the
-            // answer comes back through this node.
-            NFTRule(NFTExpression.ipAddress(.source, in: topology.clusterCIDR, negated: true)
-                    + [.verdict(.jump(Names.markForMasquerade))]),
-            NFTRule(NFTExpression.randomChoice(endpointChains.map { .goto($0) })),
-        ]))
+        return footprint
     }
 }
 

@@ -1,0 +1,65 @@
+/// What podnet last committed to a node's nftables proxy table, as the inputs the
+/// table was rendered from: one line per service, and a fingerprint of everything
+/// else that shapes the table (the layout). Together with the namespace's ruleset
+/// generation at that moment it stands for the table itself: while the generation
+/// has not moved, the kernel holds exactly what rendering these inputs gives, and
+/// a diff needs to render only the services whose lines changed, not read 20,000
+/// rules back (`NFTablesRecordStore`).
+public struct NFTablesProxyRecord: Equatable, Sendable {
+    /// A fingerprint of the table's fixed part and of how services are laid out.
+    public var layout: String
+    /// Each service's inputs, by service name: "CLUSTER-IP PORTS ENDPOINTS", as
+    /// `10.96.0.10 53:53/udp,53:53/tcp 10.244.0.2,10.244.1.2` ("-" for none).
+    public var services: [String: String]
+
+    public init(layout: String, services: [String: String]) {
+        self.layout = layout
+        self.services = services
+    }
+}
+
+/// A record as stored for one table of one namespace: with the namespace's cookie
+/// (namespace names are reused; cookies are not) and the generation the record
+/// stands for.
+public struct NFTablesRecordFile: Equatable, Sendable {
+    public var namespaceCookie: UInt64
+    public var generation: UInt32
+    public var record: NFTablesProxyRecord
+
+    public init(namespaceCookie: UInt64, generation: UInt32, record: NFTablesProxyRecord) {
+        self.namespaceCookie = namespaceCookie
+        self.generation = generation
+        self.record = record
+    }
+
+    static let magic = "podnet-nftables-record 1"
+
+    /// The file's text: four header lines, then "NAME LINE" per service, by name.
+    public var text: String {
+        var text = "\(Self.magic)\ncookie \(namespaceCookie)\ngeneration \(generation)\nlayout \(record.layout)\n"
+        for name in record.services.keys.sorted() { text += "\(name) \(record.services[name]!)\n" }
+        return text
+    }
+
+    /// Parses `text`; nil for anything else than what `text` writes (another version
+    /// of podnet, a truncated file): the caller then reads the table whole.
+    public init?(text: Substring) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
+        guard lines.popFirst() == Substring(Self.magic),
+              let cookie = lines.popFirst().flatMap({ Self.value($0, "cookie") }).flatMap({ UInt64($0) }),
+              let generation = lines.popFirst().flatMap({ Self.value($0, "generation") }).flatMap({ UInt32($0) }),
+              let layout = lines.popFirst().flatMap({ Self.value($0, "layout") }) else { return nil }
+        var services: [String: String] = [:]
+        services.reserveCapacity(lines.count)
+        for line in lines {
+            guard let space = line.firstIndex(of: " ") else { return nil }
+            services[String(line[..<space])] = String(line[line.index(after: space)...])
+        }
+        self.init(namespaceCookie: cookie, generation: generation, record: NFTablesProxyRecord(layout: String(layout), services: services))
+    }
+
+    private static func value(_ line: Substring, _ key: String) -> Substring? {
+        guard line.hasPrefix(key + " ") else { return nil }
+        return line.dropFirst(key.count + 1)
+    }
+}

@@ -1,0 +1,122 @@
+import PodnetAddress
+import PodnetKernelModel
+@testable import PodnetRender
+import PodnetTopology
+import Testing
+
+/// A record of the inputs stands for the table they render: rebuilding the old table
+/// from the new one and the old record gives exactly what rendering the old
+/// topology gives, whatever changed between the two.
+@Suite struct NFTablesProxyRecordingTests {
+    static func topology(services: [Service], masquerade: Bool = false, clusterCIDR: String = "10.200.0.0/16") -> Topology {
+        let cluster = IPv4Prefix(clusterCIDR)!
+        let nodes = (0..<2).map { index in
+            Node(name: "node-\(index)", address: IPv4Address(192, 168, 64, UInt8(4 + index)),
+                 podCIDR: cluster.subnet(length: 24, index: UInt64(index))!, bridge: "cni0")
+        }
+        let pods = (0..<8).map { index in
+            Pod(name: "p\(index)", node: nodes[index % 2].name, ip: nodes[index % 2].podCIDR.first.advanced(by: 2 + index / 2)!)
+        }
+        return Topology(name: "lab", clusterCIDR: cluster, serviceCIDR: IPv4Prefix("10.96.0.0/12")!,
+                        network: Network(backend: .hostGW, masquerade: masquerade), proxy: Proxy(mode: .nftables),
+                        underlay: Underlay(), nodes: nodes, pods: pods, links: [], services: services)
+    }
+
+    static func service(_ name: String, _ ip: UInt8, endpoints: [String], ports: [ServicePort] = [ServicePort(port: 80, targetPort: 8080)]) -> Service {
+        Service(name: name, clusterIP: IPv4Address(10, 96, 0, ip), selector: nil, endpoints: endpoints, ports: ports)
+    }
+
+    static let before = [
+        service("web", 10, endpoints: ["p0", "p1", "p2"]),
+        service("dns", 11, endpoints: ["p3"], ports: [ServicePort(port: 53, protocol: .udp), ServicePort(port: 53)]),
+        service("idle", 12, endpoints: []),
+        service("db", 13, endpoints: ["p4", "p5"], ports: [ServicePort(port: 5432)]),
+    ]
+
+    static func table(_ topology: Topology) -> NFTable {
+        NFTablesProxyRenderer(topology: topology).table(forNode: topology.nodes[0], in: .named("lab.node-0"))!
+    }
+
+    /// Every kind of change a service can go through, one at a time and all at once.
+    static let afters: [(String, [Service])] = {
+        var endpointGone = before; endpointGone[0].endpoints.removeLast()
+        var endpointAdded = before; endpointAdded[3].endpoints.append("p6")
+        var portChanged = before; portChanged[0].ports = [ServicePort(port: 81, targetPort: 8080)]
+        var portAdded = before; portAdded[3].ports.append(ServicePort(port: 5433, protocol: .udp))
+        var ipChanged = before; ipChanged[1].clusterIP = IPv4Address(10, 96, 0, 99)
+        var lastEndpointGone = before; lastEndpointGone[1].endpoints = []
+        var firstEndpoint = before; firstEndpoint[2].endpoints = ["p7"]
+        var serviceGone = before; serviceGone.remove(at: 1)
+        var serviceAdded = before; serviceAdded.append(service("new", 20, endpoints: ["p0", "p7"]))
+        var everything = serviceAdded; everything.remove(at: 0); everything[0].endpoints = ["p6"]; everything[1].endpoints = ["p1"]
+        return [("nothing", before), ("an endpoint gone", endpointGone), ("an endpoint added", endpointAdded),
+                ("a port changed", portChanged), ("a port added", portAdded), ("a ClusterIP changed", ipChanged),
+                ("the last endpoint gone", lastEndpointGone), ("a first endpoint", firstEndpoint),
+                ("a service gone", serviceGone), ("a service added", serviceAdded), ("all at once", everything)]
+    }()
+
+    @Test(arguments: afters.indices)
+    func theOldTableIsRebuiltFromTheNewOneAndTheOldRecord(_ index: Int) throws {
+        let (change, after) = Self.afters[index]
+        let old = Self.topology(services: Self.before), new = Self.topology(services: after)
+        let record = NFTablesProxyRenderer(topology: old).record()
+        let rebuilt = NFTablesProxyRenderer(topology: new).table(recordedAs: record, desired: Self.table(new))
+        #expect(rebuilt == Self.table(old), "\(change)")
+        // And the way back.
+        let forward = NFTablesProxyRenderer(topology: old).table(recordedAs: NFTablesProxyRenderer(topology: new).record(), desired: Self.table(old))
+        #expect(forward == Self.table(new), "\(change), backwards")
+    }
+
+    @Test func aRecordOfAnotherLayoutStandsForNothing() {
+        let record = NFTablesProxyRenderer(topology: Self.topology(services: Self.before)).record()
+        for other in [Self.topology(services: Self.before, masquerade: true),
+                      Self.topology(services: Self.before, clusterCIDR: "10.201.0.0/16")] {
+            let renderer = NFTablesProxyRenderer(topology: other)
+            #expect(renderer.layout != record.layout)
+            #expect(renderer.table(recordedAs: record, desired: Self.table(other)) == nil)
+        }
+        var renamed = Self.topology(services: Self.before)
+        renamed.name = "lab2"
+        #expect(NFTablesProxyRenderer(topology: renamed).layout != record.layout)
+    }
+
+    @Test func theLayoutIsTheSameForTheSameTopologyWhateverItsServices() {
+        #expect(NFTablesProxyRenderer(topology: Self.topology(services: Self.before)).layout
+                == NFTablesProxyRenderer(topology: Self.topology(services: [])).layout)
+    }
+
+    @Test func aServiceLineReadsBackAsItsInputs() throws {
+        let ports = [ServicePort(port: 53, protocol: .udp), ServicePort(port: 80, targetPort: 8080)]
+        let endpoints = [IPv4Address(10, 200, 0, 2), IPv4Address(10, 200, 1, 2)]
+        let line = NFTablesProxyRenderer.line(clusterIP: IPv4Address(10, 96, 0, 10), ports: ports, endpoints: endpoints)
+        #expect(line == "10.96.0.10 53:53/udp,80:8080/tcp 10.200.0.2,10.200.1.2")
+        let inputs = try #require(NFTablesProxyRenderer.inputs(ofLine: line))
+        #expect(inputs.clusterIP == IPv4Address(10, 96, 0, 10) && inputs.ports == ports && inputs.endpoints == endpoints)
+        let empty = NFTablesProxyRenderer.line(clusterIP: IPv4Address(10, 96, 0, 11), ports: [], endpoints: [])
+        #expect(empty == "10.96.0.11 - -")
+        #expect(NFTablesProxyRenderer.inputs(ofLine: empty).map { $0.ports.isEmpty && $0.endpoints.isEmpty } == true)
+        for garbage in ["", "10.96.0.10", "10.96.0.10 80 -", "10.96.0.10 80:80/sctp -", "x - -", "10.96.0.10 - 10.1"] {
+            #expect(NFTablesProxyRenderer.inputs(ofLine: garbage) == nil, "\(garbage)")
+        }
+    }
+
+    @Test func anUnreadableLineInARecordStandsForNothing() {
+        let topology = Self.topology(services: Self.before)
+        var record = NFTablesProxyRenderer(topology: topology).record()
+        record.services["web"] = "10.96.0.10 eighty -"
+        #expect(NFTablesProxyRenderer(topology: topology).table(recordedAs: record, desired: Self.table(topology)) == nil)
+    }
+
+    @Test func theRecordFileReadsBackAsWritten() throws {
+        let record = NFTablesProxyRenderer(topology: Self.topology(services: Self.before)).record()
+        let file = NFTablesRecordFile(namespaceCookie: 4097, generation: 4_000_000_000, record: record)
+        #expect(file.text.hasPrefix("podnet-nftables-record 1\ncookie 4097\ngeneration 4000000000\nlayout "))
+        #expect(file.text.contains("\ndb 10.96.0.13 5432:5432/tcp 10.200.0.4,10.200.1.4\n"))
+        #expect(NFTablesRecordFile(text: file.text[...]) == file)
+        #expect(NFTablesRecordFile(text: String(file.text.dropLast(file.text.count / 2))[...])?.record != record)
+        for garbage in ["", "podnet-nftables-record 2\n", "podnet-nftables-record 1\ncookie x\ngeneration 1\nlayout a\n",
+                        "podnet-nftables-record 1\ncookie 1\ngeneration 1\nlayout a\nnospace\n"] {
+            #expect(NFTablesRecordFile(text: garbage[...]) == nil, "\(garbage)")
+        }
+    }
+}
