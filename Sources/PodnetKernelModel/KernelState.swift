@@ -11,6 +11,15 @@ public struct KernelState: Sendable, Equatable, Codable {
     public var sysctls: [Sysctl.ID: Sysctl] = [:]
     /// The service proxy's tables (nftables mode), one per node namespace.
     public var nftTables: [NFTable.ID: NFTable] = [:]
+    /// Live only: the nf_tables ruleset generation of the namespace when its podnet
+    /// table was read (or found absent); missing when it moved during the read. A
+    /// transaction planned from the table carries it, so that the kernel refuses it
+    /// if anything committed since.
+    public var nftGenerations: [NFTable.ID: NFTablesGenerationStamp] = [:]
+    /// Live only: tables not read because a record stands for them (the generation
+    /// has not moved since podnet committed what the record describes). The caller,
+    /// which renders, puts them in `nftTables` (`NFTablesProxyRenderer.table(recordedAs:desired:)`).
+    public var nftRecords: [NFTable.ID: NFTablesProxyRecord] = [:]
     /// The service proxy's iptables chains (iptables mode), and its rules in built-in chains.
     public var iptablesChains: [IPTablesChain.ID: IPTablesChain] = [:]
     public var iptablesRules: Set<IPTablesRule> = []

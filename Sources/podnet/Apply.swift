@@ -41,15 +41,17 @@ struct Apply: ParsableCommand {
     /// asynchronously, so a veth end whose peer went with its namespace may outlive
     /// it for a moment: a remainder of link deletions only is read again, for up to
     /// two seconds, before it counts as a difference.
-    static func remainingPlan(path: String, host: String?) throws -> Plan {
-        var remaining = try ClusterState.load(path: path, quiet: true, host: host).plan()
+    static func remainingPlan(path: String, host: String?) throws -> (ClusterState, Plan) {
+        var state = try ClusterState.load(path: path, quiet: true, host: host)
+        var remaining = try state.plan()
         for _ in 0..<40 where !remaining.isEmpty && remaining.operations.allSatisfy({
             if case .deleteLink = $0.operation { return true } else { return false }
         }) {
             usleep(50_000)
-            remaining = try ClusterState.load(path: path, quiet: true, host: host).plan()
+            state = try ClusterState.load(path: path, quiet: true, host: host)
+            remaining = try state.plan()
         }
-        return remaining
+        return (state, remaining)
     }
 
     @Option(help: ArgumentHelp("Host mode: this machine is node NAME of a real cluster (see --help).", valueName: "NAME"))
@@ -86,6 +88,7 @@ struct Apply: ParsableCommand {
         if node != nil { RouteProtocolName.install() }
         let plan = try state.plan()
         if plan.isEmpty {
+            state.keepRecords(ofTablesUnchangedBy: plan)
             switch output {
             case .text: Terminal.write("cluster \(name): nothing to do; the kernel matches the file")
             case .json: Terminal.write(try PlanPrinter.json(plan, cluster: name, seconds: 0))
@@ -95,6 +98,7 @@ struct Apply: ParsableCommand {
         try KernelFeatureCheck.require(for: plan, topology: state.topology)
         let start = Date()
         let executor = PlanExecutor()
+        executor.nftCommits = state.nftCommits()
         let showProgress = plan.operations.count >= 50
         executor.progress = { done, total in
             if showProgress { Terminal.writeError("podnet: \(done)/\(total) operations") }
@@ -106,7 +110,8 @@ struct Apply: ParsableCommand {
             throw ExitCode.failure
         }
         // Verify: read the kernel again; the plan must now be empty.
-        let remaining = try Self.remainingPlan(path: file, host: node)
+        let (after, remaining) = try Self.remainingPlan(path: file, host: node)
+        after.keepRecords(ofTablesUnchangedBy: remaining)
         guard remaining.isEmpty else {
             Terminal.writeError("podnet: error: after applying, the kernel still differs from the file:")
             for planned in remaining.operations { Terminal.writeError("  \(planned.operation.subject): \(planned.reason)") }

@@ -13,8 +13,13 @@ import PodnetTopology
 struct ClusterState {
     let file: TopologyFile
     let topology: Topology
-    let live: KernelState
+    var live: KernelState
     let desired: KernelState
+    /// podnet's nftables tables of `live` that were rebuilt from their records, not read.
+    var recordedTables: Set<NFTable.ID> = []
+    /// Host mode's node, and what the reader looked up: to read again the same way.
+    var host: String? = nil
+    var sysctls: LiveStateReader.SysctlLookup? = nil
 
     /// Loads `path`, reads the cluster's live state, and resolves the file again with
     /// the live assignments so that nothing live is renumbered. Reports diagnostics;
@@ -38,18 +43,73 @@ struct ClusterState {
         // (bridge names) do not depend on the allocation.
         let firstDesired = LabRenderer(topology: firstTopology).render()
         PhaseTiming.mark("desired state rendered")
-        let live = try readLive(cluster: name, sysctls: Self.sysctlLookup(firstDesired), serviceCIDR: firstTopology.serviceCIDR)
-        PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects)")
+        let sysctls = Self.sysctlLookup(firstDesired)
+        let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR,
+                                nftRecords: Self.nftRecords(for: firstTopology))
+        PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects, \(live.nftRecords.count) tables recorded)")
         let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
         PhaseTiming.mark("file resolved against the live assignments")
         if !quiet || file.result.topology == nil { file.reportDiagnostics() }
         guard let topology = file.result.topology else { throw ExitCode.failure }
         guard topology != firstTopology else {
-            return ClusterState(file: file, topology: topology, live: live, desired: firstDesired)
+            return try ClusterState(file: file, topology: topology, live: live, desired: firstDesired, sysctls: sysctls).rebuildingRecordedTables()
         }
         let desired = LabRenderer(topology: topology).render()
         PhaseTiming.mark("desired state rendered again (the live assignments changed the allocation)")
-        return ClusterState(file: file, topology: topology, live: live, desired: desired)
+        return try ClusterState(file: file, topology: topology, live: live, desired: desired, sysctls: sysctls).rebuildingRecordedTables()
+    }
+
+    /// Records stand for podnet's nftables tables in proxy mode nftables only (the
+    /// ipvs mode's table is another layout, and always read).
+    static func nftRecords(for topology: Topology) -> LiveStateReader.NFTablesRecords? {
+        guard topology.proxy.mode == .nftables else { return nil }
+        return LiveStateReader.NFTablesRecords(layout: NFTablesProxyRenderer(topology: topology).layout)
+    }
+
+    /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.table(recordedAs:desired:)`);
+    /// where one cannot be (the file no longer wants the table), every table read whole.
+    func rebuildingRecordedTables() throws -> ClusterState {
+        guard !live.nftRecords.isEmpty else { return self }
+        var state = self
+        let renderer = NFTablesProxyRenderer(topology: topology)
+        for (id, record) in live.nftRecords {
+            guard let wanted = desired.nftTables[id], let table = renderer.table(recordedAs: record, desired: wanted) else {
+                state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR)
+                state.recordedTables = []
+                return state
+            }
+            state.live.nftTables[id] = table
+            state.recordedTables.insert(id)
+        }
+        state.live.nftRecords = [:]
+        PhaseTiming.mark("\(state.recordedTables.count) nftables tables rebuilt from their records")
+        return state
+    }
+
+    /// How the plan's nftables changes are committed: each table's against the
+    /// generation it was read at, keeping the record of what the file wants.
+    func nftCommits() -> [NFTable.ID: NFTablesCommit] {
+        let record = topology.proxy.mode == .nftables ? NFTablesProxyRenderer(topology: topology).record() : nil
+        var commits: [NFTable.ID: NFTablesCommit] = [:]
+        for (id, stamp) in live.nftGenerations {
+            commits[id] = NFTablesCommit(plannedAt: stamp, record: desired.nftTables[id] != nil ? record : nil)
+        }
+        return commits
+    }
+
+    /// Keeps a record of each nftables table that was read whole and that `plan` leaves
+    /// as it is (it matches the file), so that the next command need not read it.
+    func keepRecords(ofTablesUnchangedBy plan: Plan) {
+        guard topology.proxy.mode == .nftables else { return }
+        var changed: Set<NFTable.ID> = []
+        for planned in plan.operations { if case .nftables(let change) = planned.operation { changed.insert(change.table) } }
+        let keep = live.nftGenerations.filter { desired.nftTables[$0.key] != nil && !recordedTables.contains($0.key) && !changed.contains($0.key) }
+        guard !keep.isEmpty else { return }
+        let record = NFTablesProxyRenderer(topology: topology).record()
+        let store = NFTablesRecordStore()
+        for (id, stamp) in keep {
+            try? store.save(NFTablesRecordFile(namespaceCookie: stamp.namespaceCookie, generation: stamp.generation, record: record), for: id)
+        }
     }
 
     /// The cluster a command acts on: `--cluster NAME` as given, or the name in a
@@ -73,10 +133,11 @@ struct ClusterState {
             throw ExitCode.failure
         }
         let sysctls = Self.sysctlLookup(HostRenderer(topology: topology, node: node, uplink: "").render())
-        let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR)
+        let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR,
+                                nftRecords: nftRecords(for: topology))
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
-        return ClusterState(file: file, topology: topology, live: live, desired: desired)
+        return try ClusterState(file: file, topology: topology, live: live, desired: desired, host: host, sysctls: sysctls).rebuildingRecordedTables()
     }
 
     /// `nodes[].interface`, which must exist; else the interface holding the node's address.
@@ -115,8 +176,9 @@ struct ClusterState {
 
     /// - Parameter sysctls: what to look up where (see `sysctlLookup`); nil: the reader's default.
     /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it may be podnet's.
+    /// - Parameter nftRecords: records that may stand for nftables tables (nil: read every table).
     static func readLive(cluster: String, sysctls: LiveStateReader.SysctlLookup? = nil, host: String? = nil,
-                         serviceCIDR: IPv4Prefix? = nil) throws -> KernelState {
+                         serviceCIDR: IPv4Prefix? = nil, nftRecords: LiveStateReader.NFTablesRecords? = nil) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
             throw ExitCode.failure
@@ -124,6 +186,7 @@ struct ClusterState {
         do {
             var reader = LiveStateReader(serviceCIDR: serviceCIDR)
             if let sysctls { reader.sysctls = sysctls }
+            reader.nftRecords = nftRecords
             return try reader.read(cluster: cluster, host: host)
         } catch {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")

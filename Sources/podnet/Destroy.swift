@@ -40,6 +40,8 @@ struct Destroy: ParsableCommand {
 
     func run() throws {
         let name = try ClusterState.name(cluster: cluster, file: file)
+        // The records of the cluster's nftables tables describe what is about to go.
+        NFTablesRecordStore().removeAll(cluster: name)
         if let node { return try destroyHost(node, cluster: name) }
         let live = try ClusterState.readLive(cluster: name)
         let plan = try Self.removal(of: name, live: live)

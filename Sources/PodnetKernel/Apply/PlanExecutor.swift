@@ -19,6 +19,10 @@ public final class PlanExecutor {
     var netfilter: [String: NetlinkConnection] = [:]
     /// IPVS drivers (generic netlink sockets), for ipvs proxy mode.
     var ipvs: [String: IPVSDriver] = [:]
+    /// nf_tables: per table, the ruleset generation its changes were planned at, and
+    /// the record of what they leave (`NFTablesCommit`).
+    public var nftCommits: [NFTable.ID: NFTablesCommit] = [:]
+    public var nftRecordStore = NFTablesRecordStore()
     /// Called after each layer with (operations done, operations in the plan).
     public var progress: (Int, Int) -> Void = { _, _ in }
 

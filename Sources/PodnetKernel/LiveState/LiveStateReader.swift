@@ -27,6 +27,21 @@ public struct LiveStateReader: Sendable {
     /// of the cluster's own `kube-ipvs0` are (IPVSOwnership).
     public var serviceCIDR: IPv4Prefix?
 
+    /// Records of podnet's nftables tables, and the layout they must have to stand for
+    /// a table (`NFTablesProxyRecord`): a table whose record is good is not read.
+    public struct NFTablesRecords: Sendable {
+        public var layout: String
+        public var store: NFTablesRecordStore
+
+        public init(layout: String, store: NFTablesRecordStore = NFTablesRecordStore()) {
+            self.layout = layout
+            self.store = store
+        }
+    }
+
+    /// nil: every table is read whole (`show`, `destroy`, tests of the reader).
+    public var nftRecords: NFTablesRecords?
+
     public init(directory: NetnsDirectory = NetnsDirectory(), sysctls: SysctlLookup = .everyNode(["net.ipv4.ip_forward"]),
                 serviceCIDR: IPv4Prefix? = nil) {
         self.directory = directory
@@ -74,13 +89,13 @@ public struct LiveStateReader: Sendable {
         let roleSuffix = node.map { "@\($0)" }
         let readings = try NamespaceTour.visitConcurrently(names, in: directory, threads: Self.tours) { name in
             try Self.readNamespace(name.rawValue, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name.rawValue),
-                                   serviceCIDR: reader.serviceCIDR)
+                                   serviceCIDR: reader.serviceCIDR, records: reader.nftRecords)
         }
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
             var snapshot = try Self.readWhole(name: "", sysctlKeys: sysctlKeys(in: ""))
-            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR)
+            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR, records: nftRecords)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
         for (name, reading) in zip(names.map(\.rawValue), readings) {
@@ -104,7 +119,7 @@ public struct LiveStateReader: Sendable {
 
     /// Runs on a thread inside the namespace.
     static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String],
-                              serviceCIDR: IPv4Prefix?) throws -> Reading {
+                              serviceCIDR: IPv4Prefix?, records: NFTablesRecords? = nil) throws -> Reading {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try connection.links()
         let lo = links.first { $0.name == "lo" }
@@ -117,7 +132,7 @@ public struct LiveStateReader: Sendable {
         let isNode = mark.role.hasPrefix("node/")
         var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: isNode ? sysctlKeys : [])
         if isNode {
-            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDR: serviceCIDR)
+            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDR: serviceCIDR, records: records)
         }
         return .owned(snapshot, mark)
     }
@@ -126,14 +141,28 @@ public struct LiveStateReader: Sendable {
     /// nf_tables table, and podnet's iptables chains where the namespace has iptables
     /// tables at all (iptables-save is a process: not run where it could find nothing).
     static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String,
-                               serviceCIDR: IPv4Prefix?) throws {
-        let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps(bus: .netfilter))
+                               serviceCIDR: IPv4Prefix?, records: NFTablesRecords? = nil) throws {
+        let socket = try KernelNetlinkSocket.forDumps(bus: .netfilter)
+        let connection = NetlinkConnection(socket: socket)
         let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
+        let generation = try connection.nfGeneration()
+        let cookie = try socket.namespaceCookie()
         // One dump lists every table: whether podnet's exists, and whether iptables-nft
         // made its own (a GET for each of the three took twice the round trips).
         let tables = try connection.nfTableListing()
-        snapshot.nftTables = try tables.first { $0.family == id.family.rawValue && $0.name == id.name }
-            .map { [try connection.nfTable(id, comment: $0.comment)] } ?? []
+        if let listing = tables.first(where: { $0.family == id.family.rawValue && $0.name == id.name }) {
+            if let records, let file = records.store.load(id), file.generation == generation, file.record.layout == records.layout,
+               cookie == file.namespaceCookie {
+                // Nothing committed since podnet wrote what the record describes.
+                snapshot.nftRecord = (id, file.record)
+            } else {
+                snapshot.nftTables = [try connection.nfTable(id, comment: listing.comment)]
+            }
+        }
+        let heldStill = try snapshot.nftRecord != nil || connection.nfGeneration() == generation
+        if heldStill {
+            snapshot.nftGeneration = (id, NFTablesGenerationStamp(generation: generation, namespaceCookie: cookie))
+        }
         let hasIPTables = IPTablesDriver.hasTables { name in
             tables.contains { $0.family == NFTFamily.ip.rawValue && $0.name == name }
         }

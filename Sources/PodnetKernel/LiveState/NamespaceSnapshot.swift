@@ -12,6 +12,10 @@ struct NamespaceSnapshot: Sendable {
     var sysctls: [String: String]
     /// The cluster's nf_tables table, where one was looked for and found.
     var nftTables: [NFTable] = []
+    /// The cluster's table as a record stands for it, instead of read (`LiveStateReader.NFTablesRecords`).
+    var nftRecord: (NFTable.ID, NFTablesProxyRecord)?
+    /// The ruleset generation the table was read at, if it held still.
+    var nftGeneration: (NFTable.ID, NFTablesGenerationStamp)?
     /// podnet's iptables chains and jump rules, where the namespace had iptables state.
     var iptablesChains: [IPTablesChain] = []
     var iptablesRules: [IPTablesRule] = []

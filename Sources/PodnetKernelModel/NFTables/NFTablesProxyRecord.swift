@@ -5,7 +5,7 @@
 /// has not moved, the kernel holds exactly what rendering these inputs gives, and
 /// a diff needs to render only the services whose lines changed, not read 20,000
 /// rules back (`NFTablesRecordStore`).
-public struct NFTablesProxyRecord: Equatable, Sendable {
+public struct NFTablesProxyRecord: Equatable, Sendable, Codable {
     /// A fingerprint of the table's fixed part and of how services are laid out.
     public var layout: String
     /// Each service's inputs, by service name: "CLUSTER-IP PORTS ENDPOINTS", as
@@ -61,5 +61,16 @@ public struct NFTablesRecordFile: Equatable, Sendable {
     private static func value(_ line: Substring, _ key: String) -> Substring? {
         guard line.hasPrefix(key + " ") else { return nil }
         return line.dropFirst(key.count + 1)
+    }
+}
+
+/// A namespace's nf_tables ruleset generation, and the namespace it is of (by cookie).
+public struct NFTablesGenerationStamp: Hashable, Sendable, Codable {
+    public var generation: UInt32
+    public var namespaceCookie: UInt64
+
+    public init(generation: UInt32, namespaceCookie: UInt64) {
+        self.generation = generation
+        self.namespaceCookie = namespaceCookie
     }
 }
