@@ -47,7 +47,7 @@ let package = Package(
 
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
-        .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender"]),
+        .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender", "PodnetPlan"]),
         .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),
         // Kernel tests run as root in namespaces they create and always remove.
         .testTarget(name: "PodnetNetlinkTests", dependencies: ["PodnetNetlink", "CMNL", "CPodnetSystem"]),

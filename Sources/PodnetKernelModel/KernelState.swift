@@ -20,6 +20,10 @@ public struct KernelState: Sendable, Equatable, Codable {
     /// has not moved since podnet committed what the record describes). The caller,
     /// which renders, puts them in `nftTables` (`NFTablesProxyRenderer.table(recordedAs:desired:)`).
     public var nftRecords: [NFTable.ID: NFTablesProxyRecord] = [:]
+    /// Live only: for a table rebuilt from its record, the chains in which it may
+    /// differ from the desired table; every other chain is the desired one, and a diff
+    /// need not compare it (a large table differs in a few chains of thousands).
+    public var nftRebuiltChains: [NFTable.ID: Set<String>] = [:]
     /// The service proxy's iptables chains (iptables mode), and its rules in built-in chains.
     public var iptablesChains: [IPTablesChain.ID: IPTablesChain] = [:]
     public var iptablesRules: Set<IPTablesRule> = []

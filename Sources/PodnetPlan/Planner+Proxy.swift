@@ -73,9 +73,10 @@ extension Planner {
         for id in Set(ownedLive.keys).union(desired.nftTables.keys).sorted() {
             let current = ownedLive[id]
             let wanted = desired.nftTables[id]
-            guard current != wanted else { continue }   // far cheaper than a diff that finds nothing
+            let differing = live.nftRebuiltChains[id]
+            if differing == nil { guard current != wanted else { continue } }   // far cheaper than a diff that finds nothing
             let reason = current == nil ? "missing" : wanted == nil ? "not in the topology" : "differs from the topology"
-            for change in NFTablesDiff.changes(live: current, desired: wanted) {
+            for change in NFTablesDiff.changes(live: current, desired: wanted, differingChains: differing) {
                 operations.append(.init(.nftables(change), reason: reason))
             }
         }

@@ -131,6 +131,58 @@ enum NFTablesBench {
             nftChange.append(clock() - start)
         }
 
+        // (b') The same change as `podnet apply` makes it once the table has a record:
+        // the generation asked, the record loaded and checked, the old table rebuilt from
+        // the desired one and the record (only the changed service rendered), diffed,
+        // applied against the generation, and the new record written.
+        let records = NFTablesRecordStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("pnbench-\(getpid())-records").path)
+        try FileManager.default.createDirectory(atPath: records.directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: records.directory) }
+        let renderers = (NFTablesProxyRenderer(topology: topology), NFTablesProxyRenderer(topology: changed))
+        let socket = try NamespaceSockets.open(in: [directory.open(name)], bus: .netfilter)[0]
+        let recordConnection = NetlinkConnection(socket: socket)
+        let recordDriver = NFTablesDriver(connection: recordConnection)
+        let cookie = try socket.namespaceCookie()
+        let recordLayout = renderers.0.layout
+        try records.save(NFTablesRecordFile(namespaceCookie: cookie, generation: recordConnection.nfGeneration(),
+                                            record: renderers.0.record()), for: table.id)
+        if ProcessInfo.processInfo.environment["PNBENCH_RECORD_PARTS"] != nil {
+            for _ in 0..<3 {
+                var t = clock(); _ = renderers.0.layout; let a = clock() - t
+                t = clock(); let r = renderers.0.record(); let b = clock() - t
+                let f = NFTablesRecordFile(namespaceCookie: 1, generation: 1, record: r)
+                t = clock(); let text = f.text; let c = clock() - t
+                t = clock(); _ = NFTablesRecordFile(text: text[...]); let d = clock() - t
+                t = clock(); _ = records.load(table.id); let e = clock() - t
+                print("layout \(ms(a)) record \(ms(b)) text \(ms(c)) parse \(ms(d)) load \(ms(e))")
+            }
+        }
+        var throughRecord: [Double] = [], recordPhases: [[Double]] = []
+        for round in 0..<10 {
+            let (renderer, desired, from) = round % 2 == 0 ? (renderers.1, changedTable, table) : (renderers.0, table, changedTable)
+            start = clock()
+            let stamp = NFTablesGenerationStamp(generation: try recordConnection.nfGeneration(), namespaceCookie: cookie)
+            guard let record = records.record(for: table.id, layout: recordLayout, at: stamp) else { throw BenchError(message: "the record does not hold") }
+            let loaded = clock()
+            let current = renderer.record()
+            guard let live = renderer.rebuild(recordedAs: record, desired: desired, current: current) else { throw BenchError(message: "no rebuild") }
+            let rebuilt = clock()
+            let changes = NFTablesDiff.changes(live: live.table, desired: desired, differingChains: live.differingChains)
+            let diffed = clock()
+            try recordDriver.apply(changes, generation: stamp.generation)
+            let applied = clock()
+            try records.save(NFTablesRecordFile(namespaceCookie: cookie, generation: NFTablesGeneration.after(stamp.generation),
+                                                record: current), for: table.id)
+            let end = clock()
+            throughRecord.append(end - start)
+            recordPhases.append([loaded - start, rebuilt - loaded, diffed - rebuilt, applied - diffed, end - applied])
+            precondition(changes == NFTablesDiff.changes(live: from, desired: desired), "through the record, other changes than from the table")
+        }
+        let afterRecordedChanges = try driver.read(table.id)
+        precondition(afterRecordedChanges == table, "the table after the changes through the record differs from the one written")
+        let phaseNames = ["generation + record", "rebuild (with the new record)", "diff", "apply", "record written"]
+        let phaseText = phaseNames.indices.map { index in "\(phaseNames[index]) \(ms(median(recordPhases.map { $0[index] })))" }.joined(separator: ", ")
+
         if ProcessInfo.processInfo.environment["PNBENCH_CHANGES"] != nil {
             let forward = NFTablesDiff.changes(live: table, desired: changedTable)
             for change in forward { print("change: \(change.description)") }
@@ -170,10 +222,12 @@ enum NFTablesBench {
         render \(ms(renderTime)), diff from nothing \(ms(diffTime))
         (a) cold, one transaction:  podnet \(ms(median(podnetCold)))   nft -f \(ms(median(nftCold)))   → podnet/nft = \(String(format: "%.2f", median(podnetCold) / median(nftCold)))
         (b) one service changed (\(changeCount) changes): read+diff+apply \(ms(median(readDiffApply))), apply alone \(ms(median(applyOnly)))   nft -f of the change \(ms(median(nftChange)))
+        (b') the same change with the table's record (what apply does when nothing else committed since): \(ms(median(throughRecord))) → change/cold = \(String(format: "%.3f", median(throughRecord) / median(podnetCold)))
+             (\(phaseText))
         (a') iptables-restore of kube-proxy's iptables layout (\(layout.chainCount) chains, \(iptablesRules) rules): \(ms(median(iptablesCold)))   → podnet nftables/iptables-restore = \(String(format: "%.2f", median(podnetCold) / median(iptablesCold)))
         (c) read the whole table back: \(ms(median(reads)))
         (d) the kernel's floor for one change: a plain set element \(ms(median(plainElement))), a verdict-map element \(ms(median(verdictElement))) (the kernel validates the whole table for loops whenever a transaction adds a jump or goto) → floor/cold = \(String(format: "%.3f", median(verdictElement) / median(podnetCold)))
-        medians of \(podnetCold.count) (a), \(readDiffApply.count) (b), \(reads.count) (c) runs; nft runs through `ip netns exec`
+        medians of \(podnetCold.count) (a), \(readDiffApply.count) (b), \(throughRecord.count) (b'), \(reads.count) (c) runs; nft runs through `ip netns exec`
         """)
     }
 

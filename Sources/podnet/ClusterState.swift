@@ -17,6 +17,8 @@ struct ClusterState {
     let desired: KernelState
     /// podnet's nftables tables of `live` that were rebuilt from their records, not read.
     var recordedTables: Set<NFTable.ID> = []
+    /// The record of the nftables table the file wants (proxy mode nftables), once made.
+    var desiredRecord: NFTablesProxyRecord? = nil
     /// Host mode's node, and what the reader looked up: to read again the same way.
     var host: String? = nil
     var sysctls: LiveStateReader.SysctlLookup? = nil
@@ -69,16 +71,20 @@ struct ClusterState {
     /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.table(recordedAs:desired:)`);
     /// where one cannot be (the file no longer wants the table), every table read whole.
     func rebuildingRecordedTables() throws -> ClusterState {
-        guard !live.nftRecords.isEmpty else { return self }
         var state = self
+        guard topology.proxy.mode == .nftables else { return state }
         let renderer = NFTablesProxyRenderer(topology: topology)
-        for (id, record) in live.nftRecords {
-            guard let wanted = desired.nftTables[id], let table = renderer.table(recordedAs: record, desired: wanted) else {
+        let record = renderer.record()
+        state.desiredRecord = record
+        guard !live.nftRecords.isEmpty else { return state }
+        for (id, recorded) in live.nftRecords {
+            guard let wanted = desired.nftTables[id], let rebuilt = renderer.rebuild(recordedAs: recorded, desired: wanted, current: record) else {
                 state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR)
                 state.recordedTables = []
                 return state
             }
-            state.live.nftTables[id] = table
+            state.live.nftTables[id] = rebuilt.table
+            state.live.nftRebuiltChains[id] = rebuilt.differingChains
             state.recordedTables.insert(id)
         }
         state.live.nftRecords = [:]
@@ -89,7 +95,7 @@ struct ClusterState {
     /// How the plan's nftables changes are committed: each table's against the
     /// generation it was read at, keeping the record of what the file wants.
     func nftCommits() -> [NFTable.ID: NFTablesCommit] {
-        let record = topology.proxy.mode == .nftables ? NFTablesProxyRenderer(topology: topology).record() : nil
+        let record = desiredRecord
         var commits: [NFTable.ID: NFTablesCommit] = [:]
         for (id, stamp) in live.nftGenerations {
             commits[id] = NFTablesCommit(plannedAt: stamp, record: desired.nftTables[id] != nil ? record : nil)
@@ -100,12 +106,11 @@ struct ClusterState {
     /// Keeps a record of each nftables table that was read whole and that `plan` leaves
     /// as it is (it matches the file), so that the next command need not read it.
     func keepRecords(ofTablesUnchangedBy plan: Plan) {
-        guard topology.proxy.mode == .nftables else { return }
+        guard let record = desiredRecord else { return }
         var changed: Set<NFTable.ID> = []
         for planned in plan.operations { if case .nftables(let change) = planned.operation { changed.insert(change.table) } }
         let keep = live.nftGenerations.filter { desired.nftTables[$0.key] != nil && !recordedTables.contains($0.key) && !changed.contains($0.key) }
         guard !keep.isEmpty else { return }
-        let record = NFTablesProxyRenderer(topology: topology).record()
         let store = NFTablesRecordStore()
         for (id, stamp) in keep {
             try? store.save(NFTablesRecordFile(namespaceCookie: stamp.namespaceCookie, generation: stamp.generation, record: record), for: id)

@@ -91,6 +91,38 @@ struct ServicesEndToEndTests {
         }
     }
 
+    /// After apply, each node's table has a record, and a plan takes the table from it
+    /// rather than reading 20,000 rules back, but only while nothing else committed:
+    /// a rule added behind podnet's back is found and undone, and a damaged record is
+    /// read past. Destroy removes the records.
+    @Test func aTableChangedBehindPodnetsBackIsReadNotTakenFromItsRecord() throws {
+        try withServicesCluster { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            let record = "/run/podnet/nftables/\(cluster).node-0.ip.podnet-\(cluster)"
+            let text = try String(contentsOfFile: record, encoding: .utf8)
+            #expect(text.hasPrefix("podnet-nftables-record 1\n"), "\(text)")
+            #expect(text.contains("\nkube-svc-1 10.96.0.2 8080:8080/tcp 10.200.0.2,10.200.1.2\n"), "\(text)")
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+
+            #expect(try shell("ip netns exec \(cluster).node-0 nft add rule ip podnet-\(cluster) services counter").status == 0)
+            let diff = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
+            #expect(diff.status == 2)
+            #expect(diff.stdout.contains("\(cluster).node-0 nft flush chain ip podnet-\(cluster) services"), "\(diff.stdout)")
+            #expect(!diff.stdout.contains("\(cluster).node-1"), "\(diff.stdout)")
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+
+            try "podnet-nftables-record 1\ncookie 1\n".write(toFile: record, atomically: true, encoding: .utf8)
+            #expect(try shell("ip netns exec \(cluster).node-0 nft add rule ip podnet-\(cluster) services counter").status == 0)
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 2)
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+
+            #expect(try PodnetBinary.run(["destroy", file.path]).status == 0)
+            #expect(!FileManager.default.fileExists(atPath: record))
+        }
+    }
+
     /// Switching the proxy mode of a live cluster converges: the old mode's rules go,
     /// the new one's come, and the services answer throughout the switch's result.
     @Test func switchingTheProxyModeConverges() throws {

@@ -1,5 +1,6 @@
 import PodnetAddress
 import PodnetKernelModel
+import PodnetPlan
 @testable import PodnetRender
 import PodnetTopology
 import Testing
@@ -65,6 +66,19 @@ import Testing
         // And the way back.
         let forward = NFTablesProxyRenderer(topology: old).table(recordedAs: NFTablesProxyRenderer(topology: new).record(), desired: Self.table(old))
         #expect(forward == Self.table(new), "\(change), backwards")
+    }
+
+    /// A diff told which chains a rebuilt table may differ in plans exactly what a diff
+    /// of every chain plans.
+    @Test(arguments: afters.indices)
+    func aDiffOfTheDifferingChainsAloneMakesTheSameChanges(_ index: Int) throws {
+        let (change, after) = Self.afters[index]
+        let old = Self.topology(services: Self.before), new = Self.topology(services: after)
+        let desired = Self.table(new)
+        let rebuilt = try #require(NFTablesProxyRenderer(topology: new).rebuild(recordedAs: NFTablesProxyRenderer(topology: old).record(), desired: desired))
+        let hinted = NFTablesDiff.changes(live: rebuilt.table, desired: desired, differingChains: rebuilt.differingChains)
+        #expect(hinted == NFTablesDiff.changes(live: Self.table(old), desired: desired), "\(change)")
+        #expect(index == 0 ? hinted.isEmpty : !hinted.isEmpty, "\(change)")
     }
 
     @Test func aRecordOfAnotherLayoutStandsForNothing() {

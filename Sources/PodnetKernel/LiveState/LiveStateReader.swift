@@ -145,24 +145,20 @@ public struct LiveStateReader: Sendable {
         let socket = try KernelNetlinkSocket.forDumps(bus: .netfilter)
         let connection = NetlinkConnection(socket: socket)
         let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
-        let generation = try connection.nfGeneration()
-        let cookie = try socket.namespaceCookie()
+        let stamp = NFTablesGenerationStamp(generation: try connection.nfGeneration(), namespaceCookie: try socket.namespaceCookie())
         // One dump lists every table: whether podnet's exists, and whether iptables-nft
         // made its own (a GET for each of the three took twice the round trips).
         let tables = try connection.nfTableListing()
         if let listing = tables.first(where: { $0.family == id.family.rawValue && $0.name == id.name }) {
-            if let records, let file = records.store.load(id), file.generation == generation, file.record.layout == records.layout,
-               cookie == file.namespaceCookie {
+            if let records, let record = records.store.record(for: id, layout: records.layout, at: stamp) {
                 // Nothing committed since podnet wrote what the record describes.
-                snapshot.nftRecord = (id, file.record)
+                snapshot.nftRecord = (id, record)
             } else {
                 snapshot.nftTables = [try connection.nfTable(id, comment: listing.comment)]
             }
         }
-        let heldStill = try snapshot.nftRecord != nil || connection.nfGeneration() == generation
-        if heldStill {
-            snapshot.nftGeneration = (id, NFTablesGenerationStamp(generation: generation, namespaceCookie: cookie))
-        }
+        let heldStill = try snapshot.nftRecord != nil || connection.nfGeneration() == stamp.generation
+        if heldStill { snapshot.nftGeneration = (id, stamp) }
         let hasIPTables = IPTablesDriver.hasTables { name in
             tables.contains { $0.family == NFTFamily.ip.rawValue && $0.name == name }
         }

@@ -31,6 +31,15 @@ public struct NFTablesRecordStore: Sendable {
         return NFTablesRecordFile(text: String(decoding: bytes, as: UTF8.self)[...])
     }
 
+    /// The record that stands for table `id` in a namespace whose cookie and ruleset
+    /// generation are those given, if its layout is `layout`: nil when there is none,
+    /// or when anything committed since it was written.
+    public func record(for id: NFTable.ID, layout: String, at stamp: NFTablesGenerationStamp) -> NFTablesProxyRecord? {
+        guard let file = load(id), file.generation == stamp.generation, file.namespaceCookie == stamp.namespaceCookie,
+              file.record.layout == layout else { return nil }
+        return file.record
+    }
+
     /// Writes the record of table `id` whole: to a new file, renamed over the old one,
     /// so that a reader never sees half of it.
     public func save(_ file: NFTablesRecordFile, for id: NFTable.ID) throws(Errno) {

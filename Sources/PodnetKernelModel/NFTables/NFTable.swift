@@ -51,10 +51,13 @@ public struct NFTable: Hashable, Sendable, Codable, Identifiable {
 
     /// Chain names in a stable order: base chains first (as nft lists hooks), then by name.
     public var chainNames: [String] {
-        chains.values.sorted { a, b in
-            if (a.base != nil) != (b.base != nil) { return a.base != nil }
-            return a.name < b.name
-        }.map(\.name)
+        chains.values.sorted(by: Self.listsBefore).map(\.name)
+    }
+
+    /// The order of `chainNames`.
+    public static func listsBefore(_ a: NFTChain, _ b: NFTChain) -> Bool {
+        if (a.base != nil) != (b.base != nil) { return a.base != nil }
+        return a.name < b.name
     }
 }
 

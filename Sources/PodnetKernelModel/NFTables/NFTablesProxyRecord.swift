@@ -37,31 +37,39 @@ public struct NFTablesRecordFile: Equatable, Sendable {
     /// The file's text: four header lines, then "NAME LINE" per service, by name.
     public var text: String {
         var text = "\(Self.magic)\ncookie \(namespaceCookie)\ngeneration \(generation)\nlayout \(record.layout)\n"
-        for name in record.services.keys.sorted() { text += "\(name) \(record.services[name]!)\n" }
+        text.reserveCapacity(text.utf8.count + record.services.count * 160)
+        for name in record.services.keys.sorted() {
+            text += name
+            text += " "
+            text += record.services[name]!
+            text += "\n"
+        }
         return text
     }
 
     /// Parses `text`; nil for anything else than what `text` writes (another version
     /// of podnet, a truncated file): the caller then reads the table whole.
     public init?(text: Substring) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        guard lines.popFirst() == Substring(Self.magic),
-              let cookie = lines.popFirst().flatMap({ Self.value($0, "cookie") }).flatMap({ UInt64($0) }),
-              let generation = lines.popFirst().flatMap({ Self.value($0, "generation") }).flatMap({ UInt32($0) }),
-              let layout = lines.popFirst().flatMap({ Self.value($0, "layout") }) else { return nil }
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)[...]
+        func header(_ key: String) -> Substring? {
+            guard let line = lines.popFirst() else { return nil }
+            let value = Substring(line)
+            if key.isEmpty { return value }
+            return value.hasPrefix(key + " ") ? value.dropFirst(key.count + 1) : nil
+        }
+        guard header("") == Substring(Self.magic),
+              let cookie = header("cookie").flatMap({ UInt64($0) }),
+              let generation = header("generation").flatMap({ UInt32($0) }),
+              let layout = header("layout") else { return nil }
         var services: [String: String] = [:]
         services.reserveCapacity(lines.count)
         for line in lines {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            services[String(line[..<space])] = String(line[line.index(after: space)...])
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+            services[String(Substring(line[..<space]))] = String(Substring(line[line.index(after: space)...]))
         }
         self.init(namespaceCookie: cookie, generation: generation, record: NFTablesProxyRecord(layout: String(layout), services: services))
     }
 
-    private static func value(_ line: Substring, _ key: String) -> Substring? {
-        guard line.hasPrefix(key + " ") else { return nil }
-        return line.dropFirst(key.count + 1)
-    }
 }
 
 /// A namespace's nf_tables ruleset generation, and the namespace it is of (by cookie).

@@ -20,7 +20,10 @@ import PodnetKernelModel
 /// before the chains it jumps to); then sets and chains are created before the rules
 /// and elements that refer to them.
 public enum NFTablesDiff {
-    public static func changes(live: NFTable?, desired: NFTable?) -> [NFTablesChange] {
+    /// - Parameter differingChains: the only chains in which the two tables may differ
+    ///   (a table rebuilt from its record, `KernelState.nftRebuiltChains`): the others
+    ///   are not compared. nil: every chain is.
+    public static func changes(live: NFTable?, desired: NFTable?, differingChains: Set<String>? = nil) -> [NFTablesChange] {
         guard let desired else { return live.map { [.deleteTable($0.id)] } ?? [] }
         guard let live else { return creation(of: desired) }
         let id = live.id
@@ -42,17 +45,29 @@ public enum NFTablesDiff {
         let goneSets = Set(replacedSets.map(\.name) + removedSets.map(\.name))
 
         // Chains.
+        // Only what changes is sorted (a large table changes in a few chains of thousands).
         var addedChains: [NFTChain] = [], replacedChains: [NFTChain] = [], refilledChains: [NFTChain] = []
-        for name in desired.chainNames {
-            let chain = desired.chains[name]!
-            guard let current = live.chains[name] else { addedChains.append(chain); continue }
+        func compare(_ chain: NFTChain) {
+            guard let current = live.chains[chain.name] else { addedChains.append(chain); return }
             if current.base != chain.base {
                 replacedChains.append(chain)
-            } else if current.rules != chain.rules || !current.referencedSets.isDisjoint(with: goneSets) {
+            } else if current.rules != chain.rules || (!goneSets.isEmpty && !current.referencedSets.isDisjoint(with: goneSets)) {
                 refilledChains.append(chain)
             }
         }
-        let removedChains = live.chainNames.filter { desired.chains[$0] == nil }
+        var removed: [NFTChain]
+        if let differingChains, goneSets.isEmpty {
+            for name in differingChains { if let chain = desired.chains[name] { compare(chain) } }
+            removed = differingChains.compactMap { desired.chains[$0] == nil ? live.chains[$0] : nil }
+        } else {
+            for chain in desired.chains.values { compare(chain) }
+            removed = live.chains.values.filter { desired.chains[$0.name] == nil }
+        }
+        addedChains.sort(by: NFTable.listsBefore)
+        replacedChains.sort(by: NFTable.listsBefore)
+        refilledChains.sort(by: NFTable.listsBefore)
+        removed.sort(by: NFTable.listsBefore)
+        let removedChains = removed.map(\.name)
         let deletedChains = removedChains + replacedChains.map(\.name)
 
         var changes: [NFTablesChange] = []
