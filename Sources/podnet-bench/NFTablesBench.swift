@@ -215,6 +215,31 @@ enum NFTablesBench {
             try driver.apply([.deleteElements(table.id, set: NFTablesProxyNames.serviceIPs, [verdict])])
         }
 
+        // PNBENCH_SHAPES=1: what makes a one-change transaction cost what it does.
+        if ProcessInfo.processInfo.environment["PNBENCH_SHAPES"] != nil {
+            let endpointChain = table.chains.keys.sorted().first { $0.hasPrefix("endpoint-") }!
+            let payloadOnly = NFTRule(NFTExpression.ipAddress(.source, equals: IPv4Address(10, 99, 9, 9)))
+            let shapes: [(String, [NFTablesChange])] = [
+                ("rule without a verdict", [.addRule(table.id, chain: endpointChain, payloadOnly)]),
+                ("rule: accept", [.addRule(table.id, chain: endpointChain, NFTRule([.verdict(.accept)]))]),
+                ("rule: jump mark-for-masquerade", [.addRule(table.id, chain: endpointChain, NFTRule([.verdict(.jump(NFTablesProxyNames.markForMasquerade))]))]),
+                ("verdict element", [.addElements(table.id, set: NFTablesProxyNames.serviceIPs, [verdict])]),
+                ("verdict element + rule accept", [.addElements(table.id, set: NFTablesProxyNames.serviceIPs, [verdict]),
+                                                   .addRule(table.id, chain: endpointChain, NFTRule([.verdict(.accept)]))]),
+            ]
+            for (label, changes) in shapes {
+                var times: [Double] = []
+                for _ in 0..<7 {
+                    let before = try driver.read(table.id)!
+                    start = clock()
+                    try driver.apply(changes)
+                    times.append(clock() - start)
+                    try driver.apply(NFTablesDiff.changes(live: try driver.read(table.id), desired: before))
+                }
+                print("shape \(label): \(ms(median(times)))")
+            }
+        }
+
         let rules = table.chains.values.reduce(0) { $0 + $1.rules.count }
         print("""
         podnet-bench nftables: \(services) services × \(endpoints) endpoints: \(table.chains.count) chains, \(rules) rules, \
