@@ -113,7 +113,8 @@ struct ClusterState {
         guard !keep.isEmpty else { return }
         let store = NFTablesRecordStore()
         for (id, stamp) in keep {
-            try? store.save(NFTablesRecordFile(namespaceCookie: stamp.namespaceCookie, generation: stamp.generation, record: record), for: id)
+            guard let cookie = stamp.namespaceCookie else { continue }
+            try? store.save(NFTablesRecordFile(namespaceCookie: cookie, generation: stamp.generation, record: record), for: id)
         }
     }
 

@@ -36,9 +36,9 @@ extension PlanExecutor {
             nftRecordStore.remove(table)
             do {
                 try NFTablesDriver(connection: netfilter[key]!).apply(changes, generation: commit?.plannedAt?.generation)
-                if let stamp = commit?.plannedAt, let record = commit?.record {
+                if let stamp = commit?.plannedAt, let cookie = stamp.namespaceCookie, let record = commit?.record {
                     // Best effort: without the record, the next plan reads the table.
-                    try? nftRecordStore.save(NFTablesRecordFile(namespaceCookie: stamp.namespaceCookie,
+                    try? nftRecordStore.save(NFTablesRecordFile(namespaceCookie: cookie,
                                                                 generation: NFTablesGeneration.after(stamp.generation), record: record),
                                              for: table)
                 }

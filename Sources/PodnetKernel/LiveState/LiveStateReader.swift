@@ -145,7 +145,7 @@ public struct LiveStateReader: Sendable {
         let socket = try KernelNetlinkSocket.forDumps(bus: .netfilter)
         let connection = NetlinkConnection(socket: socket)
         let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
-        let stamp = NFTablesGenerationStamp(generation: try connection.nfGeneration(), namespaceCookie: try socket.namespaceCookie())
+        let stamp = NFTablesGenerationStamp(generation: try connection.nfGeneration(), namespaceCookie: try? socket.namespaceCookie())
         // One dump lists every table: whether podnet's exists, and whether iptables-nft
         // made its own (a GET for each of the three took twice the round trips).
         let tables = try connection.nfTableListing()

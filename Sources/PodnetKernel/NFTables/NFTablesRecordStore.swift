@@ -35,7 +35,7 @@ public struct NFTablesRecordStore: Sendable {
     /// generation are those given, if its layout is `layout`: nil when there is none,
     /// or when anything committed since it was written.
     public func record(for id: NFTable.ID, layout: String, at stamp: NFTablesGenerationStamp) -> NFTablesProxyRecord? {
-        guard let file = load(id), file.generation == stamp.generation, file.namespaceCookie == stamp.namespaceCookie,
+        guard let cookie = stamp.namespaceCookie, let file = load(id), file.generation == stamp.generation, file.namespaceCookie == cookie,
               file.record.layout == layout else { return nil }
         return file.record
     }

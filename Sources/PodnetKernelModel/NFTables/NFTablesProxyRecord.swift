@@ -72,12 +72,13 @@ public struct NFTablesRecordFile: Equatable, Sendable {
 
 }
 
-/// A namespace's nf_tables ruleset generation, and the namespace it is of (by cookie).
+/// A namespace's nf_tables ruleset generation, and the namespace it is of (by cookie;
+/// nil on kernels before 5.14, which have none: no record is kept or used there).
 public struct NFTablesGenerationStamp: Hashable, Sendable, Codable {
     public var generation: UInt32
-    public var namespaceCookie: UInt64
+    public var namespaceCookie: UInt64?
 
-    public init(generation: UInt32, namespaceCookie: UInt64) {
+    public init(generation: UInt32, namespaceCookie: UInt64?) {
         self.generation = generation
         self.namespaceCookie = namespaceCookie
     }

@@ -67,8 +67,9 @@ extension KernelTests {
                 var snapshot = try read()
                 #expect(snapshot.nftTables.isEmpty && snapshot.nftRecord == nil)
                 let stamp = try #require(snapshot.nftGeneration?.1)
+                let cookie = try #require(stamp.namespaceCookie, "this kernel gives namespace cookies (5.14 and later)")
                 try driver.apply(NFTablesDiff.changes(live: nil, desired: desired), generation: stamp.generation)
-                try store.save(NFTablesRecordFile(namespaceCookie: stamp.namespaceCookie, generation: NFTablesGeneration.after(stamp.generation),
+                try store.save(NFTablesRecordFile(namespaceCookie: cookie, generation: NFTablesGeneration.after(stamp.generation),
                                                   record: renderer.record()), for: id)
 
                 // The record holds: the table is not read, and rebuilds exactly.
@@ -92,7 +93,7 @@ extension KernelTests {
                     copy.id = otherID
                     let generation = try other.connection.nfGeneration()
                     try other.apply(NFTablesDiff.changes(live: nil, desired: copy))
-                    try store.save(NFTablesRecordFile(namespaceCookie: stamp.namespaceCookie, generation: NFTablesGeneration.after(generation),
+                    try store.save(NFTablesRecordFile(namespaceCookie: cookie, generation: NFTablesGeneration.after(generation),
                                                       record: renderer.record()), for: otherID)
                     let otherSnapshot = try withNetns(others[0]) {
                         var snapshot = NamespaceSnapshot(name: others[0].rawValue, links: [], addresses: [], routes: [], neighbours: [],
