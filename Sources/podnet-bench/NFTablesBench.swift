@@ -7,8 +7,11 @@
 //   (b) one service changed (an endpoint fewer) with all the others present: read the
 //       table back, diff, apply, and `nft -f` of the same change as text;
 //   (c) reading the whole table back;
+//   (b') the same change as apply makes it once the table has a record (no read);
 //   (d) the kernel's own floor for a change: one plain and one verdict element.
-// PNBENCH_CHANGES=1 also lists the changes of (b) and times each alone.
+// PNBENCH_CHANGES=1 also lists the changes of (b) and times each alone;
+// PNBENCH_SHAPES=1 times one-change transactions of each kind; PNBENCH_RECORD_PARTS=1
+// times the steps of (b') alone.
 import Foundation
 import PodnetAddress
 import PodnetKernel
@@ -146,6 +149,7 @@ enum NFTablesBench {
         let recordLayout = renderers.0.layout
         try records.save(NFTablesRecordFile(namespaceCookie: cookie, generation: recordConnection.nfGeneration(),
                                             record: renderers.0.record()), for: table.id)
+        // PNBENCH_RECORD_PARTS=1: what each step of (b') costs alone.
         if ProcessInfo.processInfo.environment["PNBENCH_RECORD_PARTS"] != nil {
             for _ in 0..<3 {
                 var t = clock(); _ = renderers.0.layout; let a = clock() - t
@@ -154,7 +158,9 @@ enum NFTablesBench {
                 t = clock(); let text = f.text; let c = clock() - t
                 t = clock(); _ = NFTablesRecordFile(text: text[...]); let d = clock() - t
                 t = clock(); _ = records.load(table.id); let e = clock() - t
-                print("layout \(ms(a)) record \(ms(b)) text \(ms(c)) parse \(ms(d)) load \(ms(e))")
+                let current = renderers.1.record()
+                t = clock(); _ = renderers.1.rebuild(recordedAs: r, desired: changedTable, current: current); let g = clock() - t
+                print("record parts: layout \(ms(a)), record \(ms(b)), file text \(ms(c)), parse \(ms(d)), load \(ms(e)), rebuild \(ms(g))")
             }
         }
         var throughRecord: [Double] = [], recordPhases: [[Double]] = []
