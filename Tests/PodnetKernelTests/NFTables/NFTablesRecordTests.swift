@@ -13,6 +13,17 @@ import Testing
 /// whole, and a record stands for a table only while the generation holds.
 extension KernelTests {
     @Suite struct NFTablesRecordTests {
+        /// What the reader finds of table `id` (cluster "lab") inside namespace `name`.
+        static func proxyState(in name: NetnsName, of id: NFTable.ID, records: LiveStateReader.NFTablesRecords) throws -> NamespaceSnapshot {
+            try withNetns(name) {
+                var snapshot = NamespaceSnapshot(name: name.rawValue, links: [], addresses: [], routes: [], neighbours: [],
+                                                 forwardingEntries: [], sysctls: [:])
+                try LiveStateReader.readProxyState(into: &snapshot, namespace: id.namespace, cluster: "lab", serviceCIDR: nil,
+                                                   records: records)
+                return snapshot
+            }
+        }
+
         @Test func aTransactionPlannedAtAnOlderGenerationIsRefusedWhole() throws {
             try withScratchNamespaces(1) { names in
                 let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
@@ -52,15 +63,7 @@ extension KernelTests {
                 let id = NFTable.ID(namespace: .named(names[0].rawValue), name: NFTable.podnetName(cluster: "lab"))
                 #expect(desired.id == id)
                 let records = LiveStateReader.NFTablesRecords(layout: renderer.layout, store: store)
-                func read() throws -> NamespaceSnapshot {
-                    try withNetns(names[0]) {
-                        var snapshot = NamespaceSnapshot(name: names[0].rawValue, links: [], addresses: [], routes: [], neighbours: [],
-                                                         forwardingEntries: [], sysctls: [:])
-                        try LiveStateReader.readProxyState(into: &snapshot, namespace: id.namespace, cluster: "lab", serviceCIDR: nil,
-                                                           records: records)
-                        return snapshot
-                    }
-                }
+                func read() throws -> NamespaceSnapshot { try Self.proxyState(in: names[0], of: id, records: records) }
 
                 // Written through the executor's path: planned at a generation, recorded at the next.
                 let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
@@ -95,13 +98,7 @@ extension KernelTests {
                     try other.apply(NFTablesDiff.changes(live: nil, desired: copy))
                     try store.save(NFTablesRecordFile(namespaceCookie: cookie, generation: NFTablesGeneration.after(generation),
                                                       record: renderer.record()), for: otherID)
-                    let otherSnapshot = try withNetns(others[0]) {
-                        var snapshot = NamespaceSnapshot(name: others[0].rawValue, links: [], addresses: [], routes: [], neighbours: [],
-                                                         forwardingEntries: [], sysctls: [:])
-                        try LiveStateReader.readProxyState(into: &snapshot, namespace: otherID.namespace, cluster: "lab", serviceCIDR: nil,
-                                                           records: records)
-                        return snapshot
-                    }
+                    let otherSnapshot = try Self.proxyState(in: others[0], of: otherID, records: records)
                     #expect(otherSnapshot.nftRecord == nil)
                     #expect(otherSnapshot.nftTables == [copy])
                 }
