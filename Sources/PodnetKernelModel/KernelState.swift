@@ -18,7 +18,7 @@ public struct KernelState: Sendable, Equatable, Codable {
     public var nftGenerations: [NFTable.ID: NFTablesGenerationStamp] = [:]
     /// Live only: tables not read because a record stands for them (the generation
     /// has not moved since podnet committed what the record describes). The caller,
-    /// which renders, puts them in `nftTables` (`NFTablesProxyRenderer.table(recordedAs:desired:)`).
+    /// which renders, puts them in `nftTables` (`NFTablesProxyRenderer.rebuild(recordedAs:desired:current:)`).
     public var nftRecords: [NFTable.ID: NFTablesProxyRecord] = [:]
     /// Live only: for a table rebuilt from its record, the chains in which it may
     /// differ from the desired table; every other chain is the desired one, and a diff

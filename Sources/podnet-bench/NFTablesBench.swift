@@ -147,14 +147,14 @@ enum NFTablesBench {
         let recordDriver = NFTablesDriver(connection: recordConnection)
         let cookie = try socket.namespaceCookie()
         let recordLayout = renderers.0.layout
-        try records.save(NFTablesRecordFile(namespaceCookie: cookie, generation: recordConnection.nfGeneration(),
-                                            record: renderers.0.record()), for: table.id)
+        try records.save(renderers.0.record(), for: table.id,
+                         at: NFTablesGenerationStamp(generation: recordConnection.nfGeneration(), namespaceCookie: cookie))
         // PNBENCH_RECORD_PARTS=1: what each step of (b') costs alone.
         if ProcessInfo.processInfo.environment["PNBENCH_RECORD_PARTS"] != nil {
             for _ in 0..<3 {
                 var t = clock(); _ = renderers.0.layout; let a = clock() - t
                 t = clock(); let r = renderers.0.record(); let b = clock() - t
-                let f = NFTablesRecordFile(namespaceCookie: 1, generation: 1, record: r)
+                let f = NFTablesRecordFile(bootID: "b", namespaceCookie: 1, generation: 1, record: r)
                 t = clock(); let text = f.text; let c = clock() - t
                 t = clock(); _ = NFTablesRecordFile(text: text[...]); let d = clock() - t
                 t = clock(); _ = records.load(table.id); let e = clock() - t
@@ -175,10 +175,11 @@ enum NFTablesBench {
             let rebuilt = clock()
             let changes = NFTablesDiff.changes(live: live.table, desired: desired, differingChains: live.differingChains)
             let diffed = clock()
-            try recordDriver.apply(changes, generation: stamp.generation)
+            let commit = NFTablesCommit(plannedAt: stamp, plannedFrom: live.table, expected: desired, record: current)
+            records.remove(table.id)
+            guard let committed = try recordDriver.commitGuarded(changes, as: commit) else { throw BenchError(message: "unguarded") }
             let applied = clock()
-            try records.save(NFTablesRecordFile(namespaceCookie: cookie, generation: NFTablesGeneration.after(stamp.generation),
-                                                record: current), for: table.id)
+            recordDriver.keepRecord(of: changes, committedAt: committed, as: commit, store: records)
             let end = clock()
             throughRecord.append(end - start)
             recordPhases.append([loaded - start, rebuilt - loaded, diffed - rebuilt, applied - diffed, end - applied])
@@ -186,7 +187,7 @@ enum NFTablesBench {
         }
         let afterRecordedChanges = try driver.read(table.id)
         precondition(afterRecordedChanges == table, "the table after the changes through the record differs from the one written")
-        let phaseNames = ["generation + record", "rebuild (with the new record)", "diff", "apply", "record written"]
+        let phaseNames = ["generation + record", "rebuild (with the new record)", "diff", "transaction", "read-back of what it wrote + record written"]
         let phaseText = phaseNames.indices.map { index in "\(phaseNames[index]) \(ms(median(recordPhases.map { $0[index] })))" }.joined(separator: ", ")
 
         if ProcessInfo.processInfo.environment["PNBENCH_CHANGES"] != nil {

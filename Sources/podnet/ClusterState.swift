@@ -68,7 +68,7 @@ struct ClusterState {
         return LiveStateReader.NFTablesRecords(layout: NFTablesProxyRenderer(topology: topology).layout)
     }
 
-    /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.table(recordedAs:desired:)`);
+    /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.rebuild(recordedAs:desired:current:)`);
     /// where one cannot be (the file no longer wants the table), every table read whole.
     func rebuildingRecordedTables() throws -> ClusterState {
         var state = self
@@ -98,7 +98,8 @@ struct ClusterState {
         let record = desiredRecord
         var commits: [NFTable.ID: NFTablesCommit] = [:]
         for (id, stamp) in live.nftGenerations {
-            commits[id] = NFTablesCommit(plannedAt: stamp, record: desired.nftTables[id] != nil ? record : nil)
+            commits[id] = NFTablesCommit(plannedAt: stamp, plannedFrom: live.nftTables[id], expected: desired.nftTables[id],
+                                         record: desired.nftTables[id] != nil ? record : nil)
         }
         return commits
     }
@@ -112,10 +113,7 @@ struct ClusterState {
         let keep = live.nftGenerations.filter { desired.nftTables[$0.key] != nil && !recordedTables.contains($0.key) && !changed.contains($0.key) }
         guard !keep.isEmpty else { return }
         let store = NFTablesRecordStore()
-        for (id, stamp) in keep {
-            guard let cookie = stamp.namespaceCookie else { continue }
-            try? store.save(NFTablesRecordFile(namespaceCookie: cookie, generation: stamp.generation, record: record), for: id)
-        }
+        for (id, stamp) in keep { try? store.save(record, for: id, at: stamp) }
     }
 
     /// The cluster a command acts on: `--cluster NAME` as given, or the name in a

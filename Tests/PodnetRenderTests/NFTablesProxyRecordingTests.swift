@@ -123,14 +123,23 @@ import Testing
 
     @Test func theRecordFileReadsBackAsWritten() throws {
         let record = NFTablesProxyRenderer(topology: Self.topology(services: Self.before)).record()
-        let file = NFTablesRecordFile(namespaceCookie: 4097, generation: 4_000_000_000, record: record)
-        #expect(file.text.hasPrefix("podnet-nftables-record 1\ncookie 4097\ngeneration 4000000000\nlayout "))
+        let file = NFTablesRecordFile(bootID: "6b1c", namespaceCookie: 4097, generation: 4_000_000_000, record: record)
+        #expect(file.text.hasPrefix("podnet-nftables-record 1\nboot 6b1c\ncookie 4097\ngeneration 4000000000\nlayout "))
         #expect(file.text.contains("\ndb 10.96.0.13 5432:5432/tcp 10.200.0.4,10.200.1.4\n"))
+        #expect(file.text.hasSuffix("\nend 4\n"))
         #expect(NFTablesRecordFile(text: file.text[...]) == file)
-        #expect(NFTablesRecordFile(text: String(file.text.dropLast(file.text.count / 2))[...])?.record != record)
-        for garbage in ["", "podnet-nftables-record 2\n", "podnet-nftables-record 1\ncookie x\ngeneration 1\nlayout a\n",
-                        "podnet-nftables-record 1\ncookie 1\ngeneration 1\nlayout a\nnospace\n"] {
+        // Cut anywhere, even between two lines, it reads as nothing: never as fewer services.
+        let lines = file.text.split(separator: "\n")
+        for count in 0..<lines.count {
+            let cut = lines.prefix(count).joined(separator: "\n") + "\n"
+            #expect(NFTablesRecordFile(text: cut[...]) == nil, "\(count) lines")
+        }
+        #expect(NFTablesRecordFile(text: String(file.text.dropLast(file.text.count / 2))[...]) == nil)
+        for garbage in ["", "podnet-nftables-record 2\n", "podnet-nftables-record 1\nboot b\ncookie x\ngeneration 1\nlayout a\nend 0\n",
+                        "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nnospace\nend 1\n",
+                        "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nweb 1 2 3\nweb 1 2 3\nend 2\n"] {
             #expect(NFTablesRecordFile(text: garbage[...]) == nil, "\(garbage)")
         }
+        #expect(NFTablesRecordFile(text: "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nend 0\n")?.record.services == [:])
     }
 }

@@ -2,19 +2,6 @@ import PodnetKernelModel
 import PodnetNetlink
 import PodnetPlan
 
-/// How a table's changes are committed: against the ruleset generation they were
-/// planned at (the kernel refuses them if anything committed since), and with the
-/// record to keep of the table they leave, so that the next plan need not read it.
-public struct NFTablesCommit: Sendable {
-    public var plannedAt: NFTablesGenerationStamp?
-    public var record: NFTablesProxyRecord?
-
-    public init(plannedAt: NFTablesGenerationStamp?, record: NFTablesProxyRecord?) {
-        self.plannedAt = plannedAt
-        self.record = record
-    }
-}
-
 /// nf_tables changes: one atomic transaction per namespace.
 extension PlanExecutor {
     /// Each namespace's changes as one atomic transaction, in plan order.
@@ -32,15 +19,13 @@ extension PlanExecutor {
             let table = changes[0].table
             // One table per namespace is podnet's; a guard applies only to changes all of it.
             let commit = changes.allSatisfy { $0.table == table } ? nftCommits[table] : nil
-            // Whatever happens next, an older record no longer describes the table.
-            nftRecordStore.remove(table)
             do {
-                try NFTablesDriver(connection: netfilter[key]!).apply(changes, generation: commit?.plannedAt?.generation)
-                if let stamp = commit?.plannedAt, let cookie = stamp.namespaceCookie, let record = commit?.record {
-                    // Best effort: without the record, the next plan reads the table.
-                    try? nftRecordStore.save(NFTablesRecordFile(namespaceCookie: cookie,
-                                                                generation: NFTablesGeneration.after(stamp.generation), record: record),
-                                             for: table)
+                let driver = NFTablesDriver(connection: netfilter[key]!)
+                if let commit {
+                    try driver.apply(changes, as: commit, store: nftRecordStore)
+                } else {
+                    nftRecordStore.remove(table)
+                    try driver.apply(changes)
                 }
             } catch {
                 let failed = error.change.map { CommandRenderer.commands(for: .nftables($0)).first ?? $0.description }

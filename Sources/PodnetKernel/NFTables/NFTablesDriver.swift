@@ -85,7 +85,7 @@ public struct NFTablesApplyError: Error, CustomStringConvertible, Sendable {
     public var isStale: Bool { change == nil && error.kernelError?.code == ERESTART }
 
     public var description: String {
-        if isStale { return "the nftables ruleset changed while podnet was planning (another program committed a transaction); nothing was applied: run the command again" }
+        if isStale { return "another program changed podnet's nftables table while podnet was planning: this transaction was not applied; run the command again" }
         guard let change else { return "nftables transaction failed: \(error)" }
         var text = "nftables: \(change.description) (\(change.commands.first ?? "")): \(error)"
         if refusals > 1 { text += " (and \(refusals - 1) more refused requests)" }

@@ -36,13 +36,25 @@ public struct NFTablesRecordStore: Sendable {
     /// or when anything committed since it was written.
     public func record(for id: NFTable.ID, layout: String, at stamp: NFTablesGenerationStamp) -> NFTablesProxyRecord? {
         guard let cookie = stamp.namespaceCookie, let file = load(id), file.generation == stamp.generation, file.namespaceCookie == cookie,
-              file.record.layout == layout else { return nil }
+              file.bootID == Self.bootID, file.record.layout == layout else { return nil }
         return file.record
     }
 
+    /// Keeps `record` as standing for table `id` at `stamp` (no record without a cookie).
+    public func save(_ record: NFTablesProxyRecord, for id: NFTable.ID, at stamp: NFTablesGenerationStamp) throws(Errno) {
+        guard let cookie = stamp.namespaceCookie, !Self.bootID.isEmpty else { return }
+        try save(NFTablesRecordFile(bootID: Self.bootID, namespaceCookie: cookie, generation: stamp.generation, record: record), for: id)
+    }
+
+    /// This boot of the machine (empty if unreadable: then records are neither kept nor used).
+    static let bootID: String = {
+        guard let bytes = try? SmallFile.read("/proc/sys/kernel/random/boot_id") else { return "" }
+        return String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
+    }()
+
     /// Writes the record of table `id` whole: to a new file, renamed over the old one,
     /// so that a reader never sees half of it.
-    public func save(_ file: NFTablesRecordFile, for id: NFTable.ID) throws(Errno) {
+    func save(_ file: NFTablesRecordFile, for id: NFTable.ID) throws(Errno) {
         for parent in [ClusterLock.directory, directory] {
             do { try Syscall.mkdir(parent, mode: 0o755) } catch where error == .exists {}
         }
@@ -67,7 +79,9 @@ public struct NFTablesRecordStore: Sendable {
     /// Forgets every record of cluster `cluster`'s tables (`destroy`).
     public func removeAll(cluster: String) {
         let suffix = "." + NFTable.podnetName(cluster: cluster)
-        for entry in (try? Syscall.directoryEntries(directory)) ?? [] where entry.hasSuffix(suffix) {
+        // With the temporary files a crash between write and rename left (`NAME.PID.new`).
+        for entry in (try? Syscall.directoryEntries(directory)) ?? []
+        where entry.hasSuffix(suffix) || (entry.hasSuffix(".new") && entry.contains(suffix + ".")) {
             try? Syscall.unlink("\(directory)/\(entry)")
         }
     }

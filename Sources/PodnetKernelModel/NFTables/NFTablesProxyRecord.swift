@@ -18,15 +18,19 @@ public struct NFTablesProxyRecord: Equatable, Sendable, Codable {
     }
 }
 
-/// A record as stored for one table of one namespace: with the namespace's cookie
-/// (namespace names are reused; cookies are not) and the generation the record
-/// stands for.
+/// A record as stored for one table of one namespace: with the machine's boot and the
+/// namespace's cookie (namespace names are reused; cookies are not, until the machine
+/// restarts) and the generation the record stands for.
 public struct NFTablesRecordFile: Equatable, Sendable {
+    /// /proc/sys/kernel/random/boot_id: a record from before a restart (where /run
+    /// outlives one) stands for nothing, even if cookie and generation repeat.
+    public var bootID: String
     public var namespaceCookie: UInt64
     public var generation: UInt32
     public var record: NFTablesProxyRecord
 
-    public init(namespaceCookie: UInt64, generation: UInt32, record: NFTablesProxyRecord) {
+    public init(bootID: String, namespaceCookie: UInt64, generation: UInt32, record: NFTablesProxyRecord) {
+        self.bootID = bootID
         self.namespaceCookie = namespaceCookie
         self.generation = generation
         self.record = record
@@ -34,9 +38,10 @@ public struct NFTablesRecordFile: Equatable, Sendable {
 
     static let magic = "podnet-nftables-record 1"
 
-    /// The file's text: four header lines, then "NAME LINE" per service, by name.
+    /// The file's text: five header lines, "NAME LINE" per service by name, and a
+    /// last line that counts them (a file cut short is not taken for a smaller record).
     public var text: String {
-        var text = "\(Self.magic)\ncookie \(namespaceCookie)\ngeneration \(generation)\nlayout \(record.layout)\n"
+        var text = "\(Self.magic)\nboot \(bootID)\ncookie \(namespaceCookie)\ngeneration \(generation)\nlayout \(record.layout)\n"
         text.reserveCapacity(text.utf8.count + record.services.count * 160)
         for name in record.services.keys.sorted() {
             text += name
@@ -44,6 +49,7 @@ public struct NFTablesRecordFile: Equatable, Sendable {
             text += record.services[name]!
             text += "\n"
         }
+        text += "end \(record.services.count)\n"
         return text
     }
 
@@ -57,19 +63,21 @@ public struct NFTablesRecordFile: Equatable, Sendable {
             if key.isEmpty { return value }
             return value.hasPrefix(key + " ") ? value.dropFirst(key.count + 1) : nil
         }
-        guard header("") == Substring(Self.magic),
+        guard header("") == Substring(Self.magic), let bootID = header("boot"),
               let cookie = header("cookie").flatMap({ UInt64($0) }),
               let generation = header("generation").flatMap({ UInt32($0) }),
-              let layout = header("layout") else { return nil }
+              let layout = header("layout"),
+              let last = lines.popLast().map(Substring.init), last == "end \(lines.count)" else { return nil }
         var services: [String: String] = [:]
         services.reserveCapacity(lines.count)
         for line in lines {
             guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return nil }
             services[String(Substring(line[..<space]))] = String(Substring(line[line.index(after: space)...]))
         }
-        self.init(namespaceCookie: cookie, generation: generation, record: NFTablesProxyRecord(layout: String(layout), services: services))
+        guard services.count == lines.count else { return nil }
+        self.init(bootID: String(bootID), namespaceCookie: cookie, generation: generation,
+                  record: NFTablesProxyRecord(layout: String(layout), services: services))
     }
-
 }
 
 /// A namespace's nf_tables ruleset generation, and the namespace it is of (by cookie;

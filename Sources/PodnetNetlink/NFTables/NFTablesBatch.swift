@@ -233,6 +233,15 @@ public struct NFTablesBatch: Sendable {
         }
     }
 
+    /// One chain (NFT_MSG_GETCHAIN): ENOENT when it does not exist.
+    public static func getChain(_ name: String, in id: NFTable.ID) -> NetlinkRequest {
+        NetlinkRequest(type: NFTablesMessageType.getChain, summary: "NFT_MSG_GETCHAIN \(id.name) \(name)") { w in
+            NFTablesMessageType.writeHeader(family: id.family.rawValue, to: &w)
+            w.put(NFTA_CHAIN_TABLE.rawValue, string: id.name)
+            w.put(NFTA_CHAIN_NAME.rawValue, string: name)
+        }
+    }
+
     /// The namespace's ruleset generation (NFT_MSG_GETGEN): a number every committed
     /// nf_tables transaction of the namespace moves on by one.
     public static func getGeneration() -> NetlinkRequest {

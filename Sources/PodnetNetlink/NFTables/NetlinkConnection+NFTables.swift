@@ -2,6 +2,15 @@ import CMNL
 import Glibc
 import PodnetKernelModel
 
+/// Parts of a table, as `nfTableParts` reads them back.
+public struct NFTableParts: Sendable, Equatable {
+    /// Each chain's rules, by chain name.
+    public var chains: [String: [NFTRule]] = [:]
+    public var sets: [String: NFTSet] = [:]
+
+    public init() {}
+}
+
 /// One table as a GETTABLE reply reports it (`nfTableListing`).
 public struct NFTableListing: Sendable, Equatable {
     /// NFPROTO_* (NFTFamily's raw values).
@@ -64,43 +73,102 @@ extension NetlinkConnection {
 
         // Sets with their elements; anonymous ones kept aside for the rules.
         var anonymous: [String: NFTAnonymousSet] = [:]
-        for definition in try decodeAll(NFTablesBatch.dumpSets(id), type: NFTablesMessageType.newSet, NFTablesReplies.set)
-        where definition.table == id.name {
-            let request = NFTablesBatch.dumpElements(of: definition.name, in: id)
-            let batches = try decodeAll(request, type: NFTablesMessageType.newSetElement, NFTablesReplies.elements)
-            var elements: [NFTSetElement] = []
-            if let keyType = definition.keyType {
-                for batch in batches where batch.set == definition.name {
-                    for element in batch.elements {
-                        guard let key = NFTSetElement.key(type: keyType, bytes: element.key) else { continue }
-                        elements.append(NFTSetElement(key: key, data: element.data))
-                    }
-                }
-            }
-            // A set podnet cannot describe reads back with an empty key type, so
-            // that a diff replaces it.
-            let keyType = definition.keyType ?? []
+        for definition in try setDefinitions(of: id).values {
+            let elements = try self.elements(of: definition, in: id)
             if definition.isAnonymous {
-                anonymous[definition.name] = NFTAnonymousSet(keyType: keyType, dataType: definition.dataType, elements: elements)
+                anonymous[definition.name] = NFTAnonymousSet(keyType: definition.keyType ?? [], dataType: definition.dataType, elements: elements)
             } else {
-                table.insert(NFTSet(name: definition.name, keyType: keyType, dataType: definition.dataType,
-                                    flags: NFTSetFlags(rawValue: definition.flags & ~NFTSetFlags.derived),
-                                    comment: definition.comment, elements: elements))
+                table.insert(Self.set(definition, elements: elements))
             }
         }
 
         for reply in try decodeAll(NFTablesBatch.dumpRules(id), type: NFTablesMessageType.newRule, NFTablesReplies.rule)
         where reply.table == id.name {
-            var rule = reply.rule
-            rule.expressions = rule.expressions.map { expression in
-                guard case .lookup(var lookup) = expression, case .named(let name) = lookup.set,
-                      let set = anonymous[name] else { return expression }
-                lookup.set = .anonymous(set)
-                return .lookup(lookup)
-            }
-            table.chains[reply.chain]?.rules.append(rule)
+            table.chains[reply.chain]?.rules.append(Self.resolvingAnonymousSets(reply.rule) { anonymous[$0] })
         }
         return table
+    }
+
+    /// Parts of table `id`, read back without the rest of it: the rules of each of
+    /// `chains`, and each of the named `sets` with its elements; a chain or set that
+    /// does not exist is absent from the result. What a transaction wrote, checked in a
+    /// few round trips where the whole table takes thousands.
+    public func nfTableParts(_ id: NFTable.ID, chains: [String], sets: [String]) throws(NetlinkError) -> NFTableParts {
+        let definitions = try setDefinitions(of: id)
+        var parts = NFTableParts()
+        for name in sets {
+            guard let definition = definitions[name], !definition.isAnonymous else { continue }
+            parts.sets[name] = Self.set(definition, elements: try elements(of: definition, in: id))
+        }
+        for name in chains {
+            do {
+                _ = try execute(NFTablesBatch.getChain(name, in: id))
+            } catch let error where error.kernelError?.code == ENOENT {
+                continue
+            }
+            var anonymous: [String: NFTAnonymousSet] = [:]
+            var rules: [NFTRule] = []
+            for reply in try decodeAll(NFTablesBatch.dumpRules(id, chain: name), type: NFTablesMessageType.newRule, NFTablesReplies.rule)
+            where reply.table == id.name && reply.chain == name {
+                rules.append(try Self.resolvingAnonymousSets(reply.rule) { (set: String) throws(NetlinkError) -> NFTAnonymousSet? in
+                    if let known = anonymous[set] { return known }
+                    guard let definition = definitions[set], definition.isAnonymous else { return nil }
+                    let resolved = NFTAnonymousSet(keyType: definition.keyType ?? [], dataType: definition.dataType,
+                                                   elements: try elements(of: definition, in: id))
+                    anonymous[set] = resolved
+                    return resolved
+                })
+            }
+            parts.chains[name] = rules
+        }
+        return parts
+    }
+
+    /// The table's sets (named and anonymous) by name, without their elements.
+    private func setDefinitions(of id: NFTable.ID) throws(NetlinkError) -> [String: NFTablesReplies.SetDefinition] {
+        var definitions: [String: NFTablesReplies.SetDefinition] = [:]
+        for definition in try decodeAll(NFTablesBatch.dumpSets(id), type: NFTablesMessageType.newSet, NFTablesReplies.set)
+        where definition.table == id.name {
+            definitions[definition.name] = definition
+        }
+        return definitions
+    }
+
+    /// A set's elements; none for a key type podnet does not model.
+    private func elements(of definition: NFTablesReplies.SetDefinition, in id: NFTable.ID) throws(NetlinkError) -> [NFTSetElement] {
+        let request = NFTablesBatch.dumpElements(of: definition.name, in: id)
+        let batches = try decodeAll(request, type: NFTablesMessageType.newSetElement, NFTablesReplies.elements)
+        guard let keyType = definition.keyType else { return [] }
+        var elements: [NFTSetElement] = []
+        for batch in batches where batch.set == definition.name {
+            for element in batch.elements {
+                guard let key = NFTSetElement.key(type: keyType, bytes: element.key) else { continue }
+                elements.append(NFTSetElement(key: key, data: element.data))
+            }
+        }
+        return elements
+    }
+
+    /// A named set as the model has it. A set podnet cannot describe reads back with an
+    /// empty key type, so that a diff replaces it.
+    private static func set(_ definition: NFTablesReplies.SetDefinition, elements: [NFTSetElement]) -> NFTSet {
+        NFTSet(name: definition.name, keyType: definition.keyType ?? [], dataType: definition.dataType,
+               flags: NFTSetFlags(rawValue: definition.flags & ~NFTSetFlags.derived), comment: definition.comment, elements: elements)
+    }
+
+    /// `rule` with each lookup of an anonymous set (which the kernel reports by name,
+    /// `__map0`) holding the set itself, as the model writes it.
+    private static func resolvingAnonymousSets<E: Error>(
+        _ rule: NFTRule, _ anonymous: (String) throws(E) -> NFTAnonymousSet?
+    ) throws(E) -> NFTRule {
+        var rule = rule
+        for index in rule.expressions.indices {
+            guard case .lookup(var lookup) = rule.expressions[index], case .named(let name) = lookup.set,
+                  let set = try anonymous(name) else { continue }
+            lookup.set = .anonymous(set)
+            rule.expressions[index] = .lookup(lookup)
+        }
+        return rule
     }
 
     private func decodeAll<T>(

@@ -7,8 +7,7 @@ extension KernelNetlinkSocket {
     public func namespaceCookie() throws(SystemCallError) -> UInt64 {
         var cookie: UInt64 = 0
         var length = socklen_t(MemoryLayout<UInt64>.size)
-        // SO_NETNS_COOKIE is 71 on every architecture (asm-generic/socket.h).
-        guard getsockopt(fileDescriptor, SOL_SOCKET, 71, &cookie, &length) == 0 else {
+        guard getsockopt(fileDescriptor, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &length) == 0 else {
             throw SystemCallError.current("getsockopt(SO_NETNS_COOKIE)")
         }
         return cookie

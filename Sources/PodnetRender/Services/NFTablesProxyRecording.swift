@@ -60,7 +60,7 @@ extension NFTablesProxyRenderer {
         public var differingChains: Set<String>
     }
 
-    /// `table(recordedAs:desired:current:)`, with the chains it may differ in.
+    /// The table that `recorded` stands for (see `table(recordedAs:desired:current:)`), with the chains in which it may differ from `desired`.
     public func rebuild(recordedAs recorded: NFTablesProxyRecord, desired: NFTable, current: NFTablesProxyRecord? = nil) -> RecordedTable? {
         let current = current ?? record()
         guard recorded.layout == current.layout else { return nil }

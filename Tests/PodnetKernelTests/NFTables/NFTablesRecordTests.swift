@@ -42,13 +42,65 @@ extension KernelTests {
                     Issue.record("a transaction planned at a past generation was committed")
                 } catch let error as NFTablesApplyError {
                     #expect(error.isStale, "\(error)")
-                    #expect(error.description.contains("changed while podnet was planning"))
+                    #expect(error.description.contains("while podnet was planning"))
                 }
                 #expect(try driver.read(desired.id) == desired)
                 #expect(try driver.connection.nfGeneration() == NFTablesGeneration.after(before))
                 // At the current generation it goes through.
                 try driver.apply(changes, generation: driver.connection.nfGeneration())
                 #expect(try driver.read(desired.id) == changed)
+            }
+        }
+
+        /// Another program's commit to another table moves the generation but not
+        /// podnet's table: the changes go in at the new generation, and the record is
+        /// kept once they read back as planned. A commit to podnet's own table refuses
+        /// them; a transaction that does not read back as expected keeps no record.
+        @Test func aCommitAtAMovedGenerationIsRetriedOnlyWhileTheTableIsUnchanged() throws {
+            try withScratchNamespaces(1) { names in
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podnet-records-\(getpid())-\(names[0].rawValue)").path
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let store = NFTablesRecordStore(directory: directory)
+                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
+                let cookie = try #require(try (driver.connection.socket as? KernelNetlinkSocket)?.namespaceCookie())
+                let record = NFTablesProxyRenderer(topology: try NFTablesExample.topology()).record()
+                let first = try NFTablesExample.table(in: names[0])
+                try driver.apply(NFTablesDiff.changes(live: nil, desired: first))
+                var second = first
+                second.chains[NFTablesProxyNames.services]!.rules = []
+                let changes = NFTablesDiff.changes(live: first, desired: second)
+                func commit(expecting expected: NFTable) throws -> NFTablesCommit {
+                    NFTablesCommit(plannedAt: NFTablesGenerationStamp(generation: try driver.connection.nfGeneration(), namespaceCookie: cookie),
+                                   plannedFrom: first, expected: expected, record: record)
+                }
+
+                var planned = try commit(expecting: second)
+                try driver.apply([.addTable(NFTable.ID(namespace: first.id.namespace, name: "someone-else"), comment: nil)])
+                try driver.apply(changes, as: planned, store: store)
+                #expect(try driver.read(first.id) == second)
+                let kept = try #require(store.load(first.id))
+                #expect(kept.generation == (try driver.connection.nfGeneration()) && kept.namespaceCookie == cookie && kept.record == record)
+
+                // Back to `first`, then planned from it while someone edits podnet's table.
+                try driver.apply(NFTablesDiff.changes(live: second, desired: first))
+                planned = try commit(expecting: second)
+                try driver.apply([.addRule(first.id, chain: NFTablesProxyNames.reject, NFTRule([.verdict(.accept)]))])
+                do {
+                    try driver.apply(changes, as: planned, store: store)
+                    Issue.record("changes planned from a table someone else changed were committed")
+                } catch let error as NFTablesApplyError {
+                    #expect(error.isStale, "\(error)")
+                }
+                #expect(store.load(first.id) == nil)
+
+                // A transaction whose chains do not read back as the plan expects (a
+                // podnet bug, or a kernel that lists a rule otherwise) keeps no record.
+                try driver.apply(NFTablesDiff.changes(live: try driver.read(first.id), desired: first))
+                var wrong = second
+                wrong.chains[NFTablesProxyNames.services]!.rules = [NFTRule([.verdict(.accept)])]
+                try driver.apply(changes, as: try commit(expecting: wrong), store: store)
+                #expect(try driver.read(first.id) == second)
+                #expect(store.load(first.id) == nil)
             }
         }
 
@@ -72,8 +124,8 @@ extension KernelTests {
                 let stamp = try #require(snapshot.nftGeneration?.1)
                 let cookie = try #require(stamp.namespaceCookie, "this kernel gives namespace cookies (5.14 and later)")
                 try driver.apply(NFTablesDiff.changes(live: nil, desired: desired), generation: stamp.generation)
-                try store.save(NFTablesRecordFile(namespaceCookie: cookie, generation: NFTablesGeneration.after(stamp.generation),
-                                                  record: renderer.record()), for: id)
+                try store.save(renderer.record(), for: id,
+                               at: NFTablesGenerationStamp(generation: NFTablesGeneration.after(stamp.generation), namespaceCookie: cookie))
 
                 // The record holds: the table is not read, and rebuilds exactly.
                 snapshot = try read()
@@ -96,8 +148,8 @@ extension KernelTests {
                     copy.id = otherID
                     let generation = try other.connection.nfGeneration()
                     try other.apply(NFTablesDiff.changes(live: nil, desired: copy))
-                    try store.save(NFTablesRecordFile(namespaceCookie: cookie, generation: NFTablesGeneration.after(generation),
-                                                      record: renderer.record()), for: otherID)
+                    try store.save(renderer.record(), for: otherID,
+                                   at: NFTablesGenerationStamp(generation: NFTablesGeneration.after(generation), namespaceCookie: cookie))
                     let otherSnapshot = try Self.proxyState(in: others[0], of: otherID, records: records)
                     #expect(otherSnapshot.nftRecord == nil)
                     #expect(otherSnapshot.nftTables == [copy])

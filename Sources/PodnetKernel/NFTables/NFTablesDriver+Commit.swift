@@ -1,0 +1,95 @@
+import PodnetKernelModel
+import PodnetNetlink
+import PodnetPlan
+
+/// How a table's changes are committed: against the ruleset generation they were
+/// planned at, and what to keep of the table they leave (`NFTablesProxyRecord`).
+public struct NFTablesCommit: Sendable {
+    /// The generation (and namespace) the plan was read at; nil: unguarded, no record.
+    public var plannedAt: NFTablesGenerationStamp?
+    /// The table the plan was made from (nil: there was none): if the kernel refuses
+    /// the changes because the generation moved, and the table is still this one, they
+    /// are committed at the new generation.
+    public var plannedFrom: NFTable?
+    /// The table the changes make, and its record, kept once what the transaction
+    /// wrote reads back as this table has it.
+    public var expected: NFTable?
+    public var record: NFTablesProxyRecord?
+
+    public init(plannedAt: NFTablesGenerationStamp?, plannedFrom: NFTable?, expected: NFTable?, record: NFTablesProxyRecord?) {
+        self.plannedAt = plannedAt
+        self.plannedFrom = plannedFrom
+        self.expected = expected
+        self.record = record
+    }
+}
+
+extension NFTablesDriver {
+    /// Times a refused transaction is tried again at a newer generation.
+    static let staleRetries = 3
+
+    /// Applies the changes of one table as `commit` says: at the generation they were
+    /// planned at; again at a newer one if another program's commit came in between
+    /// without touching the table; then, if what the transaction wrote reads back as
+    /// expected, keeps the table's record in `store` (any older one is removed first).
+    public func apply(_ changes: [NFTablesChange], as commit: NFTablesCommit, store: NFTablesRecordStore) throws(NFTablesApplyError) {
+        guard let id = changes.first?.table else { return }
+        store.remove(id)
+        guard let stamp = try commitGuarded(changes, as: commit) else { return }
+        keepRecord(of: changes, committedAt: stamp, as: commit, store: store)
+    }
+
+    /// Commits `changes` at the generation `commit` planned them at, or at a newer one
+    /// while the table is still the one planned from; the stamp they were committed at,
+    /// nil when unguarded (no stamp, or one of another namespace than this socket's).
+    public func commitGuarded(_ changes: [NFTablesChange], as commit: NFTablesCommit) throws(NFTablesApplyError) -> NFTablesGenerationStamp? {
+        guard let id = changes.first?.table else { return nil }
+        let cookie = try? (connection.socket as? KernelNetlinkSocket)?.namespaceCookie()
+        guard var stamp = commit.plannedAt, stamp.namespaceCookie == cookie else {
+            try apply(changes)
+            return nil
+        }
+        for attempt in 0... {
+            do {
+                try apply(changes, generation: stamp.generation)
+                return stamp
+            } catch where error.isStale && attempt < Self.staleRetries {
+                guard let now = try? connection.nfGeneration(), let table = try? read(id),
+                      (try? connection.nfGeneration()) == now, table == commit.plannedFrom else { throw error }
+                stamp.generation = now
+            }
+        }
+        return stamp
+    }
+
+    /// Keeps `commit`'s record of the table, at the generation after `stamp`, if the
+    /// chains and sets `changes` touched read back as `commit.expected` has them.
+    public func keepRecord(of changes: [NFTablesChange], committedAt stamp: NFTablesGenerationStamp, as commit: NFTablesCommit,
+                           store: NFTablesRecordStore) {
+        guard let id = changes.first?.table, let record = commit.record, let expected = commit.expected,
+              wroteAsExpected(changes, expected) else { return }
+        // Best effort: without the record, the next plan reads the table.
+        try? store.save(record, for: id, at: NFTablesGenerationStamp(generation: NFTablesGeneration.after(stamp.generation),
+                                                                     namespaceCookie: stamp.namespaceCookie))
+    }
+
+    /// Whether the chains and sets `changes` touched read back as `expected` has them.
+    /// A change of the table itself or of a base chain is left to a whole read.
+    func wroteAsExpected(_ changes: [NFTablesChange], _ expected: NFTable) -> Bool {
+        var chains: Set<String> = [], sets: Set<String> = []
+        for change in changes {
+            switch change {
+            case .addTable, .deleteTable: return false
+            case .addChain(_, let chain):
+                if chain.base != nil { return false }
+                chains.insert(chain.name)
+            case .deleteChain(_, let name), .flushChain(_, let name), .addRule(_, let name, _): chains.insert(name)
+            case .addSet(_, let set), .deleteSet(_, let set): sets.insert(set.name)
+            case .addElements(_, let set, _), .deleteElements(_, let set, _): sets.insert(set)
+            }
+        }
+        guard let parts = try? connection.nfTableParts(expected.id, chains: chains.sorted(), sets: sets.sorted()) else { return false }
+        return chains.allSatisfy { parts.chains[$0] == expected.chains[$0]?.rules }
+            && sets.allSatisfy { parts.sets[$0] == expected.sets[$0] }
+    }
+}
