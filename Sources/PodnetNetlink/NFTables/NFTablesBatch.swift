@@ -233,6 +233,15 @@ public struct NFTablesBatch: Sendable {
         }
     }
 
+    /// One set's definition (NFT_MSG_GETSET): ENOENT when it does not exist.
+    public static func getSet(_ name: String, in id: NFTable.ID) -> NetlinkRequest {
+        NetlinkRequest(type: NFTablesMessageType.getSet, summary: "NFT_MSG_GETSET \(id.name) \(name)") { w in
+            NFTablesMessageType.writeHeader(family: id.family.rawValue, to: &w)
+            w.put(NFTA_SET_TABLE.rawValue, string: id.name)
+            w.put(NFTA_SET_NAME.rawValue, string: name)
+        }
+    }
+
     /// One chain (NFT_MSG_GETCHAIN): ENOENT when it does not exist.
     public static func getChain(_ name: String, in id: NFTable.ID) -> NetlinkRequest {
         NetlinkRequest(type: NFTablesMessageType.getChain, summary: "NFT_MSG_GETCHAIN \(id.name) \(name)") { w in

@@ -94,10 +94,11 @@ extension NetlinkConnection {
     /// does not exist is absent from the result. What a transaction wrote, checked in a
     /// few round trips where the whole table takes thousands.
     public func nfTableParts(_ id: NFTable.ID, chains: [String], sets: [String]) throws(NetlinkError) -> NFTableParts {
-        let definitions = try setDefinitions(of: id)
+        // Sets are asked for one by one: the table's list of them counts an anonymous
+        // one per rule with a `{ … }`, a thousand in a large proxy table.
         var parts = NFTableParts()
         for name in sets {
-            guard let definition = definitions[name], !definition.isAnonymous else { continue }
+            guard let definition = try setDefinition(name, of: id), !definition.isAnonymous else { continue }
             parts.sets[name] = Self.set(definition, elements: try elements(of: definition, in: id))
         }
         for name in chains {
@@ -106,22 +107,31 @@ extension NetlinkConnection {
             } catch let error where error.kernelError?.code == ENOENT {
                 continue
             }
-            var anonymous: [String: NFTAnonymousSet] = [:]
             var rules: [NFTRule] = []
             for reply in try decodeAll(NFTablesBatch.dumpRules(id, chain: name), type: NFTablesMessageType.newRule, NFTablesReplies.rule)
             where reply.table == id.name && reply.chain == name {
                 rules.append(try Self.resolvingAnonymousSets(reply.rule) { (set: String) throws(NetlinkError) -> NFTAnonymousSet? in
-                    if let known = anonymous[set] { return known }
-                    guard let definition = definitions[set], definition.isAnonymous else { return nil }
-                    let resolved = NFTAnonymousSet(keyType: definition.keyType ?? [], dataType: definition.dataType,
-                                                   elements: try elements(of: definition, in: id))
-                    anonymous[set] = resolved
-                    return resolved
+                    guard let definition = try setDefinition(set, of: id), definition.isAnonymous else { return nil }
+                    return NFTAnonymousSet(keyType: definition.keyType ?? [], dataType: definition.dataType,
+                                           elements: try elements(of: definition, in: id))
                 })
             }
             parts.chains[name] = rules
         }
         return parts
+    }
+
+    /// One set's definition, nil when the table has no such set.
+    private func setDefinition(_ name: String, of id: NFTable.ID) throws(NetlinkError) -> NFTablesReplies.SetDefinition? {
+        let request = NFTablesBatch.getSet(name, in: id)
+        let replies: [NetlinkMessage]
+        do {
+            replies = try execute(request)
+        } catch let error where error.kernelError?.code == ENOENT {
+            return nil
+        }
+        guard let message = replies.first(where: { $0.type == NFTablesMessageType.newSet }) else { return nil }
+        return try parse(request.summary) { () throws(NetlinkParseError) in try NFTablesReplies.set(message) }
     }
 
     /// The table's sets (named and anonymous) by name, without their elements.

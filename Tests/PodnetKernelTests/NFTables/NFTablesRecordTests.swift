@@ -52,6 +52,26 @@ extension KernelTests {
             }
         }
 
+        /// Chains (with the anonymous sets of their rules) and named sets read back one by
+        /// one as the whole table has them; what does not exist is absent.
+        @Test func partsOfATableReadBackAsTheWholeTableHasThem() throws {
+            try withScratchNamespaces(1) { names in
+                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
+                let table = try NFTablesExample.table(in: names[0])
+                try driver.apply(NFTablesDiff.changes(live: nil, desired: table))
+                let serviceChain = try #require(table.chains.keys.first { $0.hasPrefix("service-") })
+                let chains = [NFTablesProxyNames.services, serviceChain, NFTablesProxyNames.masquerading, "no-such-chain"]
+                let sets = [NFTablesProxyNames.serviceIPs, NFTablesProxyNames.noEndpointServices, "no-such-set"]
+                let parts = try driver.connection.nfTableParts(table.id, chains: chains, sets: sets)
+                #expect(Set(parts.chains.keys) == Set(chains.dropLast()))
+                for name in chains.dropLast() { #expect(parts.chains[name] == table.chains[name]?.rules, "\(name)") }
+                #expect(parts.sets == [NFTablesProxyNames.serviceIPs: table.sets[NFTablesProxyNames.serviceIPs]!,
+                                       NFTablesProxyNames.noEndpointServices: table.sets[NFTablesProxyNames.noEndpointServices]!])
+                #expect(try driver.connection.nfTableParts(NFTable.ID(namespace: table.id.namespace, name: "no-such-table"),
+                                                           chains: chains, sets: sets) == NFTableParts())
+            }
+        }
+
         /// Another program's commit to another table moves the generation but not
         /// podnet's table: the changes go in at the new generation, and the record is
         /// kept once they read back as planned. A commit to podnet's own table refuses
