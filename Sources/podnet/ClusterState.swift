@@ -111,8 +111,9 @@ struct ClusterState {
         var changed: Set<NFTable.ID> = []
         for planned in plan.operations { if case .nftables(let change) = planned.operation { changed.insert(change.table) } }
         let keep = live.nftGenerations.filter { desired.nftTables[$0.key] != nil && !recordedTables.contains($0.key) && !changed.contains($0.key) }
-        guard !keep.isEmpty else { return }
         let store = NFTablesRecordStore()
+        if host == nil { store.prune(cluster: topology.name, keeping: Set(live.namespaces.keys)) }
+        guard !keep.isEmpty else { return }
         for (id, stamp) in keep { try? store.save(record, for: id, at: stamp) }
     }
 

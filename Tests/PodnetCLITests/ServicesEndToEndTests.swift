@@ -118,6 +118,13 @@ struct ServicesEndToEndTests {
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
             #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
 
+            // The record of a namespace deleted by hand goes at the next apply.
+            let orphan = "/run/podnet/nftables/\(cluster).node-9.ip.podnet-\(cluster)"
+            try text.write(toFile: orphan, atomically: true, encoding: .utf8)
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(!FileManager.default.fileExists(atPath: orphan))
+            #expect(FileManager.default.fileExists(atPath: record))
+
             #expect(try PodnetBinary.run(["destroy", file.path]).status == 0)
             #expect(!FileManager.default.fileExists(atPath: record))
         }

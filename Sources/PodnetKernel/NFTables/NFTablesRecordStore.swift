@@ -86,6 +86,17 @@ public struct NFTablesRecordStore: Sendable {
         }
     }
 
+    /// Forgets the records of cluster `cluster`'s tables in namespaces other than
+    /// `namespaces` (named ones deleted by hand, not by destroy).
+    public func prune(cluster: String, keeping namespaces: Set<String>) {
+        let suffix = ".ip." + NFTable.podnetName(cluster: cluster)
+        for entry in (try? Syscall.directoryEntries(directory)) ?? [] where entry.hasSuffix(suffix) {
+            let namespace = String(entry.dropLast(suffix.count))
+            guard namespace != "@current", !namespaces.contains(namespace) else { continue }
+            try? Syscall.unlink("\(directory)/\(entry)")
+        }
+    }
+
     /// Forgets table `id`'s record (it is gone, or about to change unrecorded).
     public func remove(_ id: NFTable.ID) {
         try? Syscall.unlink(path(of: id))
