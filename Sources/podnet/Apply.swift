@@ -18,7 +18,13 @@ struct Apply: ParsableCommand {
         interrupted at any point (^C, kill -9) leaves a state the next apply converges \
         from.
 
-        nftables tables: each transaction carries the ruleset generation it was         planned at, and is refused if another program changed podnet's table since.         After a commit podnet keeps a record of each table in /run/podnet/nftables         (its inputs, the namespace and the generation), once what it wrote reads back         as planned; while nothing commits in that namespace, the next diff or apply         rebuilds the table from the record instead of reading thousands of rules. Any         other commit, a rule added by hand included, and the table is read whole.
+        nftables tables: each transaction carries the ruleset generation it was planned \
+        at, and is refused if another program changed podnet's table since. After a \
+        commit podnet keeps a record of each table in /run/podnet/nftables (its inputs, \
+        the namespace and the generation), once what it wrote reads back as planned; \
+        while nothing commits in that namespace, the next diff or apply rebuilds the \
+        table from the record instead of reading thousands of rules. Any other commit, a \
+        rule added by hand included, and the table is read whole.
 
         Host mode (--node NAME): this machine is node NAME of a real cluster, and \
         every host applies the same file. The node is the namespace podnet runs in; \
