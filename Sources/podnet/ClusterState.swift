@@ -95,11 +95,9 @@ struct ClusterState {
     /// How the plan's nftables changes are committed: each table's against the
     /// generation it was read at, keeping the record of what the file wants.
     func nftCommits() -> [NFTable.ID: NFTablesCommit] {
-        let record = desiredRecord
         var commits: [NFTable.ID: NFTablesCommit] = [:]
         for (id, stamp) in live.nftGenerations {
-            commits[id] = NFTablesCommit(plannedAt: stamp, plannedFrom: live.nftTables[id], expected: desired.nftTables[id],
-                                         record: desired.nftTables[id] != nil ? record : nil)
+            commits[id] = NFTablesCommit(plannedAt: stamp, plannedFrom: live.nftTables[id], expected: desired.nftTables[id], record: desiredRecord)
         }
         return commits
     }
@@ -113,7 +111,6 @@ struct ClusterState {
         let keep = live.nftGenerations.filter { desired.nftTables[$0.key] != nil && !recordedTables.contains($0.key) && !changed.contains($0.key) }
         let store = NFTablesRecordStore()
         if host == nil { store.prune(cluster: topology.name, keeping: Set(live.namespaces.keys)) }
-        guard !keep.isEmpty else { return }
         for (id, stamp) in keep { try? store.save(record, for: id, at: stamp) }
     }
 

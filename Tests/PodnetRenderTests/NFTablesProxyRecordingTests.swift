@@ -61,10 +61,10 @@ import Testing
         let (change, after) = Self.afters[index]
         let old = Self.topology(services: Self.before), new = Self.topology(services: after)
         let record = NFTablesProxyRenderer(topology: old).record()
-        let rebuilt = NFTablesProxyRenderer(topology: new).table(recordedAs: record, desired: Self.table(new))
+        let rebuilt = NFTablesProxyRenderer(topology: new).rebuild(recordedAs: record, desired: Self.table(new))?.table
         #expect(rebuilt == Self.table(old), "\(change)")
         // And the way back.
-        let forward = NFTablesProxyRenderer(topology: old).table(recordedAs: NFTablesProxyRenderer(topology: new).record(), desired: Self.table(old))
+        let forward = NFTablesProxyRenderer(topology: old).rebuild(recordedAs: NFTablesProxyRenderer(topology: new).record(), desired: Self.table(old))?.table
         #expect(forward == Self.table(new), "\(change), backwards")
     }
 
@@ -87,7 +87,7 @@ import Testing
                       Self.topology(services: Self.before, clusterCIDR: "10.201.0.0/16")] {
             let renderer = NFTablesProxyRenderer(topology: other)
             #expect(renderer.layout != record.layout)
-            #expect(renderer.table(recordedAs: record, desired: Self.table(other)) == nil)
+            #expect(renderer.rebuild(recordedAs: record, desired: Self.table(other)) == nil)
         }
         var renamed = Self.topology(services: Self.before)
         renamed.name = "lab2"
@@ -118,7 +118,7 @@ import Testing
         let topology = Self.topology(services: Self.before)
         var record = NFTablesProxyRenderer(topology: topology).record()
         record.services["web"] = "10.96.0.10 eighty -"
-        #expect(NFTablesProxyRenderer(topology: topology).table(recordedAs: record, desired: Self.table(topology)) == nil)
+        #expect(NFTablesProxyRenderer(topology: topology).rebuild(recordedAs: record, desired: Self.table(topology)) == nil)
     }
 
     @Test func theRecordFileReadsBackAsWritten() throws {

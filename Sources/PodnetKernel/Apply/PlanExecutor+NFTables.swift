@@ -18,15 +18,9 @@ extension PlanExecutor {
             let changes = byNamespace[key]!
             let table = changes[0].table
             // One table per namespace is podnet's; a guard applies only to changes all of it.
-            let commit = changes.allSatisfy { $0.table == table } ? nftCommits[table] : nil
+            let commit = changes.allSatisfy { $0.table == table } ? nftCommits[table] ?? .unguarded : .unguarded
             do {
-                let driver = NFTablesDriver(connection: netfilter[key]!)
-                if let commit {
-                    try driver.apply(changes, as: commit, store: nftRecordStore)
-                } else {
-                    nftRecordStore.remove(table)
-                    try driver.apply(changes)
-                }
+                try NFTablesDriver(connection: netfilter[key]!).apply(changes, as: commit, store: nftRecordStore)
             } catch {
                 let failed = error.change.map { CommandRenderer.commands(for: .nftables($0)).first ?? $0.description }
                 throw ApplyError(operation: failed ?? "nf_tables transaction in \(key.isEmpty ? "this namespace" : key)",

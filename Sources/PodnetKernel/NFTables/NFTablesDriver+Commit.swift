@@ -11,10 +11,13 @@ public struct NFTablesCommit: Sendable {
     /// the changes because the generation moved, and the table is still this one, they
     /// are committed at the new generation.
     public var plannedFrom: NFTable?
-    /// The table the changes make, and its record, kept once what the transaction
-    /// wrote reads back as this table has it.
+    /// The table the changes make (nil: none), and its record, kept once what the
+    /// transaction wrote reads back as this table has it.
     public var expected: NFTable?
     public var record: NFTablesProxyRecord?
+
+    /// Unguarded, keeping no record.
+    public static let unguarded = NFTablesCommit(plannedAt: nil, plannedFrom: nil, expected: nil, record: nil)
 
     public init(plannedAt: NFTablesGenerationStamp?, plannedFrom: NFTable?, expected: NFTable?, record: NFTablesProxyRecord?) {
         self.plannedAt = plannedAt
@@ -33,8 +36,7 @@ extension NFTablesDriver {
     /// without touching the table; then, if what the transaction wrote reads back as
     /// expected, keeps the table's record in `store` (any older one is removed first).
     public func apply(_ changes: [NFTablesChange], as commit: NFTablesCommit, store: NFTablesRecordStore) throws(NFTablesApplyError) {
-        guard let id = changes.first?.table else { return }
-        store.remove(id)
+        for id in Set(changes.map(\.table)) { store.remove(id) }
         guard let stamp = try commitGuarded(changes, as: commit) else { return }
         keepRecord(of: changes, committedAt: stamp, as: commit, store: store)
     }
@@ -49,17 +51,18 @@ extension NFTablesDriver {
             try apply(changes)
             return nil
         }
-        for attempt in 0... {
+        var retries = 0
+        while true {
             do {
                 try apply(changes, generation: stamp.generation)
                 return stamp
-            } catch where error.isStale && attempt < Self.staleRetries {
+            } catch where error.isStale && retries < Self.staleRetries {
                 guard let now = try? connection.nfGeneration(), let table = try? read(id),
                       (try? connection.nfGeneration()) == now, table == commit.plannedFrom else { throw error }
                 stamp.generation = now
+                retries += 1
             }
         }
-        return stamp
     }
 
     /// Keeps `commit`'s record of the table, at the generation after `stamp`, if the

@@ -44,15 +44,6 @@ extension NFTablesProxyRenderer {
         return SHA256.digest(lines.joined(separator: "\n").utf8).prefix(16).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    /// The table that `recorded` stands for, given `desired`, the table this renderer
-    /// renders: `desired` with each service whose inputs differ put back as the record
-    /// has it (its chains and elements), and services the record lacks taken out. Nil
-    /// when the record's layout is not this one's: then only reading the table tells.
-    /// - Parameter current: `record()`, if the caller has it already.
-    public func table(recordedAs recorded: NFTablesProxyRecord, desired: NFTable, current: NFTablesProxyRecord? = nil) -> NFTable? {
-        rebuild(recordedAs: recorded, desired: desired, current: current)?.table
-    }
-
     /// A table rebuilt from a record, and the chains in which it may differ from the
     /// desired table it was rebuilt from (every other one is the desired one).
     public struct RecordedTable: Sendable {
@@ -60,7 +51,12 @@ extension NFTablesProxyRenderer {
         public var differingChains: Set<String>
     }
 
-    /// The table that `recorded` stands for (see `table(recordedAs:desired:current:)`), with the chains in which it may differ from `desired`.
+    /// The table that `recorded` stands for, given `desired`, the table this renderer
+    /// renders: `desired` with each service whose inputs differ put back as the record
+    /// has it (its chains and elements), and services the record lacks taken out; with
+    /// the chains in which it may differ from `desired`. Nil when the record's layout
+    /// is not this one's (or a line of it is unreadable): then only reading the table tells.
+    /// - Parameter current: `record()`, if the caller has it already.
     public func rebuild(recordedAs recorded: NFTablesProxyRecord, desired: NFTable, current: NFTablesProxyRecord? = nil) -> RecordedTable? {
         let current = current ?? record()
         guard recorded.layout == current.layout else { return nil }
