@@ -135,6 +135,13 @@ import Testing
             #expect(NFTablesRecordFile(text: cut[...]) == nil, "\(count) lines")
         }
         #expect(NFTablesRecordFile(text: String(file.text.dropLast(file.text.count / 2))[...]) == nil)
+        // Cut at any byte short of the whole (the trailing newline aside), the same.
+        let bytes = file.bytes
+        #expect(bytes == Array(file.text.utf8))
+        for count in 0..<(bytes.count - 1) {
+            #expect(bytes.prefix(count).withUnsafeBufferPointer { NFTablesRecordFile(utf8: $0) } == nil, "\(count) bytes")
+        }
+        #expect(bytes.withUnsafeBufferPointer { NFTablesRecordFile(utf8: $0) } == file)
         for garbage in ["", "podnet-nftables-record 2\n", "podnet-nftables-record 1\nboot b\ncookie x\ngeneration 1\nlayout a\nend 0\n",
                         "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nnospace\nend 1\n",
                         "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nweb 1 2 3\nweb 1 2 3\nend 2\n"] {

@@ -28,7 +28,7 @@ public struct NFTablesRecordStore: Sendable {
     /// The record of table `id`, if there is a readable one.
     public func load(_ id: NFTable.ID) -> NFTablesRecordFile? {
         guard let bytes = try? SmallFile.read(path(of: id)) else { return nil }
-        return NFTablesRecordFile(text: String(decoding: bytes, as: UTF8.self)[...])
+        return bytes.withUnsafeBufferPointer { NFTablesRecordFile(utf8: $0) }
     }
 
     /// The record that stands for table `id` in a namespace whose cookie and ruleset
@@ -61,7 +61,7 @@ public struct NFTablesRecordStore: Sendable {
         let target = path(of: id)
         let temporary = "\(target).\(getpid()).new"
         let fd = try Syscall.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644)
-        let bytes = Array(file.text.utf8)
+        let bytes = file.bytes
         let written = bytes.withUnsafeBytes { buffer in Result { () throws(Errno) in try Syscall.write(fd, buffer) } }
         Syscall.close(fd)
         guard case .success(let count) = written, count == bytes.count else {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What podnet last committed to a node's nftables proxy table, as the inputs the
 /// table was rendered from: one line per service, and a fingerprint of everything
 /// else that shapes the table (the layout). Together with the namespace's ruleset
@@ -40,43 +42,64 @@ public struct NFTablesRecordFile: Equatable, Sendable {
 
     /// The file's text: five header lines, "NAME LINE" per service by name, and a
     /// last line that counts them (a file cut short is not taken for a smaller record).
-    public var text: String {
-        var text = "\(Self.magic)\nboot \(bootID)\ncookie \(namespaceCookie)\ngeneration \(generation)\nlayout \(record.layout)\n"
-        text.reserveCapacity(text.utf8.count + record.services.count * 160)
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// `text` as the bytes written to the file.
+    public var bytes: [UInt8] {
+        var bytes = Array("\(Self.magic)\nboot \(bootID)\ncookie \(namespaceCookie)\ngeneration \(generation)\nlayout \(record.layout)\n".utf8)
+        bytes.reserveCapacity(bytes.count + record.services.count * 160)
         for name in record.services.keys.sorted() {
-            text += name
-            text += " "
-            text += record.services[name]!
-            text += "\n"
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: record.services[name]!.utf8)
+            bytes.append(UInt8(ascii: "\n"))
         }
-        text += "end \(record.services.count)\n"
-        return text
+        bytes.append(contentsOf: "end \(record.services.count)\n".utf8)
+        return bytes
     }
 
     /// Parses `text`; nil for anything else than what `text` writes (another version
     /// of podnet, a truncated file): the caller then reads the table whole.
     public init?(text: Substring) {
-        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)[...]
-        func header(_ key: String) -> Substring? {
-            guard let line = lines.popFirst() else { return nil }
-            let value = Substring(line)
-            if key.isEmpty { return value }
-            return value.hasPrefix(key + " ") ? value.dropFirst(key.count + 1) : nil
+        var text = String(text)
+        guard let file = text.withUTF8({ Self(utf8: $0) }) else { return nil }
+        self = file
+    }
+
+    /// Parses the bytes of a record file, as `init?(text:)`. Scanned with memchr, not
+    /// split: the generic `split` took a third of a change's own work at 1,000 services.
+    public init?(utf8 buffer: UnsafeBufferPointer<UInt8>) {
+        // The lines, as ranges of `buffer`; empty ones skipped.
+        var lines: [Range<Int>] = []
+        var start = 0
+        while start < buffer.count {
+            let remaining = buffer.count - start
+            let newline = memchr(buffer.baseAddress! + start, Int32(UInt8(ascii: "\n")), remaining)
+                .map { UnsafeRawPointer($0) - UnsafeRawPointer(buffer.baseAddress!) } ?? buffer.count
+            if newline > start { lines.append(start..<newline) }
+            start = newline + 1
         }
-        guard header("") == Substring(Self.magic), let bootID = header("boot"),
-              let cookie = header("cookie").flatMap({ UInt64($0) }),
-              let generation = header("generation").flatMap({ UInt32($0) }),
-              let layout = header("layout"),
-              let last = lines.popLast().map(Substring.init), last == "end \(lines.count)" else { return nil }
+        func string(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self) }
+        func header(_ index: Int, _ key: String) -> String? {
+            guard index < lines.count else { return nil }
+            let line = string(lines[index])
+            return line.hasPrefix(key + " ") ? String(line.dropFirst(key.count + 1)) : nil
+        }
+        let count = lines.count - 6
+        guard count >= 0, string(lines[0]) == Self.magic, let bootID = header(1, "boot"),
+              let cookie = header(2, "cookie").flatMap({ UInt64($0) }),
+              let generation = header(3, "generation").flatMap({ UInt32($0) }),
+              let layout = header(4, "layout"), string(lines[lines.count - 1]) == "end \(count)" else { return nil }
         var services: [String: String] = [:]
-        services.reserveCapacity(lines.count)
-        for line in lines {
-            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return nil }
-            services[String(Substring(line[..<space]))] = String(Substring(line[line.index(after: space)...]))
+        services.reserveCapacity(count)
+        for line in lines[5..<(lines.count - 1)] {
+            guard let space = memchr(buffer.baseAddress! + line.lowerBound, Int32(UInt8(ascii: " ")), line.count) else { return nil }
+            let split = UnsafeRawPointer(space) - UnsafeRawPointer(buffer.baseAddress!)
+            services[string(line.lowerBound..<split)] = string((split + 1)..<line.upperBound)
         }
-        guard services.count == lines.count else { return nil }
-        self.init(bootID: String(bootID), namespaceCookie: cookie, generation: generation,
-                  record: NFTablesProxyRecord(layout: String(layout), services: services))
+        guard services.count == count else { return nil }
+        self.init(bootID: bootID, namespaceCookie: cookie, generation: generation,
+                  record: NFTablesProxyRecord(layout: layout, services: services))
     }
 }
 

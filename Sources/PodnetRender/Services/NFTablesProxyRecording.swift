@@ -11,9 +11,9 @@ extension NFTablesProxyRenderer {
         var services: [String: String] = [:]
         services.reserveCapacity(topology.services.count)
         var bytes: [UInt8] = []
-        for service in topology.services {
-            services[service.name] = Self.line(clusterIP: service.clusterIP, ports: service.ports, endpoints: endpointIPs(of: service),
-                                               buffer: &bytes)
+        for (index, service) in topology.services.enumerated() {
+            services[service.name] = Self.line(clusterIP: service.clusterIP, ports: service.ports,
+                                               endpoints: endpointAddresses(ofServiceAt: index), buffer: &bytes)
         }
         return NFTablesProxyRecord(layout: layout, services: services)
     }
@@ -64,12 +64,15 @@ extension NFTablesProxyRenderer {
         for (name, line) in current.services where recorded.services[name] != line { changed.append(name) }
         for name in recorded.services.keys where current.services[name] == nil { changed.append(name) }
         guard !changed.isEmpty else { return RecordedTable(table: desired, differingChains: []) }
-        let services = Dictionary(topology.services.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var gone: [ServiceFootprint] = [], back: [ServiceFootprint] = []
+        // One pass over the services for the few that changed, not a dictionary of all.
+        let changedNames = Set(changed)
+        var seen: Set<String> = []
+        for (index, service) in topology.services.enumerated() where changedNames.contains(service.name) && seen.insert(service.name).inserted {
+            gone.append(footprint(of: service.name, clusterIP: service.clusterIP, ports: service.ports,
+                                  endpoints: endpointAddresses(ofServiceAt: index)))
+        }
         for name in changed {
-            if let service = services[name] {
-                gone.append(footprint(of: name, clusterIP: service.clusterIP, ports: service.ports, endpoints: endpointIPs(of: service)))
-            }
             if let line = recorded.services[name] {
                 guard let inputs = Self.inputs(ofLine: line) else { return nil }
                 back.append(footprint(of: name, clusterIP: inputs.clusterIP, ports: inputs.ports, endpoints: inputs.endpoints))

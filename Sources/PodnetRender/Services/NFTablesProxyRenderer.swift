@@ -27,12 +27,15 @@ import PodnetTopology
 public struct NFTablesProxyRenderer: Sendable {
     public let topology: Topology
 
-    /// Pods by name: a service's endpoints are looked up once each.
-    private let pods: [String: Pod]
+    /// Each service's endpoint addresses (those of its endpoints that are pods of the
+    /// topology, in order), by the service's index in `topology.services`: looked up
+    /// once for the tables of every node and the record alike.
+    private let endpointAddresses: [[IPv4Address]]
 
     public init(topology: Topology) {
         self.topology = topology
-        pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let pods = Dictionary(topology.pods.map { ($0.name, $0.ip) }, uniquingKeysWith: { first, _ in first })
+        endpointAddresses = topology.services.map { service in service.endpoints.compactMap { pods[$0] } }
     }
 
     /// The packet mark bit of traffic to masquerade (kube-proxy's default bit 14).
@@ -50,8 +53,8 @@ public struct NFTablesProxyRenderer: Sendable {
                             comment: "podnet cluster \(topology.name): services and masquerade")
         addSkeleton(to: &table)
         var elements = ServiceElements()
-        for service in topology.services {
-            add(footprint(of: service.name, clusterIP: service.clusterIP, ports: service.ports, endpoints: endpointIPs(of: service)),
+        for (index, service) in topology.services.enumerated() {
+            add(footprint(of: service.name, clusterIP: service.clusterIP, ports: service.ports, endpoints: endpointAddresses[index]),
                 to: &table, elements: &elements)
         }
         // Assigned once: a set keeps its elements sorted.
@@ -61,10 +64,8 @@ public struct NFTablesProxyRenderer: Sendable {
         return table
     }
 
-    /// The addresses of a service's endpoints that are pods of the topology, in order.
-    func endpointIPs(of service: Service) -> [IPv4Address] {
-        service.endpoints.compactMap { pods[$0]?.ip }
-    }
+    /// The addresses of the endpoints of the service at `index` in `topology.services`.
+    func endpointAddresses(ofServiceAt index: Int) -> [IPv4Address] { endpointAddresses[index] }
 
     // MARK: The fixed part
 
