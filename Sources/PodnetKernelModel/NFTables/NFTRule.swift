@@ -29,6 +29,15 @@ public struct NFTRule: Hashable, Sendable, Codable {
         }
     }
 
+    /// Whether the rule carries an anonymous set (`… vmap { 0 : goto a, … }`): the
+    /// kernel binds it to the rule by walking the whole transaction so far.
+    public var hasAnonymousSet: Bool {
+        expressions.contains { expression in
+            if case .lookup(let lookup) = expression, case .anonymous = lookup.set { return true }
+            return false
+        }
+    }
+
     public var referencedSets: [String] {
         expressions.compactMap { expression in
             if case .lookup(let lookup) = expression, case .named(let name) = lookup.set { return name }
