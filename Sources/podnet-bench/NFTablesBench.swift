@@ -9,6 +9,9 @@
 //   (c) reading the whole table back;
 //   (b') the same change as apply makes it once the table has a record (no read);
 //   (d) the kernel's own floor for a change: one plain and one verdict element.
+// PNBENCH_QUICK=1 runs each slow step once (cold, `nft -f`, iptables-restore, the
+// change without a record, the whole read): for slow machines, such as the
+// full-kernel lane under emulation (scripts/kernel-lane/run.sh nftables-bench).
 // PNBENCH_CHANGES=1 also lists the changes of (b) and times each alone;
 // PNBENCH_SHAPES=1 times one-change transactions of each kind; PNBENCH_RECORD_PARTS=1
 // times the steps of (b') alone.
@@ -25,6 +28,7 @@ enum NFTablesBench {
     static func run(arguments: [String]) throws {
         let services = arguments.first.flatMap(Int.init) ?? 1000
         let endpoints = arguments.dropFirst().first.flatMap(Int.init) ?? 10
+        let quick = ProcessInfo.processInfo.environment["PNBENCH_QUICK"] != nil
         let directory = NetnsDirectory()
         let name = try NetnsName("pnbench.nft")
         try? directory.delete(name)
@@ -46,11 +50,12 @@ enum NFTablesBench {
 
         // (a) Cold.
         var podnetCold: [Double] = [], nftCold: [Double] = []
+        let slowRuns = quick ? 1 : 5
         try (creation.flatMap(\.nftStatements).joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
         if let keep = ProcessInfo.processInfo.environment["PNBENCH_KEEP_SCRIPT"] {
             try? FileManager.default.copyItem(atPath: script.path, toPath: keep)
         }
-        for _ in 0..<5 {
+        for _ in 0..<slowRuns {
             start = clock()
             try driver.apply(NFTablesDiff.changes(live: nil, desired: table))
             podnetCold.append(clock() - start)
@@ -73,7 +78,7 @@ enum NFTablesBench {
         defer { try? FileManager.default.removeItem(at: restoreFile) }
         try restoreText.write(to: restoreFile, atomically: true, encoding: .utf8)
         var iptablesCold: [Double] = []
-        for _ in 0..<3 {
+        for _ in 0..<(quick ? 1 : 3) {
             try? directory.delete(iptablesName)
             try directory.add(iptablesName)
             start = clock()
@@ -85,7 +90,7 @@ enum NFTablesBench {
 
         // (c) Reading back.
         var reads: [Double] = []
-        for _ in 0..<5 {
+        for _ in 0..<slowRuns {
             start = clock()
             let live = try driver.read(table.id)
             reads.append(clock() - start)
@@ -114,7 +119,7 @@ enum NFTablesBench {
         let changedTable = NFTablesProxyRenderer(topology: changed).table(forNode: changed.nodes[0], in: .named(name.rawValue))!
         var readDiffApply: [Double] = [], applyOnly: [Double] = [], nftChange: [Double] = []
         var changeCount = 0
-        for round in 0..<6 {
+        for round in 0..<(quick ? 2 : 6) {
             let (from, to) = round % 2 == 0 ? (table, changedTable) : (changedTable, table)
             start = clock()
             let live = try driver.read(table.id)

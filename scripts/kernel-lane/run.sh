@@ -8,6 +8,7 @@
 #
 # Environment:
 #   PODNET_BIN=path           use this podnet instead of building one (release)
+#   PODNET_BENCH_BIN=path     also put this podnet-bench in the guest, for bench/*.sh
 #   KERNEL_LANE_TIMEOUT=600   seconds the whole boot may take before it counts as hung
 #   KERNEL_LANE_TEST_TIMEOUT=240  seconds one guest test may take
 #   KERNEL_LANE_VERBOSE=1     show the kernel's boot messages
@@ -30,7 +31,9 @@ fi
 tests=()
 for arg in "$@"; do
     name=$(basename "$arg" .sh)
-    [ -f "$LANE_DIR/tests/$name.sh" ] || { echo "kernel-lane: no test $LANE_DIR/tests/$name.sh" >&2; exit 2; }
+    # bench/*.sh are run only when named: they are measurements, not tests.
+    [ -f "$LANE_DIR/tests/$name.sh" ] || [ -f "$LANE_DIR/bench/$name.sh" ] ||
+        { echo "kernel-lane: no test $LANE_DIR/tests/$name.sh or $LANE_DIR/bench/$name.sh" >&2; exit 2; }
     tests+=("$name")
 done
 
@@ -58,6 +61,10 @@ if [ -z "${PODNET_BIN:-}" ]; then
 fi
 [ -x "$PODNET_BIN" ] || { echo "kernel-lane: no podnet at $PODNET_BIN" >&2; exit 1; }
 PODNET_BIN=$(realpath "$PODNET_BIN")
+if [ -n "${PODNET_BENCH_BIN:-}" ]; then
+    [ -x "$PODNET_BENCH_BIN" ] || { echo "kernel-lane: no podnet-bench at $PODNET_BENCH_BIN" >&2; exit 1; }
+    PODNET_BENCH_BIN=$(realpath "$PODNET_BENCH_BIN")
+fi
 
 order="$LANE_CACHE/modules.order"
 lane_module_order "$LANE_DIR/host/modules.txt" >"$order"

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The guest's whole root file system, as one initramfs. Sourced by run.sh; needs
-# LANE_DIR, LANE_REPO, LANE_KROOT, LANE_KVER and PODNET_BIN.
+# LANE_DIR, LANE_REPO, LANE_KROOT, LANE_KVER and PODNET_BIN (PODNET_BENCH_BIN optional).
 #
 # The stage is not usr-merged on purpose: busybox and its applets live in /bin, the
 # real tools in /usr/sbin and /usr/bin, and the guest's PATH puts /usr first, so a
@@ -55,6 +55,7 @@ lane_stage_tools() {
 
 lane_stage_podnet() {
     lane_stage_elf "$PODNET_BIN" /usr/bin/podnet
+    if [ -n "${PODNET_BENCH_BIN:-}" ]; then lane_stage_elf "$PODNET_BENCH_BIN" /usr/bin/podnet-bench; fi
     # A fifth less to unpack at every boot: the copies lose their debug information
     # (the libraries their local symbols too; podnet keeps its, for crash backtraces).
     if command -v strip >/dev/null; then
@@ -89,7 +90,7 @@ lane_stage_guest() {
     install -m 0755 "$LANE_DIR/guest/init" "$LANE_STAGE/init"
     install -m 0644 "$LANE_DIR/guest/lib.sh" "$LANE_STAGE/lane/lib.sh"
     mkdir -p "$LANE_STAGE/lane/tests"
-    cp "$LANE_DIR"/tests/*.sh "$LANE_STAGE/lane/tests/"
+    cp "$LANE_DIR"/tests/*.sh "$LANE_DIR"/bench/*.sh "$LANE_STAGE/lane/tests/"
     local d
     for d in proc sys dev run tmp root etc var; do mkdir -p "$LANE_STAGE/$d"; done
     ln -sfn ../run "$LANE_STAGE/var/run"
@@ -127,6 +128,7 @@ lane_initramfs_key() {
         echo "$LANE_KPKG"
         cat "$order"
         sha256sum "$PODNET_BIN" | cut -d' ' -f1
+        if [ -n "${PODNET_BENCH_BIN:-}" ]; then sha256sum "$PODNET_BENCH_BIN" | cut -d' ' -f1; fi
         (cd "$LANE_REPO" && find scripts/kernel-lane topologies -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum)
         dpkg-query -W busybox-static iproute2 nftables iptables iputils-ping ipvsadm strace libc6 2>/dev/null
     } | sha256sum | cut -d' ' -f1
