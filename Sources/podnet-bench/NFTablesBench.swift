@@ -250,6 +250,9 @@ enum NFTablesBench {
             let shapes: [(String, [NFTablesChange])] = [
                 ("rule without a verdict", [.addRule(table.id, chain: endpointChain, payloadOnly)]),
                 ("rule: accept", [.addRule(table.id, chain: endpointChain, NFTRule([.verdict(.accept)]))]),
+                ("rule: dnat, no verdict", [.addRule(table.id, chain: endpointChain, NFTRule(NFTExpression.layer4Protocol(equals: 6)
+                    + NFTExpression.destinationNAT(to: IPv4Address(10, 99, 9, 9), port: 8080)))]),
+                ("rule: mark set, no verdict", [.addRule(table.id, chain: endpointChain, NFTRule(NFTExpression.markSetting(0x4000)))]),
                 ("rule: jump mark-for-masquerade", [.addRule(table.id, chain: endpointChain, NFTRule([.verdict(.jump(NFTablesProxyNames.markForMasquerade))]))]),
                 ("verdict element", [.addElements(table.id, set: NFTablesProxyNames.serviceIPs, [verdict])]),
                 ("verdict element + rule accept", [.addElements(table.id, set: NFTablesProxyNames.serviceIPs, [verdict]),
