@@ -15,7 +15,8 @@
 // full-kernel lane under emulation (scripts/kernel-lane/run.sh nftables-bench).
 // PNBENCH_CHANGES=1 also lists the changes of (b) and times each alone;
 // PNBENCH_SHAPES=1 times one-change transactions of each kind; PNBENCH_RECORD_PARTS=1
-// times the steps of (b') alone.
+// times the steps of (b') alone; PNBENCH_RECORD_ROUNDS=N makes (b') N rounds (10),
+// for a profiler.
 import Foundation
 import PodnetAddress
 import PodnetKernel
@@ -162,7 +163,8 @@ enum NFTablesBench {
                 t = clock(); let r = renderers.0.record(); let b = clock() - t
                 let f = NFTablesRecordFile(bootID: "b", namespaceCookie: 1, generation: 1, record: r)
                 t = clock(); let text = f.text; let c = clock() - t
-                t = clock(); _ = NFTablesRecordFile(text: text[...]); let d = clock() - t
+                let bytes = Array(text.utf8)
+                t = clock(); _ = bytes.withUnsafeBufferPointer { NFTablesRecordFile(utf8: $0) }; let d = clock() - t
                 t = clock(); _ = records.load(table.id); let e = clock() - t
                 let current = renderers.1.record()
                 t = clock(); _ = renderers.1.rebuild(recordedAs: r, desired: changedTable, current: current); let g = clock() - t
@@ -177,7 +179,7 @@ enum NFTablesBench {
             }
         }
         var throughRecord: [Double] = [], recordPhases: [[Double]] = []
-        for round in 0..<(Int(ProcessInfo.processInfo.environment["PNBENCH_RECORD_ROUNDS"] ?? "") ?? 10) {
+        for round in 0..<max(1, Int(ProcessInfo.processInfo.environment["PNBENCH_RECORD_ROUNDS"] ?? "") ?? 10) {
             let (renderer, desired, from) = round % 2 == 0 ? (renderers.1, changedTable, table) : (renderers.0, table, changedTable)
             start = clock()
             let stamp = NFTablesGenerationStamp(generation: try recordConnection.nfGeneration(), namespaceCookie: cookie)

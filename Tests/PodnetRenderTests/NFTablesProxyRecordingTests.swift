@@ -135,16 +135,21 @@ import Testing
             #expect(NFTablesRecordFile(text: cut[...]) == nil, "\(count) lines")
         }
         #expect(NFTablesRecordFile(text: String(file.text.dropLast(file.text.count / 2))[...]) == nil)
-        // Cut at any byte short of the whole (the trailing newline aside), the same.
+        // Cut at any byte short of the whole, the same.
         let bytes = file.bytes
-        #expect(bytes == Array(file.text.utf8))
-        for count in 0..<(bytes.count - 1) {
+        for count in 0..<bytes.count {
             #expect(bytes.prefix(count).withUnsafeBufferPointer { NFTablesRecordFile(utf8: $0) } == nil, "\(count) bytes")
         }
         #expect(bytes.withUnsafeBufferPointer { NFTablesRecordFile(utf8: $0) } == file)
         for garbage in ["", "podnet-nftables-record 2\n", "podnet-nftables-record 1\nboot b\ncookie x\ngeneration 1\nlayout a\nend 0\n",
                         "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nnospace\nend 1\n",
-                        "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nweb 1 2 3\nweb 1 2 3\nend 2\n"] {
+                        "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nweb 1 2 3\nweb 1 2 3\nend 2\n",
+                        // Nothing but what the writer writes: no blank line, numbers as
+                        // written. (A service line the renderer cannot read makes
+                        // `rebuild` give up instead: see above.)
+                        "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\n\nend 0\n",
+                        "podnet-nftables-record 1\nboot b\ncookie +1\ngeneration 1\nlayout a\nend 0\n",
+                        "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 01\nlayout a\nend 0\n"] {
             #expect(NFTablesRecordFile(text: garbage[...]) == nil, "\(garbage)")
         }
         #expect(NFTablesRecordFile(text: "podnet-nftables-record 1\nboot b\ncookie 1\ngeneration 1\nlayout a\nend 0\n")?.record.services == [:])

@@ -90,7 +90,16 @@ lane_stage_guest() {
     install -m 0755 "$LANE_DIR/guest/init" "$LANE_STAGE/init"
     install -m 0644 "$LANE_DIR/guest/lib.sh" "$LANE_STAGE/lane/lib.sh"
     mkdir -p "$LANE_STAGE/lane/tests"
-    cp "$LANE_DIR"/tests/*.sh "$LANE_DIR"/bench/*.sh "$LANE_STAGE/lane/tests/"
+    cp "$LANE_DIR"/tests/*.sh "$LANE_STAGE/lane/tests/"
+    # Benches run by name from the same place: a bench named as a test would replace it.
+    local bench
+    for bench in "$LANE_DIR"/bench/*.sh; do
+        if [ -e "$LANE_STAGE/lane/tests/$(basename "$bench")" ]; then
+            echo "kernel-lane: bench/$(basename "$bench") has the name of a test; rename it" >&2
+            return 1
+        fi
+        cp "$bench" "$LANE_STAGE/lane/tests/"
+    done
     local d
     for d in proc sys dev run tmp root etc var; do mkdir -p "$LANE_STAGE/$d"; done
     ln -sfn ../run "$LANE_STAGE/var/run"
