@@ -118,7 +118,7 @@ public enum NFTablesDiff {
     /// Why: the kernel binds each anonymous set to its rule by walking every entry of
     /// the transaction so far (`__nft_set_trans_bind`). With 10,000 endpoint chains and
     /// their rules ahead of the first service's `numgen … vmap { … }`, each of 1,000
-    /// binds walked some 30,000 entries: three quarters of a cold apply's time.
+    /// binds walked some 30,000 entries: more than half of a cold apply's kernel time.
     static func createdAndFilled(_ created: [NFTChain], filling filled: [NFTChain], in id: NFTable.ID) -> [NFTablesChange] {
         var changes: [NFTablesChange] = []
         changes.reserveCapacity(created.count + filled.reduce(0) { $0 + $1.rules.count })
