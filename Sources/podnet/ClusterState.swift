@@ -46,34 +46,42 @@ struct ClusterState {
         let firstDesired = LabRenderer(topology: firstTopology).render()
         PhaseTiming.mark("desired state rendered")
         let sysctls = Self.sysctlLookup(firstDesired)
+        let firstProxy = Self.proxyRenderer(for: firstTopology)
         let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR,
-                                nftRecords: Self.nftRecords(for: firstTopology))
+                                nftRecords: Self.nftRecords(for: firstProxy))
         PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects, \(live.nftRecords.count) tables recorded)")
         let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
         PhaseTiming.mark("file resolved against the live assignments")
         if !quiet || file.result.topology == nil { file.reportDiagnostics() }
         guard let topology = file.result.topology else { throw ExitCode.failure }
         guard topology != firstTopology else {
-            return try ClusterState(file: file, topology: topology, live: live, desired: firstDesired, sysctls: sysctls).rebuildingRecordedTables()
+            return try ClusterState(file: file, topology: topology, live: live, desired: firstDesired, sysctls: sysctls)
+                .rebuildingRecordedTables(with: firstProxy)
         }
         let desired = LabRenderer(topology: topology).render()
         PhaseTiming.mark("desired state rendered again (the live assignments changed the allocation)")
-        return try ClusterState(file: file, topology: topology, live: live, desired: desired, sysctls: sysctls).rebuildingRecordedTables()
+        return try ClusterState(file: file, topology: topology, live: live, desired: desired, sysctls: sysctls)
+            .rebuildingRecordedTables(with: proxyRenderer(for: topology))
     }
 
     /// Records stand for podnet's nftables tables in proxy mode nftables only (the
-    /// ipvs mode's table is another layout, and always read).
-    static func nftRecords(for topology: Topology) -> LiveStateReader.NFTablesRecords? {
-        guard topology.proxy.mode == .nftables else { return nil }
-        return LiveStateReader.NFTablesRecords(layout: NFTablesProxyRenderer(topology: topology).layout)
+    /// ipvs mode's table is another layout, and always read): the renderer that makes
+    /// the records, nil in the other modes. Made once per topology, for the layout the
+    /// reader checks and the record the rebuild compares.
+    static func proxyRenderer(for topology: Topology) -> NFTablesProxyRenderer? {
+        topology.proxy.mode == .nftables ? NFTablesProxyRenderer(topology: topology) : nil
+    }
+
+    static func nftRecords(for renderer: NFTablesProxyRenderer?) -> LiveStateReader.NFTablesRecords? {
+        renderer.map { LiveStateReader.NFTablesRecords(layout: $0.layout) }
     }
 
     /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.rebuild(recordedAs:desired:current:)`);
     /// where one cannot be (the file no longer wants the table), every table read whole.
-    func rebuildingRecordedTables() throws -> ClusterState {
+    /// - Parameter renderer: `proxyRenderer(for: topology)`.
+    func rebuildingRecordedTables(with renderer: NFTablesProxyRenderer?) throws -> ClusterState {
         var state = self
-        guard topology.proxy.mode == .nftables else { return state }
-        let renderer = NFTablesProxyRenderer(topology: topology)
+        guard let renderer else { return state }
         let record = renderer.record()
         state.desiredRecord = record
         guard !live.nftRecords.isEmpty else { return state }
@@ -135,11 +143,13 @@ struct ClusterState {
             throw ExitCode.failure
         }
         let sysctls = Self.sysctlLookup(HostRenderer(topology: topology, node: node, uplink: "").render())
+        let proxy = proxyRenderer(for: topology)
         let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR,
-                                nftRecords: nftRecords(for: topology))
+                                nftRecords: nftRecords(for: proxy))
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
-        return try ClusterState(file: file, topology: topology, live: live, desired: desired, host: host, sysctls: sysctls).rebuildingRecordedTables()
+        return try ClusterState(file: file, topology: topology, live: live, desired: desired, host: host, sysctls: sysctls)
+            .rebuildingRecordedTables(with: proxy)
     }
 
     /// `nodes[].interface`, which must exist; else the interface holding the node's address.
