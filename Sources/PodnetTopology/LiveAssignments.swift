@@ -8,13 +8,22 @@ public struct LiveAssignments: Sendable, Equatable {
     public var podCIDRs: [String: IPv4Prefix]
     public var podIPs: [String: IPv4Address]
     public var clusterIPs: [String: IPv4Address]
+    /// NodePorts in use, by `nodePortKey(service:port:protocol:)`.
+    public var nodePorts: [String: Int]
 
     public init(nodeAddresses: [String: IPv4Address] = [:], podCIDRs: [String: IPv4Prefix] = [:],
-                podIPs: [String: IPv4Address] = [:], clusterIPs: [String: IPv4Address] = [:]) {
+                podIPs: [String: IPv4Address] = [:], clusterIPs: [String: IPv4Address] = [:],
+                nodePorts: [String: Int] = [:]) {
         self.nodeAddresses = nodeAddresses
         self.podCIDRs = podCIDRs
         self.podIPs = podIPs
         self.clusterIPs = clusterIPs
+        self.nodePorts = nodePorts
+    }
+
+    /// The key of a service port's NodePort: `SERVICE/PROTOCOL/PORT`, as in `web/TCP/80`.
+    public static func nodePortKey(service: String, port: Int, protocol: ServicePort.TransportProtocol) -> String {
+        "\(service)/\(`protocol`.rawValue)/\(port)"
     }
 
     public static let none = LiveAssignments()

@@ -14,9 +14,11 @@ public struct Topology: Codable, Equatable, Sendable {
     public var pods: [Pod]
     public var links: [Link]
     public var services: [Service]
+    /// Lab mode: hosts outside the cluster, on the underlay (`clients[]`).
+    public var clients: [Client]
 
     public init(name: String, clusterCIDR: IPv4Prefix, serviceCIDR: IPv4Prefix?, network: Network, proxy: Proxy,
-                underlay: Underlay, nodes: [Node], pods: [Pod], links: [Link], services: [Service]) {
+                underlay: Underlay, nodes: [Node], pods: [Pod], links: [Link], services: [Service], clients: [Client] = []) {
         self.name = name
         self.clusterCIDR = clusterCIDR
         self.serviceCIDR = serviceCIDR
@@ -27,6 +29,7 @@ public struct Topology: Codable, Equatable, Sendable {
         self.pods = pods
         self.links = links
         self.services = services
+        self.clients = clients
     }
 
     public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
@@ -93,8 +96,16 @@ public struct Proxy: Codable, Equatable, Sendable {
     }
 
     public var mode: Mode
+    /// Where NodePorts are allocated from and must lie (kube-proxy's
+    /// `--service-node-port-range`).
+    public var nodePortRange: ClosedRange<Int>
 
-    public init(mode: Mode = .nftables) { self.mode = mode }
+    public static let defaultNodePortRange = 30000...32767
+
+    public init(mode: Mode = .nftables, nodePortRange: ClosedRange<Int> = Proxy.defaultNodePortRange) {
+        self.mode = mode
+        self.nodePortRange = nodePortRange
+    }
 }
 
 public struct Underlay: Codable, Equatable, Sendable {
@@ -181,13 +192,75 @@ public struct Service: Codable, Equatable, Sendable {
     /// declaration order.
     public var endpoints: [String]
     public var ports: [ServicePort]
+    public var type: ServiceType
+    /// Addresses outside the cluster and service CIDRs that every node also accepts
+    /// the service's ports on.
+    public var externalIPs: [IPv4Address]
+    /// For NodePort and external-IP traffic.
+    public var externalTrafficPolicy: TrafficPolicy
+    /// For ClusterIP traffic from pods and nodes.
+    public var internalTrafficPolicy: TrafficPolicy
+    public var sessionAffinity: SessionAffinity
 
-    public init(name: String, clusterIP: IPv4Address, selector: [String: String]?, endpoints: [String], ports: [ServicePort]) {
+    public init(name: String, clusterIP: IPv4Address, selector: [String: String]?, endpoints: [String], ports: [ServicePort],
+                type: ServiceType = .clusterIP, externalIPs: [IPv4Address] = [],
+                externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,
+                sessionAffinity: SessionAffinity = .none) {
         self.name = name
         self.clusterIP = clusterIP
         self.selector = selector
         self.endpoints = endpoints
         self.ports = ports
+        self.type = type
+        self.externalIPs = externalIPs
+        self.externalTrafficPolicy = externalTrafficPolicy
+        self.internalTrafficPolicy = internalTrafficPolicy
+        self.sessionAffinity = sessionAffinity
+    }
+
+    /// Whether traffic from outside reaches this service at all: a NodePort, or an
+    /// external IP.
+    public var acceptsExternalTraffic: Bool { type == .nodePort || !externalIPs.isEmpty }
+}
+
+/// `services[].type`.
+public enum ServiceType: String, Codable, CaseIterable, Sendable {
+    case clusterIP = "ClusterIP"
+    case nodePort = "NodePort"
+}
+
+/// `externalTrafficPolicy` and `internalTrafficPolicy`: `Cluster` spreads over every
+/// endpoint; `Local` uses only the endpoints on the node the traffic arrives at (or,
+/// internally, leaves from).
+public enum TrafficPolicy: String, Codable, CaseIterable, Sendable {
+    case cluster = "Cluster"
+    case local = "Local"
+}
+
+/// `sessionAffinity`, with `sessionAffinityTimeoutSeconds` for `ClientIP`.
+public enum SessionAffinity: Codable, Equatable, Hashable, Sendable {
+    case none
+    /// One client address keeps reaching the same endpoint for `timeoutSeconds`.
+    case clientIP(timeoutSeconds: Int)
+
+    /// Kubernetes' default `sessionAffinityConfig.clientIP.timeoutSeconds` (3 hours).
+    public static let defaultTimeoutSeconds = 10800
+
+    public var timeoutSeconds: Int? {
+        if case .clientIP(let timeout) = self { return timeout }
+        return nil
+    }
+}
+
+/// A lab host outside the cluster (`clients[]`): namespace `CLUSTER.C.NAME` with
+/// `eth0` on the underlay.
+public struct Client: Codable, Equatable, Sendable {
+    public var name: String
+    public var address: IPv4Address
+
+    public init(name: String, address: IPv4Address) {
+        self.name = name
+        self.address = address
     }
 }
 
@@ -200,10 +273,13 @@ public struct ServicePort: Codable, Equatable, Hashable, Sendable {
     public var port: Int
     public var targetPort: Int
     public var `protocol`: TransportProtocol
+    /// The port every node accepts the service on (`type: NodePort`); nil otherwise.
+    public var nodePort: Int?
 
-    public init(port: Int, targetPort: Int? = nil, protocol: TransportProtocol = .tcp) {
+    public init(port: Int, targetPort: Int? = nil, protocol: TransportProtocol = .tcp, nodePort: Int? = nil) {
         self.port = port
         self.targetPort = targetPort ?? port
         self.protocol = `protocol`
+        self.nodePort = nodePort
     }
 }
