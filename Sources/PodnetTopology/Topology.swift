@@ -252,7 +252,8 @@ public enum SessionAffinity: Codable, Equatable, Hashable, Sendable {
     }
 }
 
-/// A lab host outside the cluster (`clients[]`): namespace `CLUSTER.C.NAME` with
+/// A lab host outside the cluster (`clients[]`): namespace `CLUSTER.NAME` (names are
+/// unique among nodes, pods and clients) with
 /// `eth0` on the underlay.
 public struct Client: Codable, Equatable, Sendable {
     public var name: String
