@@ -5,7 +5,7 @@ import PodnetTopology
 /// The addresses a live cluster already uses, read back from its kernel objects by
 /// podnet's own naming, so that allocation keeps them (sticky allocation): a node's
 /// address is on its `eth0`, its pod CIDR is the prefix of its bridge's address, a
-/// pod's address is on its `eth0`.
+/// pod's address is on its `eth0`, and so is a lab client's.
 public enum LiveAssignmentsReader {
     public static func assignments(in live: KernelState, cluster: String) -> LiveAssignments {
         var assignments = LiveAssignments()
@@ -22,6 +22,8 @@ public enum LiveAssignmentsReader {
                 if live.links[address.link]?.kind == .bridge { assignments.podCIDRs[member] = address.address.network }
             case "pod" where isEth0:
                 assignments.podIPs[member] = address.address.address
+            case "client" where isEth0:
+                assignments.clientAddresses[member] = address.address.address
             default:
                 break
             }

@@ -100,6 +100,26 @@ struct FieldReader {
         return nil
     }
 
+    /// A port range written `LOW-HIGH`, as kube-proxy's `--service-node-port-range`.
+    func portRange(_ node: YAMLNode, _ what: String) -> Located<ClosedRange<Int>>? {
+        guard let text = string(node, what) else { return nil }
+        let bounds = text.value.split(separator: "-", omittingEmptySubsequences: false)
+            .map { Int(String($0)) }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1] else {
+            log.error(node.mark, "'\(text.value)' is not a port range (\(what)); write the lowest and highest port joined by '-', like '30000-32767'")
+            return nil
+        }
+        guard (1...65535).contains(low), (1...65535).contains(high) else {
+            log.error(node.mark, "\(what) \(text.value) is out of range; ports are between 1 and 65535")
+            return nil
+        }
+        guard low <= high else {
+            log.error(node.mark, "\(what) \(text.value) starts above its end; did you mean '\(high)-\(low)'?")
+            return nil
+        }
+        return Located(value: low...high, mark: node.mark)
+    }
+
     /// A plain IPv4 address; a prefix here is a mistake worth naming.
     func address(_ node: YAMLNode, _ what: String) -> Located<IPv4Address>? {
         guard let text = string(node, what) else { return nil }

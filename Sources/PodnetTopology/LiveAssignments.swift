@@ -10,15 +10,18 @@ public struct LiveAssignments: Sendable, Equatable {
     public var clusterIPs: [String: IPv4Address]
     /// NodePorts in use, by `nodePortKey(service:port:protocol:)`.
     public var nodePorts: [String: Int]
+    /// Lab clients' underlay addresses, by client name.
+    public var clientAddresses: [String: IPv4Address]
 
     public init(nodeAddresses: [String: IPv4Address] = [:], podCIDRs: [String: IPv4Prefix] = [:],
                 podIPs: [String: IPv4Address] = [:], clusterIPs: [String: IPv4Address] = [:],
-                nodePorts: [String: Int] = [:]) {
+                nodePorts: [String: Int] = [:], clientAddresses: [String: IPv4Address] = [:]) {
         self.nodeAddresses = nodeAddresses
         self.podCIDRs = podCIDRs
         self.podIPs = podIPs
         self.clusterIPs = clusterIPs
         self.nodePorts = nodePorts
+        self.clientAddresses = clientAddresses
     }
 
     /// The key of a service port's NodePort: `SERVICE/PROTOCOL/PORT`, as in `web/TCP/80`.

@@ -19,7 +19,10 @@ struct NodeResolver {
     /// Node addresses are handed out from the underlay's fourth host upward, as in seed 003.
     static let firstNodeHost = 4
 
-    func resolve(_ specs: [NodeSpec], cidrs: TopologyResolver.Prefixes, network: Network, names: inout NameRegistry) -> [ResolvedNode] {
+    /// - Parameter held: underlay addresses that fresh allocation skips (the
+    ///   clients'); a node may still be written with one, or keep its live one.
+    func resolve(_ specs: [NodeSpec], cidrs: TopologyResolver.Prefixes, network: Network, held: Set<IPv4Address> = [],
+                 names: inout NameRegistry) -> [ResolvedNode] {
         var valid: [NodeSpec] = []
         for spec in specs {
             guard let name = spec.name else { continue }
@@ -38,7 +41,7 @@ struct NodeResolver {
         if specs.isEmpty {
             return []
         }
-        let addresses = allocateAddresses(valid, underlay: cidrs.underlay)
+        let addresses = allocateAddresses(valid, underlay: cidrs.underlay, held: held)
         let podCIDRs = allocatePodCIDRs(valid, cluster: cidrs.cluster)
         return valid.compactMap { spec in
             let name = spec.name!.value
@@ -72,7 +75,7 @@ struct NodeResolver {
         return ok
     }
 
-    private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix?) -> [String: IPv4Address] {
+    private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix?, held: Set<IPv4Address>) -> [String: IPv4Address] {
         guard let underlay else { return [:] }
         var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: Self.firstNodeHost))
         var result: [String: IPv4Address] = [:]
@@ -102,6 +105,8 @@ struct NodeResolver {
                 pending.append(spec)
             }
         }
+        // After the written and live node addresses, which a client does not move.
+        for address in held where !pool.isTaken(address) { pool.reserve(address) }
         for spec in pending {
             guard let address = pool.next() else {
                 log.error(spec.mark, "no free address left in underlay.cidr \(underlay) for node '\(spec.name!.value)' (node addresses are allocated from the 4th host upward); widen underlay.cidr or give the node an address")

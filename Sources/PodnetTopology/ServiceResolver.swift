@@ -1,13 +1,28 @@
 import PodnetAddress
 import PodnetYAML
 
-/// Validates services, resolves their endpoints and allocates ClusterIPs.
+/// Validates services, resolves their endpoints, allocates ClusterIPs and
+/// nodePorts, and checks external IPs.
 struct ServiceResolver {
     let log: DiagnosticLog
     let live: LiveAssignments
 
+    /// A service that passed its own checks, before its addresses and ports are given.
+    private struct Candidate {
+        var spec: ServiceSpec
+        var name: Located<String>
+        var endpoints: [String]
+        var selector: [String: String]?
+        var ports: [ServicePort]
+    }
+
+    /// - Parameters:
+    ///   - nodePorts: nil when proxy.nodePortRange could not be read (reported);
+    ///     NodePort services then get no ports, and no consequence is reported.
+    ///   - externalIPs: checks external IPs against the nodes, clients and prefixes.
     func resolve(_ specs: [ServiceSpec], serviceCIDR: Located<IPv4Prefix>?, serviceCIDRUnreadable: Bool,
-                 pods: [ResolvedPod], declaredPods: Set<String>) -> [Service] {
+                 pods: [ResolvedPod], declaredPods: Set<String>,
+                 nodePorts: NodePortAllocator?, externalIPs: ExternalIPChecker) -> [Service] {
         guard !specs.isEmpty, !serviceCIDRUnreadable else { return [] }
         guard let serviceCIDR else {
             log.error(specs[0].mark, "services need a serviceCIDR to take their ClusterIPs from; add one at the top level, such as 'serviceCIDR: 10.96.0.0/12'")
@@ -15,7 +30,7 @@ struct ServiceResolver {
         }
         let labels = LabelIndex(pods.map(\.pod.labels))
         var seen: [String: SourceMark] = [:]
-        var valid: [(spec: ServiceSpec, name: String, endpoints: [String], selector: [String: String]?, ports: [ServicePort])] = []
+        var valid: [Candidate] = []
         for spec in specs {
             guard let name = spec.name else { continue }
             var ok = true
@@ -31,12 +46,46 @@ struct ServiceResolver {
             guard spec.invalid.isEmpty else { continue }
             let endpoints = self.endpoints(spec, service: name.value, pods: pods, labels: labels, declaredPods: declaredPods)
             let ports = self.ports(spec, service: name.value)
-            if ok, let endpoints, let ports { valid.append((spec, name.value, endpoints, spec.selector?.value, ports)) }
+            warnAboutIgnoredFields(spec, service: name.value)
+            if ok, let endpoints, let ports { valid.append(Candidate(spec: spec, name: name, endpoints: endpoints, selector: spec.selector?.value, ports: ports)) }
         }
         let clusterIPs = allocateClusterIPs(valid.map(\.spec), serviceCIDR: serviceCIDR.value)
+        let externalOK = externalIPs.check(valid.map {
+            ExternalIPChecker.Request(service: $0.name.value, externalIPs: $0.spec.externalIPs?.value ?? [], ports: $0.ports)
+        })
+        // Ports are in the order written: `ports(_:service:)` keeps every one or fails.
+        let allocated = nodePorts?.allocate(valid.map { candidate in
+            NodePortAllocator.Request(service: candidate.name, type: candidate.spec.type?.value ?? .clusterIP,
+                                      ports: Array(zip(candidate.spec.ports!.value, candidate.ports)))
+        }) ?? [:]
         return valid.compactMap { item in
-            guard let ip = clusterIPs[item.name] else { return nil }
-            return Service(name: item.name, clusterIP: ip, selector: item.selector, endpoints: item.endpoints, ports: item.ports)
+            guard let ip = clusterIPs[item.name.value], externalOK[item.name.value] == true else { return nil }
+            let type = item.spec.type?.value ?? .clusterIP
+            var ports = item.ports
+            if type == .nodePort {
+                guard let given = allocated[item.name.value], given.allSatisfy({ $0 != nil }) else { return nil }
+                for index in ports.indices { ports[index].nodePort = given[index] }
+            }
+            return Service(name: item.name.value, clusterIP: ip, selector: item.selector, endpoints: item.endpoints, ports: ports,
+                           type: type, externalIPs: item.spec.externalIPs?.value.map(\.value) ?? [],
+                           externalTrafficPolicy: item.spec.externalTrafficPolicy?.value ?? .cluster,
+                           internalTrafficPolicy: item.spec.internalTrafficPolicy?.value ?? .cluster,
+                           sessionAffinity: sessionAffinity(item.spec))
+        }
+    }
+
+    private func sessionAffinity(_ spec: ServiceSpec) -> SessionAffinity {
+        guard spec.sessionAffinity?.value == .clientIP else { return .none }
+        return .clientIP(timeoutSeconds: spec.sessionAffinityTimeoutSeconds?.value ?? SessionAffinity.defaultTimeoutSeconds)
+    }
+
+    /// Fields Kubernetes accepts but that change nothing where they are written.
+    private func warnAboutIgnoredFields(_ spec: ServiceSpec, service: String) {
+        if let policy = spec.externalTrafficPolicy, (spec.type?.value ?? .clusterIP) == .clusterIP, spec.externalIPs?.value.isEmpty ?? true {
+            log.warning(policy.mark, "externalTrafficPolicy is ignored: service '\(service)' is of type ClusterIP without externalIPs, so no traffic reaches it from outside; set 'type: NodePort', add externalIPs, or remove it")
+        }
+        if let timeout = spec.sessionAffinityTimeoutSeconds, spec.sessionAffinity?.value != .clientIP {
+            log.warning(timeout.mark, "sessionAffinityTimeoutSeconds is ignored: service '\(service)' has sessionAffinity None; set 'sessionAffinity: ClientIP' to keep each client on one endpoint, or remove it")
         }
     }
 

@@ -8,7 +8,7 @@ struct SpecDecoder {
 
     init(log: DiagnosticLog) { read = FieldReader(log: log) }
 
-    static let topLevelKeys = ["name", "clusterCIDR", "serviceCIDR", "network", "proxy", "underlay", "nodes", "pods", "links", "services"]
+    static let topLevelKeys = ["name", "clusterCIDR", "serviceCIDR", "network", "proxy", "underlay", "nodes", "pods", "links", "services", "clients"]
 
     func decode(_ root: YAMLNode) -> TopologySpec {
         var spec = TopologySpec(mark: root.mark)
@@ -19,8 +19,11 @@ struct SpecDecoder {
         spec.clusterCIDR = field(fields, "clusterCIDR", &spec.invalid) { read.prefix($0, "clusterCIDR") }
         spec.serviceCIDR = field(fields, "serviceCIDR", &spec.invalid) { read.prefix($0, "serviceCIDR") }
         if let network = fields["network"] { decodeNetwork(network, into: &spec) }
-        if let proxy = fields["proxy"], let proxyFields = read.mapping(proxy, "proxy", keys: ["mode"]) {
+        if let proxy = fields["proxy"], let proxyFields = read.mapping(proxy, "proxy", keys: ["mode", "nodePortRange"]) {
             spec.proxyMode = proxyFields["mode"].flatMap { read.choice($0, "proxy mode", as: Proxy.Mode.self) }
+            spec.nodePortRange = field(proxyFields, "nodePortRange", &spec.invalid, as: "proxy.nodePortRange") {
+                read.portRange($0, "proxy.nodePortRange")
+            }
         }
         if let underlay = fields["underlay"], let underlayFields = read.mapping(underlay, "underlay", keys: ["cidr"]) {
             spec.underlayCIDR = field(underlayFields, "cidr", &spec.invalid, as: "underlay.cidr") { read.prefix($0, "underlay.cidr") }
@@ -34,6 +37,7 @@ struct SpecDecoder {
         spec.pods = items(fields["pods"], "pods").compactMap(decodePod)
         spec.links = items(fields["links"], "links").compactMap(decodeLink)
         spec.services = items(fields["services"], "services").compactMap(decodeService)
+        spec.clients = items(fields["clients"], "clients").compactMap(decodeClient)
         return spec
     }
 
@@ -106,7 +110,7 @@ struct SpecDecoder {
     }
 
     private func decodeService(_ node: YAMLNode) -> ServiceSpec? {
-        guard let fields = read.mapping(node, "a service", keys: ["name", "clusterIP", "selector", "endpoints", "ports"], required: ["name", "ports"]) else {
+        guard let fields = read.mapping(node, "a service", keys: Self.serviceKeys, required: ["name", "ports"]) else {
             return nil
         }
         var service = ServiceSpec(mark: node.mark)
@@ -126,18 +130,51 @@ struct SpecDecoder {
                 return complete ? Located(value: ports, mark: node.mark) : nil
             }
         }
+        service.type = field(fields, "type", &service.invalid) { read.choice($0, "service type", as: ServiceType.self) }
+        service.externalIPs = field(fields, "externalIPs", &service.invalid) { node in
+            read.sequence(node, "externalIPs").flatMap { items in
+                let addresses = items.compactMap { read.address($0, "an external IP") }
+                return addresses.count == items.count ? Located(value: addresses, mark: node.mark) : nil
+            }
+        }
+        service.externalTrafficPolicy = field(fields, "externalTrafficPolicy", &service.invalid) {
+            read.choice($0, "externalTrafficPolicy", as: TrafficPolicy.self)
+        }
+        service.internalTrafficPolicy = field(fields, "internalTrafficPolicy", &service.invalid) {
+            read.choice($0, "internalTrafficPolicy", as: TrafficPolicy.self)
+        }
+        service.sessionAffinity = field(fields, "sessionAffinity", &service.invalid) {
+            read.choice($0, "sessionAffinity", as: SessionAffinitySpelling.self)
+        }
+        // Kubernetes' bounds for sessionAffinityConfig.clientIP.timeoutSeconds.
+        service.sessionAffinityTimeoutSeconds = field(fields, "sessionAffinityTimeoutSeconds", &service.invalid) {
+            read.int($0, "sessionAffinityTimeoutSeconds", in: 1...86400)
+        }
         return service
     }
 
+    static let serviceKeys = ["name", "clusterIP", "selector", "endpoints", "ports", "type", "externalIPs",
+                              "externalTrafficPolicy", "internalTrafficPolicy", "sessionAffinity", "sessionAffinityTimeoutSeconds"]
+
     private func decodePort(_ node: YAMLNode) -> PortSpec? {
-        guard let fields = read.mapping(node, "a service port", keys: ["port", "targetPort", "protocol"], required: ["port"]) else {
+        guard let fields = read.mapping(node, "a service port", keys: ["port", "targetPort", "protocol", "nodePort"], required: ["port"]) else {
             return nil
         }
         var port = PortSpec(mark: node.mark)
         port.port = field(fields, "port", &port.invalid) { read.int($0, "port", in: 1...65535) }
         port.targetPort = field(fields, "targetPort", &port.invalid) { read.int($0, "targetPort", in: 1...65535) }
         port.protocol = field(fields, "protocol", &port.invalid) { read.choice($0, "protocol", as: ServicePort.TransportProtocol.self) }
+        // Any port here; whether it lies in proxy.nodePortRange is resolution's, which knows the range.
+        port.nodePort = field(fields, "nodePort", &port.invalid) { read.int($0, "nodePort", in: 1...65535) }
         return port
+    }
+
+    private func decodeClient(_ node: YAMLNode) -> ClientSpec? {
+        guard let fields = read.mapping(node, "a client", keys: ["name", "address"], required: ["name"]) else { return nil }
+        var spec = ClientSpec(mark: node.mark)
+        spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the client name") }
+        spec.address = field(fields, "address", &spec.invalid) { read.address($0, "the client address") }
+        return spec
     }
 }
 

@@ -13,14 +13,21 @@ struct TopologyResolver {
         let cidrs = clusterPrefixes(spec)
         let network = self.network(spec)
         var names = NameRegistry(log: log)
-        let nodes = NodeResolver(log: log, live: live).resolve(spec.nodes, cidrs: cidrs, network: network, names: &names)
+        let nodes = NodeResolver(log: log, live: live).resolve(spec.nodes, cidrs: cidrs, network: network,
+                                                               held: ClientResolver.heldAddresses(spec.clients, live: live), names: &names)
         let declaredNodes = Set(spec.nodes.compactMap { $0.name?.value })
         let pods = PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names)
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
         let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
+        let clients = ClientResolver(log: log, live: live).resolve(spec.clients, underlay: cidrs.underlay, nodes: nodes, names: &names)
+        let nodePorts = spec.invalid.contains("proxy.nodePortRange") ? nil
+            : NodePortAllocator(log: log, live: live, range: spec.nodePortRange)
+        let externalIPs = ExternalIPChecker(log: log, clusterCIDR: cidrs.cluster, serviceCIDR: cidrs.service?.value,
+                                            nodes: nodes, clients: clients)
         let services = ServiceResolver(log: log, live: live).resolve(spec.services, serviceCIDR: cidrs.service,
                                                                     serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR"),
-                                                                    pods: pods, declaredPods: declaredPods)
+                                                                    pods: pods, declaredPods: declaredPods,
+                                                                    nodePorts: nodePorts, externalIPs: externalIPs)
         if let mark = spec.emptyNodesMark {
             log.error(mark, "a cluster needs at least one node")
         }
@@ -28,9 +35,10 @@ struct TopologyResolver {
         guard log.errorCount == 0, let name, let clusterCIDR = cidrs.cluster else { return nil }
         return Topology(
             name: name, clusterCIDR: clusterCIDR, serviceCIDR: cidrs.service?.value,
-            network: network, proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables),
+            network: network,
+            proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables, nodePortRange: spec.nodePortRange?.value ?? Proxy.defaultNodePortRange),
             underlay: Underlay(cidr: cidrs.underlay ?? Underlay.defaultCIDR), nodes: nodes.map(\.node),
-            pods: pods.map(\.pod), links: links, services: services)
+            pods: pods.map(\.pod), links: links, services: services, clients: clients.map(\.client))
     }
 
     private func clusterName(_ spec: TopologySpec) -> String? {
@@ -108,18 +116,18 @@ struct TopologyResolver {
 
 }
 
-/// Node and pod names share one namespace (each becomes a network namespace
-/// `CLUSTER.NAME`), so uniqueness is checked across both.
+/// Node, pod and client names share one namespace (each becomes a network
+/// namespace `CLUSTER.NAME`), so uniqueness is checked across all three.
 struct NameRegistry {
     let log: DiagnosticLog
     private var seen: [String: (kind: String, mark: SourceMark)] = [:]
 
     init(log: DiagnosticLog) { self.log = log }
 
-    /// Registers `name`; false (with an error) if a node or pod already has it.
+    /// Registers `name`; false (with an error) if a node, pod or client already has it.
     mutating func register(_ name: Located<String>, kind: String) -> Bool {
         if let first = seen[name.value] {
-            log.error(name.mark, "the name '\(name.value)' is already used by the \(first.kind) at line \(first.mark.line); node and pod names must be unique, since each becomes a network namespace")
+            log.error(name.mark, "the name '\(name.value)' is already used by the \(first.kind) at line \(first.mark.line); node, pod and client names must be unique, since each becomes a network namespace")
             return false
         }
         seen[name.value] = (kind, name.mark)

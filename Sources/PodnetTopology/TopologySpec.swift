@@ -26,6 +26,7 @@ struct TopologySpec {
     var discovery: Located<VXLAN.Discovery>?
     var group: Located<IPv4Address>?
     var proxyMode: Located<Proxy.Mode>?
+    var nodePortRange: Located<ClosedRange<Int>>?
     var underlayCIDR: Located<IPv4Prefix>?
     /// Where `nodes: []` was written, if it was.
     var emptyNodesMark: SourceMark?
@@ -33,6 +34,7 @@ struct TopologySpec {
     var pods: [PodSpec] = []
     var links: [LinkSpec] = []
     var services: [ServiceSpec] = []
+    var clients: [ClientSpec] = []
 }
 
 struct NodeSpec {
@@ -70,6 +72,19 @@ struct ServiceSpec {
     var selector: Located<[String: String]>? = nil
     var endpoints: Located<[Located<String>]>? = nil
     var ports: Located<[PortSpec]>? = nil
+    var type: Located<ServiceType>? = nil
+    var externalIPs: Located<[Located<IPv4Address>]>? = nil
+    var externalTrafficPolicy: Located<TrafficPolicy>? = nil
+    var internalTrafficPolicy: Located<TrafficPolicy>? = nil
+    var sessionAffinity: Located<SessionAffinitySpelling>? = nil
+    var sessionAffinityTimeoutSeconds: Located<Int>? = nil
+}
+
+/// `services[].sessionAffinity` as written; the timeout is a separate field, as in
+/// Kubernetes, and the two become one `SessionAffinity` in resolution.
+enum SessionAffinitySpelling: String, CaseIterable {
+    case none = "None"
+    case clientIP = "ClientIP"
 }
 
 struct PortSpec {
@@ -78,4 +93,13 @@ struct PortSpec {
     var port: Located<Int>? = nil
     var targetPort: Located<Int>? = nil
     var `protocol`: Located<ServicePort.TransportProtocol>? = nil
+    var nodePort: Located<Int>? = nil
+}
+
+struct ClientSpec {
+    var mark: SourceMark
+    /// Fields present but unreadable (already reported).
+    var invalid: Set<String> = []
+    var name: Located<String>? = nil
+    var address: Located<IPv4Address>? = nil
 }

@@ -106,6 +106,20 @@ import Testing
         #expect(assignments.podIPs == ["a0": IPv4Address("10.200.0.2")!, "b0": IPv4Address("10.200.1.2")!])
     }
 
+    @Test func readsAClientsAddressFromItsEth0() throws {
+        // Clients are rendered elsewhere; the reader only needs the role and eth0.
+        var live = KernelState()
+        let mark = OwnershipMark(cluster: "lab", role: "client/outside")
+        live.insert(Namespace(name: "lab.outside", mark: mark))
+        let eth0 = Link.ID(.named("lab.outside"), KernelNames.podInterface)
+        live.insert(Link(id: eth0, kind: .veth(peer: Link.ID(.named("lab.underlay"), "outside")), up: true, mark: mark))
+        live.insert(Address(link: eth0, address: IPv4Prefix("192.168.64.6/24")!))
+        live.insert(Address(link: Link.ID(.named("lab.outside"), "lo"), address: IPv4Prefix("127.0.0.1/8")!))
+        let assignments = LiveAssignmentsReader.assignments(in: live, cluster: "lab")
+        #expect(assignments.clientAddresses == ["outside": IPv4Address("192.168.64.6")!])
+        #expect(assignments.podIPs.isEmpty && assignments.nodeAddresses.isEmpty)
+    }
+
     @Test func addingAPodFirstRenumbersNobody() throws {
         let before = """
         name: lab

@@ -1,0 +1,99 @@
+import PodnetAddress
+import PodnetYAML
+
+/// A client that passed its checks, with the spec it came from (for positions).
+struct ResolvedClient {
+    var client: Client
+    var spec: ClientSpec
+}
+
+/// Validates lab clients (hosts outside the cluster, on the underlay) and gives
+/// each an underlay address: explicit first, then live (sticky), then the next
+/// free one after the nodes', from the same 4th host upward. Host mode ignores
+/// clients; that is the CLI's choice, not resolution's.
+struct ClientResolver {
+    let log: DiagnosticLog
+    let live: LiveAssignments
+
+    /// The addresses clients will hold that node allocation must skip, so that
+    /// adding a node never takes a client's address: those written, and the live
+    /// ones of clients that have none written. A node written with one of them
+    /// still gets it; the client then reports the clash (written) or moves (live).
+    static func heldAddresses(_ specs: [ClientSpec], live: LiveAssignments) -> Set<IPv4Address> {
+        var held: Set<IPv4Address> = []
+        for spec in specs {
+            if let address = spec.address {
+                held.insert(address.value)
+            } else if let name = spec.name, let address = live.clientAddresses[name.value] {
+                held.insert(address)
+            }
+        }
+        return held
+    }
+
+    func resolve(_ specs: [ClientSpec], underlay: IPv4Prefix?, nodes: [ResolvedNode], names: inout NameRegistry) -> [ResolvedClient] {
+        var valid: [ClientSpec] = []
+        for spec in specs {
+            guard let name = spec.name else { continue }
+            var ok = true
+            if let problem = Names.dnsLabelProblem(name.value) {
+                log.error(name.mark, "client name '\(name.value)' \(problem)")
+                ok = false
+            } else if name.value == "underlay" {
+                log.error(name.mark, "the client name 'underlay' is reserved: the lab's underlay network lives in the namespace CLUSTER.underlay")
+                ok = false
+            }
+            ok = names.register(name, kind: "client") && ok
+            if ok, spec.invalid.isEmpty { valid.append(spec) }
+        }
+        guard let underlay, !valid.isEmpty else { return [] }
+        let addresses = allocateAddresses(valid, underlay: underlay, nodes: nodes)
+        return valid.compactMap { spec in
+            let name = spec.name!.value
+            return addresses[name].map { ResolvedClient(client: Client(name: name, address: $0), spec: spec) }
+        }
+    }
+
+    private func allocateAddresses(_ specs: [ClientSpec], underlay: IPv4Prefix, nodes: [ResolvedNode]) -> [String: IPv4Address] {
+        let nodesByAddress = Dictionary(nodes.map { ($0.node.address, $0) }, uniquingKeysWith: { first, _ in first })
+        var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: NodeResolver.firstNodeHost),
+                               taken: Set(nodesByAddress.keys))
+        var result: [String: IPv4Address] = [:]
+        var owners: [IPv4Address: Located<String>] = [:]
+        for spec in specs {
+            guard let address = spec.address else { continue }
+            let name = spec.name!
+            if !underlay.contains(address.value) {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is outside underlay.cidr \(underlay); clients live on the underlay, with the nodes: pick an address in it")
+            } else if !pool.isHost(address.value) {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is the \(address.value == underlay.first ? "network" : "broadcast") address of underlay.cidr \(underlay)")
+            } else if let node = nodesByAddress[address.value] {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by node '\(node.node.name)' (line \(node.spec.mark.line)); pick another address, or leave it out to have one allocated")
+            } else if let owner = owners[address.value] {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by client '\(owner.value)' (line \(owner.mark.line)); pick another address, or leave it out to have one allocated")
+            } else {
+                owners[address.value] = name
+                pool.reserve(address.value)
+                result[name.value] = address.value
+            }
+        }
+        var pending: [ClientSpec] = []
+        for spec in specs where spec.address == nil {
+            let name = spec.name!.value
+            if let address = live.clientAddresses[name], underlay.contains(address), pool.isHost(address), !pool.isTaken(address) {
+                pool.reserve(address)
+                result[name] = address
+            } else {
+                pending.append(spec)
+            }
+        }
+        for spec in pending {
+            guard let address = pool.next() else {
+                log.error(spec.mark, "no free address left in underlay.cidr \(underlay) for client '\(spec.name!.value)' (clients take the addresses after the nodes'); widen underlay.cidr or give the client an address")
+                continue
+            }
+            result[spec.name!.value] = address
+        }
+        return result
+    }
+}
