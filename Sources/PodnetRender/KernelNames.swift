@@ -4,7 +4,7 @@ import PodnetTopology
 /// How podnet names what it creates: part of the contract (TOPOLOGY.md, "Names in
 /// the kernel"), so that users and tests can use plain iproute2 beside podnet.
 public enum KernelNames {
-    /// `CLUSTER.NAME`: the namespace of a pod or node.
+    /// `CLUSTER.NAME`: the namespace of a pod, node or lab client.
     public static func namespace(cluster: String, member: String) -> String { "\(cluster).\(member)" }
 
     /// `CLUSTER.underlay`: the lab's emulated physical network.
@@ -16,9 +16,11 @@ public enum KernelNames {
     /// A pod's interface, and a node's uplink in lab mode.
     public static let podInterface = "eth0"
     public static let nodeUplink = "eth0"
+    /// A lab client's interface on the underlay.
+    public static let clientInterface = "eth0"
 
     /// The far end of a veth whose near end is `eth0` of `member`: the host-side end
-    /// of a pod in its node's namespace, or a node's port on the underlay bridge.
+    /// of a pod in its node's namespace, or a node's or client's port on the underlay bridge.
     /// Kernel names hold 15 bytes, member names up to 63, so the name is `veth` and 8
     /// hex digits of a hash of the member (as the CNI bridge plugin does, but stable);
     /// the readable long name is an alternative name: `ip link show pod-a0` works.
@@ -56,7 +58,7 @@ public enum KernelNames {
         return MACAddress(bytes: [0x0e] + tail)!
     }
 
-    /// The alternative name of `peerEnd(of:)`: `pod-NAME` or `node-NAME`.
+    /// The alternative name of `peerEnd(of:)`: `pod-NAME`, `node-NAME` or `client-NAME`.
     public static func peerAlternativeName(kind: String, member: String) -> String { "\(kind)-\(member)" }
 
     /// 32-bit FNV-1a: tiny, stable across runs and platforms (Swift's Hasher is seeded per process).

@@ -16,6 +16,7 @@ public struct LabRenderer: Sendable {
         for node in topology.nodes { renderer.renderNode(node, into: &state) }
         for pod in topology.pods { renderer.renderPod(pod, into: &state) }
         for link in topology.links { renderer.renderDirectLink(link, into: &state) }
+        for client in topology.clients { renderer.renderClient(client, into: &state) }
         return state
     }
 }
@@ -164,6 +165,32 @@ struct ClusterRenderer {
                           master: KernelNames.underlayBridge, mark: mark(role),
                           alternativeNames: [KernelNames.peerAlternativeName(kind: "node", member: node.name)]))
         state.insert(Address(link: uplink, address: IPv4Prefix(address: node.address, length: topology.underlay.cidr.length)))
+    }
+
+    /// Lab mode: a host outside the cluster (`clients[]`), plugged into the underlay
+    /// like a node: `eth0` on the underlay bridge at the client's address, and a /32
+    /// route for every external IP via the node that receives it
+    /// (`ExternalIPAnnouncement`). Node addresses are on-link already.
+    func renderClient(_ client: Client, into state: inout KernelState) {
+        let role = "client/\(client.name)"
+        let namespace = addNamespace(KernelNames.namespace(cluster: cluster, member: client.name), role: role, into: &state)
+        let underlay = NamespaceRef.named(KernelNames.underlayNamespace(cluster: cluster))
+        let eth0 = Link.ID(namespace, KernelNames.clientInterface)
+        let port = Link.ID(underlay, KernelNames.peerEnd(of: client.name))
+        state.insert(Link(id: eth0, kind: .veth(peer: port), mtu: topology.network.mtu, up: true, mark: mark(role)))
+        state.insert(Link(id: port, kind: .veth(peer: eth0), mtu: topology.network.mtu, up: true,
+                          master: KernelNames.underlayBridge, mark: mark(role),
+                          alternativeNames: [KernelNames.peerAlternativeName(kind: "client", member: client.name)]))
+        state.insert(Address(link: eth0, address: IPv4Prefix(address: client.address, length: topology.underlay.cidr.length)))
+        for service in topology.services {
+            guard let node = ExternalIPAnnouncement.node(for: service, in: topology) else { continue }
+            for externalIP in service.externalIPs {
+                let id = Route.ID(namespace: namespace, destination: IPv4Prefix(address: externalIP, length: 32))
+                // Two services sharing an external IP (on different ports): the first one's node takes it.
+                guard state.routes[id] == nil else { continue }
+                state.insert(Route(id: id, gateway: node.address, device: KernelNames.clientInterface, protocol: routeProtocol))
+            }
+        }
     }
 
     func renderPod(_ pod: Pod, into state: inout KernelState) {

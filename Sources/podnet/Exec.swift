@@ -51,7 +51,7 @@ struct Exec: ParsableCommand {
             let topology = TopologyFile(path: file!)
             topology.reportDiagnostics()
             guard let resolved = topology.result.topology else { throw ExitCode(125) }
-            let members = resolved.pods.map(\.name) + resolved.nodes.map(\.name)
+            let members = resolved.pods.map(\.name) + resolved.nodes.map(\.name) + resolved.clients.map(\.name)
             guard members.contains(member) else {
                 let hint = Spelling.suggestion(for: member, among: members).map { "; did you mean '\($0)'?" } ?? ""
                 Terminal.writeError("podnet: error: '\(member)' is neither a pod nor a node of cluster '\(resolved.name)'\(hint)")

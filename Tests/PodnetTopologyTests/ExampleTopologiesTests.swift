@@ -11,7 +11,8 @@ import Testing
         let names = Set(Self.files.map(\.lastPathComponent))
         for expected in ["pod-loopback.yaml", "veth-pair.yaml", "bridge.yaml", "host-gw.yaml", "ipip.yaml",
                          "vxlan-multicast.yaml", "vxlan-static.yaml", "services-nftables.yaml",
-                         "services-iptables.yaml", "services-ipvs.yaml", "lab.yaml"] {
+                         "services-iptables.yaml", "services-ipvs.yaml", "lab.yaml",
+                         "nodeport-cluster.yaml", "nodeport-local.yaml", "external-ips.yaml"] {
             #expect(names.contains(expected), "topologies/\(expected) is missing")
         }
     }

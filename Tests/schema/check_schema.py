@@ -129,6 +129,7 @@ PATTERN_MEANINGS = {
     "dnsLabel": "is not a DNS label: lowercase letters, digits and '-', starting and ending "
                 "with a letter or digit",
     "interfaceName": "is not an interface name: 1 to 15 characters, no '/', ':' or whitespace",
+    "portRange": "is not a port range: the lowest and highest port, 1 to 65535, joined by '-', like '30000-32767'",
 }
 
 
@@ -176,7 +177,10 @@ def describe(error):
         message = ("a service needs a selector or endpoints, not both" if len(has) == 2
                    else "a service needs a selector (labels of its pods) or endpoints (a list of pod names)")
     elif error.validator == "not" and error.validator_value == {"const": "underlay"}:
-        message = "the node name 'underlay' is reserved"
+        kind = next((part[:-1] for part in error.absolute_path if part in ("nodes", "pods", "clients")), "node")
+        message = f"the {kind} name 'underlay' is reserved"
+    elif error.validator == "not" and error.validator_value == {"required": ["nodePort"]}:
+        message = "a nodePort is only for a service of type NodePort; set 'type: NodePort' on the service, or remove the nodePort"
     elif error.validator == "not" and isinstance(error.validator_value, dict) and "enum" in error.validator_value:
         reserved = ", ".join(str(name) for name in error.validator_value["enum"])
         message = f"{error.instance!r} is a reserved name ({reserved})"
