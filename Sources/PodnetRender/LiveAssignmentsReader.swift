@@ -22,7 +22,7 @@ public enum LiveAssignmentsReader {
                 if live.links[address.link]?.kind == .bridge { assignments.podCIDRs[member] = address.address.network }
             case "pod" where isEth0:
                 assignments.podIPs[member] = address.address.address
-            case "client" where isEth0:
+            case "client" where address.link.name == KernelNames.clientInterface:
                 assignments.clientAddresses[member] = address.address.address
             default:
                 break

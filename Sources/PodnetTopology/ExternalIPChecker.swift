@@ -9,6 +9,7 @@ struct ExternalIPChecker {
     let log: DiagnosticLog
     let clusterCIDR: IPv4Prefix?
     let serviceCIDR: IPv4Prefix?
+    let underlay: IPv4Prefix?
     let nodes: [ResolvedNode]
     let clients: [ResolvedClient]
 
@@ -69,6 +70,8 @@ struct ExternalIPChecker {
             log.error(ip.mark, "external IP \(ip.value) of service '\(service)' is inside clusterCIDR \(cluster), where pods live; \(fix)")
         } else if let services = serviceCIDR, services.contains(ip.value) {
             log.error(ip.mark, "external IP \(ip.value) of service '\(service)' is inside serviceCIDR \(services), where ClusterIPs live; \(fix)")
+        } else if let underlay, underlay.contains(ip.value), !AddressPool(prefix: underlay).isHost(ip.value) {
+            log.error(ip.mark, "external IP \(ip.value) of service '\(service)' is the \(ip.value == underlay.first ? "network" : "broadcast") address of underlay.cidr \(underlay); \(fix)")
         } else if let node = nodes.first(where: { $0.node.address == ip.value }) {
             log.error(ip.mark, "external IP \(ip.value) of service '\(service)' is the address of node '\(node.node.name)' (line \(node.spec.mark.line)); to reach the service on a node's address, make it 'type: NodePort'")
         } else if let client = clients.first(where: { $0.client.address == ip.value }) {

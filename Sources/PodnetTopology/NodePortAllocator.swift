@@ -10,6 +10,9 @@ struct NodePortAllocator {
     let live: LiveAssignments
     /// The range, with where it was written; nil means the default.
     let range: Located<ClosedRange<Int>>?
+    /// Ports every node already receives other traffic on, with what that traffic
+    /// is (the VXLAN port): a nodePort there would capture it.
+    var nodeOwned: [ServicePort.TransportProtocol: [Int: String]] = [:]
 
     /// One service's ports, with the specs they came from (for positions).
     struct Request {
@@ -39,6 +42,8 @@ struct NodePortAllocator {
                     log.error(written.mark, "service '\(request.service.value)' is of type ClusterIP, which has no nodePorts; set 'type: NodePort' on the service, or remove the nodePort")
                 } else if !bounds.contains(written.value) {
                     log.error(written.mark, "nodePort \(written.value) of service '\(request.service.value)' is outside \(rangeText); pick a port in it, or widen the range: 'proxy: { nodePortRange: \"\(min(bounds.lowerBound, written.value))-\(max(bounds.upperBound, written.value))\" }'")
+                } else if let use = nodeOwned[item.port.protocol]?[written.value] {
+                    log.error(written.mark, "nodePort \(label) of service '\(request.service.value)' is \(use), which every node already receives; pick another port")
                 } else if let owner = owners[item.port.protocol]?[written.value] {
                     log.error(written.mark, "nodePort \(label) is already used by service '\(owner.service)' (line \(owner.mark.line)); a nodePort serves one service per protocol: pick another, or leave it out to have one allocated")
                 } else {
@@ -51,14 +56,15 @@ struct NodePortAllocator {
         for (request, index) in pending {
             let port = request.ports[index].port
             let key = LiveAssignments.nodePortKey(service: request.service.value, port: port.port, protocol: port.protocol)
-            if let kept = live.nodePorts[key], bounds.contains(kept), owners[port.protocol]?[kept] == nil {
+            if let kept = live.nodePorts[key], bounds.contains(kept), owners[port.protocol]?[kept] == nil,
+               nodeOwned[port.protocol]?[kept] == nil {
                 owners[port.protocol, default: [:]][kept] = (request.service.value, request.ports[index].spec.mark)
                 result[request.service.value]![index] = kept
             } else {
                 fresh.append((request, index))
             }
         }
-        var used = Set(owners.values.flatMap(\.keys))
+        var used = Set(owners.values.flatMap(\.keys)).union(nodeOwned.values.flatMap(\.keys))
         var cursor = bounds.lowerBound
         for (request, index) in fresh {
             while cursor <= bounds.upperBound, used.contains(cursor) { cursor += 1 }

@@ -20,10 +20,13 @@ struct TopologyResolver {
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
         let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
         let clients = ClientResolver(log: log, live: live).resolve(spec.clients, underlay: cidrs.underlay, nodes: nodes, names: &names)
-        let nodePorts = spec.invalid.contains("proxy.nodePortRange") ? nil
+        var nodePorts = spec.invalid.contains("proxy.nodePortRange") ? nil
             : NodePortAllocator(log: log, live: live, range: spec.nodePortRange)
+        if network.backend == .vxlan {
+            nodePorts?.nodeOwned[.udp] = [network.vxlan.port: "the VXLAN port (network.vxlan.port)"]
+        }
         let externalIPs = ExternalIPChecker(log: log, clusterCIDR: cidrs.cluster, serviceCIDR: cidrs.service?.value,
-                                            nodes: nodes, clients: clients)
+                                            underlay: cidrs.underlay, nodes: nodes, clients: clients)
         let services = ServiceResolver(log: log, live: live).resolve(spec.services, serviceCIDR: cidrs.service,
                                                                     serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR"),
                                                                     pods: pods, declaredPods: declaredPods,

@@ -86,7 +86,8 @@ struct ClusterState {
         state.desiredRecord = record
         guard !live.nftRecords.isEmpty else { return state }
         for (id, recorded) in live.nftRecords {
-            guard let wanted = desired.nftTables[id], let rebuilt = renderer.rebuild(recordedAs: recorded, desired: wanted, current: record) else {
+            guard let wanted = desired.nftTables[id], let node = node(holding: id),
+                  let rebuilt = renderer.rebuild(recordedAs: recorded, desired: wanted, onNode: node, current: record) else {
                 state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR)
                 state.recordedTables = []
                 return state
@@ -98,6 +99,14 @@ struct ClusterState {
         state.live.nftRecords = [:]
         PhaseTiming.mark("\(state.recordedTables.count) nftables tables rebuilt from their records")
         return state
+    }
+
+    /// The node whose namespace holds table `id`: host mode's, or in lab mode the one
+    /// named by the namespace (`CLUSTER.NODE`).
+    private func node(holding id: NFTable.ID) -> String? {
+        if let host { return host }
+        guard case .named(let namespace) = id.namespace, namespace.hasPrefix(topology.name + ".") else { return nil }
+        return String(namespace.dropFirst(topology.name.count + 1))
     }
 
     /// How the plan's nftables changes are committed: each table's against the

@@ -106,18 +106,35 @@ import Testing
         #expect(assignments.podIPs == ["a0": IPv4Address("10.200.0.2")!, "b0": IPv4Address("10.200.1.2")!])
     }
 
-    @Test func readsAClientsAddressFromItsEth0() throws {
-        // Clients are rendered elsewhere; the reader only needs the role and eth0.
-        var live = KernelState()
-        let mark = OwnershipMark(cluster: "lab", role: "client/outside")
-        live.insert(Namespace(name: "lab.outside", mark: mark))
-        let eth0 = Link.ID(.named("lab.outside"), KernelNames.podInterface)
-        live.insert(Link(id: eth0, kind: .veth(peer: Link.ID(.named("lab.underlay"), "outside")), up: true, mark: mark))
-        live.insert(Address(link: eth0, address: IPv4Prefix("192.168.64.6/24")!))
-        live.insert(Address(link: Link.ID(.named("lab.outside"), "lo"), address: IPv4Prefix("127.0.0.1/8")!))
+    @Test func readsBackTheClientsAddresses() throws {
+        let result = TopologyLoader.load(text: """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        nodes: [{ name: node-0 }]
+        pods: [{ name: a0, node: node-0 }]
+        clients: [{ name: outside }, { name: laptop, address: 192.168.64.100 }]
+        """, file: "t.yaml")
+        let topology = try #require(result.topology)
+        let assignments = LiveAssignmentsReader.assignments(in: LabRenderer(topology: topology).render(), cluster: "lab")
+        #expect(assignments.clientAddresses == ["outside": IPv4Address("192.168.64.5")!, "laptop": IPv4Address("192.168.64.100")!])
+        #expect(assignments.nodeAddresses == ["node-0": IPv4Address("192.168.64.4")!])
+        #expect(assignments.podIPs == ["a0": IPv4Address("10.200.0.2")!])
+    }
+
+    @Test func addingANodeMovesNoClient() throws {
+        let before = """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        nodes: [{ name: node-0 }]
+        clients: [{ name: outside }]
+        """
+        let live = LabRenderer(topology: try #require(TopologyLoader.load(text: before, file: "t").topology)).render()
+        let after = before.replacingOccurrences(of: "nodes: [", with: "nodes: [{ name: new }, ")
         let assignments = LiveAssignmentsReader.assignments(in: live, cluster: "lab")
-        #expect(assignments.clientAddresses == ["outside": IPv4Address("192.168.64.6")!])
-        #expect(assignments.podIPs.isEmpty && assignments.nodeAddresses.isEmpty)
+        let topology = try #require(TopologyLoader.load(text: after, file: "t", live: assignments).topology)
+        #expect(topology.clients.map(\.address) == [IPv4Address("192.168.64.5")!])
+        #expect(topology.node(named: "node-0")?.address == IPv4Address("192.168.64.4"))
+        #expect(topology.node(named: "new")?.address == IPv4Address("192.168.64.6"))
     }
 
     @Test func addingAPodFirstRenumbersNobody() throws {

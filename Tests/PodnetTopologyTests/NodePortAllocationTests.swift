@@ -121,6 +121,17 @@ import Testing
         #expect(Self.nodePorts(topology) == ["web": [nil]])
     }
 
+    @Test func theVXLANPortIsNeverAllocated() throws {
+        let topology = try loadValid(Self.cluster(range: "4789-4791", services: """
+          - { name: dns, type: NodePort, selector: { app: web }, ports: [{ port: 53, protocol: UDP }, { port: 53 }] }
+        """))
+        #expect(Self.nodePorts(topology) == ["dns": [4790, 4791]])
+        let hostGW = try loadValid(Self.cluster(range: "4789-4791", services: """
+          - { name: dns, type: NodePort, selector: { app: web }, ports: [{ port: 53, protocol: UDP }] }
+        """).replacingOccurrences(of: "nodes:", with: "network: { backend: host-gw }\nnodes:"))
+        #expect(Self.nodePorts(hostGW) == ["dns": [4789]], "without VXLAN the port is free")
+    }
+
     @Test func anExhaustedRangeIsAnErrorAtThePortLeftWithout() {
         let found = errors(Self.cluster(range: "30000-30001", services: """
           - { name: web, type: NodePort, selector: { app: web }, ports: [{ port: 80, nodePort: 30001 }, { port: 81 }] }
