@@ -167,7 +167,7 @@ enum NFTablesBench {
                 t = clock(); _ = bytes.withUnsafeBufferPointer { NFTablesRecordFile(utf8: $0) }; let d = clock() - t
                 t = clock(); _ = records.load(table.id); let e = clock() - t
                 let current = renderers.1.record()
-                t = clock(); _ = renderers.1.rebuild(recordedAs: r, desired: changedTable, current: current); let g = clock() - t
+                t = clock(); _ = renderers.1.rebuild(recordedAs: r, desired: changedTable, onNode: changed.nodes[0].name, current: current); let g = clock() - t
                 let serviceChain = table.chains.keys.filter { $0.hasPrefix("service-") }.sorted()[services / 2]
                 t = clock(); _ = try recordConnection.nfTableParts(table.id, chains: [serviceChain], sets: []); let h = clock() - t
                 let stamp = NFTablesGenerationStamp(generation: 1, namespaceCookie: 1)
@@ -186,7 +186,7 @@ enum NFTablesBench {
             guard let record = records.record(for: table.id, layout: recordLayout, at: stamp) else { throw BenchError(message: "the record does not hold") }
             let loaded = clock()
             let current = renderer.record()
-            guard let live = renderer.rebuild(recordedAs: record, desired: desired, current: current) else { throw BenchError(message: "no rebuild") }
+            guard let live = renderer.rebuild(recordedAs: record, desired: desired, onNode: topology.nodes[0].name, current: current) else { throw BenchError(message: "no rebuild") }
             let rebuilt = clock()
             let changes = NFTablesDiff.changes(live: live.table, desired: desired, differingChains: live.differingChains)
             let diffed = clock()

@@ -34,8 +34,20 @@ import Testing
         service("db", 13, endpoints: ["p4", "p5"], ports: [ServicePort(port: 5432)]),
     ]
 
-    static func table(_ topology: Topology) -> NFTable {
-        NFTablesProxyRenderer(topology: topology).table(forNode: topology.nodes[0], in: .named("lab.node-0"))!
+    static func table(_ topology: Topology, node: Int = 0) -> NFTable {
+        NFTablesProxyRenderer(topology: topology).table(forNode: topology.nodes[node], in: .named("lab.node-\(node)"))!
+    }
+
+    /// `service` made a NodePort service on `nodePort`.
+    static func nodePort(_ service: Service, _ nodePort: Int) -> Service {
+        var service = service
+        service.type = .nodePort
+        service.ports = service.ports.enumerated().map { index, port in
+            var port = port
+            port.nodePort = nodePort + index
+            return port
+        }
+        return service
     }
 
     /// Every kind of change a service can go through, one at a time and all at once.
@@ -50,22 +62,42 @@ import Testing
         var serviceGone = before; serviceGone.remove(at: 1)
         var serviceAdded = before; serviceAdded.append(service("new", 20, endpoints: ["p0", "p7"]))
         var everything = serviceAdded; everything.remove(at: 0); everything[0].endpoints = ["p6"]; everything[1].endpoints = ["p1"]
+        // Traffic from outside (issue 14): p0, p2 are on node-0, p1 on node-1.
+        var madeNodePort = before; madeNodePort[0] = nodePort(before[0], 30080)
+        var nodePortMoved = madeNodePort; nodePortMoved[0] = nodePort(before[0], 30090)
+        var local = madeNodePort; local[0].externalTrafficPolicy = .local
+        var localEndpointGone = local; localEndpointGone[0].endpoints = ["p1"]
+        var internalLocal = before; internalLocal[3].internalTrafficPolicy = .local
+        var affinity = madeNodePort; affinity[0].sessionAffinity = .clientIP(timeoutSeconds: 10800)
+        var affinityTimeout = affinity; affinityTimeout[0].sessionAffinity = .clientIP(timeoutSeconds: 60)
+        var externalIP = before; externalIP[1].externalIPs = [IPv4Address(192, 168, 99, 10)]
+        var externalLocal = externalIP; externalLocal[1].externalTrafficPolicy = .local
+        var idleNodePort = before; idleNodePort[2] = nodePort(before[2], 30100)
+        var outside = local; outside[1] = externalLocal[1]; outside[3] = internalLocal[3]; outside[0].sessionAffinity = .clientIP(timeoutSeconds: 5)
         return [("nothing", before), ("an endpoint gone", endpointGone), ("an endpoint added", endpointAdded),
                 ("a port changed", portChanged), ("a port added", portAdded), ("a ClusterIP changed", ipChanged),
                 ("the last endpoint gone", lastEndpointGone), ("a first endpoint", firstEndpoint),
-                ("a service gone", serviceGone), ("a service added", serviceAdded), ("all at once", everything)]
+                ("a service gone", serviceGone), ("a service added", serviceAdded), ("all at once", everything),
+                ("made a NodePort", madeNodePort), ("a NodePort moved", nodePortMoved), ("externalTrafficPolicy Local", local),
+                ("a local endpoint gone", localEndpointGone), ("internalTrafficPolicy Local", internalLocal),
+                ("ClientIP affinity", affinity), ("an affinity timeout changed", affinityTimeout), ("an external IP", externalIP),
+                ("an external IP, Local", externalLocal), ("a NodePort without endpoints", idleNodePort),
+                ("traffic from outside, all at once", outside)]
     }()
 
-    @Test(arguments: afters.indices)
-    func theOldTableIsRebuiltFromTheNewOneAndTheOldRecord(_ index: Int) throws {
+    /// On each node: with a `Local` policy the two nodes' tables differ.
+    @Test(arguments: afters.indices, [0, 1])
+    func theOldTableIsRebuiltFromTheNewOneAndTheOldRecord(_ index: Int, node: Int) throws {
         let (change, after) = Self.afters[index]
         let old = Self.topology(services: Self.before), new = Self.topology(services: after)
+        let name = "node-\(node)"
         let record = NFTablesProxyRenderer(topology: old).record()
-        let rebuilt = NFTablesProxyRenderer(topology: new).rebuild(recordedAs: record, desired: Self.table(new))?.table
-        #expect(rebuilt == Self.table(old), "\(change)")
+        let rebuilt = NFTablesProxyRenderer(topology: new).rebuild(recordedAs: record, desired: Self.table(new, node: node), onNode: name)?.table
+        #expect(rebuilt == Self.table(old, node: node), "\(change) on \(name)")
         // And the way back.
-        let forward = NFTablesProxyRenderer(topology: old).rebuild(recordedAs: NFTablesProxyRenderer(topology: new).record(), desired: Self.table(old))?.table
-        #expect(forward == Self.table(new), "\(change), backwards")
+        let forward = NFTablesProxyRenderer(topology: old).rebuild(recordedAs: NFTablesProxyRenderer(topology: new).record(),
+                                                                   desired: Self.table(old, node: node), onNode: name)?.table
+        #expect(forward == Self.table(new, node: node), "\(change), backwards, on \(name)")
     }
 
     /// A diff told which chains a rebuilt table may differ in plans exactly what a diff
@@ -75,7 +107,8 @@ import Testing
         let (change, after) = Self.afters[index]
         let old = Self.topology(services: Self.before), new = Self.topology(services: after)
         let desired = Self.table(new)
-        let rebuilt = try #require(NFTablesProxyRenderer(topology: new).rebuild(recordedAs: NFTablesProxyRenderer(topology: old).record(), desired: desired))
+        let rebuilt = try #require(NFTablesProxyRenderer(topology: new).rebuild(recordedAs: NFTablesProxyRenderer(topology: old).record(),
+                                                                               desired: desired, onNode: "node-0"))
         let hinted = NFTablesDiff.changes(live: rebuilt.table, desired: desired, differingChains: rebuilt.differingChains)
         #expect(hinted == NFTablesDiff.changes(live: Self.table(old), desired: desired), "\(change)")
         #expect(index == 0 ? hinted.isEmpty : !hinted.isEmpty, "\(change)")
@@ -87,7 +120,7 @@ import Testing
                       Self.topology(services: Self.before, clusterCIDR: "10.201.0.0/16")] {
             let renderer = NFTablesProxyRenderer(topology: other)
             #expect(renderer.layout != record.layout)
-            #expect(renderer.rebuild(recordedAs: record, desired: Self.table(other)) == nil)
+            #expect(renderer.rebuild(recordedAs: record, desired: Self.table(other), onNode: "node-0") == nil)
         }
         var renamed = Self.topology(services: Self.before)
         renamed.name = "lab2"
@@ -101,24 +134,53 @@ import Testing
 
     @Test func aServiceLineReadsBackAsItsInputs() throws {
         let ports = [ServicePort(port: 53, protocol: .udp), ServicePort(port: 80, targetPort: 8080)]
-        let endpoints = [IPv4Address(10, 200, 0, 2), IPv4Address(10, 200, 1, 2)]
-        let line = NFTablesProxyRenderer.line(clusterIP: IPv4Address(10, 96, 0, 10), ports: ports, endpoints: endpoints)
+        let endpoints = [IPv4Address(10, 200, 0, 2), IPv4Address(10, 200, 1, 2)].map { NFTablesServiceInputs.Endpoint(address: $0) }
+        let service = NFTablesServiceInputs(name: "web", clusterIP: IPv4Address(10, 96, 0, 10), ports: ports, endpoints: endpoints)
+        let line = NFTablesProxyRenderer.line(service)
         #expect(line == "10.96.0.10 53:53/udp,80:8080/tcp 10.200.0.2,10.200.1.2")
-        let inputs = try #require(NFTablesProxyRenderer.inputs(ofLine: line))
-        #expect(inputs.clusterIP == IPv4Address(10, 96, 0, 10) && inputs.ports == ports && inputs.endpoints == endpoints)
-        let empty = NFTablesProxyRenderer.line(clusterIP: IPv4Address(10, 96, 0, 11), ports: [], endpoints: [])
+        #expect(NFTablesProxyRenderer.inputs(ofLine: line, service: "web") == service)
+        let empty = NFTablesProxyRenderer.line(NFTablesServiceInputs(name: "e", clusterIP: IPv4Address(10, 96, 0, 11), ports: [], endpoints: []))
         #expect(empty == "10.96.0.11 - -")
-        #expect(NFTablesProxyRenderer.inputs(ofLine: empty).map { $0.ports.isEmpty && $0.endpoints.isEmpty } == true)
-        for garbage in ["", "10.96.0.10", "10.96.0.10 80 -", "10.96.0.10 80:80/sctp -", "x - -", "10.96.0.10 - 10.1"] {
-            #expect(NFTablesProxyRenderer.inputs(ofLine: garbage) == nil, "\(garbage)")
+        #expect(NFTablesProxyRenderer.inputs(ofLine: empty, service: "e").map { $0.ports.isEmpty && $0.endpoints.isEmpty } == true)
+        for garbage in ["", "10.96.0.10", "10.96.0.10 80 -", "10.96.0.10 80:80/sctp -", "x - -", "10.96.0.10 - 10.1",
+                        "10.96.0.10 80:80/tcp@x -", "10.96.0.10 80:80/tcp@1@2 -", "10.96.0.10 - 10.0.0.1@a@b",
+                        "10.96.0.10 - - etp=Cluster", "10.96.0.10 - - ext=10.1", "10.96.0.10 - - affinity=", "10.96.0.10 - - x=1"] {
+            #expect(NFTablesProxyRenderer.inputs(ofLine: garbage, service: "g") == nil, "\(garbage)")
         }
+    }
+
+    @Test func trafficFromOutsideIsInTheLine() throws {
+        let service = NFTablesServiceInputs(
+            name: "web", clusterIP: IPv4Address(10, 96, 0, 10),
+            ports: [ServicePort(port: 80, targetPort: 8080, nodePort: 30080), ServicePort(port: 53, protocol: .udp, nodePort: 30053)],
+            endpoints: [.init(address: IPv4Address(10, 200, 0, 2), node: "node-0"), .init(address: IPv4Address(10, 200, 1, 2), node: "node-1")],
+            externalIPs: [IPv4Address(192, 168, 99, 10), IPv4Address(192, 168, 99, 11)],
+            externalTrafficPolicy: .local, internalTrafficPolicy: .local, affinityTimeoutSeconds: 600)
+        let line = NFTablesProxyRenderer.line(service)
+        #expect(line == "10.96.0.10 80:8080/tcp@30080,53:53/udp@30053 10.200.0.2@node-0,10.200.1.2@node-1 "
+                + "ext=192.168.99.10,192.168.99.11 etp=Local itp=Local affinity=600")
+        #expect(NFTablesProxyRenderer.inputs(ofLine: line, service: "web") == service)
+    }
+
+    @Test func aServiceTurnedLocalRecordsItsEndpointsNodes() {
+        var service = Service(name: "web", clusterIP: IPv4Address(10, 96, 0, 10), selector: nil, endpoints: ["a"],
+                              ports: [ServicePort(port: 80, nodePort: 30080)], type: .nodePort)
+        let pod = Pod(name: "a", node: "node-1", ip: IPv4Address(10, 200, 1, 2))
+        #expect(NFTablesServiceInputs(service: service, endpoints: [pod]).endpoints == [.init(address: pod.ip)])
+        service.externalTrafficPolicy = .local
+        #expect(NFTablesServiceInputs(service: service, endpoints: [pod]).endpoints == [.init(address: pod.ip, node: "node-1")])
+        // A ClusterIP service has no external traffic: its externalTrafficPolicy and any
+        // nodePort given are without effect, as in Kubernetes.
+        service.type = .clusterIP
+        let inputs = NFTablesServiceInputs(service: service, endpoints: [pod])
+        #expect(inputs.externalTrafficPolicy == .cluster && inputs.ports[0].nodePort == nil && inputs.endpoints[0].node == nil)
     }
 
     @Test func anUnreadableLineInARecordStandsForNothing() {
         let topology = Self.topology(services: Self.before)
         var record = NFTablesProxyRenderer(topology: topology).record()
         record.services["web"] = "10.96.0.10 eighty -"
-        #expect(NFTablesProxyRenderer(topology: topology).rebuild(recordedAs: record, desired: Self.table(topology)) == nil)
+        #expect(NFTablesProxyRenderer(topology: topology).rebuild(recordedAs: record, desired: Self.table(topology), onNode: "node-0") == nil)
     }
 
     @Test func theRecordFileReadsBackAsWritten() throws {

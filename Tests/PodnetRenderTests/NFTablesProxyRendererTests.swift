@@ -38,7 +38,10 @@ import Testing
         #expect(table.chains[Names.natOutput]?.base == NFTBaseChain(type: .nat, hook: .output, priority: -100))
         #expect(try Self.texts(table, Names.natPrerouting) == ["jump services"])
         #expect(try Self.texts(table, Names.natOutput) == ["jump services"])
-        #expect(try Self.texts(table, Names.services) == ["ip daddr . meta l4proto . th dport vmap @service-ips"])
+        #expect(try Self.texts(table, Names.services) == [
+            "ip daddr . meta l4proto . th dport vmap @service-ips",
+            "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports",
+        ])
         let map = try #require(table.sets[Names.serviceIPs])
         #expect(map.keyType == [.ipv4Address, .inetProto, .inetService])
         #expect(map.dataType == .verdict)
@@ -92,7 +95,10 @@ import Testing
             #expect(table.chains[name]?.base?.type == .filter)
             #expect(try Self.texts(table, name) == ["ct state new jump endpoints-check", "ct state new jump cluster-ips-check"])
         }
-        #expect(try Self.texts(table, Names.endpointsCheck) == ["ip daddr . meta l4proto . th dport vmap @no-endpoint-services"])
+        #expect(try Self.texts(table, Names.endpointsCheck) == [
+            "ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
+            "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports",
+        ])
         // TCP refused with a reset (an ICMP error can be dropped while connect() holds the socket).
         #expect(try Self.texts(table, Names.clusterIPsCheck) == [
             "ip daddr @cluster-ips reject with tcp reset comment \"a port that is not one of the service's\"",

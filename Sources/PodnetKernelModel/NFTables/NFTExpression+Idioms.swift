@@ -90,6 +90,23 @@ extension NFTExpression {
                 verdictMap(.anonymous(NFTAnonymousSet(keyType: [.integer], dataType: .verdict, elements: elements)))]
     }
 
+    /// `meta l4proto . th dport`: a NodePort's key, in two 4-byte registers.
+    public static let protocolAndPort: [NFTExpression] = [
+        .metaLoad(.l4proto, into: NFTRegister.word(0)),
+        .payload(NFTPayload(base: .transport, offset: 2, length: 2, into: NFTRegister.word(1))),
+    ]
+
+    /// `fib saddr type local` / `fib daddr type local`: the address is one of this host's.
+    public static func addressIsLocal(_ field: IPv4Field) -> [NFTExpression] {
+        [.fib(NFTFib(result: .addressType, flags: field == .source ? NFTFib.sourceAddress : NFTFib.destinationAddress)),
+         .compare(NFTComparison(.equal, hostBytes(NFTFib.local)))]
+    }
+
+    /// `update @SET { ip saddr }`: the client's address remembered (or refreshed) in SET.
+    public static func rememberSource(in set: String) -> [NFTExpression] {
+        ipAddressLoad(.source) + [.dynamicSetUpdate(NFTDynamicSetUpdate(set: set))]
+    }
+
     /// `dnat to ADDRESS:PORT`.
     public static func destinationNAT(to address: IPv4Address, port: UInt16) -> [NFTExpression] {
         [.immediate(register: NFTRegister.word(0), data: .value(address.bytes)),

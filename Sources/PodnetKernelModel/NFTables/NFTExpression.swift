@@ -28,6 +28,11 @@ public enum NFTExpression: Hashable, Sendable, Codable {
     case masquerade(flags: UInt32)
     /// Drops the packet and answers with an ICMP error or a TCP reset.
     case reject(NFTReject)
+    /// Adds the key in a register to a set from the packet path, or refreshes its
+    /// timeout (`update @set { ip saddr }`): session affinity's memory.
+    case dynamicSetUpdate(NFTDynamicSetUpdate)
+    /// A route look-up about the packet (`fib saddr type`): its result in a register.
+    case fib(NFTFib)
     /// An expression podnet does not model, kept as its name and raw attributes so
     /// that it survives a read and compares unequal to anything podnet writes.
     case unrecognized(name: String, data: [UInt8])
@@ -225,6 +230,50 @@ public struct NFTNat: Hashable, Sendable, Codable {
     public static let protoSpecified: UInt32 = 0x2
     /// NF_NAT_RANGE_PROTO_RANDOM_FULLY (`fully-random`).
     public static let fullyRandom: UInt32 = 0x10
+}
+
+/// `update @SET { KEY }` (NFT_DYNSET_OP_UPDATE): the kernel adds the key with the set's
+/// timeout, or restarts the timeout of a key already there.
+public struct NFTDynamicSetUpdate: Hashable, Sendable, Codable {
+    public var source: UInt32
+    public var set: String
+    /// The element's timeout in milliseconds; 0 takes the set's own.
+    public var timeoutMilliseconds: UInt64
+
+    public init(source: UInt32 = NFTRegister.first, set: String, timeoutMilliseconds: UInt64 = 0) {
+        self.source = source
+        self.set = set
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+}
+
+/// A FIB look-up (`fib saddr type`, `fib daddr type`): which address of the packet is
+/// looked up, and what the result is.
+public struct NFTFib: Hashable, Sendable, Codable {
+    /// NFT_FIB_RESULT_*.
+    public enum Result: UInt32, Hashable, Sendable, Codable {
+        case outputInterface = 1
+        case outputInterfaceName = 2
+        case addressType = 3
+    }
+
+    public var destination: UInt32
+    public var result: Result
+    /// NFTA_FIB_F_* bits.
+    public var flags: UInt32
+
+    public init(into destination: UInt32 = NFTRegister.first, result: Result, flags: UInt32) {
+        self.destination = destination
+        self.result = result
+        self.flags = flags
+    }
+
+    /// NFTA_FIB_F_SADDR: look up the source address.
+    public static let sourceAddress: UInt32 = 0x1
+    /// NFTA_FIB_F_DADDR: look up the destination address.
+    public static let destinationAddress: UInt32 = 0x2
+    /// RTN_LOCAL: an address type result meaning "an address of this host".
+    public static let local: UInt32 = 2
 }
 
 public struct NFTReject: Hashable, Sendable, Codable {

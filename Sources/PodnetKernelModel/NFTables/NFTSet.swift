@@ -9,6 +9,8 @@ public struct NFTSet: Hashable, Sendable, Codable {
     /// nil for a set; the element data's type for a map.
     public var dataType: NFTSetDataType?
     public var flags: NFTSetFlags
+    /// The default timeout of elements, in milliseconds (`timeout 3h`); nil: none.
+    public var timeoutMilliseconds: UInt64?
     public var comment: String?
     /// Kept sorted by key, so that two sets with the same elements compare equal.
     public var elements: [NFTSetElement] {
@@ -16,11 +18,12 @@ public struct NFTSet: Hashable, Sendable, Codable {
     }
 
     public init(name: String, keyType: [NFTDataType], dataType: NFTSetDataType? = nil, flags: NFTSetFlags = [],
-                comment: String? = nil, elements: [NFTSetElement] = []) {
+                timeoutMilliseconds: UInt64? = nil, comment: String? = nil, elements: [NFTSetElement] = []) {
         self.name = name
         self.keyType = keyType
         self.dataType = dataType
         self.flags = flags
+        self.timeoutMilliseconds = timeoutMilliseconds
         self.comment = comment
         self.elements = elements.sorted()
     }
@@ -33,6 +36,11 @@ public struct NFTSet: Hashable, Sendable, Codable {
     }
 
     public var isMap: Bool { dataType != nil }
+
+    /// Whether the packet path fills the set (`flags dynamic`, from `update @set`
+    /// statements): its elements are the kernel's, never podnet's to plan, so they are
+    /// neither read nor compared.
+    public var isFilledByPackets: Bool { flags.contains(.dynamic) }
 
     /// The key's size in bytes: each part of a concatenation takes whole 4-byte registers.
     public static func keyLength(of type: [NFTDataType]) -> Int {

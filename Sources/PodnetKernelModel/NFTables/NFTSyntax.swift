@@ -34,6 +34,7 @@ public enum NFTSyntax {
         text += " ;"
         let flags = flagsText(set.flags)
         if !flags.isEmpty { text += " flags \(flags) ;" }
+        if let timeout = set.timeoutMilliseconds { text += " timeout \(durationText(milliseconds: timeout)) ;" }
         if let comment = set.comment { text += " comment \(quoted(comment)) ;" }
         return text + " }"
     }
@@ -74,6 +75,19 @@ public enum NFTSyntax {
         case .verdict: return "verdict"
         case .value(let value): return value.nftName
         }
+    }
+
+    /// nft's duration syntax: `3h`, `10800s` is printed `3h`; `1h30m`; `250ms`.
+    static func durationText(milliseconds: UInt64) -> String {
+        var rest = milliseconds
+        var text = ""
+        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] as [(String, UInt64)] {
+            if rest >= size {
+                text += "\(rest / size)\(unit)"
+                rest %= size
+            }
+        }
+        return text.isEmpty ? "0s" : text
     }
 
     static func flagsText(_ flags: NFTSetFlags) -> String {
@@ -204,6 +218,22 @@ private struct RuleDecompiler {
                 statements.remove(at: index)
             }
             statements.append(text)
+        case .dynamicSetUpdate(let update):
+            guard let start = pending.firstIndex(of: update.source) else { return false }
+            var parts: [String] = []
+            for register in pending[start...] {
+                guard case .field(let name, _, 4, nil, nil)? = registers[register] else { return false }
+                parts.append(name)
+            }
+            pending.removeSubrange(start...)
+            let timeout = update.timeoutMilliseconds == 0 ? "" : " timeout \(update.timeoutMilliseconds)ms"
+            statements.append("update @\(update.set) { \(parts.joined(separator: " . "))\(timeout) }")
+        case .fib(let fib):
+            guard fib.result == .addressType, fib.flags == NFTFib.sourceAddress || fib.flags == NFTFib.destinationAddress else {
+                return false
+            }
+            load(fib.destination, .field(name: fib.flags == NFTFib.sourceAddress ? "fib saddr type" : "fib daddr type",
+                                         type: nil, loadedBytes: 4, mask: nil, xor: nil))
         case .unrecognized:
             return false
         }
@@ -248,6 +278,12 @@ private struct RuleDecompiler {
             guard let mask, let xor, Self.host32(xor) == 0, comparison.op == .notEqual,
                   Self.host32(comparison.data) == 0, let names = Self.stateNames(Self.host32(mask)) else { return nil }
             return "ct state \(names)"
+        }
+        if name.hasPrefix("fib ") {
+            // Address types by their nft names; podnet writes only `local`.
+            guard mask == nil, comparison.op == .equal || comparison.op == .notEqual,
+                  Self.host32(comparison.data) == NFTFib.local else { return nil }
+            return "\(name) \(op)local"
         }
         guard let type else { return nil }
         if type == .ipv4Address {

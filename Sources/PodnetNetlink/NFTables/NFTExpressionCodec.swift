@@ -34,6 +34,8 @@ enum NFTExpressionCodec {
         case .nat: return "nat"
         case .masquerade: return "masq"
         case .reject: return "reject"
+        case .dynamicSetUpdate: return "dynset"
+        case .fib: return "fib"
         case .unrecognized(let name, _): return name
         }
     }
@@ -96,6 +98,17 @@ enum NFTExpressionCodec {
         case .reject(let reject):
             w.put(NFTA_REJECT_TYPE.rawValue, u32BigEndian: reject.kind.rawValue)
             w.put(NFTA_REJECT_ICMP_CODE.rawValue, u8: reject.code)
+        case .dynamicSetUpdate(let update):
+            // As nft writes `update @set { ip saddr }`; no NFTA_DYNSET_TIMEOUT when the
+            // set's own applies (the kernel reports 0 then).
+            w.put(NFTA_DYNSET_SET_NAME.rawValue, string: update.set)
+            w.put(NFTA_DYNSET_OP.rawValue, u32BigEndian: NFT_DYNSET_OP_UPDATE.rawValue)
+            w.put(NFTA_DYNSET_SREG_KEY.rawValue, u32BigEndian: update.source)
+            if update.timeoutMilliseconds != 0 { w.put(NFTA_DYNSET_TIMEOUT.rawValue, u64BigEndian: update.timeoutMilliseconds) }
+        case .fib(let fib):
+            w.put(NFTA_FIB_DREG.rawValue, u32BigEndian: fib.destination)
+            w.put(NFTA_FIB_RESULT.rawValue, u32BigEndian: fib.result.rawValue)
+            w.put(NFTA_FIB_FLAGS.rawValue, u32BigEndian: fib.flags)
         case .unrecognized(_, let data):
             w.append(contentsOf: data)
         }
@@ -203,6 +216,18 @@ enum NFTExpressionCodec {
         case "reject":
             guard let kind = NFTReject.Kind(rawValue: try required(NFTA_REJECT_TYPE.rawValue)) else { return unrecognized }
             return .reject(NFTReject(kind: kind, code: try data[NFTA_REJECT_ICMP_CODE.rawValue]?.u8() ?? 0))
+        case "dynset":
+            // Only `update` of a set, with no per-element expressions and no data.
+            guard try u32(NFTA_DYNSET_OP.rawValue) == NFT_DYNSET_OP_UPDATE.rawValue, (try u32(NFTA_DYNSET_FLAGS.rawValue) ?? 0) == 0,
+                  data[NFTA_DYNSET_SREG_DATA.rawValue] == nil, data[NFTA_DYNSET_EXPR.rawValue] == nil,
+                  data[NFTA_DYNSET_EXPRESSIONS.rawValue] == nil,
+                  let set = data[NFTA_DYNSET_SET_NAME.rawValue]?.string() else { return unrecognized }
+            return .dynamicSetUpdate(NFTDynamicSetUpdate(source: try required(NFTA_DYNSET_SREG_KEY.rawValue), set: set,
+                                                         timeoutMilliseconds: try data[NFTA_DYNSET_TIMEOUT.rawValue]?.u64BigEndian() ?? 0))
+        case "fib":
+            guard let result = NFTFib.Result(rawValue: try required(NFTA_FIB_RESULT.rawValue)) else { return unrecognized }
+            return .fib(NFTFib(into: try required(NFTA_FIB_DREG.rawValue), result: result,
+                               flags: try required(NFTA_FIB_FLAGS.rawValue)))
         default:
             return unrecognized
         }

@@ -149,6 +149,7 @@ public struct NFTablesBatch: Sendable {
                     }
                 }
             }
+            if let timeout = set.timeoutMilliseconds { w.put(NFTA_SET_TIMEOUT.rawValue, u64BigEndian: timeout) }
             w.put(NFTA_SET_USERDATA.rawValue, bytes: Self.userdata(keyType: set.keyType, dataType: set.dataType, comment: set.comment))
         }
     }

@@ -53,6 +53,11 @@ extension NetlinkWriter {
         attribute(type) { $0.append(value.bigEndian) }
     }
 
+    /// NLA_U64 in network order (timeouts in milliseconds).
+    mutating func put(_ type: some BinaryInteger, u64BigEndian value: UInt64) {
+        attribute(type) { $0.append(value.bigEndian) }
+    }
+
     /// A nest flagged NLA_F_NESTED, as nft writes every nf_tables nest.
     mutating func nftNest(_ type: some BinaryInteger, _ body: (inout NetlinkWriter) throws -> Void) rethrows {
         try nest(type, nestedFlag: true, body)

@@ -17,6 +17,7 @@ enum NFTablesReplies {
         var keyType: [NFTDataType]?
         var dataType: NFTSetDataType?
         var hasData: Bool
+        var timeoutMilliseconds: UInt64?
         var comment: String?
 
         var isAnonymous: Bool { flags & NFT_SET_ANONYMOUS.rawValue != 0 }
@@ -79,6 +80,7 @@ enum NFTablesReplies {
                              flags: flags,
                              keyType: NFTSet.keyType(typeID: keyTypeID, length: Int(keyLength)),
                              dataType: dataType, hasData: dataTypeID != nil,
+                             timeoutMilliseconds: try attributes[NFTA_SET_TIMEOUT.rawValue]?.u64BigEndian(),
                              comment: NFTUserdata.string(from: userdata[NFTUserdata.setComment]))
     }
 

@@ -145,7 +145,10 @@ extension NetlinkConnection {
     }
 
     /// A set's elements; none for a key type podnet does not model.
+    /// A set the packet path fills (`flags dynamic`) is not dumped: its elements are the
+    /// kernel's (clients remembered for session affinity), never planned.
     private func elements(of definition: NFTablesReplies.SetDefinition, in id: NFTable.ID) throws(NetlinkError) -> [NFTSetElement] {
+        guard definition.flags & NFTSetFlags.dynamic.rawValue == 0 else { return [] }
         let request = NFTablesBatch.dumpElements(of: definition.name, in: id)
         let batches = try decodeAll(request, type: NFTablesMessageType.newSetElement, NFTablesReplies.elements)
         guard let keyType = definition.keyType else { return [] }
@@ -163,7 +166,8 @@ extension NetlinkConnection {
     /// empty key type, so that a diff replaces it.
     private static func set(_ definition: NFTablesReplies.SetDefinition, elements: [NFTSetElement]) -> NFTSet {
         NFTSet(name: definition.name, keyType: definition.keyType ?? [], dataType: definition.dataType,
-               flags: NFTSetFlags(rawValue: definition.flags & ~NFTSetFlags.derived), comment: definition.comment, elements: elements)
+               flags: NFTSetFlags(rawValue: definition.flags & ~NFTSetFlags.derived),
+               timeoutMilliseconds: definition.timeoutMilliseconds, comment: definition.comment, elements: elements)
     }
 
     /// `rule` with each lookup of an anonymous set (which the kernel reports by name,

@@ -28,11 +28,43 @@ public enum NFTablesProxyNames {
     public static let serviceIPs = "service-ips"
     public static let noEndpointServices = "no-endpoint-services"
     public static let clusterIPs = "cluster-ips"
+    public static let serviceNodePorts = "service-nodeports"
+    public static let noEndpointNodePorts = "no-endpoint-nodeports"
 
     /// `service-HASH-kube-svc-1/tcp/8080`.
     public static func serviceChain(service: String, port: ServicePort) -> String {
         let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)"
         return "service-\(hash(base))-\(base)"
+    }
+
+    /// `external-HASH-web/tcp/80`: NodePort and external-IP traffic, before the
+    /// traffic policy chooses the cluster-wide or the node-local chain.
+    public static func externalChain(service: String, port: ServicePort) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)"
+        return "external-\(hash(base))-\(base)"
+    }
+
+    /// `local-HASH-web/tcp/80`: only this node's endpoints (a `Local` traffic policy).
+    public static func localChain(service: String, port: ServicePort) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)"
+        return "local-\(hash(base))-\(base)"
+    }
+
+    /// `affinity-HASH-web/tcp/80__10.200.0.2/8080`: the clients an endpoint keeps
+    /// (`sessionAffinity: ClientIP`).
+    public static func affinitySet(service: String, port: ServicePort, endpointIP: IPv4Address) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(endpointIP)/\(port.targetPort)"
+        return "affinity-\(hash(base))-\(base)"
+    }
+
+    /// The service and port named by an external chain (`externalChain`), as
+    /// `(service, "tcp", 80)`; nil for any other name.
+    public static func servicePort(ofExternalChain name: String) -> (service: String, protocol: String, port: Int)? {
+        guard name.hasPrefix("external-") else { return nil }
+        let base = name.dropFirst("external-".count + 9)
+        let parts = base.split(separator: "/")
+        guard parts.count >= 3, let port = Int(parts[parts.count - 1]) else { return nil }
+        return (parts[0..<(parts.count - 2)].joined(separator: "/"), String(parts[parts.count - 2]), port)
     }
 
     /// `endpoint-HASH-kube-svc-1/tcp/8080__10.200.0.2/8080`.

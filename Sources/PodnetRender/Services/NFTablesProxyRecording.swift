@@ -6,14 +6,15 @@ import PodnetTopology
 /// table a record stands for, rebuilt from the desired one by rendering only the
 /// services whose inputs differ.
 extension NFTablesProxyRenderer {
-    /// The record of the table `table(forNode:in:)` renders (the same on every node).
+    /// The record of the tables `table(forNode:in:)` renders: the same for every node,
+    /// since a line names the nodes of the endpoints where a `Local` policy makes the
+    /// node's table depend on them.
     public func record() -> NFTablesProxyRecord {
         var services: [String: String] = [:]
         services.reserveCapacity(topology.services.count)
         var bytes: [UInt8] = []
-        for (index, service) in topology.services.enumerated() {
-            services[service.name] = Self.line(clusterIP: service.clusterIP, ports: service.ports,
-                                               endpoints: endpointAddresses(ofServiceAt: index), buffer: &bytes)
+        for service in inputs {
+            services[service.name] = Self.line(service, buffer: &bytes)
         }
         return NFTablesProxyRecord(layout: layout, services: services)
     }
@@ -29,17 +30,38 @@ extension NFTablesProxyRenderer {
                             comment: "podnet cluster \(topology.name): services and masquerade")
         addSkeleton(to: &probe)
         let ports = [ServicePort(port: 80, targetPort: 8080), ServicePort(port: 53, protocol: .udp)]
-        let served = footprint(of: "probe-a", clusterIP: IPv4Address(10, 0, 0, 1), ports: ports,
-                               endpoints: [IPv4Address(10, 0, 1, 2), IPv4Address(10, 0, 1, 3)])
-        let unserved = footprint(of: "probe-b", clusterIP: IPv4Address(10, 0, 0, 2), ports: ports, endpoints: [])
+        let nodePorts = [ServicePort(port: 80, targetPort: 8080, nodePort: 30080), ServicePort(port: 53, protocol: .udp, nodePort: 30053)]
+        typealias Endpoint = NFTablesServiceInputs.Endpoint
+        let here = "probe-node", elsewhere = "probe-other"
+        let probes = [
+            NFTablesServiceInputs(name: "probe-a", clusterIP: IPv4Address(10, 0, 0, 1), ports: ports,
+                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 1, 2)), Endpoint(address: IPv4Address(10, 0, 1, 3))]),
+            NFTablesServiceInputs(name: "probe-b", clusterIP: IPv4Address(10, 0, 0, 2), ports: nodePorts, endpoints: [],
+                                  externalIPs: [IPv4Address(192, 0, 2, 1)]),
+            NFTablesServiceInputs(name: "probe-c", clusterIP: IPv4Address(10, 0, 0, 3), ports: nodePorts,
+                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 1, 2), node: here),
+                                              Endpoint(address: IPv4Address(10, 0, 2, 2), node: elsewhere)],
+                                  externalIPs: [IPv4Address(192, 0, 2, 2)], externalTrafficPolicy: .local,
+                                  internalTrafficPolicy: .local, affinityTimeoutSeconds: 60),
+            NFTablesServiceInputs(name: "probe-d", clusterIP: IPv4Address(10, 0, 0, 4), ports: nodePorts,
+                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 2, 2), node: elsewhere)],
+                                  externalIPs: [IPv4Address(192, 0, 2, 3)], externalTrafficPolicy: .local,
+                                  internalTrafficPolicy: .local),
+            NFTablesServiceInputs(name: "probe-e", clusterIP: IPv4Address(10, 0, 0, 5), ports: nodePorts,
+                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 2, 2))], affinityTimeoutSeconds: 10800),
+        ].map { footprint(of: $0, onNode: here) }
         var lines = [NFTSyntax.tableDefinition(probe), "\(topology.clusterCIDR) \(topology.network.masquerade)"]
-        for chain in probe.chains.values.sorted(by: NFTable.listsBefore) + served.chains + unserved.chains {
+        for chain in probe.chains.values.sorted(by: NFTable.listsBefore) + probes.flatMap(\.chains) {
             lines.append(NFTSyntax.chainDefinition(chain, in: probe.id))
             for rule in chain.rules { lines.append(NFTSyntax.text(of: rule) ?? "?") }
         }
-        for name in probe.sets.keys.sorted() { lines.append(NFTSyntax.setDefinition(probe.sets[name]!, in: probe.id)) }
-        for element in served.serviceIPs + served.noEndpoints + unserved.serviceIPs + unserved.noEndpoints {
-            lines.append(NFTSyntax.elementText(element))
+        for set in probe.sets.keys.sorted().map({ probe.sets[$0]! }) + probes.flatMap(\.sets) {
+            lines.append(NFTSyntax.setDefinition(set, in: probe.id))
+        }
+        for footprint in probes {
+            for element in footprint.serviceIPs + footprint.noEndpoints + footprint.serviceNodePorts + footprint.noEndpointNodePorts {
+                lines.append(NFTSyntax.elementText(element))
+            }
         }
         return SHA256.digest(lines.joined(separator: "\n").utf8).prefix(16).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
@@ -51,13 +73,15 @@ extension NFTablesProxyRenderer {
         public var differingChains: Set<String>
     }
 
-    /// The table that `recorded` stands for, given `desired`, the table this renderer
-    /// renders: `desired` with each service whose inputs differ put back as the record
-    /// has it (its chains and elements), and services the record lacks taken out; with
-    /// the chains in which it may differ from `desired`. Nil when the record's layout
-    /// is not this one's (or a line of it is unreadable): then only reading the table tells.
+    /// The table that `recorded` stands for on node `node`, given `desired`, the table
+    /// this renderer renders for that node: `desired` with each service whose inputs
+    /// differ put back as the record has it (its chains, sets and elements), and
+    /// services the record lacks taken out; with the chains in which it may differ
+    /// from `desired`. Nil when the record's layout is not this one's (or a line of it
+    /// is unreadable): then only reading the table tells.
     /// - Parameter current: `record()`, if the caller has it already.
-    public func rebuild(recordedAs recorded: NFTablesProxyRecord, desired: NFTable, current: NFTablesProxyRecord? = nil) -> RecordedTable? {
+    public func rebuild(recordedAs recorded: NFTablesProxyRecord, desired: NFTable, onNode node: String,
+                        current: NFTablesProxyRecord? = nil) -> RecordedTable? {
         let current = current ?? record()
         guard recorded.layout == current.layout else { return nil }
         var changed: [String] = []
@@ -68,14 +92,13 @@ extension NFTablesProxyRenderer {
         // One pass over the services for the few that changed, not a dictionary of all.
         let changedNames = Set(changed)
         var seen: Set<String> = []
-        for (index, service) in topology.services.enumerated() where changedNames.contains(service.name) && seen.insert(service.name).inserted {
-            gone.append(footprint(of: service.name, clusterIP: service.clusterIP, ports: service.ports,
-                                  endpoints: endpointAddresses(ofServiceAt: index)))
+        for service in inputs where changedNames.contains(service.name) && seen.insert(service.name).inserted {
+            gone.append(footprint(of: service, onNode: node))
         }
         for name in changed {
             if let line = recorded.services[name] {
-                guard let inputs = Self.inputs(ofLine: line) else { return nil }
-                back.append(footprint(of: name, clusterIP: inputs.clusterIP, ports: inputs.ports, endpoints: inputs.endpoints))
+                guard let inputs = Self.inputs(ofLine: line, service: name) else { return nil }
+                back.append(footprint(of: inputs, onNode: node))
             }
         }
         var table = desired
@@ -83,6 +106,9 @@ extension NFTablesProxyRenderer {
         for footprint in gone + back { for chain in footprint.chains { differing.insert(chain.name) } }
         for footprint in gone { for chain in footprint.chains { table.chains[chain.name] = nil } }
         for footprint in back { for chain in footprint.chains { table.insert(chain) } }
+        // Affinity sets are few and compared whole by the diff (sets always are).
+        for footprint in gone { for set in footprint.sets { table.sets[set.name] = nil } }
+        for footprint in back { for set in footprint.sets { table.insert(set) } }
         func swap(_ set: String, _ elements: (ServiceFootprint) -> [NFTSetElement]) {
             let out = gone.flatMap(elements), in_ = back.flatMap(elements)
             // A service whose endpoints changed keeps its elements: the set is left as
@@ -93,6 +119,8 @@ extension NFTablesProxyRenderer {
         }
         swap(NFTablesProxyNames.serviceIPs, \.serviceIPs)
         swap(NFTablesProxyNames.noEndpointServices, \.noEndpoints)
+        swap(NFTablesProxyNames.serviceNodePorts, \.serviceNodePorts)
+        swap(NFTablesProxyNames.noEndpointNodePorts, \.noEndpointNodePorts)
         // ClusterIPs are unique to a service (the topology refuses two services on one).
         swap(NFTablesProxyNames.clusterIPs) { $0.clusterIP.map { [NFTSetElement(key: [.ipv4($0)])] } ?? [] }
         return RecordedTable(table: table, differingChains: differing)
@@ -101,32 +129,56 @@ extension NFTablesProxyRenderer {
     // MARK: Lines
 
     /// "10.96.0.10 53:53/udp,80:8080/tcp 10.244.0.2,10.244.1.2", "-" for no ports or
-    /// endpoints. Written byte by byte: a record of 1,000 services is made at every
-    /// apply, and string interpolation took 5 ms of it.
-    static func line(clusterIP: IPv4Address, ports: [ServicePort], endpoints: [IPv4Address], buffer: inout [UInt8]) -> String {
+    /// endpoints; a NodePort follows its port (`80:8080/tcp@30080`), an endpoint's node
+    /// its address where a `Local` policy needs it (`10.244.1.2@node-1`), and the rest
+    /// only where it is not the default: `ext=IP,IP`, `etp=Local`, `itp=Local`,
+    /// `affinity=SECONDS`. Written byte by byte: a record of 1,000 services is made at
+    /// every apply, and string interpolation took 5 ms of it.
+    static func line(_ service: NFTablesServiceInputs, buffer: inout [UInt8]) -> String {
         buffer.removeAll(keepingCapacity: true)
-        append(clusterIP, to: &buffer)
+        append(service.clusterIP, to: &buffer)
         buffer.append(UInt8(ascii: " "))
-        if ports.isEmpty { buffer.append(UInt8(ascii: "-")) }
-        for (index, port) in ports.enumerated() {
+        if service.ports.isEmpty { buffer.append(UInt8(ascii: "-")) }
+        for (index, port) in service.ports.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
             append(port.port, to: &buffer)
             buffer.append(UInt8(ascii: ":"))
             append(port.targetPort, to: &buffer)
             buffer.append(contentsOf: port.protocol == .tcp ? Array("/tcp".utf8) : Array("/udp".utf8))
+            if let nodePort = port.nodePort {
+                buffer.append(UInt8(ascii: "@"))
+                append(nodePort, to: &buffer)
+            }
         }
         buffer.append(UInt8(ascii: " "))
-        if endpoints.isEmpty { buffer.append(UInt8(ascii: "-")) }
-        for (index, endpoint) in endpoints.enumerated() {
+        if service.endpoints.isEmpty { buffer.append(UInt8(ascii: "-")) }
+        for (index, endpoint) in service.endpoints.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            append(endpoint, to: &buffer)
+            append(endpoint.address, to: &buffer)
+            if let node = endpoint.node {
+                buffer.append(UInt8(ascii: "@"))
+                buffer.append(contentsOf: node.utf8)
+            }
+        }
+        if !service.externalIPs.isEmpty {
+            buffer.append(contentsOf: " ext=".utf8)
+            for (index, address) in service.externalIPs.enumerated() {
+                if index > 0 { buffer.append(UInt8(ascii: ",")) }
+                append(address, to: &buffer)
+            }
+        }
+        if service.externalTrafficPolicy == .local { buffer.append(contentsOf: " etp=Local".utf8) }
+        if service.internalTrafficPolicy == .local { buffer.append(contentsOf: " itp=Local".utf8) }
+        if let timeout = service.affinityTimeoutSeconds {
+            buffer.append(contentsOf: " affinity=".utf8)
+            append(timeout, to: &buffer)
         }
         return String(decoding: buffer, as: UTF8.self)
     }
 
-    static func line(clusterIP: IPv4Address, ports: [ServicePort], endpoints: [IPv4Address]) -> String {
+    static func line(_ service: NFTablesServiceInputs) -> String {
         var buffer: [UInt8] = []
-        return line(clusterIP: clusterIP, ports: ports, endpoints: endpoints, buffer: &buffer)
+        return line(service, buffer: &buffer)
     }
 
     private static func append(_ address: IPv4Address, to buffer: inout [UInt8]) {
@@ -142,25 +194,50 @@ extension NFTablesProxyRenderer {
         buffer.append(UInt8(ascii: "0") + UInt8(number % 10))
     }
 
-    static func inputs(ofLine line: String) -> (clusterIP: IPv4Address, ports: [ServicePort], endpoints: [IPv4Address])? {
+    /// The inputs a line was written from; nil for anything `line` does not write.
+    static func inputs(ofLine line: String, service name: String) -> NFTablesServiceInputs? {
         let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard fields.count == 3, let clusterIP = IPv4Address(String(fields[0])) else { return nil }
+        guard fields.count >= 3, let clusterIP = IPv4Address(String(fields[0])) else { return nil }
         var ports: [ServicePort] = []
         if fields[1] != "-" {
             for text in fields[1].split(separator: ",") {
-                let parts = text.split(whereSeparator: { $0 == ":" || $0 == "/" })
-                guard parts.count == 3, let port = Int(parts[0]), let target = Int(parts[1]),
+                let portAndNodePort = text.split(separator: "@", omittingEmptySubsequences: false)
+                let parts = portAndNodePort[0].split(whereSeparator: { $0 == ":" || $0 == "/" })
+                guard portAndNodePort.count <= 2, parts.count == 3, let port = Int(parts[0]), let target = Int(parts[1]),
                       let proto = ServicePort.TransportProtocol(rawValue: parts[2].uppercased()) else { return nil }
-                ports.append(ServicePort(port: port, targetPort: target, protocol: proto))
+                var nodePort: Int?
+                if portAndNodePort.count == 2 {
+                    guard let number = Int(portAndNodePort[1]) else { return nil }
+                    nodePort = number
+                }
+                ports.append(ServicePort(port: port, targetPort: target, protocol: proto, nodePort: nodePort))
             }
         }
-        var endpoints: [IPv4Address] = []
+        var endpoints: [NFTablesServiceInputs.Endpoint] = []
         if fields[2] != "-" {
             for text in fields[2].split(separator: ",") {
-                guard let address = IPv4Address(String(text)) else { return nil }
-                endpoints.append(address)
+                let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+                guard parts.count <= 2, let address = IPv4Address(String(parts[0])) else { return nil }
+                endpoints.append(.init(address: address, node: parts.count == 2 ? String(parts[1]) : nil))
             }
         }
-        return (clusterIP, ports, endpoints)
+        var service = NFTablesServiceInputs(name: name, clusterIP: clusterIP, ports: ports, endpoints: endpoints)
+        for field in fields.dropFirst(3) {
+            switch field {
+            case "etp=Local": service.externalTrafficPolicy = .local
+            case "itp=Local": service.internalTrafficPolicy = .local
+            case _ where field.hasPrefix("ext="):
+                for text in field.dropFirst(4).split(separator: ",") {
+                    guard let address = IPv4Address(String(text)) else { return nil }
+                    service.externalIPs.append(address)
+                }
+            case _ where field.hasPrefix("affinity="):
+                guard let timeout = Int(field.dropFirst(9)) else { return nil }
+                service.affinityTimeoutSeconds = timeout
+            default:
+                return nil
+            }
+        }
+        return service
     }
 }

@@ -27,15 +27,17 @@ import PodnetTopology
 public struct NFTablesProxyRenderer: Sendable {
     public let topology: Topology
 
-    /// Each service's endpoint addresses (those of its endpoints that are pods of the
-    /// topology, in order), by the service's index in `topology.services`: looked up
-    /// once for the tables of every node and the record alike.
-    private let endpointAddresses: [[IPv4Address]]
+    /// Each service's inputs (its endpoints those of the topology's pods, in order), by
+    /// the service's index in `topology.services`: looked up once for the tables of
+    /// every node and the record alike.
+    let inputs: [NFTablesServiceInputs]
 
     public init(topology: Topology) {
         self.topology = topology
-        let pods = Dictionary(topology.pods.map { ($0.name, $0.ip) }, uniquingKeysWith: { first, _ in first })
-        endpointAddresses = topology.services.map { service in service.endpoints.compactMap { pods[$0] } }
+        let pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        inputs = topology.services.map { service in
+            NFTablesServiceInputs(service: service, endpoints: service.endpoints.compactMap { pods[$0] })
+        }
     }
 
     /// The packet mark bit of traffic to masquerade (kube-proxy's default bit 14).
@@ -53,19 +55,18 @@ public struct NFTablesProxyRenderer: Sendable {
                             comment: "podnet cluster \(topology.name): services and masquerade")
         addSkeleton(to: &table)
         var elements = ServiceElements()
-        for (index, service) in topology.services.enumerated() {
-            add(footprint(of: service.name, clusterIP: service.clusterIP, ports: service.ports, endpoints: endpointAddresses[index]),
-                to: &table, elements: &elements)
+        for index in topology.services.indices {
+            add(footprint(of: inputs[index], onNode: node.name), to: &table, elements: &elements)
         }
         // Assigned once: a set keeps its elements sorted.
         table.sets[Names.serviceIPs]!.elements = elements.serviceIPs
         table.sets[Names.noEndpointServices]!.elements = elements.noEndpoints
+        table.sets[Names.serviceNodePorts]!.elements = elements.serviceNodePorts
+        table.sets[Names.noEndpointNodePorts]!.elements = elements.noEndpointNodePorts
         table.sets[Names.clusterIPs]!.elements = elements.clusterIPs.map { NFTSetElement(key: [.ipv4($0)]) }
         return table
     }
 
-    /// The addresses of the endpoints of the service at `index` in `topology.services`.
-    func endpointAddresses(ofServiceAt index: Int) -> [IPv4Address] { endpointAddresses[index] }
 
     // MARK: The fixed part
 
@@ -96,16 +97,27 @@ public struct NFTablesProxyRenderer: Sendable {
 
         let serviceTupleType: [NFTDataType] = [.ipv4Address, .inetProto, .inetService]
         table.insert(NFTSet(name: Names.serviceIPs, keyType: serviceTupleType, dataType: .verdict,
-                            comment: "ClusterIP, protocol and port to the service port's chain"))
+                            comment: "ClusterIP or external IP, protocol and port to the service port's chain"))
         table.insert(NFTSet(name: Names.noEndpointServices, keyType: serviceTupleType, dataType: .verdict,
                             comment: "service ports without endpoints"))
+        table.insert(NFTSet(name: Names.serviceNodePorts, keyType: [.inetProto, .inetService], dataType: .verdict,
+                            comment: "NodePort protocol and port to the service port's external chain"))
+        table.insert(NFTSet(name: Names.noEndpointNodePorts, keyType: [.inetProto, .inetService], dataType: .verdict,
+                            comment: "NodePorts without endpoints (for this node's traffic policy)"))
         table.insert(NFTSet(name: Names.clusterIPs, keyType: [.ipv4Address], comment: "every ClusterIP"))
 
+        // NodePorts are served on every address of the node, as kube-proxy's default
+        // (`fib daddr type local`), but not on 127.0.0.0/8: a DNAT of a loopback
+        // destination would send the packet out with a martian source.
+        let nodePortAddress = NFTExpression.addressIsLocal(.destination)
+            + NFTExpression.ipAddress(.destination, in: IPv4Prefix(address: IPv4Address(127, 0, 0, 0), length: 8), negated: true)
         table.insert(NFTChain(name: Names.services, rules: [
             NFTRule(NFTExpression.serviceTuple + [NFTExpression.verdictMap(.named(Names.serviceIPs))]),
+            NFTRule(nodePortAddress + NFTExpression.protocolAndPort + [NFTExpression.verdictMap(.named(Names.serviceNodePorts))]),
         ]))
         table.insert(NFTChain(name: Names.endpointsCheck, rules: [
             NFTRule(NFTExpression.serviceTuple + [NFTExpression.verdictMap(.named(Names.noEndpointServices))]),
+            NFTRule(nodePortAddress + NFTExpression.protocolAndPort + [NFTExpression.verdictMap(.named(Names.noEndpointNodePorts))]),
         ]))
         // TCP is refused with a reset: an ICMP error reaching a client on the same
         // kernel while its connect() holds the socket lock is dropped
@@ -142,63 +154,14 @@ public struct NFTablesProxyRenderer: Sendable {
 
     // MARK: Services
 
-    /// What one service puts in the table: its chains, and its elements of the three sets.
-    struct ServiceFootprint: Equatable {
-        var chains: [NFTChain] = []
-        var serviceIPs: [NFTSetElement] = []
-        var noEndpoints: [NFTSetElement] = []
-        var clusterIP: IPv4Address?
-    }
-
-    /// The elements of the three sets, gathered while the chains are made.
-    private struct ServiceElements {
-        var serviceIPs: [NFTSetElement] = []
-        var noEndpoints: [NFTSetElement] = []
-        var clusterIPs: Set<IPv4Address> = []
-    }
-
     private func add(_ footprint: ServiceFootprint, to table: inout NFTable, elements: inout ServiceElements) {
         for chain in footprint.chains { table.insert(chain) }
+        for set in footprint.sets { table.insert(set) }
         elements.serviceIPs += footprint.serviceIPs
         elements.noEndpoints += footprint.noEndpoints
+        elements.serviceNodePorts += footprint.serviceNodePorts
+        elements.noEndpointNodePorts += footprint.noEndpointNodePorts
         if let clusterIP = footprint.clusterIP { elements.clusterIPs.insert(clusterIP) }
-    }
-
-    /// A service's chains and elements, from what they depend on: its name, ClusterIP
-    /// and ports, its endpoints' addresses, and the cluster CIDR (the renderer's).
-    func footprint(of service: String, clusterIP: IPv4Address, ports: [ServicePort], endpoints: [IPv4Address]) -> ServiceFootprint {
-        var footprint = ServiceFootprint()
-        footprint.clusterIP = ports.isEmpty ? nil : clusterIP
-        for port in ports {
-            let key: [NFTValue] = [.ipv4(clusterIP), .inetProto(port.protocol.number), .inetService(UInt16(port.port))]
-            guard !endpoints.isEmpty else {
-                footprint.noEndpoints.append(NFTSetElement(key: key, data: .verdict(.goto(Names.reject))))
-                continue
-            }
-            let serviceChain = Names.serviceChain(service: service, port: port)
-            footprint.serviceIPs.append(NFTSetElement(key: key, data: .verdict(.goto(serviceChain))))
-
-            var endpointChains: [String] = []
-            for endpoint in endpoints {
-                let name = Names.endpointChain(service: service, port: port, endpointIP: endpoint)
-                endpointChains.append(name)
-                footprint.chains.append(NFTChain(name: name, rules: [
-                    // Hairpin: the endpoint calling its own service gets its answer from
-                    // the gateway's address, not from itself.
-                    NFTRule(NFTExpression.ipAddress(.source, equals: endpoint) + [.verdict(.jump(Names.markForMasquerade))]),
-                    NFTRule(NFTExpression.layer4Protocol(equals: port.protocol.number)
-                            + NFTExpression.destinationNAT(to: endpoint, port: UInt16(port.targetPort))),
-                ]))
-            }
-            footprint.chains.append(NFTChain(name: serviceChain, rules: [
-                // From outside the cluster CIDR (the node itself): masquerade, so that the
-                // answer comes back through this node.
-                NFTRule(NFTExpression.ipAddress(.source, in: topology.clusterCIDR, negated: true)
-                        + [.verdict(.jump(Names.markForMasquerade))]),
-                NFTRule(NFTExpression.randomChoice(endpointChains.map { .goto($0) })),
-            ]))
-        }
-        return footprint
     }
 }
 

@@ -151,7 +151,7 @@ extension KernelTests {
                 snapshot = try read()
                 #expect(snapshot.nftTables.isEmpty)
                 let record = try #require(snapshot.nftRecord?.1)
-                #expect(renderer.rebuild(recordedAs: record, desired: desired)?.table == desired)
+                #expect(renderer.rebuild(recordedAs: record, desired: desired, onNode: topology.nodes[0].name)?.table == desired)
                 #expect(snapshot.nftGeneration?.1.generation == NFTablesGeneration.after(stamp.generation))
 
                 // Any other commit in the namespace, even to another table, and the table is read.
