@@ -119,7 +119,8 @@ public struct ConnectivityReportText: Sendable {
         guard case .answered = row.expected, let expectation = row.sourceSeen else { return "-" }
         switch expectation {
         case .node(let node): return "\(node)'s (masqueraded)"
-        case .sender, .senderUnlessHairpin: return "\(row.source)'s own (kept)"
+        case .sender: return "\(row.source)'s own (kept)"
+        case .senderUnlessHairpin(let node): return "\(row.source)'s own (kept; \(node)'s if it answers itself)"
         }
     }
 
@@ -257,7 +258,8 @@ public struct ConnectivityReportText: Sendable {
             if wide > 0 { failed.append("\(wide) endpoint\(wide == 1 ? "" : "s") never answering from outside") }
         }
         if report.ok {
-            return "ok: cluster \(report.cluster): all \(counted.joined(separator: " and ")) as expected"
+            let list = counted.count > 1 ? counted.dropLast().joined(separator: ", ") + " and " + counted.last! : counted.joined()
+            return "ok: cluster \(report.cluster): all \(list) as expected"
         }
         var lines = ["FAILED: cluster \(report.cluster): " + failed.joined(separator: ", ")]
         lines += report.failures.prefix(maxListedFailures).map { "  " + $0 }
