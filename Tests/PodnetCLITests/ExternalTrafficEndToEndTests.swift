@@ -129,6 +129,9 @@ struct ExternalTrafficEndToEndTests {
         try withExample("nodeport-cluster") { cluster, file in
             let shown = try PodnetBinary.run(["show", "--cluster", cluster])
             #expect(shown.stdout.contains("\(cluster).outside") && shown.stdout.contains("client/outside"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("*:30080/tcp             web:80   node-0,node-1,node-2  external-"), "\(shown.stdout)")
+            let withFile = try PodnetBinary.run(["show", "-f", file.path])
+            #expect(withFile.stdout.contains("web      NodePort  10.96.0.1   -             80:30080/TCP→8080  Cluster"), "\(withFile.stdout)")
             #expect(try shell("ip netns exec \(cluster).node-1 nft delete table ip podnet-\(cluster)").status == 0)
             let (status, report, _) = try check(file, connections: 5)
             #expect(status == 1)
