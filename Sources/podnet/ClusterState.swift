@@ -48,7 +48,7 @@ struct ClusterState {
         let sysctls = Self.sysctlLookup(firstDesired)
         let firstProxy = Self.proxyRenderer(for: firstTopology)
         let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR,
-                                nftRecords: Self.nftRecords(for: firstProxy))
+                                ipvsNodePorts: ipvsNodePorts(of: firstTopology), nftRecords: Self.nftRecords(for: firstProxy))
         PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects, \(live.nftRecords.count) tables recorded)")
         let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
         PhaseTiming.mark("file resolved against the live assignments")
@@ -154,7 +154,7 @@ struct ClusterState {
         let sysctls = Self.sysctlLookup(HostRenderer(topology: topology, node: node, uplink: "").render())
         let proxy = proxyRenderer(for: topology)
         let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR,
-                                nftRecords: nftRecords(for: proxy))
+                                ipvsNodePorts: ipvsNodePorts(of: topology, host: node), nftRecords: nftRecords(for: proxy))
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
         return try ClusterState(file: file, topology: topology, live: live, desired: desired, host: host, sysctls: sysctls)
@@ -197,15 +197,18 @@ struct ClusterState {
 
     /// - Parameter sysctls: what to look up where (see `sysctlLookup`); nil: the reader's default.
     /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it may be podnet's.
+    /// - Parameter ipvsNodePorts: where the file's IPVS NodePorts may be (`ipvsNodePorts(of:host:)`).
     /// - Parameter nftRecords: records that may stand for nftables tables (nil: read every table).
     static func readLive(cluster: String, sysctls: LiveStateReader.SysctlLookup? = nil, host: String? = nil,
-                         serviceCIDR: IPv4Prefix? = nil, nftRecords: LiveStateReader.NFTablesRecords? = nil) throws -> KernelState {
+                         serviceCIDR: IPv4Prefix? = nil, ipvsNodePorts: IPVSOwnership.NodePorts = .init(),
+                         nftRecords: LiveStateReader.NFTablesRecords? = nil) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
             throw ExitCode.failure
         }
         do {
             var reader = LiveStateReader(serviceCIDR: serviceCIDR)
+            reader.ipvsNodePorts = ipvsNodePorts
             if let sysctls { reader.sysctls = sysctls }
             reader.nftRecords = nftRecords
             return try reader.read(cluster: cluster, host: host)
@@ -213,6 +216,14 @@ struct ClusterState {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// The file's `proxy.nodePortRange`, and in host mode the node's address: there,
+    /// IPVS virtual servers are podnet's NodePorts (`IPVSOwnership`).
+    static func ipvsNodePorts(of topology: Topology, host: Node? = nil) -> IPVSOwnership.NodePorts {
+        let range = topology.proxy.nodePortRange
+        let ports = UInt16(clamping: range.lowerBound)...UInt16(clamping: range.upperBound)
+        return IPVSOwnership.NodePorts(addresses: host.map { [$0.address] } ?? [], range: ports)
     }
 
     func plan() throws -> Plan {

@@ -86,8 +86,10 @@ struct Destroy: ParsableCommand {
     private func destroyHost(_ node: String, cluster name: String) throws {
         // IPVS services on the file's serviceCIDR are podnet's; without a file, those
         // on the addresses of the cluster's own kube-ipvs0 (the reader's rule).
-        let serviceCIDR = file.flatMap { TopologyFile(path: $0).result.topology?.serviceCIDR }
-        let live = try ClusterState.readLive(cluster: name, host: node, serviceCIDR: serviceCIDR)
+        // NodePorts: those on the file's node address in its nodePortRange.
+        let topology = file.flatMap { TopologyFile(path: $0).result.topology }
+        let nodePorts = topology.map { ClusterState.ipvsNodePorts(of: $0, host: $0.node(named: node)) } ?? .init()
+        let live = try ClusterState.readLive(cluster: name, host: node, serviceCIDR: topology?.serviceCIDR, ipvsNodePorts: nodePorts)
         let plan = try Self.removal(of: name, live: live)
         do {
             try PlanExecutor().execute(plan)

@@ -27,6 +27,10 @@ public struct LiveStateReader: Sendable {
     /// of the cluster's own `kube-ipvs0` are (IPVSOwnership).
     public var serviceCIDR: IPv4Prefix?
 
+    /// Where the cluster's IPVS NodePorts may be (IPVSOwnership): the range from the
+    /// file, and in host mode the node's address.
+    public var ipvsNodePorts = IPVSOwnership.NodePorts()
+
     /// Records of podnet's nftables tables, and the layout they must have to stand for
     /// a table (`NFTablesProxyRecord`): a table whose record is good is not read.
     public struct NFTablesRecords: Sendable {
@@ -89,13 +93,14 @@ public struct LiveStateReader: Sendable {
         let roleSuffix = node.map { "@\($0)" }
         let readings = try NamespaceTour.visitConcurrently(names, in: directory, threads: Self.tours) { name in
             try Self.readNamespace(name.rawValue, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name.rawValue),
-                                   serviceCIDR: reader.serviceCIDR, records: reader.nftRecords)
+                                   serviceCIDR: reader.serviceCIDR, nodePorts: reader.ipvsNodePorts, records: reader.nftRecords)
         }
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
             var snapshot = try Self.readWhole(name: "", sysctlKeys: sysctlKeys(in: ""))
-            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR, records: nftRecords)
+            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR,
+                                    nodePorts: ipvsNodePorts, records: nftRecords)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
         for (name, reading) in zip(names.map(\.rawValue), readings) {
@@ -119,7 +124,8 @@ public struct LiveStateReader: Sendable {
 
     /// Runs on a thread inside the namespace.
     static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String],
-                              serviceCIDR: IPv4Prefix?, records: NFTablesRecords? = nil) throws -> Reading {
+                              serviceCIDR: IPv4Prefix?, nodePorts: IPVSOwnership.NodePorts = .init(),
+                              records: NFTablesRecords? = nil) throws -> Reading {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try connection.links()
         let lo = links.first { $0.name == "lo" }
@@ -132,7 +138,8 @@ public struct LiveStateReader: Sendable {
         let isNode = mark.role.hasPrefix("node/")
         var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: isNode ? sysctlKeys : [])
         if isNode {
-            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDR: serviceCIDR, records: records)
+            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDR: serviceCIDR,
+                               nodePorts: nodePorts, records: records)
         }
         return .owned(snapshot, mark)
     }
@@ -141,7 +148,8 @@ public struct LiveStateReader: Sendable {
     /// nf_tables table, and podnet's iptables chains where the namespace has iptables
     /// tables at all (iptables-save is a process: not run where it could find nothing).
     static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String,
-                               serviceCIDR: IPv4Prefix?, records: NFTablesRecords? = nil) throws {
+                               serviceCIDR: IPv4Prefix?, nodePorts: IPVSOwnership.NodePorts = .init(),
+                               records: NFTablesRecords? = nil) throws {
         let socket = try KernelNetlinkSocket.forDumps(bus: .netfilter)
         let connection = NetlinkConnection(socket: socket)
         let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
@@ -170,9 +178,9 @@ public struct LiveStateReader: Sendable {
         // family would load ip_vs for nothing.
         if Syscall.exists("/proc/thread-self/net/ip_vs") {
             let generic = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps(bus: .generic))
-            let ownership = IPVSOwnership(cluster: cluster, serviceCIDR: serviceCIDR, held: heldAddresses(in: snapshot))
+            let ownership = IPVSOwnership(cluster: cluster, serviceCIDR: serviceCIDR, held: heldAddresses(in: snapshot), nodePorts: nodePorts)
             (snapshot.ipvsServices, snapshot.foreignIPVSServices) = try IPVSDriver(connection: generic, namespace: namespace)
-                .services(where: ownership.owns)
+                .services(where: { ownership.owns($0, port: $1) })
         }
     }
 

@@ -11,6 +11,13 @@ import PodnetAddress
 /// knows no CIDR, and a CIDR changed in the file must not orphan the old servers.
 /// Servers on the CIDR whose address is on no device at all are podnet's leftovers
 /// (an apply stopped after deleting `kube-ipvs0`, before its servers).
+///
+/// NodePorts sit on the node's own address, which no `kube-ipvs0` holds: a virtual
+/// server at a port of the cluster's `nodePortRange` is podnet's on an address of a
+/// device marked as the cluster's (a lab node's `eth0`), and on the node addresses
+/// the file names (host mode: the uplink is the host's, unmarked). kube-proxy on the
+/// same host with the same range would be refused by no rule here: two proxies on
+/// one node's NodePorts cannot both work anyway.
 public struct IPVSOwnership: Sendable {
     /// An address of a device in the namespace, and the device's owner.
     public struct HeldAddress: Sendable {
@@ -25,26 +32,46 @@ public struct IPVSOwnership: Sendable {
         }
     }
 
+    /// Where the cluster's NodePorts may be: the node addresses the file names
+    /// (none without a file), and the ports of `proxy.nodePortRange`.
+    public struct NodePorts: Sendable, Equatable {
+        public var addresses: Set<IPv4Address>
+        public var range: ClosedRange<UInt16>
+
+        /// kube-proxy's default `--service-node-port-range`, as TOPOLOGY.md's.
+        public static let defaultRange: ClosedRange<UInt16> = 30000...32767
+
+        public init(addresses: Set<IPv4Address> = [], range: ClosedRange<UInt16> = NodePorts.defaultRange) {
+            self.addresses = addresses
+            self.range = range
+        }
+    }
+
     private let vouched: Set<IPv4Address>
     private let foreign: Set<IPv4Address>
+    private let nodeAddresses: Set<IPv4Address>
+    private let nodePortRange: ClosedRange<UInt16>
     private let serviceCIDR: IPv4Prefix?
 
-    public init(cluster: String, serviceCIDR: IPv4Prefix?, held: [HeldAddress]) {
-        var vouched: Set<IPv4Address> = [], foreign: Set<IPv4Address> = []
+    public init(cluster: String, serviceCIDR: IPv4Prefix?, held: [HeldAddress], nodePorts: NodePorts = NodePorts()) {
+        var vouched: Set<IPv4Address> = [], foreign: Set<IPv4Address> = [], marked: Set<IPv4Address> = []
         for address in held {
             if address.deviceMark?.isOwned(by: cluster) == true {
-                if address.device == IPVSService.clusterIPDevice { vouched.insert(address.address) }
+                if address.device == IPVSService.clusterIPDevice { vouched.insert(address.address) } else { marked.insert(address.address) }
             } else {
                 foreign.insert(address.address)
             }
         }
         self.vouched = vouched
         self.foreign = foreign.subtracting(vouched)
+        nodeAddresses = marked.union(nodePorts.addresses).subtracting(vouched)
+        nodePortRange = nodePorts.range
         self.serviceCIDR = serviceCIDR
     }
 
-    /// Whether the virtual server on `address` is podnet's.
-    public func owns(_ address: IPv4Address) -> Bool {
-        vouched.contains(address) || (serviceCIDR?.contains(address) == true && !foreign.contains(address))
+    /// Whether the virtual server on `address` and `port` is podnet's.
+    public func owns(_ address: IPv4Address, port: UInt16) -> Bool {
+        vouched.contains(address) || (nodeAddresses.contains(address) && nodePortRange.contains(port))
+            || (serviceCIDR?.contains(address) == true && !foreign.contains(address))
     }
 }

@@ -5,26 +5,35 @@ import PodnetTopology
 /// `proxy.mode: ipvs` on one node, as kube-proxy's ipvs mode builds it:
 ///
 /// - a dummy device `kube-ipvs0`, left down as kube-proxy leaves it, holding every
-///   ClusterIP as a /32, so that the node takes packets to a ClusterIP as its own
-///   (a local address answers even on a down device: the kernel adds its `local`
-///   route whatever the device's state) and IPVS, hooked on LOCAL_IN, sees them;
+///   ClusterIP and external IP as a /32, so that the node takes packets to them as
+///   its own (a local address answers even on a down device: the kernel adds its
+///   `local` route whatever the device's state) and IPVS, hooked on LOCAL_IN, sees
+///   them;
 /// - one IPVS virtual server per ClusterIP, port and protocol, round robin, whose
 ///   real servers are the endpoints' addresses and target ports, in masquerade
 ///   (NAT) mode, weight 1. A port without endpoints is a virtual server without
 ///   real servers (IPVS answers ICMP port unreachable), and is refused at once by a
 ///   filter rule (`IPVSRejection`: a TCP reset, since a same-kernel client drops
 ///   the ICMP and fails only on its SYN's retransmit, a second later);
+/// - traffic from outside (`IPVSExternalTraffic` says which real servers and rules
+///   each policy gets): per port of a `NodePort` service a virtual server on the
+///   node's own address at the nodePort (kube-proxy puts one on every local address;
+///   a podnet node has one underlay address, not bound to `kube-ipvs0`), and per
+///   external IP one on that address (bound to `kube-ipvs0`, as kube-proxy binds it);
+/// - `sessionAffinity: ClientIP`: every virtual server of the service persistent
+///   (`ipvsadm -p TIMEOUT`), as kube-proxy sets IP_VS_SVC_F_PERSISTENT and the timeout;
 /// - the sysctls IPVS needs (`IPVSSysctls`);
 /// - the hairpin masquerade entries (`IPVSHairpin`): an endpoint on this node that
 ///   calls its own service is sent its own packet back, from its own address, which
 ///   it would drop as a martian, unless the node masquerades it.
 ///
-/// The hairpin and rejection entries are netfilter rules, given as data with their
-/// exact nft text (`IPVSNFTablesRuleset`) and iptables equivalents.
+/// The hairpin, rejection, masquerade and drop entries are netfilter rules, given as
+/// data with their exact nft text (`IPVSNFTablesRuleset`).
 ///
-/// The same on every node (lab mode: each node's namespace; host mode: `.current`),
-/// except the hairpin entries, which name this node's endpoints only: the endpoint
-/// that calls itself is scheduled by its own node.
+/// What differs between nodes: the hairpin entries (this node's endpoints only: the
+/// endpoint that calls itself is scheduled by its own node), the NodePorts' address,
+/// and, under a `Local` policy, the real servers (this node's endpoints only) and
+/// whether the node drops the traffic (it has none of them).
 public struct IPVSProxyRenderer: Sendable {
     public let topology: Topology
 
@@ -43,21 +52,33 @@ public struct IPVSProxyRenderer: Sendable {
         let dummy = PodnetKernelModel.Link.ID(namespace, Self.dummyDevice)
         objects.links = [PodnetKernelModel.Link(id: dummy, kind: .dummy, up: false,
                               mark: OwnershipMark(cluster: topology.name, role: "node/\(node.name)"))]
-        let clusterIPs = Set(topology.services.map(\.clusterIP)).sorted()
-        objects.addresses = clusterIPs.map { Address(link: dummy, address: IPv4Prefix(address: $0, length: 32)) }
+        let held = Set(topology.services.flatMap { [$0.clusterIP] + $0.externalIPs }).sorted()
+        objects.addresses = held.map { Address(link: dummy, address: IPv4Prefix(address: $0, length: 32)) }
         objects.sysctls = IPVSSysctls.sysctls(in: namespace)
         let pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var services: [IPVSService.ID: IPVSService] = [:]
         var hairpins: Set<IPVSHairpin> = []
-        var rejections: [IPVSRejection] = []
+        var rejections: Set<IPVSRejection> = []
+        var masqueraded: Set<IPVSVirtualAddress> = []
+        var dropped: Set<IPVSVirtualAddress> = []
         for service in topology.services {
             let endpoints = service.endpoints.compactMap { pods[$0] }
+            let traffic = IPVSExternalTraffic(service: service, endpoints: endpoints, node: node.name)
+            let (flags, timeout) = Self.persistence(service.sessionAffinity)
             for port in service.ports {
                 let proto = IPVSProtocol(port.protocol)
-                let id = IPVSService.ID(namespace: namespace, protocol: proto, address: service.clusterIP, port: UInt16(port.port))
-                let destinations = endpoints.map { IPVSDestination(address: $0.ip, port: UInt16(port.targetPort)) }
-                services[id] = IPVSService(id: id, destinations: destinations)
-                if endpoints.isEmpty { rejections.append(IPVSRejection(clusterIP: service.clusterIP, protocol: proto, port: UInt16(port.port))) }
+                for server in traffic.virtualServers(port: port, nodeAddress: node.address) {
+                    let id = IPVSService.ID(namespace: namespace, protocol: proto, address: server.address, port: server.port)
+                    let destinations = server.endpoints.map { IPVSDestination(address: $0.ip, port: UInt16(port.targetPort)) }
+                    services[id] = IPVSService(id: id, flags: flags, timeout: timeout, destinations: destinations)
+                    let key = IPVSVirtualAddress(id)
+                    switch server.handling {
+                    case .balanced: break
+                    case .masqueraded: masqueraded.insert(key)
+                    case .refused: rejections.insert(IPVSRejection(address: key.address, protocol: proto, port: key.port))
+                    case .dropped: dropped.insert(key)
+                    }
+                }
                 for endpoint in endpoints where endpoint.node == node.name {
                     hairpins.insert(IPVSHairpin(endpoint: endpoint.ip, protocol: proto, port: UInt16(port.targetPort)))
                 }
@@ -66,7 +87,16 @@ public struct IPVSProxyRenderer: Sendable {
         objects.services = services.values.sorted { $0.id < $1.id }
         objects.hairpins = hairpins.sorted()
         objects.rejections = rejections.sorted()
+        objects.masqueradedExternal = masqueraded.sorted()
+        objects.noLocalEndpoints = dropped.sorted()
         return objects
+    }
+
+    /// kube-proxy's persistence for `sessionAffinity: ClientIP`: IP_VS_SVC_F_PERSISTENT
+    /// and the timeout in seconds; none otherwise.
+    static func persistence(_ affinity: SessionAffinity) -> (IPVSServiceFlags, UInt32) {
+        guard let seconds = affinity.timeoutSeconds else { return ([], 0) }
+        return ([.persistent], UInt32(clamping: seconds))
     }
 }
 
@@ -81,8 +111,15 @@ public struct IPVSProxyObjects: Sendable, Equatable {
     public var services: [IPVSService] = []
     /// The local endpoints to masquerade when they reach themselves, sorted.
     public var hairpins: [IPVSHairpin] = []
-    /// The ClusterIP ports without endpoints, to refuse at once, sorted.
+    /// The virtual servers of services without endpoints, to refuse at once, sorted.
     public var rejections: [IPVSRejection] = []
+    /// NodePorts and external-IP ports under `externalTrafficPolicy: Cluster`: their
+    /// traffic is marked for masquerade (kube-proxy's KUBE-NODE-PORT and
+    /// KUBE-EXTERNAL-IP sets), sorted.
+    public var masqueradedExternal: [IPVSVirtualAddress] = []
+    /// Virtual servers under a `Local` policy where this node has none of the
+    /// service's endpoints: dropped, as kube-proxy drops them, sorted.
+    public var noLocalEndpoints: [IPVSVirtualAddress] = []
     /// `network.masquerade`: the cluster CIDR, whose traffic to anywhere else leaves
     /// with the node's address; nil without masquerade.
     public var podEgress: IPv4Prefix?
@@ -91,13 +128,14 @@ public struct IPVSProxyObjects: Sendable, Equatable {
 
     public var isEmpty: Bool {
         links.isEmpty && addresses.isEmpty && sysctls.isEmpty && services.isEmpty && hairpins.isEmpty && rejections.isEmpty
-            && podEgress == nil
+            && masqueradedExternal.isEmpty && noLocalEndpoints.isEmpty && podEgress == nil
     }
 
     /// The node's netfilter rules (`nft -f` text) for the hairpin, rejection and
     /// masquerade entries.
     public func nftablesRuleset(table: String) -> String {
-        IPVSNFTablesRuleset.text(table: table, hairpins: hairpins, rejections: rejections, podEgress: podEgress)
+        IPVSNFTablesRuleset.text(table: table, hairpins: hairpins, rejections: rejections, masqueraded: masqueradedExternal,
+                                 dropped: noLocalEndpoints, podEgress: podEgress)
     }
 
     /// Adds everything to `state`: the link, addresses, sysctls, virtual servers, and

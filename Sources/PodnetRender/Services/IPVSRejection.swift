@@ -1,7 +1,9 @@
 import PodnetAddress
 import PodnetKernelModel
 
-/// A ClusterIP port without endpoints, to refuse at once.
+/// A virtual server of a service without endpoints, to refuse at once: a ClusterIP
+/// port, and the service's NodePorts and external-IP ports alike (as kube-proxy
+/// rejects them all).
 ///
 /// IPVS alone refuses it too: a virtual server without real servers answers the
 /// first packet with ICMP port unreachable. But a client on the same kernel (every
@@ -14,28 +16,28 @@ import PodnetKernelModel
 /// rule `reject with tcp reset`, on the input hook, ahead of IPVS (LOCAL_IN,
 /// priority 99). UDP ports get `reject` (ICMP port unreachable), as IPVS would.
 public struct IPVSRejection: Hashable, Sendable, Comparable, Codable {
-    public var clusterIP: IPv4Address
+    public var address: IPv4Address
     public var `protocol`: IPVSProtocol
     public var port: UInt16
 
-    public init(clusterIP: IPv4Address, protocol: IPVSProtocol, port: UInt16) {
-        self.clusterIP = clusterIP
+    public init(address: IPv4Address, protocol: IPVSProtocol, port: UInt16) {
+        self.address = address
         self.protocol = `protocol`
         self.port = port
     }
 
     public static func < (lhs: IPVSRejection, rhs: IPVSRejection) -> Bool {
-        (lhs.clusterIP, lhs.port, lhs.protocol.rawValue) < (rhs.clusterIP, rhs.port, rhs.protocol.rawValue)
+        (lhs.address, lhs.port, lhs.protocol.rawValue) < (rhs.address, rhs.port, rhs.protocol.rawValue)
     }
 
     /// The nft set element: destination address . protocol . destination port.
-    public var nftablesElement: String { "\(clusterIP) . \(`protocol`.rawValue.lowercased()) . \(port)" }
+    public var nftablesElement: String { "\(address) . \(`protocol`.rawValue.lowercased()) . \(port)" }
 
     /// The same as one iptables rule of the filter table.
     public var iptablesRule: String {
         let name = `protocol`.rawValue.lowercased()
         let with = `protocol` == .tcp ? "tcp-reset" : "icmp-port-unreachable"
-        return "-A INPUT -d \(clusterIP)/32 -p \(name) -m \(name) --dport \(port) -j REJECT --reject-with \(with)"
+        return "-A INPUT -d \(address)/32 -p \(name) -m \(name) --dport \(port) -j REJECT --reject-with \(with)"
     }
 
     public static func iptablesRules(entries: [IPVSRejection]) -> [String] {

@@ -93,4 +93,32 @@ import Testing
             "\(error)" == "ipvsadm -A -t 10.96.0.2:8080 -s mh: the kernel has no IPVS scheduler 'mh' (CONFIG_IP_VS_MH, module ip_vs_mh)"
         }
     }
+
+    @Test func aPersistentServiceIsSentWithItsFlagAndTimeout() throws {
+        let socket = FakeNetlinkSocket(portID: Self.port, acknowledgesEverything: true)
+        let driver = IPVSDriver(connection: NetlinkConnection(socket: socket), family: Self.family, namespace: Self.namespace)
+        let id = IPVSService.ID(namespace: Self.namespace, protocol: .tcp, address: IPv4Address(192, 168, 64, 4), port: 30080)
+        try driver.apply([.addService(IPVSService(id: id, flags: .persistent, timeout: 600))])
+        let payload = Array(try #require(socket.sentMessages.first).payload)
+        // After the generic header and the service's identity, as `ipvsadm -A -t … -s rr -p 600` sends them.
+        #expect(Array(payload[52..<60]) == [0x07, 0x00, 0x06, 0x00, 0x72, 0x72, 0x00, 0x00])              // "rr"
+        #expect(Array(payload[60..<72]) == [0x0c, 0x00, 0x07, 0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff])  // IP_VS_SVC_F_PERSISTENT, mask all
+        #expect(Array(payload[72..<80]) == [0x08, 0x00, 0x08, 0x00, 0x58, 0x02, 0x00, 0x00])              // 600 seconds
+    }
+
+    @Test func theOwnershipFilterSeesAddressAndPort() throws {
+        let multi = UInt16(NLM_F_MULTI)
+        let socket = FakeNetlinkSocket(portID: Self.port, replies: [
+            FakeKernelReply.datagram(sequence: 1, portID: Self.port, messages: [
+                (Self.family.id, multi, Self.captured("reply service UDP 10.96.0.10:53")),
+                (Self.family.id, multi, Self.captured("reply service TCP 10.96.0.2:8080")),
+            ]),
+            FakeKernelReply.done(sequence: 1, portID: Self.port),
+            FakeKernelReply.done(sequence: 2, portID: Self.port),
+        ])
+        let driver = IPVSDriver(connection: NetlinkConnection(socket: socket), family: Self.family, namespace: Self.namespace)
+        let (included, others) = try driver.services(where: { _, port in port == 53 })
+        #expect(included.map(\.id.description) == ["UDP 10.96.0.10:53"])
+        #expect(others.map(\.description) == ["TCP 10.96.0.2:8080"])
+    }
 }

@@ -120,20 +120,20 @@ import Testing
         let objects = try Self.objects(masquerading, node: "node-0")
         #expect(objects.podEgress == IPv4Prefix("10.200.0.0/16"))
         let table = try #require(objects.nftTable(cluster: "lab", in: .named("lab.node-0")))
-        #expect(table.chains["nat-postrouting"]?.rules.count == 2)
+        #expect(table.chains["nat-postrouting"]?.rules.count == 3)
         #expect(table.chains["nat-postrouting"]?.rules.last?.expressions.last == .masquerade(flags: NFTNat.fullyRandom))
         #expect(objects.nftablesRuleset(table: "t").contains("\t\tip saddr 10.200.0.0/16 ip daddr != 10.200.0.0/16 masquerade\n"))
         let noServices = String(masquerading[..<masquerading.range(of: "services:")!.lowerBound])
         let alone = try Self.objects(noServices, node: "node-0")
         #expect(alone.services.isEmpty && alone.links.isEmpty)
-        #expect(alone.nftTable(cluster: "lab", in: .named("lab.node-0"))?.chains["nat-postrouting"]?.rules.count == 2)
+        #expect(alone.nftTable(cluster: "lab", in: .named("lab.node-0"))?.chains["nat-postrouting"]?.rules.count == 3)
     }
 
     @Test func netfilterRulesAsNftAndIptables() {
         let entries = [IPVSHairpin(endpoint: IPv4Address(10, 200, 0, 3), protocol: .udp, port: 53),
                        IPVSHairpin(endpoint: IPv4Address(10, 200, 0, 2), protocol: .tcp, port: 8080)]
-        let rejections = [IPVSRejection(clusterIP: IPv4Address(10, 96, 0, 3), protocol: .udp, port: 53),
-                          IPVSRejection(clusterIP: IPv4Address(10, 96, 0, 3), protocol: .tcp, port: 80)]
+        let rejections = [IPVSRejection(address: IPv4Address(10, 96, 0, 3), protocol: .udp, port: 53),
+                          IPVSRejection(address: IPv4Address(10, 96, 0, 3), protocol: .tcp, port: 80)]
         #expect(IPVSNFTablesRuleset.text(table: "podnet-lab", hairpins: entries, rejections: rejections) == """
             table ip podnet-lab {
             \tset hairpin {
@@ -144,14 +144,26 @@ import Testing
             \t\ttype ipv4_addr . inet_proto . inet_service
             \t\telements = { 10.96.0.3 . udp . 53, 10.96.0.3 . tcp . 80 }
             \t}
+            \tset external-masquerade {
+            \t\ttype ipv4_addr . inet_proto . inet_service
+            \t}
+            \tset no-local-endpoints {
+            \t\ttype ipv4_addr . inet_proto . inet_service
+            \t}
+            \tchain nat-prerouting {
+            \t\ttype nat hook prerouting priority dstnat; policy accept;
+            \t\tip daddr . meta l4proto . th dport @external-masquerade meta mark set meta mark | 0x00004000
+            \t}
             \tchain nat-postrouting {
             \t\ttype nat hook postrouting priority srcnat; policy accept;
             \t\tip daddr . meta l4proto . th dport . ip saddr @hairpin masquerade
+            \t\tmeta mark & 0x00004000 != 0x00000000 masquerade
             \t}
             \tchain filter-input {
             \t\ttype filter hook input priority filter; policy accept;
             \t\tmeta l4proto tcp ip daddr . meta l4proto . th dport @no-endpoint-services reject with tcp reset
             \t\tip daddr . meta l4proto . th dport @no-endpoint-services reject
+            \t\tip daddr . meta l4proto . th dport @no-local-endpoints drop
             \t}
             }
 
@@ -175,10 +187,10 @@ import Testing
         let objects = try Self.objects(text, node: "node-0")
         let table = try #require(objects.nftTable(cluster: "lab", in: .named("lab.node-0")))
         #expect(table.id == NFTable.ID(namespace: .named("lab.node-0"), family: .ip, name: "podnet-lab"))
-        #expect(table.chainNames == ["filter-input", "nat-postrouting"])
+        #expect(table.chainNames == ["filter-input", "nat-postrouting", "nat-prerouting"])
         #expect(table.chains["filter-input"]?.base == NFTBaseChain(type: .filter, hook: .input, priority: 0))
         #expect(table.chains["nat-postrouting"]?.base == NFTBaseChain(type: .nat, hook: .postrouting, priority: 100))
-        #expect(table.chains["filter-input"]?.rules.map { $0.expressions.last } == [.reject(.tcpReset), .reject(.portUnreachable)])
+        #expect(table.chains["filter-input"]?.rules.map { $0.expressions.last } == [.reject(.tcpReset), .reject(.portUnreachable), .verdict(.drop)])
         #expect(table.sets["hairpin"]?.elements == [NFTSetElement(key: [.ipv4(IPv4Address(10, 200, 0, 2)), .inetProto(6), .inetService(8080), .ipv4(IPv4Address(10, 200, 0, 2))])])
         #expect(table.sets["no-endpoint-services"]?.elements == [NFTSetElement(key: [.ipv4(IPv4Address(10, 96, 0, 3)), .inetProto(6), .inetService(80)])])
         #expect(IPVSProxyObjects().nftTable(cluster: "lab", in: .current) == nil)
