@@ -29,7 +29,9 @@ public enum LiveAssignmentsReader {
                 break
             }
         }
+        // Each proxy mode reads back its own NodePorts.
         assignments.nodePorts = NFTablesLiveNodePorts.nodePorts(in: live, cluster: cluster)
+        assignments.nodePorts.merge(IPTablesProxyNodePorts.read(from: live, cluster: cluster)) { current, _ in current }
         return assignments
     }
 }
