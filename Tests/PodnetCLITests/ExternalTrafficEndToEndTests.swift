@@ -2,24 +2,27 @@ import Foundation
 import Testing
 
 /// Traffic from outside, measured by `podnet check` on the examples applied in
-/// nftables mode: three nodes, a lab client `outside` (192.168.64.7), a NodePort
+/// nftables and iptables mode (IPVS: the full-kernel lane): three nodes, a lab client `outside` (192.168.64.7), a NodePort
 /// service web with endpoints on node-1 and node-2, none on node-0. Root only;
 /// clusters are named `pnt4x` + five digits and always destroyed.
 @Suite(.enabled(if: getuid() == 0, "needs root: creates network namespaces"), .serialized)
 struct ExternalTrafficEndToEndTests {
-    /// An example under a fresh test-only cluster name, applied; always destroyed.
-    func withExample(_ example: String, _ body: (String, URL) throws -> Void) throws {
+    /// An example under a fresh test-only cluster name and in proxy mode `mode`,
+    /// applied; always destroyed.
+    func withExample(_ example: String, mode: String = "nftables", _ body: (String, URL) throws -> Void) throws {
         let cluster = "pnt4x" + String(Int.random(in: 10_000...99_999))
         let text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/\(example).yaml"), encoding: .utf8)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
         try text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasPrefix("name: ") ? "name: \(cluster)" : String($0) }.joined(separator: "\n")
+            .replacingOccurrences(of: "  mode: nftables ", with: "  mode: \(mode) ")
             .write(to: file, atomically: true, encoding: .utf8)
         defer {
             _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
             _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
             try? FileManager.default.removeItem(at: file)
         }
+        try #require(try String(contentsOf: file, encoding: .utf8).contains("  mode: \(mode) "))
         let applied = try PodnetBinary.run(["apply", file.path])
         try #require(applied.status == 0, "\(applied.stderr)")
         try body(cluster, file)
@@ -61,8 +64,9 @@ struct ExternalTrafficEndToEndTests {
     /// Cluster: 200 connections from the client to each node's NodePort all answered,
     /// each endpoint 35–65% of them, also at node-0, which hosts none; the endpoints
     /// see an address of the receiving node, never the client's.
-    @Test func clusterSpreadsEveryNodesNodePortOverBothEndpointsAndHidesTheClient() throws {
-        try withExample("nodeport-cluster") { cluster, file in
+    @Test(arguments: ["nftables", "iptables"])
+    func clusterSpreadsEveryNodesNodePortOverBothEndpointsAndHidesTheClient(mode: String) throws {
+        try withExample("nodeport-cluster", mode: mode) { cluster, file in
             let (status, report, stderr) = try check(file, connections: 200)
             #expect(status == 0, "\(report.failures)\n\(stderr)")
             for node in ["node-0", "node-1", "node-2"] {
@@ -90,8 +94,9 @@ struct ExternalTrafficEndToEndTests {
 
     /// Local: node-1's NodePort always answered by web-1, which sees the client's own
     /// address; node-0 (no endpoint) answers none and refuses none: all time out.
-    @Test func localKeepsTheClientsAddressAndANodeWithoutAnEndpointDrops() throws {
-        try withExample("nodeport-local") { cluster, file in
+    @Test(arguments: ["nftables", "iptables"])
+    func localKeepsTheClientsAddressAndANodeWithoutAnEndpointDrops(mode: String) throws {
+        try withExample("nodeport-local", mode: mode) { cluster, file in
             let (status, report, stderr) = try check(file, connections: 200)
             #expect(status == 0, "\(report.failures)\n\(stderr)")
             let node1 = try row(report, from: "outside", node: "node-1")
@@ -109,8 +114,9 @@ struct ExternalTrafficEndToEndTests {
     /// with an endpoint of web); ClientIP affinity sends all 50 of the client's
     /// connections to one endpoint. api's internalTrafficPolicy Local keeps pods on
     /// their node: shell-2 (node-2, no api endpoint) is dropped.
-    @Test func anExternalIPWithAffinityReachesOneEndpointPerClient() throws {
-        try withExample("external-ips") { cluster, file in
+    @Test(arguments: ["nftables", "iptables"])
+    func anExternalIPWithAffinityReachesOneEndpointPerClient(mode: String) throws {
+        try withExample("external-ips", mode: mode) { cluster, file in
             let route = try shell("ip -n \(cluster).outside route show 203.0.113.10").stdout
             #expect(route.contains("203.0.113.10 via 192.168.64.5 dev eth0"), "\(route)")
             let (status, report, stderr) = try check(file, connections: 50)
@@ -124,7 +130,7 @@ struct ExternalTrafficEndToEndTests {
     }
 
     /// Without node-1's proxy table its NodePort refuses: the check names the row.
-    /// The client is shown, and destroy takes it with the rest.
+    /// The client and the NodePort are shown, and destroy takes the client with the rest.
     @Test func aBrokenNodeIsNamedAndDestroyLeavesNoClient() throws {
         try withExample("nodeport-cluster") { cluster, file in
             let shown = try PodnetBinary.run(["show", "--cluster", cluster])
