@@ -31,7 +31,9 @@ struct Check: ParsableCommand {
         Traffic from outside (lab mode; with --via clusterIP, the default): every \
         client (clients[]) and every pod makes --connections connections to every \
         NodePort on every node (node address:nodePort) and to every external IP and \
-        port (clients reach it through their route to the node that receives it). \
+        port (a client reaches it through its /32 route via the node an L2 announcer \
+        would elect: the first node, in declaration order, with an endpoint of the \
+        service, or the first node if none; pods through their own node). \
         The listeners also answer with the source address they saw, so the table \
         shows who answered and which source they saw. What must hold, as kube-proxy \
         does it: with externalTrafficPolicy Cluster every connection is answered, \
