@@ -43,11 +43,11 @@ struct Check: ParsableCommand {
         endpoint and it sees the client's own address, and at a node without one no \
         connection is answered and none refused (dropped: they time out, after the \
         probe's short timeout). sessionAffinity ClientIP: all of one client's \
-        connections reach one endpoint ("one endpoint per client"). A pod's own \
-        node, and every node for external IPs, short-circuits pod traffic to any \
-        endpoint (under Local with the pod's address kept); to another node's \
-        NodePort a pod's connection arrives from its node's address \
-        (network.masquerade), and is treated there as a client's. \
+        connections reach one endpoint ("one endpoint per client"). A pod's \
+        connection to its own node's NodePort, or to an external IP (which its own \
+        node takes), is short-circuited to any endpoint (under Local with the pod's \
+        address kept); to another node's NodePort it arrives from its node's \
+        address (network.masquerade), and is treated there as a client's. \
         internalTrafficPolicy Local: a pod's ClusterIP connections reach only its \
         node's endpoints, and are dropped where it has none.
 
@@ -61,6 +61,7 @@ struct Check: ParsableCommand {
           podnet check -o json --pods-only cluster.yaml | jq '.failures[]'
           podnet check --services-only --connections 100 topologies/lab.yaml
           podnet check --via endpoints topologies/lab.yaml   # bypass the proxy
+          podnet check --services-only topologies/nodeport-local.yaml   # from outside: who answers, which source they see
           ip netns exec HOST podnet check --node node-0 cluster.yaml   # host mode
 
         Exit status: 0 everything as expected, 1 something expected failed (each \
