@@ -169,4 +169,18 @@ import Testing
         #expect(Names.servicePort(ofExternalChain: Self.external)! == ("web", "tcp", 80))
         #expect(Names.servicePort(ofExternalChain: Self.service) == nil)
     }
+
+    /// Sticky NodePorts: what a live table (or its record) holds is read back for allocation.
+    @Test func theNodePortsOfALiveClusterAreReadFromItsTablesAndRecords() throws {
+        let topology = Self.topology { $0.ports.append(ServicePort(port: 53, protocol: .udp, nodePort: 31053)) }
+        let table = try Self.table(topology, node: 0)
+        var live = KernelState()
+        live.insert(table)
+        let expected = ["web/TCP/80": 30080, "web/UDP/53": 31053]
+        #expect(LiveAssignmentsReader.assignments(in: live, cluster: "lab").nodePorts == expected)
+        #expect(LiveAssignmentsReader.assignments(in: live, cluster: "other").nodePorts == [:])
+        var recorded = KernelState()
+        recorded.nftRecords[table.id] = NFTablesProxyRenderer(topology: topology).record()
+        #expect(LiveAssignmentsReader.assignments(in: recorded, cluster: "lab").nodePorts == expected)
+    }
 }
