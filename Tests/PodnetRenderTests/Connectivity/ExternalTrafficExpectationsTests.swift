@@ -220,6 +220,19 @@ import Testing
         #expect(report.failures == ["web:80 at 192.168.64.4:30080: endpoint b0 answered none of 40 answered connections (1 in 2 expected): is it missing from the load balancer?"])
     }
 
+    /// Beyond the detailed limit, one line per target, summed over its sources.
+    @Test func manySourcesAreSummedPerTarget() throws {
+        let expectations = try Self.expectations(Self.topology(policy: "Local"))
+        let report = Self.report(expectations, [
+            [[], [], [], Self.answered("a0", seeing: "192.168.64.100")],
+            [], [[], [], [], Array(repeating: .refused, count: 10)],
+        ])
+        let text = ConnectivityReportText(maxDetailedPods: 1).render(report)
+        #expect(text.contains("(summed over all sources)"), "\(text)")
+        #expect(text.contains("web:80   NodePort on node-0  192.168.64.4:30080  Local   a0 100%, b0 0%        0            0         0  ok"), "\(text)")
+        #expect(text.contains("web:80   NodePort on node-2  192.168.64.6:30080  Local   -                    10            0         0  FAIL (1 source)"), "\(text)")
+    }
+
     @Test func theJSONCarriesTheRouteThePolicyAndTheSourcesSeen() throws {
         let expectations = try Self.expectations(Self.topology(policy: "Local"))
         let report = Self.report(expectations, [
