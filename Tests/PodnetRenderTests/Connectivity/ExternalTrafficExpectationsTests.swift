@@ -86,6 +86,17 @@ import Testing
                                            .senderUnlessHairpin(node: "node-2"), .sender])
     }
 
+    /// IPVS mode: a Local virtual server holds the node's own endpoints for pods too.
+    @Test func inIPVSModePodsAreNotShortCircuited() throws {
+        let text = Self.topology(policy: "Local").replacingOccurrences(of: "serviceCIDR: 10.96.0.0/12\n", with: "serviceCIDR: 10.96.0.0/12\nproxy: { mode: ipvs }\n")
+        let targets = try Self.expectations(text).externalTargets()
+        #expect(targets[0].expected == [.answered(by: ["a0"]), .answered(by: ["a0"]), .answered(by: ["a0"]), .answered(by: ["a0"])])
+        #expect(targets[0].sourcesSeen[0] == .senderUnlessHairpin(node: "node-0"))
+        #expect(targets[2].expected == [.dropped, .dropped, .dropped, .dropped])
+        // The external IP: a pod's own node decides, with its own endpoints.
+        #expect(targets[3].expected == [.answered(by: ["a0"]), .answered(by: ["b0"]), .dropped, .answered(by: ["a0"])])
+    }
+
     /// Without network.masquerade a pod's connection to another node arrives from the
     /// pod's address, and that node short-circuits it too.
     @Test func withoutMasqueradeAPodIsShortCircuitedEverywhere() throws {
