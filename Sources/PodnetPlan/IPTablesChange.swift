@@ -10,10 +10,13 @@ public enum IPTablesChange: Hashable, Sendable, CustomStringConvertible {
     case replaceChain(IPTablesTable, String, rules: [String])
     /// Flushes and removes a chain (nothing may jump to it any more).
     case deleteChain(IPTablesTable, String)
-    /// Appends a rule to a chain podnet owns whose order does not matter.
+    /// Appends a rule to a chain podnet owns whose order does not matter (its
+    /// trailing rule, which must come last: see IPTablesRuleset.isTrailing).
     case appendRule(IPTablesTable, chain: String, rule: String)
     /// Inserts one of podnet's jumps at the top of a built-in chain, before the
-    /// rules of others (as kube-proxy prepends its jumps).
+    /// rules of others (as kube-proxy prepends its jumps); or a rule at the top of a
+    /// chain podnet owns whose order does not matter, so that it lands before the
+    /// chain's trailing rule.
     case insertRule(IPTablesTable, chain: String, rule: String)
     /// Deletes the first rule equal to `rule`.
     case deleteRule(IPTablesTable, chain: String, rule: String)
@@ -141,7 +144,11 @@ extension IPTablesChange {
         case .appendRule(let table, let chain, let rule):
             ruleset.appendRule(rule, to: chain, in: table)
         case .insertRule(let table, let chain, let rule):
-            ruleset.addBuiltinRule(rule, to: chain, in: table)
+            if table.isBuiltin(chain) {
+                ruleset.addBuiltinRule(rule, to: chain, in: table)
+            } else {
+                ruleset.appendRule(rule, to: chain, in: table)
+            }
         case .deleteRule(let table, let chain, let rule):
             if table.builtinChains.contains(chain) {
                 ruleset.removeBuiltinRule(rule, from: chain, in: table)

@@ -37,7 +37,11 @@ public enum IPTablesDiff {
                 if IPTablesRuleset.unorderedChains.contains(chain) {
                     let (missing, surplus) = multisetDifference(rules, current)
                     deletedRules += surplus.map { .deleteRule(table, chain: chain, rule: $0) }
-                    added += missing.map { .appendRule(table, chain: chain, rule: $0) }
+                    // New rules go to the top, before the trailing rule that must stay
+                    // last (the jump to KUBE-NODEPORTS); a new trailing rule goes to the end.
+                    added += missing.map { rule in
+                        IPTablesRuleset.isTrailing(rule) ? .appendRule(table, chain: chain, rule: rule) : .insertRule(table, chain: chain, rule: rule)
+                    }
                 } else {
                     toWrite[chain] = .replaceChain(table, chain, rules: rules)
                 }

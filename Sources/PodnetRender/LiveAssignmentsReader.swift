@@ -6,7 +6,8 @@ import PodnetTopology
 /// podnet's own naming, so that allocation keeps them (sticky allocation): a node's
 /// address is on its `eth0`, its pod CIDR is the prefix of its bridge's address, a
 /// pod's address is on its `eth0`, and so is a lab client's; NodePorts are in the
-/// proxy's tables.
+/// proxy's tables (nftables and iptables modes), and so are ClusterIPs (nftables
+/// mode only, so far).
 public enum LiveAssignmentsReader {
     public static func assignments(in live: KernelState, cluster: String) -> LiveAssignments {
         var assignments = LiveAssignments()
@@ -29,7 +30,11 @@ public enum LiveAssignmentsReader {
                 break
             }
         }
+        // Each proxy mode reads back its own NodePorts.
         assignments.nodePorts = NFTablesLiveNodePorts.nodePorts(in: live, cluster: cluster)
+        assignments.nodePorts.merge(IPTablesProxyNodePorts.read(from: live, cluster: cluster)) { current, _ in current }
+        // ClusterIPs: nftables mode only, so far; elsewhere allocated from the file alone.
+        assignments.clusterIPs = NFTablesLiveClusterIPs.clusterIPs(in: live, cluster: cluster)
         return assignments
     }
 }

@@ -70,7 +70,7 @@ struct ServiceResolver {
                            type: type, externalIPs: item.spec.externalIPs?.value.map(\.value) ?? [],
                            externalTrafficPolicy: item.spec.externalTrafficPolicy?.value ?? .cluster,
                            internalTrafficPolicy: item.spec.internalTrafficPolicy?.value ?? .cluster,
-                           sessionAffinity: sessionAffinity(item.spec))
+                           sessionAffinity: sessionAffinity(item.spec), namespace: item.spec.namespace?.value ?? Namespace.defaultName)
         }
     }
 
@@ -102,7 +102,9 @@ struct ServiceResolver {
                 log.error(selector.mark, "service '\(service)' has an empty selector; give at least one label, or list endpoints")
                 return nil
             }
-            let matched = labels.matches(selector.value).map { pods[$0].pod.name }
+            // A selector chooses pods of the service's own namespace, as in Kubernetes.
+            let namespace = spec.namespace?.value ?? Namespace.defaultName
+            let matched = labels.matches(selector.value).filter { pods[$0].pod.namespace == namespace }.map { pods[$0].pod.name }
             if matched.isEmpty {
                 let wanted = selector.value.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                 log.warning(selector.mark, "the selector of service '\(service)' (\(wanted)) matches no pod; connections to it will be rejected")

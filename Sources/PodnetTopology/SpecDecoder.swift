@@ -8,7 +8,8 @@ struct SpecDecoder {
 
     init(log: DiagnosticLog) { read = FieldReader(log: log) }
 
-    static let topLevelKeys = ["name", "clusterCIDR", "serviceCIDR", "network", "proxy", "underlay", "nodes", "pods", "links", "services", "clients"]
+    static let topLevelKeys = ["name", "clusterCIDR", "serviceCIDR", "network", "proxy", "underlay", "nodes", "pods", "links", "services", "clients",
+                               "namespaces", "networkPolicies"]
 
     func decode(_ root: YAMLNode) -> TopologySpec {
         var spec = TopologySpec(mark: root.mark)
@@ -38,6 +39,8 @@ struct SpecDecoder {
         spec.links = items(fields["links"], "links").compactMap(decodeLink)
         spec.services = items(fields["services"], "services").compactMap(decodeService)
         spec.clients = items(fields["clients"], "clients").compactMap(decodeClient)
+        spec.namespaces = decodeNamespaces(fields["namespaces"])
+        spec.networkPolicies = decodeNetworkPolicies(fields["networkPolicies"])
         return spec
     }
 
@@ -90,7 +93,7 @@ struct SpecDecoder {
     }
 
     private func decodePod(_ node: YAMLNode) -> PodSpec? {
-        guard let fields = read.mapping(node, "a pod", keys: ["name", "node", "ip", "labels"], required: ["name", "node"]) else {
+        guard let fields = read.mapping(node, "a pod", keys: ["name", "node", "ip", "labels", "namespace", "ports"], required: ["name", "node"]) else {
             return nil
         }
         var spec = PodSpec(mark: node.mark)
@@ -98,6 +101,7 @@ struct SpecDecoder {
         spec.node = field(fields, "node", &spec.invalid) { read.string($0, "the pod's node") }
         spec.ip = field(fields, "ip", &spec.invalid) { read.address($0, "the pod address") }
         spec.labels = field(fields, "labels", &spec.invalid) { read.stringMap($0, "labels")?.value } ?? [:]
+        decodePodScope(fields, into: &spec)
         return spec
     }
 
@@ -150,11 +154,13 @@ struct SpecDecoder {
         service.sessionAffinityTimeoutSeconds = field(fields, "sessionAffinityTimeoutSeconds", &service.invalid) {
             read.int($0, "sessionAffinityTimeoutSeconds", in: 1...86400)
         }
+        decodeServiceScope(fields, into: &service)
         return service
     }
 
     static let serviceKeys = ["name", "clusterIP", "selector", "endpoints", "ports", "type", "externalIPs",
-                              "externalTrafficPolicy", "internalTrafficPolicy", "sessionAffinity", "sessionAffinityTimeoutSeconds"]
+                              "externalTrafficPolicy", "internalTrafficPolicy", "sessionAffinity", "sessionAffinityTimeoutSeconds",
+                              "namespace"]
 
     private func decodePort(_ node: YAMLNode) -> PortSpec? {
         guard let fields = read.mapping(node, "a service port", keys: ["port", "targetPort", "protocol", "nodePort"], required: ["port"]) else {

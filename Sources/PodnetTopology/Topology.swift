@@ -16,9 +16,13 @@ public struct Topology: Codable, Equatable, Sendable {
     public var services: [Service]
     /// Lab mode: hosts outside the cluster, on the underlay (`clients[]`).
     public var clients: [Client]
+    /// Every namespace, `default` included (declared or not).
+    public var namespaces: [Namespace]
+    public var networkPolicies: [NetworkPolicy]
 
     public init(name: String, clusterCIDR: IPv4Prefix, serviceCIDR: IPv4Prefix?, network: Network, proxy: Proxy,
-                underlay: Underlay, nodes: [Node], pods: [Pod], links: [Link], services: [Service], clients: [Client] = []) {
+                underlay: Underlay, nodes: [Node], pods: [Pod], links: [Link], services: [Service], clients: [Client] = [],
+                namespaces: [Namespace] = [Namespace(name: Namespace.defaultName)], networkPolicies: [NetworkPolicy] = []) {
         self.name = name
         self.clusterCIDR = clusterCIDR
         self.serviceCIDR = serviceCIDR
@@ -30,6 +34,8 @@ public struct Topology: Codable, Equatable, Sendable {
         self.links = links
         self.services = services
         self.clients = clients
+        self.namespaces = namespaces
+        self.networkPolicies = networkPolicies
     }
 
     public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
@@ -167,12 +173,19 @@ public struct Pod: Codable, Equatable, Sendable {
     public var node: String
     public var ip: IPv4Address
     public var labels: [String: String]
+    /// The Kubernetes namespace: the scope of the pod's labels for selectors.
+    public var namespace: String
+    /// Named container ports, for policies that name a port.
+    public var ports: [PodPort]
 
-    public init(name: String, node: String, ip: IPv4Address, labels: [String: String] = [:]) {
+    public init(name: String, node: String, ip: IPv4Address, labels: [String: String] = [:],
+                namespace: String = Namespace.defaultName, ports: [PodPort] = []) {
         self.name = name
         self.node = node
         self.ip = ip
         self.labels = labels
+        self.namespace = namespace
+        self.ports = ports
     }
 }
 
@@ -201,11 +214,13 @@ public struct Service: Codable, Equatable, Sendable {
     /// For ClusterIP traffic from pods and nodes.
     public var internalTrafficPolicy: TrafficPolicy
     public var sessionAffinity: SessionAffinity
+    /// The Kubernetes namespace; a selector chooses pods of this namespace only.
+    public var namespace: String
 
     public init(name: String, clusterIP: IPv4Address, selector: [String: String]?, endpoints: [String], ports: [ServicePort],
                 type: ServiceType = .clusterIP, externalIPs: [IPv4Address] = [],
                 externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,
-                sessionAffinity: SessionAffinity = .none) {
+                sessionAffinity: SessionAffinity = .none, namespace: String = Namespace.defaultName) {
         self.name = name
         self.clusterIP = clusterIP
         self.selector = selector
@@ -216,6 +231,7 @@ public struct Service: Codable, Equatable, Sendable {
         self.externalTrafficPolicy = externalTrafficPolicy
         self.internalTrafficPolicy = internalTrafficPolicy
         self.sessionAffinity = sessionAffinity
+        self.namespace = namespace
     }
 
     /// Whether traffic from outside reaches this service at all: a NodePort, or an

@@ -16,7 +16,12 @@ struct TopologyResolver {
         let nodes = NodeResolver(log: log, live: live).resolve(spec.nodes, cidrs: cidrs, network: network,
                                                                held: ClientResolver.heldAddresses(spec.clients, live: live), names: &names)
         let declaredNodes = Set(spec.nodes.compactMap { $0.name?.value })
-        let pods = PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names)
+        let scopes = NamespaceResolver(log: log)
+        let namespaces = scopes.resolve(spec.namespaces)
+        let declaredNamespaces = Set(spec.namespaces.compactMap { $0.name?.value })
+        let pods = scopes.place(PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names),
+                                in: namespaces, declared: declaredNamespaces)
+        scopes.checkServices(spec.services, in: namespaces, declared: declaredNamespaces)
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
         let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
         let clients = ClientResolver(log: log, live: live).resolve(spec.clients, underlay: cidrs.underlay, nodes: nodes, names: &names)
@@ -31,6 +36,8 @@ struct TopologyResolver {
                                                                     serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR"),
                                                                     pods: pods, declaredPods: declaredPods,
                                                                     nodePorts: nodePorts, externalIPs: externalIPs)
+        let policies = NetworkPolicyResolver(log: log).resolve(
+            spec.networkPolicies, context: .init(namespaces: namespaces, declaredNamespaces: declaredNamespaces, pods: pods.map(\.pod)))
         if let mark = spec.emptyNodesMark {
             log.error(mark, "a cluster needs at least one node")
         }
@@ -41,7 +48,8 @@ struct TopologyResolver {
             network: network,
             proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables, nodePortRange: spec.nodePortRange?.value ?? Proxy.defaultNodePortRange),
             underlay: Underlay(cidr: cidrs.underlay ?? Underlay.defaultCIDR), nodes: nodes.map(\.node),
-            pods: pods.map(\.pod), links: links, services: services, clients: clients.map(\.client))
+            pods: pods.map(\.pod), links: links, services: services, clients: clients.map(\.client),
+            namespaces: namespaces, networkPolicies: policies)
     }
 
     private func clusterName(_ spec: TopologySpec) -> String? {

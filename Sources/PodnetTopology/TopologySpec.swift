@@ -35,6 +35,8 @@ struct TopologySpec {
     var links: [LinkSpec] = []
     var services: [ServiceSpec] = []
     var clients: [ClientSpec] = []
+    var namespaces: [NamespaceSpec] = []
+    var networkPolicies: [NetworkPolicySpec] = []
 }
 
 struct NodeSpec {
@@ -56,6 +58,8 @@ struct PodSpec {
     var node: Located<String>? = nil
     var ip: Located<IPv4Address>? = nil
     var labels: [String: String] = [:]
+    var namespace: Located<String>? = nil
+    var ports: Located<[PodPortSpec]>? = nil
 }
 
 struct LinkSpec {
@@ -78,6 +82,7 @@ struct ServiceSpec {
     var internalTrafficPolicy: Located<TrafficPolicy>? = nil
     var sessionAffinity: Located<SessionAffinitySpelling>? = nil
     var sessionAffinityTimeoutSeconds: Located<Int>? = nil
+    var namespace: Located<String>? = nil
 }
 
 /// `services[].sessionAffinity` as written; the timeout is a separate field, as in

@@ -26,6 +26,11 @@ struct Apply: ParsableCommand {
         table from the record instead of reading thousands of rules. Any other commit, a \
         rule added by hand included, and the table is read whole.
 
+        Lab clients (clients[]): each is the namespace CLUSTER.NAME with eth0 on the \
+        underlay at its address, and a /32 route for every external IP via the node \
+        an L2 announcer would elect: the first node, in declaration order, hosting an \
+        endpoint of the service (the first node if none). Host mode makes none.
+
         Host mode (--node NAME): this machine is node NAME of a real cluster, and \
         every host applies the same file. The node is the namespace podnet runs in; \
         its uplink is nodes[].interface, or the interface holding the node's address, \

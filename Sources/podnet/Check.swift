@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PodnetAddress
 import PodnetKernel
 import PodnetRender
 import PodnetTopology
@@ -8,7 +9,7 @@ import PodnetTopology
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Measure connectivity from inside the pods: every pod to every pod, every pod to every service port.",
+        abstract: "Measure connectivity from inside the pods and lab clients: every pod to every pod, to every service port and NodePort; every client to every NodePort and external IP.",
         discussion: """
         What the file promises, measured from inside the cluster's namespaces, the way \
         seed 003 checks each step with ping and nc:
@@ -27,15 +28,40 @@ struct Check: ParsableCommand {
         this process: they close when the check ends, also on ^C; nothing is left \
         behind.
 
-        The text output is a ✓/✗ matrix (summed per node beyond 40 pods) and a \
-        services table, then every failure by name; -o json gives every pair and \
-        every pod's counts per service port.
+        Traffic from outside (lab mode; with --via clusterIP, the default): every \
+        client (clients[]) and every pod makes --connections connections to every \
+        NodePort on every node (node address:nodePort) and to every external IP and \
+        port (a client reaches it through its /32 route via the node an L2 announcer \
+        would elect: the first node, in declaration order, with an endpoint of the \
+        service, or the first node if none; pods through their own node). \
+        The listeners also answer with the source address they saw, so the table \
+        shows who answered and which source they saw. What must hold, as kube-proxy \
+        does it: with externalTrafficPolicy Cluster every connection is answered, \
+        spread over every endpoint, and the endpoint sees an address of the \
+        receiving node (masqueraded: its eth0, bridge or tunnel address); with \
+        Local, at a node with a local endpoint every connection reaches a local \
+        endpoint and it sees the client's own address, and at a node without one no \
+        connection is answered and none refused (dropped: they time out, after the \
+        probe's short timeout). sessionAffinity ClientIP: all of one client's \
+        connections reach one endpoint ("one endpoint per client"). A pod's \
+        connection to its own node's NodePort, or to an external IP (which its own \
+        node takes), is short-circuited to any endpoint (under Local with the pod's \
+        address kept); to another node's NodePort it arrives from its node's \
+        address (network.masquerade), and is treated there as a client's. \
+        internalTrafficPolicy Local: a pod's ClusterIP connections reach only its \
+        node's endpoints, and are dropped where it has none.
+
+        The text output is a ✓/✗ matrix (summed per node beyond 40 pods), a \
+        services table and a table of traffic from outside, then every failure by \
+        name; -o json gives every pair and every source's counts per service port \
+        (and the source addresses seen).
 
         Examples:
           podnet check topologies/host-gw.yaml
           podnet check -o json --pods-only cluster.yaml | jq '.failures[]'
           podnet check --services-only --connections 100 topologies/lab.yaml
           podnet check --via endpoints topologies/lab.yaml   # bypass the proxy
+          podnet check --services-only topologies/nodeport-local.yaml   # from outside: who answers, which source they see
           ip netns exec HOST podnet check --node node-0 cluster.yaml   # host mode
 
         Exit status: 0 everything as expected, 1 something expected failed (each \
@@ -46,10 +72,10 @@ struct Check: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var output: OutputFormat = .text
 
-    @Option(help: "Connections each pod makes to each service port.")
+    @Option(help: "Connections each pod (and client) makes to each service port, NodePort and external IP.")
     var connections = 20
 
-    @Option(help: ArgumentHelp("What service probes connect to: clusterIP (what clients use, load-balanced by the proxy), or endpoints (each endpoint's pod IP and targetPort).", valueName: "clusterIP|endpoints"))
+    @Option(help: ArgumentHelp("What service probes connect to: clusterIP (what clients use, load-balanced by the proxy; also NodePorts and external IPs), or endpoints (each endpoint's pod IP and targetPort, and nothing from outside).", valueName: "clusterIP|endpoints"))
     var via: ServiceTarget.Via = .clusterIP
 
     @Option(help: "Seconds an echo may take to be answered; connections get one more (room for a TCP SYN retransmission).")
@@ -88,11 +114,20 @@ struct Check: ParsableCommand {
             Terminal.writeError("podnet: error: cluster '\(topology.name)' is not applied\(node.map { " on node \($0)" } ?? "") (no namespace \(topology.name).*); run \(applyCommand) first")
             throw ExitCode.failure
         }
-        let expectations = ConnectivityExpectations(topology: topology)
+        // Host mode has no clients (lab only), and its desired state holds no uplink
+        // address to expect after masquerade: traffic from outside is probed in labs.
+        var probed = topology
+        if node != nil { probed.clients = [] }
+        let expectations = ConnectivityExpectations(topology: probed, nodeAddresses: NodeAddresses.of(state.desired, topology: topology))
         let namespaces = PodNamespaces(cluster: topology.name, pods: expectations.pods)
         if !namespaces.missing.isEmpty {
             Terminal.writeError("podnet: note: no namespace for pod\(namespaces.missing.count == 1 ? "" : "s") \(namespaces.missing.joined(separator: ", ")): not applied?")
         }
+        let clients = PodNamespaces(cluster: topology.name, members: probed.clients.map(\.name))
+        if !clients.missing.isEmpty {
+            Terminal.writeError("podnet: note: no namespace for client\(clients.missing.count == 1 ? "" : "s") \(clients.missing.joined(separator: ", ")): not applied?")
+        }
+        let externalTargets = node == nil && via == .clusterIP && !podsOnly ? expectations.externalTargets() : []
 
         Self.noteNeighbourTable(needed: expectations.neighbourEntriesForFullMesh)
 
@@ -106,15 +141,20 @@ struct Check: ParsableCommand {
         if servicesOnly || (!podsOnly && !topology.services.isEmpty) {
             let start = Date()
             let targets = expectations.serviceTargets(via: via)
+            let sources = namespaces.handles + clients.handles
             do {
-                observations.services = try ProbeRun.services(targets, expectations: expectations, namespaces: namespaces,
-                                                              connections: connections, timeout: timeout + 1)
+                let observed = try ProbeRun.services(targets + externalTargets, expectations: expectations, sources: sources,
+                                                     connections: connections, timeout: timeout + 1)
+                observations.services = Array(observed.prefix(targets.count))
+                if !externalTargets.isEmpty { observations.external = Array(observed.dropFirst(targets.count)) }
             } catch {
                 Terminal.writeError("podnet: error: cannot start the services' listeners: \(error); stop that server, or check with --pods-only")
                 throw ExitCode.failure
             }
             let made = (observations.services ?? []).reduce(0) { $0 + $1.connections.reduce(0) { $0 + $1.count } }
             if made > 0 { timings.append("\(made) service connections in \(Self.seconds(since: start))") }
+            let external = (observations.external ?? []).reduce(0) { $0 + $1.connections.reduce(0) { $0 + $1.count } }
+            if external > 0 { timings.append("\(external) of them from outside or to NodePorts") }
         }
         if !timings.isEmpty { Terminal.writeError("podnet: probed " + timings.joined(separator: ", ")) }
 
@@ -147,13 +187,17 @@ struct Check: ParsableCommand {
 
 extension ServiceTarget.Via: ExpressibleByArgument {}
 
-/// The pods' namespaces, opened once: a handle per pod, or nil where there is none.
+/// The pods' (or clients') namespaces, opened once: a handle per member, or nil where there is none.
 struct PodNamespaces {
     let names: [NetnsName?]
     let handles: [NetnsHandle?]
 
     init(cluster: String, pods: [Pod], directory: NetnsDirectory = NetnsDirectory()) {
-        names = pods.map { try? NetnsName(KernelNames.namespace(cluster: cluster, member: $0.name)) }
+        self.init(cluster: cluster, members: pods.map(\.name), directory: directory)
+    }
+
+    init(cluster: String, members: [String], directory: NetnsDirectory = NetnsDirectory()) {
+        names = members.map { try? NetnsName(KernelNames.namespace(cluster: cluster, member: $0)) }
         handles = names.map { name in name.flatMap { try? directory.open($0) } }
     }
 
@@ -190,16 +234,18 @@ enum ProbeRun {
         }
     }
 
-    /// Starts the listeners the targets need, makes every pod's connections to every
-    /// target, and stops the listeners (however this returns).
-    static func services(_ targets: [ServiceTarget], expectations: ConnectivityExpectations, namespaces: PodNamespaces,
+    /// Starts the listeners the targets need, makes every source's connections to
+    /// every target (each target from the first `expected.count` sources), and stops
+    /// the listeners (however this returns).
+    /// - Parameter sources: a handle per source of `expectations.sources`, nil where it has no namespace.
+    static func services(_ targets: [ServiceTarget], expectations: ConnectivityExpectations, sources: [NetnsHandle?],
                          connections: Int, timeout: Double) throws(ListenerError) -> [ServiceObservation] {
         var groups: [(namespace: NetnsHandle, specs: [AnsweringListeners.Spec])] = []
         var groupOf: [String: Int] = [:]
         for listener in expectations.listeners(for: targets) {
-            guard let pod = expectations.index(ofPod: listener.pod), let handle = namespaces.handles[pod] else { continue }
+            guard let pod = expectations.index(ofPod: listener.pod), let handle = sources[pod] else { continue }
             let spec = AnsweringListeners.Spec(port: UInt16(listener.port), protocol: listener.protocol == .udp ? .udp : .tcp,
-                                               answer: listener.pod)
+                                               answer: listener.pod, tellsSource: true)
             if let group = groupOf[listener.pod] {
                 groups[group].specs.append(spec)
             } else {
@@ -210,14 +256,14 @@ enum ProbeRun {
         let listeners = try AnsweringListeners(groups)
         defer { listeners.stop() }
 
-        let present = namespaces.handles.enumerated().compactMap { index, handle in handle.map { (index, $0) } }
+        let present = sources.enumerated().compactMap { index, handle in handle.map { (index, $0) } }
         var probes: [ConnectionProbe] = []
-        var cells: [(target: Int, pod: Int)] = []
+        var cells: [(target: Int, source: Int)] = []
         for (targetIndex, target) in targets.enumerated() {
-            for (source, (pod, _)) in present.enumerated() {
-                probes.append(ConnectionProbe(source: source, destination: SocketAddress(target.address, port: UInt16(target.destinationPort)),
+            for (position, (source, _)) in present.enumerated() where source < target.expected.count {
+                probes.append(ConnectionProbe(source: position, destination: SocketAddress(target.address, port: UInt16(target.destinationPort)),
                                               protocol: target.port.protocol == .udp ? .udp : .tcp, count: connections))
-                cells.append((targetIndex, pod))
+                cells.append((targetIndex, source))
             }
         }
         // Failing connections wait out the timeout, so the more in flight, the
@@ -226,24 +272,30 @@ enum ProbeRun {
         var sweep = ConnectionSweep(timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
         sweep.inFlight = max(64, min(4096, (descriptors - 512) / sweep.threads))
         let outcomes = sweep.run(probes, from: present.map(\.1))
-        var observed = targets.map { _ in
-            Array(repeating: Array(repeating: ConnectionObservation.failed("the pod has no namespace"), count: connections),
-                  count: expectations.pods.count)
+        var observed = targets.map { target in
+            Array(repeating: Array(repeating: ConnectionObservation.failed("the source has no namespace"), count: connections),
+                  count: min(target.expected.count, expectations.sources.count))
         }
         for (cell, results) in zip(cells, outcomes) {
-            observed[cell.target][cell.pod] = results.map(observation)
+            observed[cell.target][cell.source] = results.map(observation)
         }
         return zip(targets, observed).map { ServiceObservation(target: $0, connections: $1) }
     }
 
     static func observation(_ outcome: ConnectionOutcome) -> ConnectionObservation {
         switch outcome {
-        case .answered(let pod): .answered(pod)
+        case .answered(let line): answer(line)
         case .refused: .refused
         case .unreachable(let errno): .unreachable(errno.description)
         case .timedOut(let connected): .timedOut(connected: connected)
         case .closedWithoutAnswer: .failed("closed without an answer")
         case .failed(let errno): .failed(errno.description)
         }
+    }
+
+    /// A listener's line, "a0 10.200.0.1": who answered and the source address it saw.
+    static func answer(_ line: String) -> ConnectionObservation {
+        guard let space = line.firstIndex(of: " ") else { return .answered(line) }
+        return .answered(String(line[..<space]), source: IPv4Address(String(line[line.index(after: space)...])))
     }
 }

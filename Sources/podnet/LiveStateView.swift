@@ -1,5 +1,6 @@
 import Glibc
 import PodnetKernelModel
+import PodnetTopology
 
 /// The live state of one cluster as people and scripts read it: flat lists,
 /// sorted, with names rather than identity keys.
@@ -30,8 +31,11 @@ struct LiveStateView: Encodable {
     var fdb: [FDBRow]
     var sysctls: [SysctlRow]
     var ipvsServices: [IPVSRow]
+    /// NodePorts and external IPs (nftables tables), and the file's services if given.
+    var externalTraffic: ExternalTrafficView
 
-    init(cluster: String, state: KernelState) {
+    /// - Parameter topology: the file, resolved against `state`, when `show -f` was given.
+    init(cluster: String, state: KernelState, topology: Topology? = nil) {
         self.cluster = cluster
         namespaces = state.namespaces.values.sorted { $0.name < $1.name }.map { NamespaceRow(name: $0.name, role: $0.mark.role) }
         unownedNamespaces = state.unownedNamespaces.union(state.emptyUnmarkedNamespaces).sorted()
@@ -66,6 +70,7 @@ struct LiveStateView: Encodable {
                               forwarding: $0.forwarding == .masquerade ? "masq" : "\($0.forwarding)")
                     })
         }
+        externalTraffic = ExternalTrafficView(state: state, topology: topology)
     }
 
     var text: String {
@@ -109,6 +114,7 @@ struct LiveStateView: Encodable {
             }
             sections.append(services.rendered)
         }
+        sections += externalTraffic.text(cluster: cluster)
         return sections.joined(separator: "\n\n")
     }
 

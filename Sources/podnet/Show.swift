@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import PodnetKernel
 import PodnetKernelModel
+import PodnetRender
 import PodnetTopology
 
 struct Show: ParsableCommand {
@@ -12,8 +13,14 @@ struct Show: ParsableCommand {
         discussion: """
         Reads every namespace of the cluster (those named CLUSTER.* whose lo carries \
         podnet's mark) over netlink and prints their links, addresses, routes, \
-        neighbour and FDB entries, and IPVS virtual servers (proxy.mode ipvs). \
-        Nothing is changed. Namespaces named like the \
+        neighbour and FDB entries, IPVS virtual servers (proxy.mode ipvs; NodePorts \
+        are virtual servers on the node's addresses), and the NodePorts and external \
+        IPs the nodes' nftables tables dispatch (proxy.mode nftables), with the \
+        service each leads to and the nodes that hold it. With -f FILE, also every \
+        service of the file as resolved against the live cluster: type, ClusterIP, \
+        external IPs, ports with their NodePorts, traffic policies, affinity (in \
+        every proxy mode). Lab clients (clients[]) are namespaces of role \
+        client/NAME. Nothing is changed. Namespaces named like the \
         cluster's but without its mark are listed as not podnet's.
 
         Examples:
@@ -48,7 +55,9 @@ struct Show: ParsableCommand {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(name)': \(error)")
             throw ExitCode.failure
         }
-        let view = LiveStateView(cluster: name, state: state)
+        // A file also lists its services, resolved against the live cluster (sticky allocation).
+        let topology = file.flatMap { TopologyFile(path: $0).resolved(live: LiveAssignmentsReader.assignments(in: state, cluster: name)).result.topology }
+        let view = LiveStateView(cluster: name, state: state, topology: topology)
         switch output {
         case .text:
             Terminal.write(state.namespaces.isEmpty && view.unownedNamespaces.isEmpty

@@ -70,7 +70,7 @@ import Testing
             "delete from nat KUBE-SERVICES: -d 10.96.0.3/32 -p tcp -m comment --comment \"lab/db:5432 cluster IP\" -m tcp --dport 5432 -j \(db)",
             "create nat chain \(newSEP) (2 rules)",
             "rewrite nat chain \(web) (4 rules)",
-            "append to filter KUBE-SERVICES: -d 10.96.0.3/32 -p tcp -m comment --comment \"lab/db:5432 has no endpoints\" -m tcp --dport 5432 -j REJECT --reject-with icmp-port-unreachable",
+            "insert into filter KUBE-SERVICES: -d 10.96.0.3/32 -p tcp -m comment --comment \"lab/db:5432 has no endpoints\" -m tcp --dport 5432 -j REJECT --reject-with icmp-port-unreachable",
             "delete nat chain \(db)",
             "delete nat chain \(oldSEP)",
         ])
@@ -98,7 +98,7 @@ import Testing
             -A \(newSEP) -p tcp -m comment --comment "lab/db:5433" -m tcp -j DNAT --to-destination 10.200.0.3:5433
             -A \(new) ! -s 10.200.0.0/16 -d 10.96.0.3/32 -p tcp -m comment --comment "lab/db:5433 cluster IP" -m tcp --dport 5433 -j KUBE-MARK-MASQ
             -A \(new) -m comment --comment "lab/db:5433 -> 10.200.0.3:5433" -j \(newSEP)
-            -A KUBE-SERVICES -d 10.96.0.3/32 -p tcp -m comment --comment "lab/db:5433 cluster IP" -m tcp --dport 5433 -j \(new)
+            -I KUBE-SERVICES -d 10.96.0.3/32 -p tcp -m comment --comment "lab/db:5433 cluster IP" -m tcp --dport 5433 -j \(new)
             -X \(old)
             -X \(oldSEP)
             COMMIT

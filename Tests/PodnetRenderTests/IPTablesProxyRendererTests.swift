@@ -17,7 +17,7 @@ import Testing
     :KUBE-SERVICES - [0:0]
     -A FORWARD -m conntrack --ctstate NEW -m comment --comment "podnet:lab service portals" -j KUBE-SERVICES
     -A OUTPUT -m conntrack --ctstate NEW -m comment --comment "podnet:lab service portals" -j KUBE-SERVICES
-    -A KUBE-SERVICES -d 10.96.0.0/12 -m comment --comment "no service at this address and port" -j REJECT --reject-with icmp-port-unreachable
+    -A KUBE-SERVICES -d 10.96.0.0/12 -m comment --comment "no service at this address and port; NOTE: this must be the last rule in this chain" -j REJECT --reject-with icmp-port-unreachable
     COMMIT
     *nat
     :PREROUTING ACCEPT [0:0]
@@ -135,8 +135,8 @@ import Testing
         """
         let ruleset = try Self.ruleset(text)
         #expect(ruleset.filter.chains["KUBE-SERVICES"] == [
-            "-d 10.96.0.0/12 -m comment --comment \"no service at this address and port\" -j REJECT --reject-with icmp-port-unreachable",
             "-d 10.96.0.3/32 -p udp -m comment --comment \"lab/none:81 has no endpoints\" -m udp --dport 81 -j REJECT --reject-with icmp-port-unreachable",
+            "-d 10.96.0.0/12 -m comment --comment \"no service at this address and port; NOTE: this must be the last rule in this chain\" -j REJECT --reject-with icmp-port-unreachable",
         ])
         #expect(!ruleset.nat.chains["KUBE-SERVICES"]!.contains { $0.contains("10.96.0.3") })
         #expect(ruleset.nat.chains.keys.filter { $0.hasPrefix("KUBE-SVC-") }.count == 1)

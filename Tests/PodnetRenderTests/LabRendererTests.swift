@@ -137,6 +137,78 @@ import Testing
         #expect(topology.node(named: "new")?.address == IPv4Address("192.168.64.6"))
     }
 
+    /// The live state as the reader returns it in proxy mode nftables when every
+    /// node's table matches its record: the records, not the tables.
+    private func liveWithRecords(_ topology: Topology) -> KernelState {
+        var live = LabRenderer(topology: topology).render()
+        let record = NFTablesProxyRenderer(topology: topology).record()
+        for node in topology.nodes {
+            let id = NFTable.ID(namespace: .named("\(topology.name).\(node.name)"), name: NFTablesProxyNames.table(cluster: topology.name))
+            #expect(live.nftTables.removeValue(forKey: id) != nil)
+            live.nftRecords[id] = record
+        }
+        return live
+    }
+
+    @Test func readsClusterIPsAndNodePortsFromTheProxyRecord() throws {
+        let topology = try #require(TopologyLoader.load(text: """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        serviceCIDR: 10.96.0.0/12
+        nodes: [{ name: node-0 }, { name: node-1 }]
+        pods: [{ name: a0, node: node-0, labels: { app: web } }]
+        services:
+          - { name: web, type: NodePort, selector: { app: web }, ports: [{ port: 80 }, { port: 53, protocol: UDP }] }
+          - { name: api, selector: { app: web }, ports: [{ port: 8080 }] }
+        """, file: "t.yaml").topology)
+        let assignments = LiveAssignmentsReader.assignments(in: liveWithRecords(topology), cluster: "lab")
+        #expect(assignments.clusterIPs == ["web": IPv4Address("10.96.0.1")!, "api": IPv4Address("10.96.0.2")!])
+        #expect(assignments.nodePorts == ["web/TCP/80": 30000, "web/UDP/53": 30001])
+    }
+
+    @Test func addingServicesFirstRenumbersNoLiveOne() throws {
+        let before = """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        serviceCIDR: 10.96.0.0/12
+        nodes: [{ name: node-0 }]
+        pods: [{ name: a0, node: node-0, labels: { app: web } }]
+        services:
+          - { name: web, type: NodePort, selector: { app: web }, ports: [{ port: 80 }] }
+
+        """
+        let first = try #require(TopologyLoader.load(text: before, file: "t").topology)
+        let after = before.replacingOccurrences(of: "services:\n", with: """
+        services:
+          - { name: new, type: NodePort, selector: { app: web }, ports: [{ port: 80 }] }
+
+        """)
+        let assignments = LiveAssignmentsReader.assignments(in: liveWithRecords(first), cluster: "lab")
+        let topology = try #require(TopologyLoader.load(text: after, file: "t", live: assignments).topology)
+        #expect(topology.services.map(\.name) == ["new", "web"])
+        #expect(topology.services.map(\.clusterIP) == [IPv4Address("10.96.0.2")!, IPv4Address("10.96.0.1")!])
+        #expect(topology.services.map { $0.ports[0].nodePort } == [30001, 30000])
+    }
+
+    @Test func readsClusterIPsFromTheTablesWhenThereIsNoRecord() throws {
+        let topology = try #require(TopologyLoader.load(text: """
+        name: lab
+        clusterCIDR: 10.200.0.0/16
+        serviceCIDR: 10.96.0.0/12
+        nodes: [{ name: node-0 }, { name: node-1 }]
+        pods: [{ name: a0, node: node-0, labels: { app: web } }]
+        services:
+          - { name: web, clusterIP: 10.96.0.9, selector: { app: web }, ports: [{ port: 80 }, { port: 53, protocol: UDP }] }
+          - { name: api, selector: { app: web }, ports: [{ port: 8080 }] }
+          - { name: idle, selector: { app: none }, ports: [{ port: 80 }] }
+        """, file: "t.yaml").topology)
+        let live = LabRenderer(topology: topology).render()
+        #expect(live.nftRecords.isEmpty)
+        let assignments = LiveAssignmentsReader.assignments(in: live, cluster: "lab")
+        // idle has no endpoints: its element goes to the reject chain and names no service.
+        #expect(assignments.clusterIPs == ["web": IPv4Address("10.96.0.9")!, "api": IPv4Address("10.96.0.1")!])
+    }
+
     @Test func addingAPodFirstRenumbersNobody() throws {
         let before = """
         name: lab

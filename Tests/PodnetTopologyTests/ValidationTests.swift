@@ -80,7 +80,7 @@ import Testing
         #expect(errors("name: lab\nclusterCIDR: 10.200.0.0/16\nnodes: [{ name: n }]\nnetwork: { backend: geneve }\n")
             == ["4:21 unknown network backend 'geneve'; expected one of: host-gw, ipip, vxlan"])
         #expect(errors("name: lab\nclusterCIDR: 10.200.0.0/16\nnodes: [{ name: n }]\nfoo: 1\n")
-            == ["4:1 unknown key 'foo' in the topology; expected one of: name, clusterCIDR, serviceCIDR, network, proxy, underlay, nodes, pods, links, services, clients"])
+            == ["4:1 unknown key 'foo' in the topology; expected one of: name, clusterCIDR, serviceCIDR, network, proxy, underlay, nodes, pods, links, services, clients, namespaces, networkPolicies"])
     }
 
     @Test func resolvedTopologyEncodesEveryDefault() throws {

@@ -10,6 +10,9 @@ public enum ProbeProtocol: String, Hashable, Sendable {
 /// Short-lived servers inside pod namespaces that answer every TCP connection with
 /// a line of text (the pod's name) and close it, and every UDP datagram with that
 /// line; a client connecting through a service learns which endpoint it reached.
+/// A listener that tells the source appends the address the connection came from
+/// as the listener saw it ("a0 192.168.64.4"): after a proxy's masquerade, the
+/// node's, not the client's.
 ///
 /// The sockets are opened inside their namespaces by a touring thread and served
 /// by one thread of this process from the process's own namespace (a socket stays
@@ -21,18 +24,27 @@ public final class AnsweringListeners: Sendable {
         public var `protocol`: ProbeProtocol
         /// Sent as one line ("a0\n") to every client.
         public var answer: String
+        /// Whether the line also carries the client's address as seen here ("a0 10.200.0.1\n").
+        public var tellsSource: Bool
 
-        public init(port: UInt16, protocol: ProbeProtocol, answer: String) {
+        public init(port: UInt16, protocol: ProbeProtocol, answer: String, tellsSource: Bool = false) {
             self.port = port
             self.protocol = `protocol`
             self.answer = answer
+            self.tellsSource = tellsSource
         }
     }
 
     private struct Listening: Sendable {
         let socket: FileDescriptor
         let `protocol`: ProbeProtocol
+        /// The answer without its newline.
         let answer: [UInt8]
+        let tellsSource: Bool
+
+        func line(to peer: SocketAddress) -> [UInt8] {
+            tellsSource ? answer + Array(" \(peer.address)\n".utf8) : answer + [UInt8(ascii: "\n")]
+        }
     }
 
     private let listening: [Listening]
@@ -133,7 +145,7 @@ public final class AnsweringListeners: Sendable {
             if error == .addressInUse { throw .portInUse(namespace: namespace.path, port: spec.port, protocol: spec.protocol) }
             throw .system("cannot listen on \(spec.protocol.rawValue) port \(spec.port) in \(namespace.path)", error)
         }
-        return Listening(socket: socket, protocol: spec.protocol, answer: Array((spec.answer + "\n").utf8))
+        return Listening(socket: socket, protocol: spec.protocol, answer: Array(spec.answer.utf8), tellsSource: spec.tellsSource)
     }
 
     /// The server thread: answers whatever is ready until the wake pipe is written.
@@ -155,16 +167,16 @@ public final class AnsweringListeners: Sendable {
     private static func answer(_ listener: Listening, _ buffer: UnsafeMutableRawBufferPointer) {
         switch listener.protocol {
         case .tcp:
-            while let client = try? Syscall.accept(listener.socket) {
+            while let (client, peer) = try? Syscall.accept(listener.socket) {
                 // Corked, the answer waits in the socket until close, which then
                 // sends it and the FIN in one segment.
                 try? Syscall.setOption(client, level: CInt(IPPROTO_TCP), name: TCP_CORK, CInt(1))
-                _ = try? Syscall.send(client, listener.answer)
+                _ = try? Syscall.send(client, listener.line(to: peer))
                 Syscall.close(client)
             }
         case .udp:
             while let (_, sender) = try? Syscall.receiveFrom(listener.socket, into: buffer) {
-                _ = try? Syscall.send(listener.socket, listener.answer, to: sender)
+                _ = try? Syscall.send(listener.socket, listener.line(to: sender), to: sender)
             }
         }
     }

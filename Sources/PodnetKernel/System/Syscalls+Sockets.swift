@@ -91,8 +91,16 @@ extension Syscall {
 
     /// The next pending connection; `.wouldBlock` when there is none. The new
     /// socket is blocking (plain accept, which Glibc's module exports).
-    static func accept(_ fd: FileDescriptor) throws(Errno) -> FileDescriptor {
-        FileDescriptor(rawValue: try retryingOnInterrupt { Glibc.accept(fd.rawValue, nil, nil) })
+    /// The accepted connection and the address it came from (after any NAT on the way).
+    static func accept(_ fd: FileDescriptor) throws(Errno) -> (FileDescriptor, peer: SocketAddress) {
+        var storage = sockaddr_in()
+        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let accepted = try retryingOnInterrupt {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd.rawValue, $0, &size) }
+            }
+        }
+        return (FileDescriptor(rawValue: accepted), SocketAddress(storage))
     }
 
     /// Not retried on EINTR: a non-blocking connect does not sleep, and repeating

@@ -32,11 +32,29 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
 
     public init() {}
 
-    /// Chains whose rules match disjoint packets (one ClusterIP, protocol and port
-    /// each) or all reject, so their order is irrelevant: a changed service is one
-    /// rule deleted and one appended there, as kube-proxy's chains are not rewritten
+    /// Chains whose rules match disjoint packets (one ClusterIP, external IP or
+    /// NodePort, protocol and port each) or all reject or drop, so their order is
+    /// irrelevant, but for a trailing rule (`isTrailing`): a changed service is one
+    /// rule deleted and one added there, as kube-proxy's chains are not rewritten
     /// whole for one service.
-    public static let unorderedChains: Set<String> = ["KUBE-SERVICES"]
+    public static let unorderedChains: Set<String> = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-EXTERNAL-SERVICES"]
+
+    /// kube-proxy's words for the one rule of a chain that must come after all others
+    /// (its jump to KUBE-NODEPORTS, which matches every local address): a comment
+    /// that ends in them marks a catch-all of an unordered chain.
+    public static let lastRuleNote = "NOTE: this must be the last rule in this chain"
+
+    /// Whether a rule of an unordered chain must stay after the others: kept last
+    /// in the model, appended in the kernel while the others are inserted before it.
+    public static func isTrailing(_ rule: String) -> Bool {
+        rule.contains(lastRuleNote) && (IPTablesRuleText.comment(of: rule)?.hasSuffix(lastRuleNote) ?? false)
+    }
+
+    /// The order of an unordered chain: by text, trailing rules last.
+    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
+        let (lhsLast, rhsLast) = (isTrailing(lhs), isTrailing(rhs))
+        return lhsLast == rhsLast ? lhs < rhs : rhsLast
+    }
 
     /// The names of the chains podnet may own: kube-proxy's and its own.
     public static func isOwnableChain(_ name: String) -> Bool { name.hasPrefix("KUBE-") || name.hasPrefix("PODNET-") }
@@ -72,7 +90,7 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
 
     /// Sets the rules of a chain podnet owns (created when new).
     public mutating func setChain(_ name: String, in table: IPTablesTable, rules: [String]) {
-        edit(table) { $0.chains[name] = Self.unorderedChains.contains(name) ? rules.sorted() : rules }
+        edit(table) { $0.chains[name] = Self.unorderedChains.contains(name) ? rules.sorted(by: Self.precedes) : rules }
     }
 
     public mutating func removeChain(_ name: String, in table: IPTablesTable) {
@@ -81,7 +99,7 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
 
     /// Adds one of podnet's rules to a built-in chain.
     public mutating func addBuiltinRule(_ rule: String, to chain: String, in table: IPTablesTable) {
-        edit(table) { Self.insertSorted(rule, into: &$0.builtinRules[chain, default: []]) }
+        edit(table) { Self.insertSorted(rule, into: &$0.builtinRules[chain, default: []], by: <) }
     }
 
     /// Removes one of podnet's rules (one copy, if it is there twice) from a built-in chain.
@@ -97,7 +115,7 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
     public mutating func appendRule(_ rule: String, to chain: String, in table: IPTablesTable) {
         edit(table) { table in
             if Self.unorderedChains.contains(chain) {
-                Self.insertSorted(rule, into: &table.chains[chain, default: []])
+                Self.insertSorted(rule, into: &table.chains[chain, default: []], by: Self.precedes)
             } else {
                 table.chains[chain, default: []].append(rule)
             }
@@ -112,8 +130,8 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
         }
     }
 
-    private static func insertSorted(_ rule: String, into rules: inout [String]) {
-        rules.insert(rule, at: rules.firstIndex { $0 > rule } ?? rules.endIndex)
+    private static func insertSorted(_ rule: String, into rules: inout [String], by precedes: (String, String) -> Bool) {
+        rules.insert(rule, at: rules.firstIndex { precedes(rule, $0) } ?? rules.endIndex)
     }
 
     /// Every chain podnet owns as (table, name, rules), tables in iptables-save order, chains by name.

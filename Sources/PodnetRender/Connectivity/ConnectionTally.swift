@@ -11,6 +11,8 @@ public struct ConnectionTally: Sendable, Equatable {
     public private(set) var failed = 0
     /// The distinct reasons given by unreachable and failed connections, as first seen.
     public private(set) var reasons: [String] = []
+    /// Answered connections per source address the listener saw (those it told).
+    public private(set) var sources: [String: Int] = [:]
 
     public init() {}
 
@@ -23,7 +25,9 @@ public struct ConnectionTally: Sendable, Equatable {
 
     public mutating func add(_ observation: ConnectionObservation) {
         switch observation {
-        case .answered(let pod): answers[pod, default: 0] += 1
+        case .answered(let pod, let source):
+            answers[pod, default: 0] += 1
+            if let source { sources[source.description, default: 0] += 1 }
         case .refused: refused += 1
         case .unreachable(let reason): unreachable += 1; note(reason)
         case .timedOut(let connected): timeouts += 1; if connected { acceptedTimeouts += 1 }
@@ -33,6 +37,7 @@ public struct ConnectionTally: Sendable, Equatable {
 
     public mutating func add(_ other: ConnectionTally) {
         for (pod, count) in other.answers { answers[pod, default: 0] += count }
+        for (source, count) in other.sources { sources[source, default: 0] += count }
         refused += other.refused
         unreachable += other.unreachable
         timeouts += other.timeouts

@@ -14,6 +14,17 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     /// The pods in declaration order: the rows (senders) and columns of the matrix.
     public let pods: [Pod]
     public let services: [Service]
+    /// Who connects to service targets: the pods, in order, then the lab clients.
+    /// Every target's `expected` is aligned with a prefix of it (ClusterIPs are
+    /// probed from the pods only).
+    public let sources: [ProbeSource]
+    public let nodes: [Node]
+    /// Every address of each node (`NodeAddresses`): what masquerade may pick.
+    public let nodeAddresses: [String: [IPv4Address]]
+    /// Whether pods' traffic leaving the cluster CIDR leaves with its node's address
+    /// (`network.masquerade`): then a pod's connection to another node's NodePort
+    /// arrives there from its node, as a client's would.
+    let masqueradesPodEgress: Bool
     /// About how many neighbour (ARP) entries the kernel holds once every pod has
     /// talked to every pod: each bridged pod resolves the pods of its node and its
     /// gateway, each node its pods and the other nodes, each linked pod its peer.
@@ -31,9 +42,23 @@ public struct ConnectivityExpectations: Sendable, Equatable {
         case link(Int)
     }
 
-    public init(topology: Topology) {
+    /// - Parameter nodeAddresses: every address of each node; by default those of
+    ///   the lab rendering of `topology`, worked out only when a service accepts
+    ///   traffic from outside (the external probes' source expectations need them).
+    public init(topology: Topology, nodeAddresses: [String: [IPv4Address]]? = nil) {
         pods = topology.pods
         services = topology.services
+        nodes = topology.nodes
+        masqueradesPodEgress = topology.network.masquerade
+        sources = topology.pods.map { ProbeSource(name: $0.name, address: $0.ip, kind: .pod, node: $0.node) }
+            + topology.clients.map { ProbeSource(name: $0.name, address: $0.address, kind: .client, node: nil) }
+        if let nodeAddresses {
+            self.nodeAddresses = nodeAddresses
+        } else if topology.services.contains(where: \.acceptsExternalTraffic) {
+            self.nodeAddresses = NodeAddresses.of(LabRenderer(topology: topology).render(), topology: topology)
+        } else {
+            self.nodeAddresses = [:]
+        }
         var linkOf: [String: Int] = [:]
         for (index, link) in topology.links.enumerated() {
             for pod in link.pods { linkOf[pod] = index }
@@ -51,6 +76,11 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     }
 
     public func index(ofPod name: String) -> Int? { pods.firstIndex { $0.name == name } }
+
+    /// The service's endpoints on `node`, in the service's order.
+    func endpoints(of service: Service, on node: String) -> [String] {
+        service.endpoints.filter { endpoint in pods.first { $0.name == endpoint }?.node == node }
+    }
 
     /// Whether an ICMP echo from pod `source` to pod `destination`'s IP must be
     /// answered (true) or must not be (false). Indices into `pods`.
@@ -93,11 +123,17 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                 case .clusterIP:
                     let expected: [ConnectionExpectation] = pods.indices.map { source in
                         guard hasGateway(source) else { return .unreachable }
-                        return service.endpoints.isEmpty ? .rejected : .answered(by: service.endpoints)
+                        if service.endpoints.isEmpty { return .rejected }
+                        guard service.internalTrafficPolicy == .local else { return .answered(by: service.endpoints) }
+                        // Only the sender's node's endpoints; where it has none, dropped (kube-proxy).
+                        let local = endpoints(of: service, on: pods[source].node)
+                        return local.isEmpty ? .dropped : .answered(by: local)
                     }
                     targets.append(ServiceTarget(service: service.name, port: port, route: .clusterIP,
                                                  address: service.clusterIP, destinationPort: port.port,
-                                                 endpoints: service.endpoints, expected: expected))
+                                                 endpoints: service.endpoints, expected: expected,
+                                                 oneEndpointPerSource: service.sessionAffinity != .none,
+                                                 policy: service.internalTrafficPolicy))
                 case .endpoints:
                     for endpoint in endpointIndices {
                         let pod = pods[endpoint]
@@ -121,7 +157,7 @@ public struct ConnectivityExpectations: Sendable, Equatable {
         var listeners: [ListenerSpec] = []
         for target in targets {
             let pods: [String] = switch target.route {
-            case .clusterIP: target.endpoints
+            case .clusterIP, .nodePort, .externalIP: target.endpoints
             case .endpoint(let pod): [pod]
             }
             for pod in pods {
@@ -146,6 +182,27 @@ public struct ServiceTarget: Sendable, Equatable {
         case clusterIP
         /// One endpoint's pod IP and the targetPort, bypassing the proxy.
         case endpoint(String)
+        /// Traffic from outside: the NodePort on this node's address.
+        case nodePort(node: String)
+        /// Traffic from outside: an external IP and the service port, as clients route
+        /// it to this node (`ExternalIPAnnouncement`).
+        case externalIP(node: String)
+
+        /// Whether this is traffic from outside (a NodePort or an external IP).
+        public var isExternal: Bool {
+            switch self {
+            case .nodePort, .externalIP: true
+            case .clusterIP, .endpoint: false
+            }
+        }
+
+        /// The node a NodePort or external IP's traffic arrives at.
+        public var receivingNode: String? {
+            switch self {
+            case .nodePort(let node), .externalIP(let node): node
+            case .clusterIP, .endpoint: nil
+            }
+        }
     }
 
     public let service: String
@@ -156,8 +213,18 @@ public struct ServiceTarget: Sendable, Equatable {
     public let destinationPort: Int
     /// The service's endpoint pods (all of them, also when probing one directly).
     public let endpoints: [String]
-    /// Per pod, aligned with `ConnectivityExpectations.pods`.
+    /// Per source, aligned with the first `expected.count` of
+    /// `ConnectivityExpectations.sources`: ClusterIP and endpoint targets have one
+    /// per pod, NodePorts and external IPs one per pod and client.
     public let expected: [ConnectionExpectation]
+    /// Per source as `expected`, the address the endpoint must see the connection
+    /// come from; empty where that is not checked (ClusterIP and endpoint targets).
+    public var sourcesSeen: [SourceExpectation] = []
+    /// `sessionAffinity: ClientIP`: all of one source's connections reach one endpoint.
+    public var oneEndpointPerSource = false
+    /// The policy that chose the endpoints: `externalTrafficPolicy` for traffic from
+    /// outside, `internalTrafficPolicy` for ClusterIPs.
+    public var policy: TrafficPolicy = .cluster
 
     /// `web:80/TCP`; a UDP port says so, TCP is the default.
     public var label: String {
@@ -179,10 +246,15 @@ public enum ConnectionExpectation: Hashable, Sendable {
     case rejected
     /// No connection is answered: the pod has no route there.
     case unreachable
+    /// No connection is answered, and none is refused either: every one times out
+    /// (a `Local` policy at a node without a local endpoint: kube-proxy drops, so
+    /// that a load balancer's health check takes the node for down).
+    case dropped
 }
 
 /// A listener podnet runs for the duration of a check: inside `pod`, on `port`,
-/// answering every connection (or datagram) with the pod's name.
+/// answering every connection (or datagram) with the pod's name and the source
+/// address it saw.
 public struct ListenerSpec: Hashable, Sendable {
     public let pod: String
     public let port: Int

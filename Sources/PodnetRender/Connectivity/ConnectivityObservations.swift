@@ -1,3 +1,5 @@
+import PodnetAddress
+
 /// What the probes saw, in the report's words. The kernel probes speak of
 /// addresses and errno values; `podnet check` translates their outcomes into these.
 public struct ConnectivityObservations: Sendable, Equatable {
@@ -8,14 +10,17 @@ public struct ConnectivityObservations: Sendable, Equatable {
     public var echoTimeout: Double
     /// One entry per probed target; nil when services were not probed.
     public var services: [ServiceObservation]?
+    /// One entry per NodePort and external-IP target; nil when not probed.
+    public var external: [ServiceObservation]?
     /// Connections each pod made to each target.
     public var connectionsPerPod: Int
 
     public init(echo: [[EchoObservation]]? = nil, echoTimeout: Double = 1,
-                services: [ServiceObservation]? = nil, connectionsPerPod: Int = 0) {
+                services: [ServiceObservation]? = nil, external: [ServiceObservation]? = nil, connectionsPerPod: Int = 0) {
         self.echo = echo
         self.echoTimeout = echoTimeout
         self.services = services
+        self.external = external
         self.connectionsPerPod = connectionsPerPod
     }
 }
@@ -33,8 +38,9 @@ public enum EchoObservation: Hashable, Sendable {
 
 /// One connection (or, for UDP, one datagram exchange) to a service target.
 public enum ConnectionObservation: Hashable, Sendable {
-    /// The listener of this pod answered.
-    case answered(String)
+    /// The listener of this pod answered; `source` is the address it saw the
+    /// connection come from (nil when it did not say).
+    case answered(String, source: IPv4Address? = nil)
     /// Refused at once: a TCP reset or an ICMP port unreachable (ECONNREFUSED).
     case refused
     /// Another error on the way: no route, host or network unreachable.
@@ -46,8 +52,8 @@ public enum ConnectionObservation: Hashable, Sendable {
     case failed(String)
 }
 
-/// The connections every pod made to one target: `connections[pod][n]`, pods
-/// aligned with the expectations' pods.
+/// The connections every source made to one target: `connections[source][n]`,
+/// aligned with the expectations' sources (pods first).
 public struct ServiceObservation: Sendable, Equatable {
     public let target: ServiceTarget
     public let connections: [[ConnectionObservation]]

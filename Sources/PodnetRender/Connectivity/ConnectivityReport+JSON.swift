@@ -13,9 +13,18 @@
 ///                                   "connections", "answers": {pod: count}, "refused", "unreachable",
 ///                                   "timeouts", "failed", "reasons", "ok", "problem"? }],
 ///                     "targets": [{ "service", "port", "protocol", "route", "endpoint"?, "address",
-///                                   "destinationPort", "connections", "answers", "ok", "problems" }] } }
+///                                   "destinationPort", "connections", "answers", "ok", "problems" }] },
+///       "external": { "connectionsPerSource",
+///                     "results": [{ as services' results, with "route": "nodePort"|"externalIP", "node"
+///                                   (where the traffic arrives), "sourceKind": "pod"|"client", "policy",
+///                                   "oneEndpointPerSource", "expected" also "drop",
+///                                   "expectedSource"?: "node"|"sender"|"senderUnlessHairpin",
+///                                   "expectedSourceAddresses", "sources": {address: count} }],
+///                     "targets": [as services' targets, with "node", "policy"] } }
 ///
-/// `podToPod` or `services` is absent when it was not probed (--services-only, --pods-only).
+/// Every result also carries "sources": the source addresses the listeners saw.
+/// `podToPod`, `services` or `external` is absent when it was not probed
+/// (--services-only, --pods-only, --via endpoints, no NodePort or external IP).
 extension ConnectivityReport: Encodable {
     enum Keys: String, CodingKey {
         case cluster, ok, failures, podToPod, services
@@ -24,6 +33,8 @@ extension ConnectivityReport: Encodable {
         case connectionsPerPod, targets
         case service, port, `protocol`, targetPort, route, endpoint, destinationPort, expectedAnswerers
         case connections, answers, refused, unreachable, timeouts, failed, reasons, problem, problems
+        case external, connectionsPerSource, node, sourceKind, policy, oneEndpointPerSource
+        case expectedSource, expectedSourceAddresses, sources
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -62,34 +73,59 @@ extension ConnectivityReport: Encodable {
         if let services {
             var section = container.nestedContainer(keyedBy: Keys.self, forKey: .services)
             try section.encode(services.connectionsPerPod, forKey: .connectionsPerPod)
-            var results = section.nestedUnkeyedContainer(forKey: .results)
-            for row in services.rows {
-                var result = results.nestedContainer(keyedBy: Keys.self)
-                try Self.encode(row.target, into: &result)
-                try result.encode(row.source, forKey: .from)
-                switch row.expected {
-                case .answered(let pods):
-                    try result.encode("answer", forKey: .expected)
-                    try result.encode(pods, forKey: .expectedAnswerers)
-                case .rejected:
-                    try result.encode("reject", forKey: .expected)
-                    try result.encode([String](), forKey: .expectedAnswerers)
-                case .unreachable:
-                    try result.encode("unreachable", forKey: .expected)
-                    try result.encode([String](), forKey: .expectedAnswerers)
+            try Self.encode(services, into: &section, external: false)
+        }
+        if let external {
+            var section = container.nestedContainer(keyedBy: Keys.self, forKey: .external)
+            try section.encode(external.connectionsPerPod, forKey: .connectionsPerSource)
+            try Self.encode(external, into: &section, external: true)
+        }
+    }
+
+    private static func encode(_ report: ServiceReport, into section: inout KeyedEncodingContainer<Keys>, external: Bool) throws {
+        var results = section.nestedUnkeyedContainer(forKey: .results)
+        for row in report.rows {
+            var result = results.nestedContainer(keyedBy: Keys.self)
+            try encode(row.target, into: &result)
+            try result.encode(row.source, forKey: .from)
+            switch row.expected {
+            case .answered(let pods):
+                try result.encode("answer", forKey: .expected)
+                try result.encode(pods, forKey: .expectedAnswerers)
+            case .rejected:
+                try result.encode("reject", forKey: .expected)
+                try result.encode([String](), forKey: .expectedAnswerers)
+            case .unreachable:
+                try result.encode("unreachable", forKey: .expected)
+                try result.encode([String](), forKey: .expectedAnswerers)
+            case .dropped:
+                try result.encode("drop", forKey: .expected)
+                try result.encode([String](), forKey: .expectedAnswerers)
+            }
+            try encode(row.tally, into: &result)
+            if external {
+                try result.encode(row.target.oneEndpointPerSource, forKey: .oneEndpointPerSource)
+                try result.encode(row.sourceKind.rawValue, forKey: .sourceKind)
+                if case .answered = row.expected, let expectation = row.sourceSeen {
+                    let kind = switch expectation {
+                    case .node: "node"
+                    case .sender: "sender"
+                    case .senderUnlessHairpin: "senderUnlessHairpin"
+                    }
+                    try result.encode(kind, forKey: .expectedSource)
+                    try result.encode(row.allowedSources.map(\.description), forKey: .expectedSourceAddresses)
                 }
-                try Self.encode(row.tally, into: &result)
-                try result.encode(row.ok, forKey: .ok)
-                try result.encodeIfPresent(row.problem, forKey: .problem)
             }
-            var targets = section.nestedUnkeyedContainer(forKey: .targets)
-            for total in services.totals {
-                var result = targets.nestedContainer(keyedBy: Keys.self)
-                try Self.encode(total.target, into: &result)
-                try Self.encode(total.tally, into: &result)
-                try result.encode(total.ok, forKey: .ok)
-                try result.encode(total.problems, forKey: .problems)
-            }
+            try result.encode(row.ok, forKey: .ok)
+            try result.encodeIfPresent(row.problem, forKey: .problem)
+        }
+        var targets = section.nestedUnkeyedContainer(forKey: .targets)
+        for total in report.totals {
+            var result = targets.nestedContainer(keyedBy: Keys.self)
+            try encode(total.target, into: &result)
+            try encode(total.tally, into: &result)
+            try result.encode(total.ok, forKey: .ok)
+            try result.encode(total.problems, forKey: .problems)
         }
     }
 
@@ -104,7 +140,14 @@ extension ConnectivityReport: Encodable {
         case .endpoint(let pod):
             try container.encode("endpoint", forKey: .route)
             try container.encode(pod, forKey: .endpoint)
+        case .nodePort(let node):
+            try container.encode("nodePort", forKey: .route)
+            try container.encode(node, forKey: .node)
+        case .externalIP(let node):
+            try container.encode("externalIP", forKey: .route)
+            try container.encode(node, forKey: .node)
         }
+        if target.route.isExternal { try container.encode(target.policy.rawValue, forKey: .policy) }
         try container.encode(target.address.description, forKey: .address)
         try container.encode(target.destinationPort, forKey: .destinationPort)
     }
@@ -117,5 +160,6 @@ extension ConnectivityReport: Encodable {
         try container.encode(tally.timeouts, forKey: .timeouts)
         try container.encode(tally.failed, forKey: .failed)
         try container.encode(tally.reasons, forKey: .reasons)
+        try container.encode(tally.sources, forKey: .sources)
     }
 }

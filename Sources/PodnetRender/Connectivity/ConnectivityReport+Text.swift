@@ -25,6 +25,9 @@ public struct ConnectivityReportText: Sendable {
         if let services = report.services {
             sections.append(detailed ? serviceRows(services) : serviceTotals(services, pods: report.pods.count))
         }
+        if let external = report.external {
+            sections.append(detailed ? externalRows(external) : externalTotals(external))
+        }
         sections.append(verdict(report))
         return sections.joined(separator: "\n\n")
     }
@@ -91,6 +94,8 @@ public struct ConnectivityReportText: Sendable {
         switch target.route {
         case .clusterIP: target.label
         case .endpoint(let pod): "\(target.label) via \(pod)"
+        case .nodePort(let node): "\(target.label) NodePort on \(node)"
+        case .externalIP(let node): "\(target.label) external IP at \(node)"
         }
     }
 
@@ -99,7 +104,79 @@ public struct ConnectivityReportText: Sendable {
         case .answered(let pods): pods.joined(separator: ", ")
         case .rejected: "refused (no endpoints)"
         case .unreachable: "no route"
+        case .dropped: "dropped (no local endpoint)"
         }
+    }
+
+    /// The endpoints expected, and "one endpoint per client" under session affinity.
+    static func expectationText(_ expected: ConnectionExpectation, target: ServiceTarget) -> String {
+        let text = expectationText(expected)
+        guard target.oneEndpointPerSource, case .answered(let pods) = expected, pods.count > 1 else { return text }
+        return text + "; one endpoint per client"
+    }
+
+    static func sourceExpectationText(_ row: ServiceReport.Row) -> String {
+        guard case .answered = row.expected, let expectation = row.sourceSeen else { return "-" }
+        switch expectation {
+        case .node(let node): return "\(node)'s (masqueraded)"
+        case .sender: return "\(row.source)'s own (kept)"
+        case .senderUnlessHairpin(let node): return "\(row.source)'s own (kept; \(node)'s if it answers itself)"
+        }
+    }
+
+    /// `192.168.64.4 (node-0)`, with counts when more than one address was seen.
+    static func seenText(_ seen: [ServiceReport.SeenSource]) -> String {
+        guard !seen.isEmpty else { return "-" }
+        return seen.map { source in
+            let owner = source.owner.map { " (\($0))" } ?? ""
+            return source.address + owner + (seen.count > 1 ? " \(source.count)" : "")
+        }.joined(separator: ", ")
+    }
+
+    static func routeText(_ route: ServiceTarget.Route) -> String {
+        switch route {
+        case .nodePort(let node): "NodePort on \(node)"
+        case .externalIP(let node): "external IP at \(node)"
+        case .clusterIP: "ClusterIP"
+        case .endpoint(let pod): "endpoint \(pod)"
+        }
+    }
+
+    func externalHeading(_ external: ServiceReport) -> String {
+        "traffic from outside: \(external.connectionsPerPod) connections from each client and pod to every NodePort on every node and to every external IP; the endpoints answer with their pod's name and the source address they saw"
+    }
+
+    func externalRows(_ external: ServiceReport) -> String {
+        if external.rows.isEmpty { return "traffic from outside: none to probe" }
+        var rows = [["SERVICE", "AT", "DESTINATION", "FROM", "POLICY", "EXPECTED", "SOURCE EXPECTED", "ANSWERED BY", "SOURCE SEEN",
+                     "REFUSED", "UNREACHABLE", "TIMEOUTS", "RESULT"]]
+        for row in external.rows {
+            rows.append([row.target.label, Self.routeText(row.target.route), row.target.destination, row.source,
+                         row.target.policy.rawValue, Self.expectationText(row.expected, target: row.target),
+                         Self.sourceExpectationText(row), Self.answersText(row.tally, expected: row.expected),
+                         Self.seenText(row.seen), String(row.tally.refused), String(row.tally.unreachable + row.tally.failed),
+                         String(row.tally.timeouts), row.ok ? "ok" : "FAIL"])
+        }
+        for total in external.totals {
+            for problem in total.problems {
+                rows.append([total.target.label, Self.routeText(total.target.route), total.target.destination, "all",
+                             "", "", "", "", "", "", "", "", "FAIL: \(problem)"])
+            }
+        }
+        return externalHeading(external) + "\n\n" + Columns(rows, rightAligned: [9, 10, 11]).text
+    }
+
+    /// Many sources: one line per target, summed over them.
+    func externalTotals(_ external: ServiceReport) -> String {
+        var rows = [["SERVICE", "AT", "DESTINATION", "POLICY", "ANSWERED BY", "REFUSED", "UNREACHABLE", "TIMEOUTS", "RESULT"]]
+        for total in external.totals {
+            let expected: ConnectionExpectation = total.target.endpoints.isEmpty ? .rejected : .answered(by: total.target.endpoints)
+            let result = total.ok ? "ok" : "FAIL" + (total.failingSources.isEmpty ? "" : " (\(total.failingSources.count) sources)")
+            rows.append([total.target.label, Self.routeText(total.target.route), total.target.destination, total.target.policy.rawValue,
+                         Self.summary(of: total.tally, expected: expected), String(total.tally.refused),
+                         String(total.tally.unreachable + total.tally.failed), String(total.tally.timeouts), result])
+        }
+        return externalHeading(external) + " (summed over all sources)\n\n" + Columns(rows, rightAligned: [5, 6, 7]).text
     }
 
     static func answersText(_ tally: ConnectionTally, expected: ConnectionExpectation) -> String {
@@ -112,7 +189,7 @@ public struct ConnectivityReportText: Sendable {
     func serviceRows(_ services: ServiceReport) -> String {
         var rows = [["SERVICE", "DESTINATION", "FROM", "EXPECTED", "ANSWERED BY", "REFUSED", "UNREACHABLE", "TIMEOUTS", "RESULT"]]
         for row in services.rows {
-            rows.append([Self.targetLabel(row.target), row.target.destination, row.source, Self.expectationText(row.expected),
+            rows.append([Self.targetLabel(row.target), row.target.destination, row.source, Self.expectationText(row.expected, target: row.target),
                          Self.answersText(row.tally, expected: row.expected), String(row.tally.refused),
                          String(row.tally.unreachable + row.tally.failed), String(row.tally.timeouts), row.ok ? "ok" : "FAIL"])
         }
@@ -173,8 +250,16 @@ public struct ConnectivityReportText: Sendable {
             if bad > 0 { failed.append("\(bad) of \(services.rows.count) service checks") }
             if wide > 0 { failed.append("\(wide) endpoint\(wide == 1 ? "" : "s") never answering") }
         }
+        if let external = report.external {
+            counted.append("\(external.rows.count) checks from outside")
+            let bad = external.rows.filter { !$0.ok }.count
+            let wide = external.totals.reduce(0) { $0 + $1.problems.count }
+            if bad > 0 { failed.append("\(bad) of \(external.rows.count) checks from outside") }
+            if wide > 0 { failed.append("\(wide) endpoint\(wide == 1 ? "" : "s") never answering from outside") }
+        }
         if report.ok {
-            return "ok: cluster \(report.cluster): all \(counted.joined(separator: " and ")) as expected"
+            let list = counted.count > 1 ? counted.dropLast().joined(separator: ", ") + " and " + counted.last! : counted.joined()
+            return "ok: cluster \(report.cluster): all \(list) as expected"
         }
         var lines = ["FAILED: cluster \(report.cluster): " + failed.joined(separator: ", ")]
         lines += report.failures.prefix(maxListedFailures).map { "  " + $0 }

@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetTopology
 
 /// Observations held against expectations: a verdict per pod pair and per pod and
@@ -8,6 +9,8 @@ public struct ConnectivityReport: Sendable {
     public let pods: [Pod]
     public let matrix: PodMatrix?
     public let services: ServiceReport?
+    /// NodePorts and external IPs, from every client and pod.
+    public let external: ServiceReport?
     /// Everything expected that did not hold, one line each, matrix first.
     public let failures: [String]
 
@@ -31,6 +34,14 @@ public struct ConnectivityReport: Sendable {
             self.services = report
         } else {
             services = nil
+        }
+        if let external = observations.external {
+            let report = ServiceReport(expectations: expectations, observations: external,
+                                       connectionsPerPod: observations.connectionsPerPod)
+            failures += report.failures
+            self.external = report
+        } else {
+            external = nil
         }
         self.failures = failures
     }
@@ -87,19 +98,33 @@ public struct PodMatrix: Sendable {
     }
 }
 
-/// Services: one row per target and pod, and totals per target.
+/// Services: one row per target and source, and totals per target.
 public struct ServiceReport: Sendable {
     public struct Row: Sendable {
         public let target: ServiceTarget
         public let source: String
+        public let sourceKind: ProbeSource.Kind
         public let expected: ConnectionExpectation
+        /// The source address the endpoint must see; nil where that is not checked.
+        public let sourceSeen: SourceExpectation?
+        /// The addresses `sourceSeen` allows (for the report; the check is per connection).
+        public let allowedSources: [IPv4Address]
         public let tally: ConnectionTally
+        /// The source addresses the listeners saw, each with who holds it and how often.
+        public let seen: [SeenSource]
         /// What went wrong, or nil when the row holds what was expected.
         public let problem: String?
         public var ok: Bool { problem == nil }
     }
 
-    /// All pods' connections to one target, summed.
+    public struct SeenSource: Sendable, Equatable {
+        public let address: String
+        /// The node, pod or client holding the address; nil when none of the topology does.
+        public let owner: String?
+        public let count: Int
+    }
+
+    /// All sources' connections to one target, summed.
     public struct Total: Sendable {
         public let target: ServiceTarget
         public let tally: ConnectionTally
@@ -127,25 +152,39 @@ public struct ServiceReport: Sendable {
         for observation in observations {
             let target = observation.target
             var total = ConnectionTally()
-            var answeredWhereExpected = ConnectionTally()
+            var chances = EndpointChances()
             var failing: [String] = []
-            for (index, pod) in expectations.pods.enumerated() where index < observation.connections.count {
-                let tally = ConnectionTally(observation.connections[index])
+            let probed = min(observation.connections.count, target.expected.count, expectations.sources.count)
+            for index in 0..<probed {
+                let source = expectations.sources[index]
+                let connections = observation.connections[index]
+                let tally = ConnectionTally(connections)
                 guard tally.total > 0 else { continue }
                 let expected = target.expected[index]
-                let problem = Self.problem(tally, expected: expected, target: target, source: index, expectations: expectations)
-                rows.append(Row(target: target, source: pod.name, expected: expected, tally: tally, problem: problem))
+                let sourceSeen = target.sourcesSeen.indices.contains(index) ? target.sourcesSeen[index] : nil
+                var problem = Self.problem(tally, expected: expected, target: target, source: index, expectations: expectations)
+                if case .answered(let pods) = expected {
+                    chances.add(tally, amongst: pods, sticky: target.oneEndpointPerSource)
+                    let more = Self.affinityProblem(tally, target: target)
+                        + Self.sourceProblem(connections, sourceSeen, from: source, expectations: expectations)
+                    if !more.isEmpty { problem = ([problem].compactMap { $0 } + more).joined(separator: "; ") }
+                }
+                let allowed = sourceSeen.map { expectations.allowedSources($0, from: source) } ?? []
+                let seen = tally.sources.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { address, count in
+                    SeenSource(address: address, owner: IPv4Address(address).flatMap(expectations.owner(of:)), count: count)
+                }
+                rows.append(Row(target: target, source: source.name, sourceKind: source.kind, expected: expected, sourceSeen: sourceSeen,
+                                allowedSources: allowed, tally: tally, seen: seen, problem: problem))
                 total.add(tally)
-                if case .answered = expected { answeredWhereExpected.add(tally) }
                 if let problem {
-                    failing.append(pod.name)
-                    failures.append("\(target.label) at \(target.destination) from \(pod.name): \(problem)")
+                    failing.append(source.name)
+                    failures.append("\(target.label) at \(target.destination) from \(source.name): \(problem)")
                 }
             }
             var problems: [String] = []
-            if case .clusterIP = target.route, target.endpoints.count > 1 {
-                for silent in Self.silentEndpoints(target.endpoints, in: answeredWhereExpected) {
-                    let problem = "endpoint \(silent) answered none of \(answeredWhereExpected.answered) answered connections (1 in \(target.endpoints.count) expected): is it missing from the load balancer?"
+            if !Self.isEndpointRoute(target.route) {
+                for silent in chances.silentEndpoints(in: total) {
+                    let problem = "endpoint \(silent.endpoint) answered none of \(silent.answered) answered connections (\(silent.odds) expected): is it missing from the load balancer?"
                     problems.append(problem)
                     failures.append("\(target.label) at \(target.destination): \(problem)")
                 }
@@ -157,19 +196,42 @@ public struct ServiceReport: Sendable {
         self.failures = failures
     }
 
-    /// The endpoints that never answered although, had the load balancer picked
-    /// among all of them alike, that would be implausible (see `implausible`).
-    static func silentEndpoints(_ endpoints: [String], in tally: ConnectionTally) -> [String] {
-        let answered = tally.answered
-        guard endpoints.count > 1, answered > 0 else { return [] }
-        let miss = 1 - 1 / Double(endpoints.count)
-        var chance = 1.0
-        for _ in 0..<answered {
-            chance *= miss
-            if chance < implausible { break }
+    static func isEndpointRoute(_ route: ServiceTarget.Route) -> Bool {
+        if case .endpoint = route { return true }
+        return false
+    }
+
+    /// `sessionAffinity: ClientIP`: a source reaching more than one endpoint.
+    static func affinityProblem(_ tally: ConnectionTally, target: ServiceTarget) -> [String] {
+        guard target.oneEndpointPerSource, tally.answers.count > 1 else { return [] }
+        return ["answered by \(tally.answers.keys.sorted().joined(separator: " and ")): one endpoint per client expected (sessionAffinity ClientIP)"]
+    }
+
+    /// Answered connections whose listener saw a source the expectation does not allow.
+    static func sourceProblem(_ connections: [ConnectionObservation], _ expectation: SourceExpectation?, from source: ProbeSource,
+                              expectations: ConnectivityExpectations) -> [String] {
+        guard let expectation else { return [] }
+        var wrong: [String: Int] = [:]
+        var order: [String] = []
+        for case .answered(let answerer, let seen?) in connections
+        where !expectations.allows(seen, expectation, from: source, answeredBy: answerer) {
+            let name = describe(seen, expectations: expectations)
+            if wrong[name] == nil { order.append(name) }
+            wrong[name, default: 0] += 1
         }
-        guard chance < implausible else { return [] }
-        return endpoints.filter { (tally.answers[$0] ?? 0) == 0 }
+        guard !order.isEmpty else { return [] }
+        let count = wrong.values.reduce(0, +)
+        let must: String = switch expectation {
+        case .node(let node): "an address of \(node) (masqueraded)"
+        case .sender: "\(source.name)'s own \(source.address) (kept)"
+        case .senderUnlessHairpin: "\(source.name)'s own \(source.address) (short-circuited, kept)"
+        }
+        return ["\(count) saw the source \(order.joined(separator: ", ")), not \(must)"]
+    }
+
+    /// `10.200.0.1 (node-0)`: an address and who holds it.
+    static func describe(_ address: IPv4Address, expectations: ConnectivityExpectations) -> String {
+        expectations.owner(of: address).map { "\(address) (\($0))" } ?? address.description
     }
 
     static func problem(_ tally: ConnectionTally, expected: ConnectionExpectation, target: ServiceTarget,
@@ -181,7 +243,9 @@ public struct ServiceReport: Sendable {
             let strangers = tally.answers.keys.filter { !pods.contains($0) }.sorted()
             if !strangers.isEmpty {
                 let count = strangers.reduce(0) { $0 + tally.answers[$1]! }
-                parts.append("\(count) answered by \(strangers.joined(separator: ", ")), not \(pods.count == 1 ? "the endpoint" : "an endpoint")")
+                let local = target.policy == .local && pods.count < target.endpoints.count
+                let kind = pods.count == 1 ? "the endpoint" : "an endpoint"
+                parts.append("\(count) answered by \(strangers.joined(separator: ", ")), not \(local ? "a local endpoint (\(pods.joined(separator: ", ")))" : kind)")
             }
             parts += misses(tally, includingRefused: true)
             guard !parts.isEmpty else { return nil }
@@ -200,13 +264,23 @@ public struct ServiceReport: Sendable {
             }
             parts += misses(tally, includingRefused: false)
             return "\(parts.joined(separator: ", ")) (of \(total)); with no endpoints, every connection must be refused at once"
+        case .dropped:
+            guard tally.timeouts < total else { return nil }
+            var parts: [String] = []
+            if tally.answered > 0 {
+                parts.append("\(tally.answered) answered by \(tally.answers.keys.sorted().joined(separator: ", "))")
+            }
+            parts += misses(tally, includingRefused: true).filter { !$0.contains("timed out") }
+            let node = target.route.receivingNode ?? expectations.sources[source].node ?? "the node"
+            let policy = target.route.isExternal ? "externalTrafficPolicy" : "internalTrafficPolicy"
+            return "\(parts.joined(separator: ", ")) (of \(total)); \(node) has no local endpoint and must drop every connection (\(policy) Local), not answer or refuse it"
         case .unreachable:
             guard tally.answered > 0 else { return nil }
             let reason: String
             switch target.route {
-            case .clusterIP:
+            case .clusterIP, .nodePort, .externalIP:
                 let pod = expectations.pods[source]
-                reason = "\(pod.name) is on bridge-less node \(pod.node): it has no route to ClusterIPs"
+                reason = "\(pod.name) is on bridge-less node \(pod.node): it has no route to \(target.route == .clusterIP ? "ClusterIPs" : "its node's network")"
             case .endpoint(let endpoint):
                 reason = expectations.index(ofPod: endpoint).flatMap { expectations.isolationReason(from: source, to: $0) } ?? ""
             }
@@ -226,6 +300,46 @@ public struct ServiceReport: Sendable {
             parts.append("\(tally.timeouts) timed out\(accepted)")
         }
         return parts
+    }
+}
+
+/// How unlikely it is that an endpoint answered none of a target's connections,
+/// had every source's load balancer picked uniformly among the endpoints it may
+/// use: the product over rows of (1 - 1/n)^A, n the endpoints the row may reach
+/// and A its answered connections (1 per row under session affinity: a client
+/// picks once).
+struct EndpointChances {
+    private var chance: [String: Double] = [:]
+    private var answered: [String: Int] = [:]
+    private var candidates: [String: Set<Int>] = [:]
+    private var order: [String] = []
+
+    mutating func add(_ tally: ConnectionTally, amongst endpoints: [String], sticky: Bool) {
+        guard endpoints.count > 1, tally.answered > 0 else { return }
+        let trials = sticky ? 1 : tally.answered
+        let miss = 1 - 1 / Double(endpoints.count)
+        for endpoint in endpoints {
+            if chance[endpoint] == nil { order.append(endpoint) }
+            var value = chance[endpoint] ?? 1
+            for _ in 0..<trials {
+                value *= miss
+                if value < ServiceReport.implausible { break }
+            }
+            chance[endpoint] = value
+            answered[endpoint, default: 0] += tally.answered
+            candidates[endpoint, default: []].insert(endpoints.count)
+        }
+    }
+
+    /// The endpoints that never answered although that is implausible, with the
+    /// answered connections they could have had and their odds ("1 in 2").
+    func silentEndpoints(in total: ConnectionTally) -> [(endpoint: String, answered: Int, odds: String)] {
+        order.compactMap { endpoint in
+            guard (total.answers[endpoint] ?? 0) == 0, let value = chance[endpoint], value < ServiceReport.implausible else { return nil }
+            let sizes = candidates[endpoint, default: []].sorted()
+            let odds = sizes.count == 1 ? "1 in \(sizes[0])" : "1 in \(sizes.first!)–\(sizes.last!)"
+            return (endpoint, answered[endpoint] ?? 0, odds)
+        }
     }
 }
 

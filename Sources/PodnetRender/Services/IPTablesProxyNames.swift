@@ -1,3 +1,4 @@
+import PodnetKernelModel
 import PodnetTopology
 
 /// Names and values of the iptables proxy layout, as kube-proxy's iptables mode
@@ -9,6 +10,11 @@ public enum IPTablesProxyNames {
     public static let markForMasquerade = "KUBE-MARK-MASQ"
     public static let postrouting = "KUBE-POSTROUTING"
     public static let podEgress = "PODNET-EGRESS"
+    /// NodePorts, one rule each, reached from the end of KUBE-SERVICES for the node's own addresses.
+    public static let nodePorts = "KUBE-NODEPORTS"
+    /// filter: drops (Local, no endpoint here) and rejects (no endpoint at all) of
+    /// NodePort and external-IP traffic, from INPUT and FORWARD.
+    public static let externalServices = "KUBE-EXTERNAL-SERVICES"
 
     /// kube-proxy's masquerade mark bit (its default `--iptables-masquerade-bit` 14).
     public static let masqueradeMark = "0x4000"
@@ -26,11 +32,26 @@ public enum IPTablesProxyNames {
         "KUBE-SVC-" + hash(portName + proto(`protocol`))
     }
 
+    /// `KUBE-SVL-` and the same hash: the port's chain of this node's endpoints only
+    /// (a `Local` traffic policy), kube-proxy's `servicePortPolicyLocalChainName`.
+    public static func localServiceChain(portName: String, protocol: ServicePort.TransportProtocol) -> String {
+        "KUBE-SVL-" + hash(portName + proto(`protocol`))
+    }
+
+    /// `KUBE-EXT-` and the same hash: where NodePort and external-IP traffic enters
+    /// (masquerade, or Local's short cuts), kube-proxy's `serviceExternalChainName`.
+    public static func externalChain(portName: String, protocol: ServicePort.TransportProtocol) -> String {
+        "KUBE-EXT-" + hash(portName + proto(`protocol`))
+    }
+
     /// `KUBE-SEP-` and 16 characters of base32(SHA-256(name + protocol + "IP:PORT")),
     /// kube-proxy's `servicePortEndpointChainName`.
     public static func endpointChain(portName: String, protocol: ServicePort.TransportProtocol, endpoint: String) -> String {
         "KUBE-SEP-" + hash(portName + proto(`protocol`) + endpoint)
     }
+
+    /// A comment match, as iptables-save prints it.
+    public static func comment(_ text: String) -> String { "-m comment --comment \(IPTablesRuleText.quoted(text))" }
 
     /// The protocol as iptables and kube-proxy's hashes spell it: `tcp`, `udp`.
     public static func proto(_ protocol: ServicePort.TransportProtocol) -> String { `protocol`.rawValue.lowercased() }

@@ -80,6 +80,21 @@ extension KernelTests {
             }
         }
 
+        /// The source as the listener saw it: a's own address here (nothing NATs between them).
+        @Test func listenersThatTellTheSourceAppendTheClientsAddress() throws {
+            try withPods { a, b, _, _ in
+                let listeners = try AnsweringListeners([(b, [.init(port: 8080, protocol: .tcp, answer: "b", tellsSource: true),
+                                                             .init(port: 5353, protocol: .udp, answer: "b", tellsSource: true)])])
+                defer { listeners.stop() }
+                let outcomes = ConnectionSweep().run([
+                    ConnectionProbe(source: 0, destination: SocketAddress(Self.b, port: 8080), protocol: .tcp, count: 2),
+                    ConnectionProbe(source: 0, destination: SocketAddress(Self.b, port: 5353), protocol: .udp, count: 2),
+                ], from: [a])
+                #expect(outcomes == [Array(repeating: .answered("b 10.77.0.1"), count: 2),
+                                     Array(repeating: .answered("b 10.77.0.1"), count: 2)])
+            }
+        }
+
         @Test func aPortTakenByAnotherServerIsRefusedAndNothingIsLeftOpen() throws {
             try withPods { _, b, _, _ in
                 let first = try AnsweringListeners([(b, [.init(port: 8080, protocol: .tcp, answer: "b")])])
