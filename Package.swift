@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "PodnetAddress"),
         .target(name: "PodnetYAML", dependencies: ["CYAML"]),
         .target(name: "PodnetTopology", dependencies: ["PodnetAddress", "PodnetYAML"]),
+        // NetworkPolicy's meaning: who may reach whom, from the topology alone.
+        .target(name: "PodnetPolicy", dependencies: ["PodnetTopology", "PodnetAddress"]),
         .target(name: "PodnetKernelModel", dependencies: ["PodnetAddress"]),
         .target(name: "PodnetRender", dependencies: ["PodnetTopology", "PodnetKernelModel"]),
         .target(name: "PodnetPlan", dependencies: ["PodnetKernelModel", "PodnetAddress"]),
@@ -46,6 +48,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "PodnetYAMLTests", dependencies: ["PodnetYAML"]),
+        .testTarget(name: "PodnetPolicyTests", dependencies: ["PodnetPolicy", "PodnetTopology"]),
         .testTarget(name: "PodnetAddressTests", dependencies: ["PodnetAddress"]),
         .testTarget(name: "PodnetRenderTests", dependencies: ["PodnetRender", "PodnetPlan"]),
         .testTarget(name: "PodnetPlanTests", dependencies: ["PodnetPlan", "PodnetRender"]),

@@ -68,7 +68,7 @@ public struct NetworkPolicyRule: Codable, Equatable, Sendable {
 /// One entry of `from`/`to`. Exactly one of two shapes (validation ensures it):
 /// selectors (a `podSelector`, a `namespaceSelector`, or both, which must then both
 /// hold), or an `ipBlock` alone.
-public struct NetworkPolicyPeer: Codable, Equatable, Hashable, Sendable {
+public struct NetworkPolicyPeer: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     /// nil with a `namespaceSelector`: every pod of the selected namespaces.
     public var podSelector: LabelSelector?
     /// nil with a `podSelector`: the policy's own namespace; `{}`: every namespace.
@@ -84,6 +84,13 @@ public struct NetworkPolicyPeer: Codable, Equatable, Hashable, Sendable {
     public static func pods(_ selector: LabelSelector) -> NetworkPolicyPeer { NetworkPolicyPeer(podSelector: selector) }
     public static func namespaces(_ selector: LabelSelector) -> NetworkPolicyPeer { NetworkPolicyPeer(namespaceSelector: selector) }
     public static func addresses(_ block: IPBlock) -> NetworkPolicyPeer { NetworkPolicyPeer(ipBlock: block) }
+
+    /// `namespaceSelector ns=x podSelector app=web`, `ipBlock 10.0.0.0/8 except 10.1.0.0/16`.
+    public var description: String {
+        if let ipBlock { return "ipBlock \(ipBlock)" }
+        return [namespaceSelector.map { "namespaceSelector \($0)" }, podSelector.map { "podSelector \($0)" }]
+            .compactMap { $0 }.joined(separator: " ")
+    }
 }
 
 /// `ipBlock`: the addresses of `cidr` less those of every `except` prefix.

@@ -1,0 +1,41 @@
+import PodnetAddress
+import PodnetTopology
+
+/// One end of a connection the evaluator is asked about.
+public enum PolicyEndpoint: Hashable, Sendable, CustomStringConvertible {
+    case pod(String)
+    /// A node itself (its own processes), by name.
+    case node(String)
+    /// Any address: a pod's or a node's is taken as that pod or node; any other is
+    /// outside the cluster's pods (a client, a host on the internet).
+    case address(IPv4Address)
+
+    public var description: String {
+        switch self {
+        case .pod(let name): return name
+        case .node(let name): return "node \(name)"
+        case .address(let address): return "\(address)"
+        }
+    }
+}
+
+/// A new connection (the first packet of a flow): from `source` to `destination`
+/// on the destination's `port`. Replies of an allowed connection always pass, so
+/// they are never asked about.
+public struct Connection: Hashable, Sendable, CustomStringConvertible {
+    public var source: PolicyEndpoint
+    public var destination: PolicyEndpoint
+    /// The port at the destination: for a service, the endpoint's target port, as
+    /// policies see traffic after the service's DNAT.
+    public var port: Int
+    public var `protocol`: PortProtocol
+
+    public init(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int, protocol: PortProtocol = .tcp) {
+        self.source = source
+        self.destination = destination
+        self.port = port
+        self.protocol = `protocol`
+    }
+
+    public var description: String { "\(source) → \(destination) \(port)/\(`protocol`.rawValue)" }
+}

@@ -1,0 +1,249 @@
+import PodnetAddress
+import PodnetTopology
+
+/// Answers "may X open a connection to Y on port P?" from the topology alone, with
+/// the meaning of Kubernetes' NetworkPolicy API reference:
+///
+/// - isolation is per direction: a pod is isolated for ingress (egress) when a
+///   policy of type Ingress (Egress) in its namespace selects it; otherwise that
+///   direction is unrestricted;
+/// - policies add up: an isolated pod's traffic passes when any rule of any
+///   policy isolating it matches; there is no deny rule;
+/// - a rule matches when one of its peers and one of its ports match; an empty
+///   peer or port list matches every peer or port;
+/// - a peer's `podSelector` alone means pods of the policy's namespace; a
+///   `namespaceSelector` alone, every pod of the selected namespaces; both, pods
+///   that match both (AND within a peer, OR across peers);
+/// - a named port is resolved on the connection's destination pod (for ingress
+///   and for egress alike), with the rule's protocol; where the destination is no
+///   pod, a named port matches nothing;
+/// - both ends must agree: egress at the source pod and ingress at the
+///   destination pod;
+/// - a pod's traffic with its own node is always allowed, and so is a pod's
+///   traffic to itself (it never leaves the pod's namespace, so no data plane on
+///   the node sees it);
+/// - only new connections are asked about: replies of allowed ones always pass.
+///
+/// `ipBlock` peers match addresses. Kubernetes means them for addresses outside
+/// the cluster and leaves open whether they match pod addresses; like Calico,
+/// kube-network-policies and the iptables-based plugins (and cyclonus' model), this
+/// matches a pod's address too, so that `ipBlock: 10.200.0.0/16` admits pods in it.
+///
+/// Selections are computed once, so a full pod × pod matrix costs a few set
+/// lookups per cell.
+public struct PolicyEvaluator: Sendable {
+    public let topology: Topology
+    private let podIndex: [String: Int]
+    private let podByAddress: [IPv4Address: Int]
+    private let nodeByAddress: [IPv4Address: String]
+    /// Per policy: the pods it selects.
+    private let selected: [Set<Int>]
+    /// Per direction, per pod: the policies of that type isolating it, in file order.
+    private let isolating: [PolicyType: [[Int]]]
+    /// Per policy, per direction, per rule, per peer: the pods a selector peer
+    /// matches (empty for an ipBlock peer).
+    private let peerPods: [[PolicyType: [[Set<Int>]]]]
+
+    public init(topology: Topology) {
+        self.topology = topology
+        let pods = topology.pods
+        podIndex = Dictionary(pods.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        podByAddress = Dictionary(pods.enumerated().map { ($1.ip, $0) }, uniquingKeysWith: { first, _ in first })
+        var nodes: [IPv4Address: String] = [:]
+        for node in topology.nodes {
+            for address in Self.addresses(of: node, network: topology.network) where nodes[address] == nil { nodes[address] = node.name }
+        }
+        nodeByAddress = nodes
+        let namespaceLabels = Dictionary(uniqueKeysWithValues: Set(pods.map(\.namespace)).map { ($0, topology.namespaceLabels(of: $0)) })
+        selected = topology.networkPolicies.map { policy in
+            Set(pods.indices.filter { pods[$0].namespace == policy.namespace && policy.podSelector.matches(pods[$0].labels) })
+        }
+        var isolating: [PolicyType: [[Int]]] = [:]
+        for type in PolicyType.allCases {
+            var byPod = [[Int]](repeating: [], count: pods.count)
+            for (index, policy) in topology.networkPolicies.enumerated() where policy.affects(type) {
+                for pod in selected[index] { byPod[pod].append(index) }
+            }
+            isolating[type] = byPod
+        }
+        self.isolating = isolating
+        peerPods = topology.networkPolicies.map { policy in
+            var byType: [PolicyType: [[Set<Int>]]] = [:]
+            for type in PolicyType.allCases {
+                byType[type] = policy.rules(type).map { rule in
+                    rule.peers.map { Self.pods(matching: $0, policyNamespace: policy.namespace, pods: pods, namespaceLabels: namespaceLabels) }
+                }
+            }
+            return byType
+        }
+    }
+
+    /// The verdict on a new connection, with its reasons.
+    public func verdict(for connection: Connection) -> PolicyVerdict {
+        var source = resolve(connection.source)
+        let destination = resolve(connection.destination)
+        if let node = source.node, case .node = connection.source, let pod = destination.pod {
+            source.address = sourceAddress(ofNode: node, toward: topology.pods[pod])
+        }
+        let egress: DirectionVerdict
+        let ingress: DirectionVerdict
+        if let pod = source.pod, pod == destination.pod {
+            egress = unrestricted(.egress, pod, .samePod)
+            ingress = unrestricted(.ingress, pod, .samePod)
+        } else {
+            egress = direction(.egress, of: source, peer: destination, connection: connection)
+            ingress = direction(.ingress, of: destination, peer: source, connection: connection)
+        }
+        return PolicyVerdict(connection: connection, egress: egress, ingress: ingress)
+    }
+
+    public func verdict(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int,
+                        protocol: PortProtocol = .tcp) -> PolicyVerdict {
+        verdict(for: Connection(from: source, to: destination, port: port, protocol: `protocol`))
+    }
+
+    public func isAllowed(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int, protocol: PortProtocol = .tcp) -> Bool {
+        verdict(from: source, to: destination, port: port, protocol: `protocol`).isAllowed
+    }
+
+    /// The pods a policy isolates (for the types it has), in pod order.
+    public func pods(selectedBy policy: Int) -> [Pod] { selected[policy].sorted().map { topology.pods[$0] } }
+
+    /// The pods a selector peer of a rule matches, in pod order (none for an ipBlock).
+    public func pods(matchedBy policy: Int, _ type: PolicyType, rule: Int, peer: Int) -> [Pod] {
+        peerPods[policy][type]![rule][peer].sorted().map { topology.pods[$0] }
+    }
+
+    /// The policies of a type that isolate a pod, in file order.
+    public func isolatingPolicies(of pod: String, _ type: PolicyType) -> [NetworkPolicy] {
+        guard let index = podIndex[pod] else { return [] }
+        return isolating[type]![index].map { topology.networkPolicies[$0] }
+    }
+
+    // MARK: - Evaluation
+
+    /// An end of a connection, as the evaluator sees it.
+    struct ResolvedEndpoint {
+        var pod: Int?
+        var node: String?
+        /// What an ipBlock is matched against.
+        var address: IPv4Address?
+    }
+
+    private func resolve(_ endpoint: PolicyEndpoint) -> ResolvedEndpoint {
+        switch endpoint {
+        case .pod(let name):
+            let index = podIndex[name]
+            return ResolvedEndpoint(pod: index, node: nil, address: index.map { topology.pods[$0].ip })
+        case .node(let name):
+            return ResolvedEndpoint(pod: nil, node: name, address: topology.node(named: name)?.address)
+        case .address(let address):
+            if let pod = podByAddress[address] { return ResolvedEndpoint(pod: pod, node: nil, address: address) }
+            return ResolvedEndpoint(pod: nil, node: nodeByAddress[address], address: address)
+        }
+    }
+
+    /// The policies of `type` at `subject` (the source for egress, the destination
+    /// for ingress) judging traffic with `peer`.
+    private func direction(_ type: PolicyType, of subject: ResolvedEndpoint, peer: ResolvedEndpoint,
+                           connection: Connection) -> DirectionVerdict {
+        guard let podIndex = subject.pod else {
+            return DirectionVerdict(direction: type, pod: nil, outcome: .unrestricted(.notAPod), isolatingPolicies: [], allowingRules: [])
+        }
+        let pod = topology.pods[podIndex]
+        if let node = peer.node, node == pod.node { return unrestricted(type, podIndex, .ownNode) }
+        let policies = isolating[type]![podIndex]
+        guard !policies.isEmpty else { return unrestricted(type, podIndex, .notIsolated) }
+        let destinationPod = type == .ingress ? podIndex : peer.pod
+        var matches: [RuleMatch] = []
+        for policyIndex in policies {
+            let policy = topology.networkPolicies[policyIndex]
+            for (ruleIndex, rule) in policy.rules(type).enumerated() {
+                guard let peerMatch = matchingPeer(rule, policyIndex, type, ruleIndex, peer),
+                      let portMatch = matchingPort(rule, connection, destinationPod: destinationPod) else { continue }
+                matches.append(RuleMatch(policy: policy.qualifiedName, direction: type, rule: ruleIndex,
+                                         peer: peerMatch.index, port: portMatch.index,
+                                         peerText: peerMatch.text, portText: portMatch.text))
+            }
+        }
+        return DirectionVerdict(direction: type, pod: pod, outcome: matches.isEmpty ? .denied : .allowed,
+                                isolatingPolicies: policies.map { topology.networkPolicies[$0].qualifiedName }, allowingRules: matches)
+    }
+
+    private func unrestricted(_ type: PolicyType, _ pod: Int, _ reason: DirectionVerdict.Unrestricted) -> DirectionVerdict {
+        DirectionVerdict(direction: type, pod: topology.pods[pod], outcome: .unrestricted(reason), isolatingPolicies: [], allowingRules: [])
+    }
+
+    /// The first peer of the rule matching `peer` (index nil: the rule has none,
+    /// so every peer matches); nil when none does.
+    private func matchingPeer(_ rule: NetworkPolicyRule, _ policy: Int, _ type: PolicyType, _ ruleIndex: Int,
+                              _ peer: ResolvedEndpoint) -> (index: Int?, text: String)? {
+        guard !rule.peers.isEmpty else { return (nil, "") }
+        for (index, candidate) in rule.peers.enumerated() {
+            let matches: Bool
+            if let block = candidate.ipBlock {
+                matches = peer.address.map(block.contains) ?? false
+            } else {
+                matches = peer.pod.map(peerPods[policy][type]![ruleIndex][index].contains) ?? false
+            }
+            if matches { return (index, candidate.description) }
+        }
+        return nil
+    }
+
+    /// The first port entry of the rule matching the connection (index nil: the
+    /// rule has none, so every port matches); nil when none does.
+    private func matchingPort(_ rule: NetworkPolicyRule, _ connection: Connection, destinationPod: Int?) -> (index: Int?, text: String)? {
+        guard !rule.ports.isEmpty else { return (nil, "") }
+        for (index, entry) in rule.ports.enumerated() where entry.protocol == connection.protocol {
+            let matches: Bool
+            switch entry.port {
+            case nil:
+                matches = true
+            case .number(let first)?:
+                matches = (first...(entry.endPort ?? first)).contains(connection.port)
+            case .name(let name)?:
+                // Resolved on the destination pod, with the entry's protocol.
+                matches = destinationPod.map { topology.pods[$0].ports.contains { $0.name == name && $0.protocol == entry.protocol && $0.port == connection.port } } ?? false
+            }
+            if matches { return (index, entry.description) }
+        }
+        return nil
+    }
+
+    // MARK: - Selection
+
+    /// The pods a selector peer of a policy in `policyNamespace` matches.
+    static func pods(matching peer: NetworkPolicyPeer, policyNamespace: String, pods: [Pod],
+                     namespaceLabels: [String: [String: String]]) -> Set<Int> {
+        guard peer.ipBlock == nil else { return [] }
+        return Set(pods.indices.filter { index in
+            let pod = pods[index]
+            let inNamespace = peer.namespaceSelector.map { $0.matches(namespaceLabels[pod.namespace] ?? [:]) } ?? (pod.namespace == policyNamespace)
+            return inNamespace && (peer.podSelector?.matches(pod.labels) ?? true)
+        })
+    }
+
+    /// The source address of a node's own packets to a pod: toward a remote pod, the
+    /// address of the device its route leaves by (CrossNodeRenderer's routes); else
+    /// its underlay address.
+    private func sourceAddress(ofNode name: String, toward pod: Pod) -> IPv4Address? {
+        guard let node = topology.node(named: name) else { return nil }
+        guard pod.node != name else { return node.gateway }
+        switch (topology.network.backend, topology.network.vxlan.discovery) {
+        case (.hostGW, _): return node.address
+        case (.ipip, _), (.vxlan, .multicast): return node.gateway
+        case (.vxlan, .static): return node.podCIDR.first
+        }
+    }
+
+    /// The addresses a node's own traffic can come from: its underlay address, the
+    /// gateway its bridge (or IP-in-IP device) holds, and with VXLAN static the pod
+    /// CIDR's network address its `vxlan0` holds (the source of its packets to
+    /// remote pods). Each marks traffic as the node's.
+    static func addresses(of node: Node, network: Network) -> [IPv4Address] {
+        var addresses = [node.address, node.gateway]
+        if network.backend == .vxlan, network.vxlan.discovery == .static { addresses.append(node.podCIDR.first) }
+        return addresses
+    }
+}
