@@ -10,6 +10,8 @@
 //   (b') the same change as apply makes it once the table has a record (no read);
 //   (d) the kernel's own floor for a change: one plain and one verdict element (the
 //       latter also after 64 MiB of other work: the table out of the caches).
+// `podnet-bench nftables SERVICES ENDPOINTS nodeport` makes every service a NodePort
+// service, every second one with externalTrafficPolicy Local (issue 14's shape).
 // PNBENCH_QUICK=1 runs each slow step once (cold, `nft -f`, iptables-restore, the
 // change without a record, the whole read): for slow machines, such as the
 // full-kernel lane under emulation (scripts/kernel-lane/run.sh nftables-bench).
@@ -30,6 +32,7 @@ enum NFTablesBench {
     static func run(arguments: [String]) throws {
         let services = arguments.first.flatMap(Int.init) ?? 1000
         let endpoints = arguments.dropFirst().first.flatMap(Int.init) ?? 10
+        let nodePorts = arguments.dropFirst(2).first == "nodeport"
         let quick = ProcessInfo.processInfo.environment["PNBENCH_QUICK"] != nil
         let directory = NetnsDirectory()
         let name = try NetnsName("pnbench.nft")
@@ -40,7 +43,7 @@ enum NFTablesBench {
         defer { try? FileManager.default.removeItem(at: script) }
 
         var start = clock()
-        let topology = makeTopology(services: services, endpoints: endpoints)
+        let topology = makeTopology(services: services, endpoints: endpoints, nodePorts: nodePorts)
         let renderer = NFTablesProxyRenderer(topology: topology)
         let table = renderer.table(forNode: topology.nodes[0], in: .named(name.rawValue))!
         let renderTime = clock() - start
@@ -275,7 +278,7 @@ enum NFTablesBench {
 
         let rules = table.chains.values.reduce(0) { $0 + $1.rules.count }
         print("""
-        podnet-bench nftables: \(services) services × \(endpoints) endpoints: \(table.chains.count) chains, \(rules) rules, \
+        podnet-bench nftables: \(services) \(nodePorts ? "NodePort services (every second one Local)" : "services") × \(endpoints) endpoints: \(table.chains.count) chains, \(rules) rules, \
         \(table.sets.values.reduce(0) { $0 + $1.elements.count }) map/set elements; \(requests) netlink requests
         render \(ms(renderTime)), diff from nothing \(ms(diffTime))
         (a) cold, one transaction:  podnet \(ms(median(podnetCold)))   nft -f \(ms(median(nftCold)))   → podnet/nft = \(String(format: "%.2f", median(podnetCold) / median(nftCold)))
@@ -286,6 +289,7 @@ enum NFTablesBench {
         (c) read the whole table back: \(ms(median(reads)))
         (d) the kernel's floor for one change: a plain set element \(ms(median(plainElement))), a verdict-map element \(ms(median(verdictElement))) (the kernel validates the whole table for loops whenever a transaction adds a jump or goto) → floor/cold = \(String(format: "%.3f", median(verdictElement) / median(podnetCold)))
              the same verdict-map element after 64 MiB of other work (the table out of the caches, as in a real apply): \(ms(median(verdictElementAfterOtherWork))) → \(String(format: "%.3f", median(verdictElementAfterOtherWork) / median(podnetCold)))
+             (b') against the floor: \(String(format: "%.2f", median(throughRecord) / median(verdictElement)))× the verdict element, \(String(format: "%.2f", median(throughRecord) / median(verdictElementAfterOtherWork)))× after other work
         medians of \(podnetCold.count) (a), \(readDiffApply.count) (b), \(throughRecord.count) (b'), \(reads.count) (c) runs; nft runs through `ip netns exec`
         """)
     }
@@ -303,8 +307,9 @@ enum NFTablesBench {
         if sum == -1 { print(sum) }
     }
 
-    /// SERVICES services with ENDPOINTS pods each, on nodes of 250 pods.
-    static func makeTopology(services: Int, endpoints: Int) -> Topology {
+    /// SERVICES services with ENDPOINTS pods each, on nodes of 250 pods; with
+    /// `nodePorts`, NodePort services (30000 on), every second one Local.
+    static func makeTopology(services: Int, endpoints: Int, nodePorts: Bool = false) -> Topology {
         let podCount = services * endpoints
         let nodeCount = (podCount + 249) / 250
         let clusterCIDR = IPv4Prefix("10.128.0.0/9")!
@@ -319,7 +324,9 @@ enum NFTablesBench {
         let serviceList = (0..<services).map { index in
             Service(name: "svc-\(index)", clusterIP: IPv4Address(UInt32(0x0A60_0002) + UInt32(index)), selector: nil,
                     endpoints: (0..<endpoints).map { "p\(index * endpoints + $0)" },
-                    ports: [ServicePort(port: 80, targetPort: 8080)])
+                    ports: [ServicePort(port: 80, targetPort: 8080, nodePort: nodePorts ? 30000 + index : nil)],
+                    type: nodePorts ? .nodePort : .clusterIP,
+                    externalTrafficPolicy: nodePorts && index % 2 == 1 ? .local : .cluster)
         }
         return Topology(name: "bench", clusterCIDR: clusterCIDR, serviceCIDR: IPv4Prefix("10.96.0.0/12")!,
                         network: Network(backend: .hostGW), proxy: Proxy(mode: .nftables), underlay: Underlay(),
