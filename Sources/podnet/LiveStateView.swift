@@ -19,6 +19,8 @@ struct LiveStateView: Encodable {
     struct IPVSRow: Encodable {
         struct RealServer: Encodable { var address: String, port: Int, weight: Int, forwarding: String }
         var namespace: String, `protocol`: String, address: String, port: Int, scheduler: String, realServers: [RealServer]
+        /// Seconds a client sticks to its real server (`sessionAffinity: ClientIP`); nil when not persistent.
+        var persistenceSeconds: Int?
     }
 
     var cluster: String
@@ -68,7 +70,8 @@ struct LiveStateView: Encodable {
                     realServers: service.destinations.map {
                         .init(address: $0.id.address.description, port: Int($0.id.port), weight: Int($0.weight),
                               forwarding: $0.forwarding == .masquerade ? "masq" : "\($0.forwarding)")
-                    })
+                    },
+                    persistenceSeconds: service.flags.contains(.persistent) ? Int(service.timeout) : nil)
         }
         externalTraffic = ExternalTrafficView(state: state, topology: topology)
     }
@@ -109,7 +112,9 @@ struct LiveStateView: Encodable {
             var services = TextTable("NAMESPACE", "IPVS SERVICE", "SCHEDULER", "REAL SERVERS")
             for row in ipvsServices {
                 let servers = row.realServers.map { "\($0.address):\($0.port) \($0.forwarding) \($0.weight)" }
-                services.add(row.namespace, "\(row.protocol) \(row.address):\(row.port)", row.scheduler,
+                // As ipvsadm -Ln: "rr persistent 10800".
+                let scheduler = row.scheduler + (row.persistenceSeconds.map { " persistent \($0)" } ?? "")
+                services.add(row.namespace, "\(row.protocol) \(row.address):\(row.port)", scheduler,
                              servers.isEmpty ? "(none: refused)" : servers.joined(separator: ", "))
             }
             sections.append(services.rendered)

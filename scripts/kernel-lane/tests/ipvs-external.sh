@@ -12,7 +12,8 @@
 #   - internalTrafficPolicy Local: a pod on node-1 reaches only web-1 through the
 #     ClusterIP;
 #   - sessionAffinity ClientIP: `diff -o commands` prints `ipvsadm -E … -p 10800`,
-#     and 50 connections from the client reach one endpoint;
+#     ipvsadm and `podnet show` list the virtual servers as persistent, and 50
+#     connections from the client reach one endpoint;
 #   - each change is a minimal plan (no virtual server re-created), diff is clean
 #     after each apply, and destroy leaves nothing, the client included.
 . /lane/lib.sh
@@ -230,6 +231,10 @@ run_or_fail "podnet apply (ClientIP)" podnet apply "$topology"
 expect_converged "apply (ClientIP)"
 ip netns exec "$cluster.node-0" /usr/sbin/ipvsadm -Ln | grep -q 'TCP  192.168.64.4:30080 rr persistent 10800' ||
     fail "ipvsadm does not list node-0's NodePort as persistent 10800"
+podnet show -f "$topology" | grep -E "IPVS SERVICE|192\.168\.64\.4:30080"
+podnet show -f "$topology" | grep -q -E "$cluster\.node-0 +TCP 192\.168\.64\.4:30080 +rr persistent 10800 +10\.200\.1\.2:8080 masq 1, 10\.200\.2\.2:8080 masq 1" ||
+    fail "podnet show does not list node-0's NodePort as persistent with both real servers"
+echo "ok   ipvsadm and podnet show list the NodePorts as persistent 10800"
 for address in 192.168.64.4 192.168.64.6; do
     tally=$(tally outside "$address" 30080 50)
     web1=$(answered web-1 "$tally"); web2=$(answered web-2 "$tally")

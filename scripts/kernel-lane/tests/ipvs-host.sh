@@ -11,7 +11,11 @@
 #   - the foreign IPVS services survive apply, diff and destroy, also one inside the
 #     serviceCIDR whose address a device podnet does not own holds (kube-proxy's, on a
 #     host that uses the same service CIDR);
-#   - destroy --node with the file (node-0) and with --cluster alone (node-1, where
+#   - web as a NodePort (30080): each host gets a virtual server on its own uplink
+#     address (a device podnet does not own: the file's node address and nodePortRange
+#     make it podnet's), diff is clean, a pod reaches the other host's NodePort; a
+#     host applying the file without it deletes it;
+#   - destroy --node with the file (node-0, its NodePort with it) and with --cluster alone (node-1, where
 #     ownership comes from the cluster's kube-ipvs0) removes podnet's IPVS services,
 #     kube-ipvs0, the nf_tables table and its routes; the host's own links, route and
 #     table stay.
@@ -20,6 +24,7 @@ set -eu
 
 cluster=ipvsh
 topology=/tmp/ipvs-host.yaml
+nodeports=/tmp/ipvs-host-nodeport.yaml
 hosts="ipvsh-h0 ipvsh-h1"
 switch=ipvsh-net
 servers=""
@@ -27,7 +32,7 @@ cleanup() {
     for pid in $servers; do kill "$pid" 2>/dev/null || true; done
     index=0
     for host in $hosts; do
-        ip netns exec "$host" /usr/bin/podnet destroy --node "node-$index" "$topology" >/dev/null 2>&1 || true
+        ip netns exec "$host" /usr/bin/podnet destroy --node "node-$index" "$nodeports" >/dev/null 2>&1 || true
         index=$((index + 1))
     done
     rm -f /tmp/ipvsh-h0.links /tmp/ipvsh-h1.links
@@ -52,6 +57,9 @@ services:
   - { name: web, clusterIP: 10.96.0.2, selector: { app: web }, ports: [{ port: 8080 }] }
   - { name: empty, clusterIP: 10.96.0.3, selector: { app: none }, ports: [{ port: 80, targetPort: 8080 }] }
 YAML
+sed 's/- { name: web, clusterIP: 10.96.0.2, selector: { app: web }, ports: \[{ port: 8080 }\] }/- { name: web, clusterIP: 10.96.0.2, type: NodePort, selector: { app: web }, ports: [{ port: 8080, nodePort: 30080 }] }/' \
+    "$topology" >"$nodeports"
+grep -q 'nodePort: 30080' "$nodeports" || fail "the NodePort variant of the file was not made"
 
 # Runs a command inside host $1.
 in_host() { local host=$1; shift; ip netns exec "$host" "$@"; }
@@ -160,11 +168,30 @@ echo "     a0: $a0, b: $b, failed: $other"
 [ "$other" = 0 ] || fail "$other of 10 connections to the ClusterIP failed"
 [ "$a0" -ge 1 ] && [ "$b" -ge 1 ] || fail "not both endpoints answered: a0 $a0, b $b"
 echo "ok   a0 (beside c) and b (on h1) both answer through the ClusterIP"
+
+step "web as a NodePort: a virtual server on each host's own uplink address"
+index=0
+for host in $hosts; do
+    run_or_fail "$host: podnet apply --node node-$index (NodePort)" podnet_in "$host" apply --node "node-$index" "$nodeports"
+    address=192.168.64.$((4 + index))
+    ipvs_of "$host" | grep -q "TCP  $address:30080 rr" || fail "$host: no virtual server on $address:30080"
+    [ "$(ipvs_of "$host" | sed -n "/TCP  $address:30080/,/^TCP/p" | grep -c -E -- '-> 10\.200\.[01]\.2:8080 +Masq')" = 2 ] ||
+        fail "$host: the NodePort's virtual server does not have both endpoints"
+    out=$(podnet_in "$host" diff --detailed-exitcode --node "node-$index" "$nodeports") || fail "$host: diff after the NodePort apply: $out"
+    echo "ok   $host: $address:30080 over a0 and b, diff clean ($out)"
+    index=$((index + 1))
+done
+tally=$(tally_answers "$cluster.c" 192.168.64.5 30080 10)
+[ "$(answered other "$tally" a0 b)" = 0 ] || fail "c -> h1's NodePort 192.168.64.5:30080: $tally"
+echo "ok   c (on h0) reaches h1's NodePort: $(echo "$tally" | tr '\n' ' ')"
+run_or_fail "h1: podnet apply --node node-1 (ClusterIP again)" podnet_in ipvsh-h1 apply --node node-1 "$topology"
+ipvs_of ipvsh-h1 | grep -q '192.168.64.5:30080' && fail "h1: the NodePort's virtual server survived an apply without it"
+echo "ok   h1: the NodePort's virtual server deleted by an apply of the file without it"
 for pid in $servers; do kill "$pid" 2>/dev/null || true; done
 servers=""
 
-step "destroy --node node-0 FILE on h0, destroy --cluster $cluster --node node-1 on h1"
-run_or_fail "h0: podnet destroy --node node-0" podnet_in ipvsh-h0 destroy --node node-0 "$topology"
+step "destroy --node node-0 FILE on h0 (with its NodePort), destroy --cluster $cluster --node node-1 on h1"
+run_or_fail "h0: podnet destroy --node node-0" podnet_in ipvsh-h0 destroy --node node-0 "$nodeports"
 run_or_fail "h1: podnet destroy --cluster --node node-1" podnet_in ipvsh-h1 destroy --cluster "$cluster" --node node-1
 for host in $hosts; do
     left=$(ipvs_of "$host" | grep -E '^(TCP|UDP)' | awk '{ print $2 }' | sort | tr '\n' ' ')
