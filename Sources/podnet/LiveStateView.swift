@@ -70,7 +70,7 @@ struct LiveStateView: Encodable {
                               forwarding: $0.forwarding == .masquerade ? "masq" : "\($0.forwarding)")
                     })
         }
-        externalTraffic = ExternalTrafficView(state: state, topology: topology)
+        externalTraffic = ExternalTrafficView(cluster: cluster, state: state, topology: topology)
     }
 
     var text: String {
