@@ -47,7 +47,9 @@ struct Check: ParsableCommand {
         connection to its own node's NodePort, or to an external IP (which its own \
         node takes), is short-circuited to any endpoint (under Local with the pod's \
         address kept); to another node's NodePort it arrives from its node's \
-        address (network.masquerade), and is treated there as a client's. \
+        address (network.masquerade), and is treated there as a client's. In IPVS \
+        mode there is no such short-circuit (as in kube-proxy's): a Local virtual \
+        server holds only its node's endpoints, for pods too. \
         internalTrafficPolicy Local: a pod's ClusterIP connections reach only its \
         node's endpoints, and are dropped where it has none.
 

@@ -23,6 +23,10 @@ import PodnetTopology
 /// node's address is its source there, and that node treats it as a client's; without,
 /// it arrives from the pod's address and is short-circuited there.
 ///
+/// kube-proxy's IPVS mode has no such short-circuit: a `Local` virtual server holds
+/// only the node's own endpoints, whoever connects, so there a pod reaches only its
+/// node's endpoints (its own answering itself sees the node, hairpin), or nothing.
+///
 /// `sessionAffinity: ClientIP`: all of a source's connections reach one endpoint.
 extension ConnectivityExpectations {
     /// Every NodePort on every node, then every external IP, per service and port, in
@@ -37,7 +41,7 @@ extension ConnectivityExpectations {
                                               destinationPort: nodePort))
                     }
                 }
-                guard let announcer = announcingNode(of: service) else { continue }
+                guard let announcer = externalIPNodes[service.name] else { continue }
                 for externalIP in service.externalIPs {
                     targets.append(target(service, port, route: .externalIP(node: announcer), address: externalIP,
                                           destinationPort: port.port))
@@ -45,12 +49,6 @@ extension ConnectivityExpectations {
             }
         }
         return targets
-    }
-
-    /// `ExternalIPAnnouncement` without the topology: the first node with an endpoint, else the first node.
-    func announcingNode(of service: Service) -> String? {
-        let endpointNodes = Set(service.endpoints.compactMap { endpoint in pods.first { $0.name == endpoint }?.node })
-        return (nodes.first { endpointNodes.contains($0.name) } ?? nodes.first)?.name
     }
 
     private func target(_ service: Service, _ port: ServicePort, route: ServiceTarget.Route, address: IPv4Address,
@@ -98,6 +96,10 @@ extension ConnectivityExpectations {
         case (.cluster, _):
             return (.answered(by: service.endpoints), .node(decidingNode))
         case (.local, true):
+            guard shortCircuitsPodTraffic else {
+                let local = endpoints(of: service, on: decidingNode)
+                return (local.isEmpty ? .dropped : .answered(by: local), .senderUnlessHairpin(node: decidingNode))
+            }
             return (.answered(by: service.endpoints), .senderUnlessHairpin(node: decidingNode))
         case (.local, false):
             let local = endpoints(of: service, on: decidingNode)

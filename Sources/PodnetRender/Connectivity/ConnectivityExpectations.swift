@@ -21,10 +21,16 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     public let nodes: [Node]
     /// Every address of each node (`NodeAddresses`): what masquerade may pick.
     public let nodeAddresses: [String: [IPv4Address]]
+    /// Per service with external IPs, the node the clients route them to (`ExternalIPAnnouncement`).
+    public let externalIPNodes: [String: String]
     /// Whether pods' traffic leaving the cluster CIDR leaves with its node's address
     /// (`network.masquerade`): then a pod's connection to another node's NodePort
     /// arrives there from its node, as a client's would.
     let masqueradesPodEgress: Bool
+    /// Whether a pod's traffic to a `Local` NodePort or external IP of its own node
+    /// goes to any endpoint (kube-proxy's nftables and iptables modes), or, in IPVS
+    /// mode, only to the node's own, as everyone's does.
+    let shortCircuitsPodTraffic: Bool
     /// About how many neighbour (ARP) entries the kernel holds once every pod has
     /// talked to every pod: each bridged pod resolves the pods of its node and its
     /// gateway, each node its pods and the other nodes, each linked pod its peer.
@@ -50,8 +56,12 @@ public struct ConnectivityExpectations: Sendable, Equatable {
         services = topology.services
         nodes = topology.nodes
         masqueradesPodEgress = topology.network.masquerade
+        shortCircuitsPodTraffic = topology.proxy.mode != .ipvs
         sources = topology.pods.map { ProbeSource(name: $0.name, address: $0.ip, kind: .pod, node: $0.node) }
             + topology.clients.map { ProbeSource(name: $0.name, address: $0.address, kind: .client, node: nil) }
+        externalIPNodes = Dictionary(topology.services.filter { !$0.externalIPs.isEmpty }.compactMap { service in
+            ExternalIPAnnouncement.node(for: service, in: topology).map { (service.name, $0.name) }
+        }, uniquingKeysWith: { first, _ in first })
         if let nodeAddresses {
             self.nodeAddresses = nodeAddresses
         } else if topology.services.contains(where: \.acceptsExternalTraffic) {

@@ -171,9 +171,9 @@ public struct ConnectivityReportText: Sendable {
         var rows = [["SERVICE", "AT", "DESTINATION", "POLICY", "ANSWERED BY", "REFUSED", "UNREACHABLE", "TIMEOUTS", "RESULT"]]
         for total in external.totals {
             let expected: ConnectionExpectation = total.target.endpoints.isEmpty ? .rejected : .answered(by: total.target.endpoints)
-            let result = total.ok ? "ok" : "FAIL" + (total.failingSources.isEmpty ? "" : " (\(total.failingSources.count) sources)")
+            let result = total.ok ? "ok" : "FAIL" + (total.failingSources.isEmpty ? "" : " (\(total.failingSources.count) source\(total.failingSources.count == 1 ? "" : "s"))")
             rows.append([total.target.label, Self.routeText(total.target.route), total.target.destination, total.target.policy.rawValue,
-                         Self.summary(of: total.tally, expected: expected), String(total.tally.refused),
+                         total.tally.answered > 0 ? Self.summary(of: total.tally, expected: expected) : "-", String(total.tally.refused),
                          String(total.tally.unreachable + total.tally.failed), String(total.tally.timeouts), result])
         }
         return externalHeading(external) + " (summed over all sources)\n\n" + Columns(rows, rightAligned: [5, 6, 7]).text

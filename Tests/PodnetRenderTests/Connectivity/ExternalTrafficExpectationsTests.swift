@@ -86,6 +86,17 @@ import Testing
                                            .senderUnlessHairpin(node: "node-2"), .sender])
     }
 
+    /// IPVS mode: a Local virtual server holds the node's own endpoints for pods too.
+    @Test func inIPVSModePodsAreNotShortCircuited() throws {
+        let text = Self.topology(policy: "Local").replacingOccurrences(of: "serviceCIDR: 10.96.0.0/12\n", with: "serviceCIDR: 10.96.0.0/12\nproxy: { mode: ipvs }\n")
+        let targets = try Self.expectations(text).externalTargets()
+        #expect(targets[0].expected == [.answered(by: ["a0"]), .answered(by: ["a0"]), .answered(by: ["a0"]), .answered(by: ["a0"])])
+        #expect(targets[0].sourcesSeen[0] == .senderUnlessHairpin(node: "node-0"))
+        #expect(targets[2].expected == [.dropped, .dropped, .dropped, .dropped])
+        // The external IP: a pod's own node decides, with its own endpoints.
+        #expect(targets[3].expected == [.answered(by: ["a0"]), .answered(by: ["b0"]), .dropped, .answered(by: ["a0"])])
+    }
+
     /// Without network.masquerade a pod's connection to another node arrives from the
     /// pod's address, and that node short-circuits it too.
     @Test func withoutMasqueradeAPodIsShortCircuitedEverywhere() throws {
@@ -218,6 +229,19 @@ import Testing
             [Self.answered("a0", seeing: "10.200.0.1", 20), [], [], Self.answered("a0", seeing: "10.200.0.1", 20)],
         ])
         #expect(report.failures == ["web:80 at 192.168.64.4:30080: endpoint b0 answered none of 40 answered connections (1 in 2 expected): is it missing from the load balancer?"])
+    }
+
+    /// Beyond the detailed limit, one line per target, summed over its sources.
+    @Test func manySourcesAreSummedPerTarget() throws {
+        let expectations = try Self.expectations(Self.topology(policy: "Local"))
+        let report = Self.report(expectations, [
+            [[], [], [], Self.answered("a0", seeing: "192.168.64.100")],
+            [], [[], [], [], Array(repeating: .refused, count: 10)],
+        ])
+        let text = ConnectivityReportText(maxDetailedPods: 1).render(report)
+        #expect(text.contains("(summed over all sources)"), "\(text)")
+        #expect(text.contains("web:80   NodePort on node-0  192.168.64.4:30080  Local   a0 100%, b0 0%        0            0         0  ok"), "\(text)")
+        #expect(text.contains("web:80   NodePort on node-2  192.168.64.6:30080  Local   -                    10            0         0  FAIL (1 source)"), "\(text)")
     }
 
     @Test func theJSONCarriesTheRouteThePolicyAndTheSourcesSeen() throws {
