@@ -1,4 +1,5 @@
 import Foundation
+import PodnetAddress
 @testable import podnet
 import PodnetRender
 import PodnetTopology
@@ -51,5 +52,15 @@ import Testing
         let text = view.text(cluster: "extips").joined(separator: "\n\n")
         #expect(text.contains("web      ClusterIP  10.96.0.1   203.0.113.10  80/TCP→8080  Cluster          Cluster          ClientIP 600s"), "\(text)")
         #expect(text.contains("api      ClusterIP  10.96.0.2   -             80/TCP→8080  Cluster          Local            None"), "\(text)")
+    }
+}
+
+/// A listener's line as check reads it: who answered, and the source it saw.
+@Suite struct ListenerAnswerTests {
+    @Test func theLineNamesTheAnswererAndTheSourceItSaw() {
+        #expect(ProbeRun.answer("web-1 192.168.64.7") == .answered("web-1", source: IPv4Address("192.168.64.7")!))
+        #expect(ProbeRun.answer("web-1") == .answered("web-1"))
+        // Not an address: the answerer still counts, the source is unknown.
+        #expect(ProbeRun.answer("web-1 somewhere") == .answered("web-1", source: nil))
     }
 }
