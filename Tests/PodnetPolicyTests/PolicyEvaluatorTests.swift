@@ -153,3 +153,44 @@ import Testing
         #expect(!LabelSelector(matchLabels: ["app": "web"], matchExpressions: [.init(key: "tier", operator: .doesNotExist)]).matches(labels))
     }
 }
+
+/// Policies see service traffic after the DNAT: the endpoint pod, on its target port.
+@Suite struct ServiceVerdictTests {
+    @Test func aServiceIsJudgedPerEndpointOnItsTargetPort() throws {
+        let topology = try #require(TopologyLoader.load(text: """
+        name: svc
+        clusterCIDR: 10.200.0.0/16
+        serviceCIDR: 10.96.0.0/12
+        nodes: [{ name: node-0 }, { name: node-1 }]
+        namespaces: [{ name: shop }]
+        pods:
+          - { name: client, node: node-0 }
+          - { name: web-0, node: node-0, namespace: shop, labels: { app: web, track: stable } }
+          - { name: web-1, node: node-1, namespace: shop, labels: { app: web, track: canary } }
+        services:
+          - { name: web, namespace: shop, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
+        networkPolicies:
+          - name: stable-takes-8080
+            namespace: shop
+            podSelector: { matchLabels: { app: web } }
+            ingress:
+              - from: [{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: default } } }]
+                ports: [{ port: 8080 }]
+          - name: canary-closed
+            namespace: shop
+            podSelector: { matchLabels: { track: canary } }
+            policyTypes: [Ingress]
+        """, file: "svc.yaml").topology)
+        let evaluator = PolicyEvaluator(topology: topology)
+        let verdicts = evaluator.verdicts(from: .pod("client"), toService: "web", port: 80)
+        #expect(verdicts.map(\.endpoint) == ["web-0", "web-1"])
+        #expect(verdicts.map(\.targetPort) == [8080, 8080])
+        // Both are isolated; stable-takes-8080 selects both, so canary-closed adds nothing.
+        #expect(verdicts.map(\.verdict.isAllowed) == [true, true])
+        #expect(verdicts[1].verdict.ingress.isolatingPolicies == ["shop/stable-takes-8080", "shop/canary-closed"])
+        // On the service port itself (80), the pods would not be reached: the rule names 8080.
+        #expect(!evaluator.isAllowed(from: .pod("client"), to: .pod("web-0"), port: 80))
+        #expect(evaluator.verdicts(from: .pod("client"), toService: "web", port: 81).isEmpty)
+        #expect(evaluator.verdicts(from: .pod("client"), toService: "web", port: 80, protocol: .udp).isEmpty)
+    }
+}
