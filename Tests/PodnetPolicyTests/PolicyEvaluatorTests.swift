@@ -194,3 +194,38 @@ import Testing
         #expect(evaluator.verdicts(from: .pod("client"), toService: "web", port: 80, protocol: .udp).isEmpty)
     }
 }
+
+/// The selections a data plane makes one set each of, shared across policies.
+@Suite struct PodSelectionTests {
+    @Test func equalSelectorsAreOneSelectionWhateverPolicyWritesThem() throws {
+        let evaluator = PolicyEvaluator(topology: try StandardCluster.topology(policies: """
+              - name: one
+                namespace: x
+                podSelector: { matchLabels: { pod: a } }
+                ingress:
+                  - from:
+                      - podSelector: { matchExpressions: [{ key: pod, operator: In, values: [b, c] }] }
+                      - namespaceSelector: { matchLabels: { ns: y } }
+                      - ipBlock: { cidr: 10.0.0.0/8 }
+              - name: two
+                namespace: x
+                podSelector: { matchLabels: { pod: a } }
+                policyTypes: [Egress]
+                egress:
+                  - to:
+                      - podSelector: { matchExpressions: [{ key: pod, operator: In, values: [c, b] }] }
+                      - namespaceSelector: { matchLabels: { ns: y } }
+              - name: three
+                namespace: y
+                podSelector: { matchExpressions: [{ key: pod, operator: In, values: [b, c] }] }
+                policyTypes: [Ingress]
+            """))
+        let selections = evaluator.selections
+        #expect(selections.map(\.description) == [
+            "x: pod=a", "x: pod in (b,c)", "namespaces ns=y: every pod", "y: pod in (b,c)",
+        ])
+        #expect(selections.map { evaluator.pods(in: $0).map(\.name) } == [["xa"], ["xb", "xc"], ["ya", "yb", "yc"], ["yb", "yc"]])
+        // A selection agrees with the evaluator's own peer matching.
+        #expect(evaluator.pods(in: selections[1]).map(\.name) == evaluator.pods(matchedBy: 1, .egress, rule: 0, peer: 0).map(\.name))
+    }
+}
