@@ -229,3 +229,21 @@ import Testing
         #expect(evaluator.pods(in: selections[1]).map(\.name) == evaluator.pods(matchedBy: 1, .egress, rule: 0, peer: 0).map(\.name))
     }
 }
+
+@Suite struct PolicyEndpointParsingTests {
+    @Test func aWordNamesAPodANodeAClientOrAnAddress() throws {
+        let topology = try #require(TopologyLoader.load(text: """
+        name: words
+        clusterCIDR: 10.200.0.0/16
+        nodes: [{ name: node-0 }]
+        clients: [{ name: outside, address: 192.168.64.100 }]
+        pods: [{ name: a0, node: node-0 }]
+        """, file: "words.yaml").topology)
+        #expect(PolicyEndpoint("a0", in: topology) == .pod("a0"))
+        #expect(PolicyEndpoint("node-0", in: topology) == .node("node-0"))
+        #expect(PolicyEndpoint("outside", in: topology) == .address(ip("192.168.64.100")))
+        #expect(PolicyEndpoint("203.0.113.5", in: topology) == .address(ip("203.0.113.5")))
+        #expect(PolicyEndpoint("a9", in: topology) == nil)
+        #expect(PolicyEndpoint("10.0.0.0/8", in: topology) == nil)
+    }
+}
