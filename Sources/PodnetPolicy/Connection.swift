@@ -10,6 +10,23 @@ public enum PolicyEndpoint: Hashable, Sendable, CustomStringConvertible {
     /// outside the cluster's pods (a client, a host on the internet).
     case address(IPv4Address)
 
+    /// What a user writes on a command line (`check --explain SRC DST PORT`): a pod's
+    /// or node's name, a lab client's name (its address), or an IPv4 address. Names
+    /// are unique among pods, nodes and clients, so one word is never ambiguous.
+    public init?(_ text: String, in topology: Topology) {
+        if topology.pod(named: text) != nil {
+            self = .pod(text)
+        } else if topology.node(named: text) != nil {
+            self = .node(text)
+        } else if let client = topology.clients.first(where: { $0.name == text }) {
+            self = .address(client.address)
+        } else if let address = IPv4Address(text) {
+            self = .address(address)
+        } else {
+            return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .pod(let name): return name

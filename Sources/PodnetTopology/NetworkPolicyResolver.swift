@@ -44,19 +44,32 @@ struct NetworkPolicyResolver {
             let policyTypes = self.policyTypes(spec, policy: name.value)
             let ingress = rules(spec.ingress, .ingress, policy: name.value, context: context, readWhole: !spec.invalid)
             let egress = rules(spec.egress, .egress, policy: name.value, context: context, readWhole: !spec.invalid)
-            guard ok, let podSelector, let policyTypes, let ingress, let egress else { continue }
+            guard ok, let podSelector, let ingress, let egress else { continue }
+            let types: [PolicyType]?
+            switch policyTypes {
+            case .defaulted: types = nil
+            case .written(let written): types = written
+            case .invalid: continue
+            }
             let policy = NetworkPolicy(name: name.value, namespace: namespace, podSelector: podSelector,
-                                       policyTypes: policyTypes, ingress: ingress, egress: egress)
+                                       policyTypes: types, ingress: ingress, egress: egress)
             warnAboutIgnoredRules(spec, policy)
             policies.append(policy)
         }
         return policies
     }
 
-    /// As written, without duplicates; nil (the default) when left out or empty.
-    /// Unreadable (reported): `[]`, so that the policy is dropped.
-    private func policyTypes(_ spec: NetworkPolicySpec, policy: String) -> [PolicyType]?? {
-        guard let written = spec.policyTypes else { return .some(nil) }
+    /// `policyTypes` as read.
+    enum PolicyTypesReading {
+        /// Left out or empty: Kubernetes' default applies.
+        case defaulted
+        case written([PolicyType])
+        /// A type listed twice (reported).
+        case invalid
+    }
+
+    private func policyTypes(_ spec: NetworkPolicySpec, policy: String) -> PolicyTypesReading {
+        guard let written = spec.policyTypes else { return .defaulted }
         var types: [PolicyType] = []
         var ok = true
         for type in written.value {
@@ -66,7 +79,8 @@ struct NetworkPolicyResolver {
             }
             types.append(type.value)
         }
-        return ok ? .some(types.isEmpty ? nil : types) : nil
+        guard ok else { return .invalid }
+        return types.isEmpty ? .defaulted : .written(types)
     }
 
     private func warnAboutIgnoredRules(_ spec: NetworkPolicySpec, _ policy: NetworkPolicy) {

@@ -21,7 +21,7 @@ struct TopologyResolver {
         let declaredNamespaces = Set(spec.namespaces.compactMap { $0.name?.value })
         let pods = scopes.place(PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names),
                                 in: namespaces, declared: declaredNamespaces)
-        scopes.checkServices(spec.services, in: namespaces, declared: declaredNamespaces)
+        let serviceSpecs = scopes.checkServices(spec.services, in: namespaces, declared: declaredNamespaces)
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
         let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
         let clients = ClientResolver(log: log, live: live).resolve(spec.clients, underlay: cidrs.underlay, nodes: nodes, names: &names)
@@ -32,7 +32,7 @@ struct TopologyResolver {
         }
         let externalIPs = ExternalIPChecker(log: log, clusterCIDR: cidrs.cluster, serviceCIDR: cidrs.service?.value,
                                             underlay: cidrs.underlay, nodes: nodes, clients: clients)
-        let services = ServiceResolver(log: log, live: live).resolve(spec.services, serviceCIDR: cidrs.service,
+        let services = ServiceResolver(log: log, live: live).resolve(serviceSpecs, serviceCIDR: cidrs.service,
                                                                     serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR"),
                                                                     pods: pods, declaredPods: declaredPods,
                                                                     nodePorts: nodePorts, externalIPs: externalIPs)

@@ -153,10 +153,12 @@ struct Check: ParsableCommand {
                 Terminal.writeError("podnet: error: cannot start the services' listeners: \(error); stop that server, or check with --pods-only")
                 throw ExitCode.failure
             }
-            let made = (observations.services ?? []).reduce(0) { $0 + $1.connections.reduce(0) { $0 + $1.count } }
-            if made > 0 { timings.append("\(made) service connections in \(Self.seconds(since: start))") }
-            let external = (observations.external ?? []).reduce(0) { $0 + $1.connections.reduce(0) { $0 + $1.count } }
-            if external > 0 { timings.append("\(external) of them from outside or to NodePorts") }
+            func count(_ observed: [ServiceObservation]?) -> Int {
+                (observed ?? []).reduce(0) { $0 + $1.connections.reduce(0) { $0 + $1.count } }
+            }
+            let made = count(observations.services), external = count(observations.external)
+            let share = external > 0 ? " (\(external) of them to NodePorts and external IPs)" : ""
+            if made + external > 0 { timings.append("\(made + external) service connections in \(Self.seconds(since: start))\(share)") }
         }
         if !timings.isEmpty { Terminal.writeError("podnet: probed " + timings.joined(separator: ", ")) }
 

@@ -4,7 +4,8 @@ import PodnetRender
 import PodnetTopology
 
 /// What `show` lists of traffic from outside: the NodePorts and external IPs the
-/// nodes' nftables tables dispatch (read from the kernel), and, with a file, every
+/// nodes' nftables tables dispatch, and the NodePorts of their iptables rules (read
+/// from the kernel; IPVS lists its own virtual servers), and, with a file, every
 /// service's NodePorts, external IPs and policies as the file resolves against the
 /// live cluster (what every proxy mode is built from).
 struct ExternalTrafficView: Encodable {
@@ -35,8 +36,19 @@ struct ExternalTrafficView: Encodable {
     var entries: [Entry] = []
     var services: [ServiceRow]?
 
-    init(state: KernelState, topology: Topology?) {
+    init(cluster: String, state: KernelState, topology: Topology?) {
         var seen: [String: Int] = [:]
+        func add(_ entry: Entry, in namespace: String) {
+            var entry = entry
+            let key = "\(entry.kind) \(entry.address ?? "") \(entry.protocol) \(entry.port) \(entry.target)"
+            if let index = seen[key] {
+                entries[index].namespaces.append(namespace)
+            } else {
+                entry.namespaces = [namespace]
+                seen[key] = entries.count
+                entries.append(entry)
+            }
+        }
         for table in state.nftTables.values.sorted(by: { $0.id < $1.id }) {
             let namespace = table.id.namespace.description
             let clusterIPs = Set(table.sets[NFTablesProxyNames.clusterIPs]?.elements.compactMap { element -> IPv4Address? in
@@ -56,20 +68,35 @@ struct ExternalTrafficView: Encodable {
                     } else if let known = named[at] {
                         (entry.service, entry.servicePort) = known
                     }
-                    let key = "\(entry.kind) \(entry.address ?? "") \(entry.protocol) \(entry.port) \(entry.target)"
-                    if let index = seen[key] {
-                        entries[index].namespaces.append(namespace)
-                    } else {
-                        entry.namespaces = [namespace]
-                        seen[key] = entries.count
-                        entries.append(entry)
-                    }
+                    add(entry, in: namespace)
                 }
             }
         }
-        // NodePorts first, then external IPs, each by address and port.
-        entries.sort { ($0.kind == "nodePort" ? 0 : 1, $0.address ?? "", $0.port, $0.protocol)
-            < ($1.kind == "nodePort" ? 0 : 1, $1.address ?? "", $1.port, $1.protocol) }
+        // iptables mode: every NodePort is a rule of KUBE-NODEPORTS where it has
+        // endpoints, else of the filter's KUBE-EXTERNAL-SERVICES (refused, or dropped
+        // under Local), read as the sticky allocation reads them.
+        for chain in state.iptablesChains.values.sorted(by: { $0.id < $1.id }) {
+            let nodePorts = (IPTablesTable.nat.rawValue, IPTablesProxyNames.nodePorts)
+            let external = (IPTablesTable.filter.rawValue, IPTablesProxyNames.externalServices)
+            guard (chain.id.table, chain.id.name) == nodePorts || (chain.id.table, chain.id.name) == external else { continue }
+            var alone = KernelState()
+            alone.iptablesChains[chain.id] = chain
+            for (key, nodePort) in IPTablesProxyNodePorts.read(from: alone, cluster: cluster).sorted(by: { $0.value < $1.value }) {
+                // `SERVICE/PROTOCOL/PORT` (LiveAssignments.nodePortKey).
+                let parts = key.split(separator: "/")
+                guard parts.count == 3, let port = Int(parts[2]) else { continue }
+                let target = chain.id.name == IPTablesProxyNames.nodePorts ? chain.id.name : "refused or dropped (\(chain.id.name))"
+                add(Entry(kind: "nodePort", address: nil, protocol: parts[1].lowercased(), port: nodePort, service: String(parts[0]),
+                          servicePort: port, target: target, namespaces: []), in: chain.id.namespace.description)
+            }
+        }
+        // NodePorts first, then external IPs, each by address and port; where a port
+        // leads to its service first, where it is refused or dropped after.
+        func order(_ entry: Entry) -> (Int, String, Int, String, Int, String) {
+            let dispatches = entry.service != nil && (entry.target.hasPrefix("external-") || entry.target == IPTablesProxyNames.nodePorts)
+            return (entry.kind == "nodePort" ? 0 : 1, entry.address ?? "", entry.port, entry.protocol, dispatches ? 0 : 1, entry.target)
+        }
+        entries.sort { order($0) < order($1) }
         services = topology.map { topology in
             topology.services.map { service in
                 ServiceRow(name: service.name, type: service.type.rawValue, clusterIP: service.clusterIP.description,

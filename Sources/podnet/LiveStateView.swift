@@ -73,7 +73,7 @@ struct LiveStateView: Encodable {
                     },
                     persistenceSeconds: service.flags.contains(.persistent) ? Int(service.timeout) : nil)
         }
-        externalTraffic = ExternalTrafficView(state: state, topology: topology)
+        externalTraffic = ExternalTrafficView(cluster: cluster, state: state, topology: topology)
     }
 
     var text: String {

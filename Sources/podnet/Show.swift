@@ -15,7 +15,8 @@ struct Show: ParsableCommand {
         podnet's mark) over netlink and prints their links, addresses, routes, \
         neighbour and FDB entries, IPVS virtual servers (proxy.mode ipvs; NodePorts \
         are virtual servers on the node's addresses), and the NodePorts and external \
-        IPs the nodes' nftables tables dispatch (proxy.mode nftables), with the \
+        IPs the nodes' nftables tables dispatch (proxy.mode nftables) and the \
+        NodePorts of their iptables rules (proxy.mode iptables), with the \
         service each leads to and the nodes that hold it. With -f FILE, also every \
         service of the file as resolved against the live cluster: type, ClusterIP, \
         external IPs, ports with their NodePorts, traffic policies, affinity (in \

@@ -151,4 +151,29 @@ struct ExternalTrafficEndToEndTests {
             #expect(left.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(left)")
         }
     }
+
+    /// A client removed from the file is one namespace deletion (its veth goes with
+    /// it); added again, one namespace and its link, address and routes; nothing else.
+    @Test func aClientComesAndGoesWithAMinimalPlan() throws {
+        try withExample("external-ips") { cluster, file in
+            let with = try String(contentsOf: file, encoding: .utf8)
+            try with.replacingOccurrences(of: "clients:\n  - { name: outside, address: 192.168.64.7 }\n", with: "")
+                .write(to: file, atomically: true, encoding: .utf8)
+            let removal = try PodnetBinary.run(["diff", file.path])
+            #expect(removal.stdout.contains("- ip netns del \(cluster).outside"), "\(removal.stdout)")
+            #expect(removal.stdout.contains("0 to create, 0 to update, 1 to delete"), "\(removal.stdout)")
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try shell("ip netns list | grep -c '^\(cluster)\\.outside' || true").stdout.hasPrefix("0"))
+
+            try with.write(to: file, atomically: true, encoding: .utf8)
+            let adding = try PodnetBinary.run(["diff", "-o", "json", file.path])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(adding.stdout.utf8)) as? [String: Any])
+            let namespaces = try #require(json["operations"] as? [[String: Any]]).compactMap { $0["namespace"] as? String }
+            #expect(!namespaces.isEmpty && namespaces.allSatisfy { $0 == "\(cluster).outside" || $0 == "\(cluster).underlay" }, "\(namespaces)")
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+            let route = try shell("ip -n \(cluster).outside route show 203.0.113.10").stdout
+            #expect(route.contains("via 192.168.64.5 dev eth0"), "\(route)")
+        }
+    }
 }

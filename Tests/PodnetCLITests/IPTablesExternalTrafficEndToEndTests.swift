@@ -92,9 +92,9 @@ struct IPTablesExternalTrafficEndToEndTests {
         }
     }
 
-    /// A NodePort allocated to a live service stays its own when a service declared
-    /// before it, which would take it in a fresh allocation, is added.
-    @Test func anAllocatedNodePortStaysWithItsService() throws {
+    /// A NodePort and a ClusterIP allocated to a live service stay its own when a
+    /// service declared before it, which would take them in a fresh allocation, is added.
+    @Test func anAllocatedNodePortAndClusterIPStayWithTheirService() throws {
         let unwritten: (String) -> String = { $0.replacingOccurrences(of: ", nodePort: 30080 }", with: " }") }
         try withLocalExample(unwritten) { cluster, file in
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
@@ -110,6 +110,9 @@ struct IPTablesExternalTrafficEndToEndTests {
             #expect(!diff.stdout.contains("-D KUBE-NODEPORTS -p tcp -m comment --comment \"\(cluster)/web:80\""), "\(diff.stdout)")
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
             #expect(try nodePorts() == "comment \"\(cluster)/aaa:81\" -m tcp --dport 30001\ncomment \"\(cluster)/web:80\" -m tcp --dport 30000\n")
+            let services = try shell("ip netns exec \(cluster).node-1 iptables -t nat -S KUBE-SERVICES").stdout
+            #expect(services.contains("-d 10.96.0.1/32 -p tcp -m comment --comment \"\(cluster)/web:80 cluster IP\""), "\(services)")
+            #expect(services.contains("-d 10.96.0.2/32 -p tcp -m comment --comment \"\(cluster)/aaa:81 cluster IP\""), "\(services)")
         }
     }
 }

@@ -36,7 +36,15 @@ import Testing
                 return "{ port: \(80 + index + 10 * Int.random(in: 0...2, using: &random)), targetPort: \(8000 + Int.random(in: 0...2, using: &random)), protocol: \(proto) }"
             }
             let selector = ["web", "db", "cache", "none"].randomElement(using: &random)!
-            text += "  - { name: s\(service), clusterIP: 10.96.0.\(10 + Int.random(in: 0...3, using: &random) * 10 + service), selector: { app: \(selector) }, ports: [\(ports.joined(separator: ", "))] }\n"
+            // Traffic from outside: a NodePort (allocated), an external IP, Local
+            // policies, ClientIP affinity, each at random.
+            var external = ""
+            if Bool.random(using: &random) { external += ", type: NodePort" }
+            if Int.random(in: 0...3, using: &random) == 0 { external += ", externalIPs: [203.0.113.\(service + 1)]" }
+            if Bool.random(using: &random), !external.isEmpty { external += ", externalTrafficPolicy: Local" }
+            if Int.random(in: 0...3, using: &random) == 0 { external += ", internalTrafficPolicy: Local" }
+            if Int.random(in: 0...3, using: &random) == 0 { external += ", sessionAffinity: ClientIP" }
+            text += "  - { name: s\(service), clusterIP: 10.96.0.\(10 + Int.random(in: 0...3, using: &random) * 10 + service), selector: { app: \(selector) }\(external), ports: [\(ports.joined(separator: ", "))] }\n"
         }
         return services == 0 ? text.replacingOccurrences(of: "services:\n", with: "") : text
     }
@@ -157,6 +165,19 @@ import Testing
             #expect(owned == desired)
             #expect(IPTablesDiff.changes(live: owned, desired: desired).isEmpty)
             #expect(Self.notPodnets(after) == Self.notPodnets(live))
+            // The kernel keeps a trailing rule last, unless a hand put it elsewhere
+            // before (podnet compares unordered chains as sets: see the README).
+            for name in ["nat", "filter"] {
+                for chain in IPTablesRuleset.unorderedChains where Self.trailingIsLast(live[name]?[chain]) {
+                    #expect(Self.trailingIsLast(after[name]?[chain]), "\(name) \(chain): \(after[name]?[chain]?.rules ?? [])")
+                }
+            }
         }
+    }
+
+    /// Whether no rule of the chain comes after one of its trailing rules.
+    static func trailingIsLast(_ chain: IPTablesDump.Chain?) -> Bool {
+        guard let rules = chain?.rules, let first = rules.firstIndex(where: IPTablesRuleset.isTrailing) else { return true }
+        return rules[first...].allSatisfy(IPTablesRuleset.isTrailing)
     }
 }

@@ -153,3 +153,97 @@ import Testing
         #expect(!LabelSelector(matchLabels: ["app": "web"], matchExpressions: [.init(key: "tier", operator: .doesNotExist)]).matches(labels))
     }
 }
+
+/// Policies see service traffic after the DNAT: the endpoint pod, on its target port.
+@Suite struct ServiceVerdictTests {
+    @Test func aServiceIsJudgedPerEndpointOnItsTargetPort() throws {
+        let topology = try #require(TopologyLoader.load(text: """
+        name: svc
+        clusterCIDR: 10.200.0.0/16
+        serviceCIDR: 10.96.0.0/12
+        nodes: [{ name: node-0 }, { name: node-1 }]
+        namespaces: [{ name: shop }]
+        pods:
+          - { name: client, node: node-0 }
+          - { name: web-0, node: node-0, namespace: shop, labels: { app: web, track: stable } }
+          - { name: web-1, node: node-1, namespace: shop, labels: { app: web, track: canary } }
+        services:
+          - { name: web, namespace: shop, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
+        networkPolicies:
+          - name: stable-takes-8080
+            namespace: shop
+            podSelector: { matchLabels: { app: web } }
+            ingress:
+              - from: [{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: default } } }]
+                ports: [{ port: 8080 }]
+          - name: canary-closed
+            namespace: shop
+            podSelector: { matchLabels: { track: canary } }
+            policyTypes: [Ingress]
+        """, file: "svc.yaml").topology)
+        let evaluator = PolicyEvaluator(topology: topology)
+        let verdicts = evaluator.verdicts(from: .pod("client"), toService: "web", port: 80)
+        #expect(verdicts.map(\.endpoint) == ["web-0", "web-1"])
+        #expect(verdicts.map(\.targetPort) == [8080, 8080])
+        // Both are isolated; stable-takes-8080 selects both, so canary-closed adds nothing.
+        #expect(verdicts.map(\.verdict.isAllowed) == [true, true])
+        #expect(verdicts[1].verdict.ingress.isolatingPolicies == ["shop/stable-takes-8080", "shop/canary-closed"])
+        // On the service port itself (80), the pods would not be reached: the rule names 8080.
+        #expect(!evaluator.isAllowed(from: .pod("client"), to: .pod("web-0"), port: 80))
+        #expect(evaluator.verdicts(from: .pod("client"), toService: "web", port: 81).isEmpty)
+        #expect(evaluator.verdicts(from: .pod("client"), toService: "web", port: 80, protocol: .udp).isEmpty)
+    }
+}
+
+/// The selections a data plane makes one set each of, shared across policies.
+@Suite struct PodSelectionTests {
+    @Test func equalSelectorsAreOneSelectionWhateverPolicyWritesThem() throws {
+        let evaluator = PolicyEvaluator(topology: try StandardCluster.topology(policies: """
+              - name: one
+                namespace: x
+                podSelector: { matchLabels: { pod: a } }
+                ingress:
+                  - from:
+                      - podSelector: { matchExpressions: [{ key: pod, operator: In, values: [b, c] }] }
+                      - namespaceSelector: { matchLabels: { ns: y } }
+                      - ipBlock: { cidr: 10.0.0.0/8 }
+              - name: two
+                namespace: x
+                podSelector: { matchLabels: { pod: a } }
+                policyTypes: [Egress]
+                egress:
+                  - to:
+                      - podSelector: { matchExpressions: [{ key: pod, operator: In, values: [c, b] }] }
+                      - namespaceSelector: { matchLabels: { ns: y } }
+              - name: three
+                namespace: y
+                podSelector: { matchExpressions: [{ key: pod, operator: In, values: [b, c] }] }
+                policyTypes: [Ingress]
+            """))
+        let selections = evaluator.selections
+        #expect(selections.map(\.description) == [
+            "x: pod=a", "x: pod in (b,c)", "namespaces ns=y: every pod", "y: pod in (b,c)",
+        ])
+        #expect(selections.map { evaluator.pods(in: $0).map(\.name) } == [["xa"], ["xb", "xc"], ["ya", "yb", "yc"], ["yb", "yc"]])
+        // A selection agrees with the evaluator's own peer matching.
+        #expect(evaluator.pods(in: selections[1]).map(\.name) == evaluator.pods(matchedBy: 1, .egress, rule: 0, peer: 0).map(\.name))
+    }
+}
+
+@Suite struct PolicyEndpointParsingTests {
+    @Test func aWordNamesAPodANodeAClientOrAnAddress() throws {
+        let topology = try #require(TopologyLoader.load(text: """
+        name: words
+        clusterCIDR: 10.200.0.0/16
+        nodes: [{ name: node-0 }]
+        clients: [{ name: outside, address: 192.168.64.100 }]
+        pods: [{ name: a0, node: node-0 }]
+        """, file: "words.yaml").topology)
+        #expect(PolicyEndpoint("a0", in: topology) == .pod("a0"))
+        #expect(PolicyEndpoint("node-0", in: topology) == .node("node-0"))
+        #expect(PolicyEndpoint("outside", in: topology) == .address(ip("192.168.64.100")))
+        #expect(PolicyEndpoint("203.0.113.5", in: topology) == .address(ip("203.0.113.5")))
+        #expect(PolicyEndpoint("a9", in: topology) == nil)
+        #expect(PolicyEndpoint("10.0.0.0/8", in: topology) == nil)
+    }
+}

@@ -12,7 +12,8 @@ import Testing
         for expected in ["pod-loopback.yaml", "veth-pair.yaml", "bridge.yaml", "host-gw.yaml", "ipip.yaml",
                          "vxlan-multicast.yaml", "vxlan-static.yaml", "services-nftables.yaml",
                          "services-iptables.yaml", "services-ipvs.yaml", "lab.yaml",
-                         "nodeport-cluster.yaml", "nodeport-local.yaml", "external-ips.yaml"] {
+                         "nodeport-cluster.yaml", "nodeport-local.yaml", "external-ips.yaml",
+                         "netpol-deny-all.yaml", "netpol-allow-from-namespace.yaml", "netpol-egress-ipblock.yaml"] {
             #expect(names.contains(expected), "topologies/\(expected) is missing")
         }
     }

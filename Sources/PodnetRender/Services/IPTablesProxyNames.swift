@@ -26,6 +26,16 @@ public enum IPTablesProxyNames {
         "\(cluster)/\(service):\(port.port)"
     }
 
+    /// The service, port and what follows (` cluster IP`, ` has no endpoints`, or
+    /// nothing) of a comment that starts with a service port's name of `cluster`.
+    public static func servicePort(inComment comment: String, cluster: String) -> (service: String, port: Int, rest: Substring)? {
+        guard comment.hasPrefix(cluster + "/") else { return nil }
+        let rest = comment.dropFirst(cluster.count + 1)
+        let portName = rest.prefix { $0 != " " }
+        guard let colon = portName.lastIndex(of: ":"), let port = Int(portName[portName.index(after: colon)...]) else { return nil }
+        return (String(portName[..<colon]), port, rest[portName.endIndex...])
+    }
+
     /// `KUBE-SVC-` and 16 characters of base32(SHA-256(name + protocol)), kube-proxy's
     /// `servicePortPolicyClusterChain`: iptables chain names hold 28 characters.
     public static func serviceChain(portName: String, protocol: ServicePort.TransportProtocol) -> String {

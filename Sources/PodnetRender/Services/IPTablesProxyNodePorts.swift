@@ -32,13 +32,10 @@ public enum IPTablesProxyNodePorts {
             guard let index = words.firstIndex(of: option), index + 1 < words.count else { return nil }
             return words[index + 1]
         }
-        guard let comment = value(after: "--comment"), comment.hasPrefix(cluster + "/"),
+        // `SERVICE:PORT`, then nothing (KUBE-NODEPORTS) or ` has no …` (the filter's).
+        guard let (service, port, _) = value(after: "--comment").flatMap({ IPTablesProxyNames.servicePort(inComment: $0, cluster: cluster) }),
               let proto = value(after: "-p").flatMap({ ServicePort.TransportProtocol(rawValue: $0.uppercased()) }),
               let nodePort = value(after: "--dport").flatMap(Int.init) else { return nil }
-        // `SERVICE:PORT`, then nothing (KUBE-NODEPORTS) or ` has no …` (the filter's).
-        let portName = comment.dropFirst(cluster.count + 1).prefix { $0 != " " }
-        guard let colon = portName.lastIndex(of: ":"), let port = Int(portName[portName.index(after: colon)...]) else { return nil }
-        let service = String(portName[..<colon])
         return (LiveAssignments.nodePortKey(service: service, port: port, protocol: proto), nodePort)
     }
 }

@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetKernelModel
 @testable import PodnetRender
 import PodnetTopology
@@ -205,6 +206,26 @@ import Testing
         #expect(IPTablesProxyNodePorts.read(from: live, cluster: "lab") == expected)
         #expect(LiveAssignmentsReader.assignments(in: live, cluster: "lab").nodePorts == expected)
         #expect(IPTablesProxyNodePorts.read(from: live, cluster: "other").isEmpty)
+    }
+
+    /// From every node's KUBE-SERVICES: the nat rule where the node has an endpoint for
+    /// ClusterIP traffic, else the filter's drop or reject; never an external IP's rule.
+    @Test func clusterIPsReadBackFromTheRulesOfALiveCluster() throws {
+        var topology = try Self.topology { service in
+            service.internalTrafficPolicy = .local
+            service.externalIPs = [.init("203.0.113.10")!]
+        }
+        topology.services.append(Service(name: "none", clusterIP: .init("10.96.0.3")!, selector: nil, endpoints: [],
+                                         ports: [ServicePort(port: 81)]))
+        let live = LabRenderer(topology: topology).render()
+        let expected = ["kube-svc-1": IPv4Address("10.96.0.2")!, "none": IPv4Address("10.96.0.3")!]
+        #expect(IPTablesProxyClusterIPs.read(from: live, cluster: "lab") == expected)
+        #expect(LiveAssignmentsReader.assignments(in: live, cluster: "lab").clusterIPs == expected)
+        // node-2 alone (no endpoint of kube-svc-1) still tells both.
+        let node2 = IPTablesProxyRenderer(topology: topology).ruleset(forNode: topology.nodes[2], in: .named("lab.node-2"))
+        var state = KernelState()
+        for chain in node2.chains { state.insert(chain) }
+        #expect(IPTablesProxyClusterIPs.read(from: state, cluster: "lab") == expected)
     }
 
     @Test func aClusterWithoutExternalTrafficHasNeitherNodePortsNorExternalServices() throws {

@@ -1,0 +1,32 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetTopology
+
+/// The ClusterIPs a live cluster uses in proxy mode iptables, for sticky allocation
+/// (as IPTablesProxyNodePorts for NodePorts): each service port has a rule in
+/// KUBE-SERVICES matching its ClusterIP (`-d IP/32`): in nat, `… cluster IP`, where
+/// this node has an endpoint for ClusterIP traffic; in filter, `… has no endpoints`
+/// (the reject) or `… has no local endpoints` (internalTrafficPolicy Local's drop).
+public enum IPTablesProxyClusterIPs {
+    /// ClusterIPs by service name.
+    public static func read(from live: KernelState, cluster: String) -> [String: IPv4Address] {
+        var clusterIPs: [String: IPv4Address] = [:]
+        for chain in live.iptablesChains.values where chain.id.name == IPTablesProxyNames.services {
+            for rule in chain.rules {
+                if let (service, address) = clusterIP(in: rule, cluster: cluster) { clusterIPs[service] = address }
+            }
+        }
+        return clusterIPs
+    }
+
+    /// The service and ClusterIP of one KUBE-SERVICES rule, if it is one of `cluster`'s
+    /// and matches a ClusterIP (an external IP's rule does not).
+    static func clusterIP(in rule: String, cluster: String) -> (String, IPv4Address)? {
+        guard rule.hasPrefix("-d "), let comment = IPTablesRuleText.comment(of: rule),
+              let (service, _, rest) = IPTablesProxyNames.servicePort(inComment: comment, cluster: cluster),
+              rest == " cluster IP" || rest == " has no endpoints" || rest == " has no local endpoints" else { return nil }
+        let destination = rule.dropFirst(3).prefix { $0 != " " }
+        guard destination.hasSuffix("/32"), let address = IPv4Address(String(destination.dropLast(3))) else { return nil }
+        return (service, address)
+    }
+}
