@@ -4,7 +4,7 @@
 # and the Python modules of the schema check. Idempotent; skips apt when all is there.
 set -euo pipefail
 
-packages=(libyaml-dev libmnl-dev pkg-config iproute2 iptables nftables iputils-ping netcat-openbsd python3)
+packages=(libyaml-dev libmnl-dev pkg-config iproute2 iptables nftables iputils-ping netcat-openbsd python3 graphviz)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,8 +13,8 @@ enum Terminal {
         }
     }
 
-    static func write(_ text: String) {
-        print(text)
+    static func write(_ text: String, terminator: String = "\n") {
+        print(text, terminator: terminator)
     }
 
     /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).

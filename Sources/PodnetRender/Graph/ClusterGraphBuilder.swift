@@ -1,0 +1,172 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetTopology
+
+/// Topology and its rendered lab state → `ClusterGraph`. Kernel names come from the
+/// rendered state (what `apply` creates), not recomputed, so the picture names what
+/// `ip -n` shows.
+public struct ClusterGraphBuilder: Sendable {
+    public let topology: Topology
+    public let state: KernelState
+
+    public init(topology: Topology, state: KernelState) {
+        self.topology = topology
+        self.state = state
+    }
+
+    /// The lab's picture: `LabRenderer`'s state for the topology.
+    public init(topology: Topology) {
+        self.init(topology: topology, state: LabRenderer(topology: topology).render())
+    }
+
+    public static let underlayID = "underlay"
+    public static func nodeID(_ name: String) -> String { "node:\(name)" }
+    public static func bridgeID(node: String, bridge: String) -> String { "bridge:\(node)/\(bridge)" }
+    public static func tunnelID(node: String, device: String) -> String { "tunnel:\(node)/\(device)" }
+    public static func podID(_ name: String) -> String { "pod:\(name)" }
+    public static func clientID(_ name: String) -> String { "client:\(name)" }
+    public static func serviceID(namespace: String, name: String) -> String { "service:\(namespace)/\(name)" }
+
+    private var cluster: String { topology.name }
+
+    private func namespace(of member: String) -> NamespaceRef {
+        .named(KernelNames.namespace(cluster: cluster, member: member))
+    }
+
+    public func build() -> ClusterGraph {
+        var graph = ClusterGraph(cluster: cluster)
+        addUnderlay(to: &graph)
+        for node in topology.nodes { addNode(node, to: &graph) }
+        addRoutesBetweenNodes(to: &graph)
+        for pod in topology.pods { addPod(pod, to: &graph) }
+        for link in topology.links { addDirectLink(link, to: &graph) }
+        for client in topology.clients { addClient(client, to: &graph) }
+        for service in topology.services { addService(service, to: &graph) }
+        return graph
+    }
+
+    private func addUnderlay(to graph: inout ClusterGraph) {
+        let namespace = KernelNames.underlayNamespace(cluster: cluster)
+        graph.nodes.append(.init(id: Self.underlayID, kind: .underlay,
+                                 label: ["underlay", "\(topology.underlay.cidr)", "netns \(namespace), bridge \(KernelNames.underlayBridge)"],
+                                 kernelNames: [namespace, KernelNames.underlayBridge]))
+    }
+
+    /// The veth end `name` in `namespace` and its peer, as `near ↔ far (altname)`.
+    private func vethPair(_ near: PodnetKernelModel.Link.ID) -> (label: String, names: [String])? {
+        guard let link = state.links[near], case .veth(let peerID) = link.kind else { return nil }
+        let peer = state.links[peerID]
+        let alternative = peer?.alternativeNames.first.map { " (\($0))" } ?? ""
+        return ("\(near.name) ↔ \(peerID.name)\(alternative)", [near.name, peerID.name] + (peer?.alternativeNames ?? []))
+    }
+
+    /// Underlay-facing veth: `eth0` of a node or client, its port on the underlay bridge.
+    private func addUnderlayPort(member: String, memberID: String, to graph: inout ClusterGraph) {
+        let pair = vethPair(PodnetKernelModel.Link.ID(namespace(of: member), KernelNames.nodeUplink))
+        graph.edges.append(.init(from: memberID, to: Self.underlayID, kind: .veth, label: pair?.label, kernelNames: pair?.names ?? []))
+    }
+
+    private func addNode(_ node: Node, to graph: inout ClusterGraph) {
+        let id = Self.nodeID(node.name)
+        let netns = KernelNames.namespace(cluster: cluster, member: node.name)
+        graph.nodes.append(.init(id: id, kind: .node,
+                                 label: [node.name, "\(KernelNames.nodeUplink) \(node.address)", "pods \(node.podCIDR)", "netns \(netns)"],
+                                 kernelNames: [netns, KernelNames.nodeUplink], group: id))
+        addUnderlayPort(member: node.name, memberID: id, to: &graph)
+        if let bridge = node.bridge {
+            let bridgeID = Self.bridgeID(node: node.name, bridge: bridge)
+            graph.nodes.append(.init(id: bridgeID, kind: .bridge,
+                                     label: [bridge, "\(node.gateway)/\(node.podCIDR.length)"],
+                                     kernelNames: [bridge], group: id))
+            graph.edges.append(.init(from: id, to: bridgeID, kind: .holds))
+        }
+        for link in state.links(in: namespace(of: node.name)) {
+            let description: String
+            switch link.kind {
+            case .vxlan(let vxlan): description = "VXLAN VNI \(vxlan.vni), UDP \(vxlan.port)"
+            case .ipip: description = "IP-in-IP"
+            default: continue
+            }
+            let tunnelID = Self.tunnelID(node: node.name, device: link.id.name)
+            graph.nodes.append(.init(id: tunnelID, kind: .tunnel, label: [link.id.name, description],
+                                     kernelNames: [link.id.name], group: id))
+            graph.edges.append(.init(from: id, to: tunnelID, kind: .holds))
+        }
+    }
+
+    /// A route in one node's namespace to another node's pod subnet: the path
+    /// cross-node traffic takes (through a tunnel, or straight over the underlay).
+    private func addRoutesBetweenNodes(to graph: inout ClusterGraph) {
+        for source in topology.nodes {
+            for target in topology.nodes where target.name != source.name {
+                let id = Route.ID(namespace: namespace(of: source.name), destination: target.podCIDR)
+                guard let route = state.routes[id] else { continue }
+                var text = "\(target.podCIDR)"
+                if let gateway = route.gateway { text += " via \(gateway)" }
+                if let device = route.device { text += " dev \(device)" }
+                let from = route.device.flatMap { device -> String? in
+                    let tunnel = Self.tunnelID(node: source.name, device: device)
+                    return graph.node(id: tunnel) == nil ? nil : tunnel
+                } ?? Self.nodeID(source.name)
+                graph.edges.append(.init(from: from, to: Self.nodeID(target.name), kind: .route, label: text,
+                                         kernelNames: route.device.map { [$0] } ?? []))
+            }
+        }
+    }
+
+    private func addPod(_ pod: Pod, to graph: inout ClusterGraph) {
+        let id = Self.podID(pod.name)
+        let netns = KernelNames.namespace(cluster: cluster, member: pod.name)
+        var label = [pod.name, "\(KernelNames.podInterface) \(pod.ip)", "netns \(netns)"]
+        if pod.namespace != PodnetTopology.Namespace.defaultName { label.insert("namespace \(pod.namespace)", at: 1) }
+        graph.nodes.append(.init(id: id, kind: .pod, label: label, kernelNames: [netns, KernelNames.podInterface],
+                                 group: Self.nodeID(pod.node)))
+        guard let node = topology.node(named: pod.node) else { return }
+        if let bridge = node.bridge {
+            let pair = vethPair(PodnetKernelModel.Link.ID(namespace(of: pod.name), KernelNames.podInterface))
+            graph.edges.append(.init(from: id, to: Self.bridgeID(node: node.name, bridge: bridge), kind: .veth,
+                                     label: pair?.label, kernelNames: pair?.names ?? []))
+        } else if !topology.links.contains(where: { $0.pods.contains(pod.name) }) {
+            graph.edges.append(.init(from: Self.nodeID(node.name), to: id, kind: .placement))
+        }
+    }
+
+    private func addDirectLink(_ link: PodnetTopology.Link, to graph: inout ClusterGraph) {
+        guard link.pods.count == 2 else { return }
+        let (a, b) = (link.pods[0], link.pods[1])
+        let label = "\(KernelNames.podInterface)@\(a) ↔ \(KernelNames.podInterface)@\(b)"
+        graph.edges.append(.init(from: Self.podID(a), to: Self.podID(b), kind: .veth, label: label,
+                                 kernelNames: [KernelNames.podInterface]))
+    }
+
+    private func addClient(_ client: Client, to graph: inout ClusterGraph) {
+        let id = Self.clientID(client.name)
+        let netns = KernelNames.namespace(cluster: cluster, member: client.name)
+        graph.nodes.append(.init(id: id, kind: .client,
+                                 label: [client.name, "\(KernelNames.clientInterface) \(client.address)", "netns \(netns)"],
+                                 kernelNames: [netns, KernelNames.clientInterface]))
+        addUnderlayPort(member: client.name, memberID: id, to: &graph)
+    }
+
+    private func addService(_ service: Service, to graph: inout ClusterGraph) {
+        let id = Self.serviceID(namespace: service.namespace, name: service.name)
+        var label = [service.namespace == PodnetTopology.Namespace.defaultName ? service.name : "\(service.namespace)/\(service.name)",
+                     "\(service.type.rawValue) \(service.clusterIP)"]
+        for port in service.ports {
+            var text = "\(port.port)/\(port.protocol.rawValue) → \(port.targetPort)"
+            if let nodePort = port.nodePort { text += ", NodePort \(nodePort)" }
+            label.append(text)
+        }
+        if !service.externalIPs.isEmpty {
+            label.append("external \(service.externalIPs.map { "\($0)" }.joined(separator: ", "))")
+        }
+        if service.acceptsExternalTraffic, service.externalTrafficPolicy == .local { label.append("externalTrafficPolicy Local") }
+        if service.internalTrafficPolicy == .local { label.append("internalTrafficPolicy Local") }
+        if let timeout = service.sessionAffinity.timeoutSeconds { label.append("affinity ClientIP \(timeout) s") }
+        graph.nodes.append(.init(id: id, kind: .service, label: label, kernelNames: []))
+        let targets = Set(service.ports.map(\.targetPort)).sorted().map(String.init).joined(separator: ",")
+        for endpoint in service.endpoints {
+            graph.edges.append(.init(from: id, to: Self.podID(endpoint), kind: .endpoint, label: ":\(targets)"))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Glibc
+import PodnetRender
+
+struct Graph: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Draw the cluster of a topology file: nodes, bridges, pods, veths, tunnels, clients, services.",
+        discussion: """
+        Renders the file as lab mode would build it and draws it: the underlay \
+        (netns CLUSTER.underlay, bridge underlay), each node as a box holding its \
+        bridge, tunnel device (vxlan0, ipip0) and pods, every veth pair with the \
+        kernel names of both ends (eth0 ↔ vethXXXXXXXX, altname pod-NAME), the \
+        routes between nodes, lab clients, and services with their ClusterIP, \
+        ports, NodePorts and external IPs, joined to their endpoint pods. Nothing \
+        is read from or changed in the kernel.
+
+        Formats: svg (the default when Graphviz's dot program is installed: \
+        apt-get install graphviz), dot (the default otherwise; Graphviz's input), \
+        mermaid (a flowchart for a ```mermaid block in a README on GitHub), json \
+        (nodes and edges, for your own tools).
+
+        Examples:
+          podnet graph topologies/lab.yaml > lab.svg
+          podnet graph -o dot topologies/lab.yaml | dot -Tpng > lab.png
+          podnet graph -o mermaid topologies/nodeport-cluster.yaml >> README.md
+          podnet graph -o json topologies/lab.yaml | jq '.edges[] | select(.kind == "veth") | .label'
+
+        Exit status: 0 drawn, 1 the file is invalid or -o svg without dot, 64 a usage mistake.
+        """
+    )
+
+    enum Format: String, CaseIterable, ExpressibleByArgument { case svg, dot, mermaid, json }
+
+    @Option(name: .shortAndLong, help: "Output format: svg, dot, mermaid or json (default: svg when dot is installed, else dot).")
+    var output: Format?
+
+    @Argument(help: "The topology file.")
+    var file: String
+
+    func run() throws {
+        let topologyFile = TopologyFile(path: file)
+        topologyFile.reportDiagnostics()
+        guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
+        let graph = ClusterGraphBuilder(topology: topology).build()
+        let dot = Self.dotProgram()
+        switch output ?? (dot == nil ? .dot : .svg) {
+        case .dot: Terminal.write(GraphDOTRenderer.render(graph), terminator: "")
+        case .mermaid: Terminal.write(GraphMermaidRenderer.render(graph), terminator: "")
+        case .json: Terminal.write(GraphJSONRenderer.render(graph), terminator: "")
+        case .svg:
+            guard let dot else {
+                Terminal.writeError("podnet: error: -o svg needs Graphviz's dot program, which is not on PATH; install it (apt-get install graphviz), or use -o dot and lay it out elsewhere")
+                throw ExitCode.failure
+            }
+            try Self.layOut(GraphDOTRenderer.render(graph), with: dot)
+        }
+    }
+
+    /// The first executable `dot` on PATH.
+    static func dotProgram() -> String? {
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/dot" }.first { access($0, X_OK) == 0 }
+    }
+
+    /// Pipes the DOT text into `dot -Tsvg`, whose SVG goes straight to our stdout.
+    private static func layOut(_ text: String, with dot: String) throws {
+        fflush(nil)  // all streams: what print() buffered must come before the SVG
+        guard let pipe = popen("'\(dot)' -Tsvg", "w") else {
+            Terminal.writeError("podnet: error: cannot start \(dot): \(String(cString: strerror(errno)))")
+            throw ExitCode.failure
+        }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, pipe) }
+        let status = pclose(pipe)
+        guard written == bytes.count, status == 0 else {
+            Terminal.writeError("podnet: error: \(dot) -Tsvg failed (wait status \(status)); the DOT text is what -o dot prints")
+            throw ExitCode.failure
+        }
+    }
+}
