@@ -25,13 +25,15 @@ struct PodnetBinary {
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String]) throws -> Outcome {
+    /// `path`: the child's PATH instead of ours (to run it where a program is missing).
+    static func run(_ arguments: [String], path: String? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
         process.currentDirectoryURL = repository
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        if let path { environment["PATH"] = path }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -10,10 +10,10 @@ public enum GraphMermaidRenderer {
         for (index, group) in groups.enumerated() {
             let title = graph.node(id: group)?.label.first ?? group
             lines.append("  subgraph g\(index)[\"\(escaped(title))\"]")
-            for node in graph.nodes where node.group == group { lines.append("    " + statement(node, identifiers)) }
+            for node in graph.nodes where node.group == group { lines += statement(node, identifiers).map { "    " + $0 } }
             lines.append("  end")
         }
-        for node in graph.nodes where node.group == nil { lines.append("  " + statement(node, identifiers)) }
+        for node in graph.nodes where node.group == nil { lines += statement(node, identifiers).map { "  " + $0 } }
         for edge in graph.edges {
             guard let from = identifiers[edge.from], let to = identifiers[edge.to] else { continue }
             let arrow: String = switch edge.kind {
@@ -28,13 +28,15 @@ public enum GraphMermaidRenderer {
         for kind in ClusterGraph.Node.Kind.allCases {
             let members = graph.nodes.filter { $0.kind == kind }.compactMap { identifiers[$0.id] }
             guard !members.isEmpty else { continue }
-            lines.append("  classDef \(kind.rawValue) \(style(kind))")
-            lines.append("  class \(members.joined(separator: ",")) \(kind.rawValue)")
+            // Prefixed: Mermaid gives every node the CSS class `node` already.
+            lines.append("  classDef podnet_\(kind.rawValue) \(style(kind))")
+            lines.append("  class \(members.joined(separator: ",")) podnet_\(kind.rawValue)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func statement(_ node: ClusterGraph.Node, _ identifiers: [String: String]) -> String {
+    /// The node's real id as a comment (Mermaid reads `%%` only at the start of a line), then the node.
+    private static func statement(_ node: ClusterGraph.Node, _ identifiers: [String: String]) -> [String] {
         let text = node.label.map(escaped).joined(separator: "<br/>")
         let id = identifiers[node.id]!
         let shaped: String = switch node.kind {
@@ -43,7 +45,7 @@ public enum GraphMermaidRenderer {
         case .client: "\(id)[[\"\(text)\"]]"
         default: "\(id)[\"\(text)\"]"
         }
-        return "\(shaped) %% \(node.id)"
+        return ["%% \(node.id)", shaped]
     }
 
     private static func style(_ kind: ClusterGraph.Node.Kind) -> String {
