@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import PodnetPlan
 import PodnetRender
 
 struct Graph: ParsableCommand {
@@ -13,7 +14,14 @@ struct Graph: ParsableCommand {
         kernel names of both ends (eth0 ↔ vethXXXXXXXX, altname pod-NAME), the \
         routes between nodes, lab clients, and services with their ClusterIP, \
         ports, NodePorts and external IPs, joined to their endpoint pods. Nothing \
-        is read from or changed in the kernel.
+        is read from or changed in the kernel, unless --live.
+
+        With --live, the cluster's live state is read too and compared as podnet \
+        diff does: what the file wants and the kernel lacks is marked missing (red, \
+        dashed), what the kernel has and the file does not want extra (blue; a link \
+        or namespace added by hand is drawn), what differs changed (orange; also a \
+        node or pod whose routes, neighbours, sysctls or service rules differ), with a \
+        legend. Nothing is changed.
 
         Formats: svg (the default when Graphviz's dot program is installed: \
         apt-get install graphviz), dot (the default otherwise; Graphviz's input), \
@@ -25,6 +33,7 @@ struct Graph: ParsableCommand {
           podnet graph -o dot topologies/lab.yaml | dot -Tpng > lab.png
           podnet graph -o mermaid topologies/nodeport-cluster.yaml >> README.md
           podnet graph -o json topologies/lab.yaml | jq '.edges[] | select(.kind == "veth") | .label'
+          podnet graph --live topologies/lab.yaml > drift.svg    # after podnet apply
 
         Exit status: 0 drawn, 1 the file is invalid or -o svg without dot, 64 a usage mistake.
         """
@@ -35,14 +44,25 @@ struct Graph: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: svg, dot, mermaid or json (default: svg when dot is installed, else dot).")
     var output: Format?
 
+    @Flag(help: "Read the live cluster and mark what differs from the file (missing, extra, changed).")
+    var live = false
+
     @Argument(help: "The topology file.")
     var file: String
 
     func run() throws {
-        let topologyFile = TopologyFile(path: file)
-        topologyFile.reportDiagnostics()
-        guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
-        let graph = ClusterGraphBuilder(topology: topology).build()
+        let graph: ClusterGraph
+        if live {
+            // Resolved against the live cluster (its addresses kept), as diff does.
+            let state = try ClusterState.load(path: file)
+            graph = ClusterGraphBuilder(topology: state.topology, state: state.desired).build()
+                .marking(PlanDifferences.of(try state.plan()) + PlanDifferences.foreignLinks(live: state.live, desired: state.desired))
+        } else {
+            let topologyFile = TopologyFile(path: file)
+            topologyFile.reportDiagnostics()
+            guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
+            graph = ClusterGraphBuilder(topology: topology).build()
+        }
         let dot = Self.dotProgram()
         switch output ?? (dot == nil ? .dot : .svg) {
         case .dot: Terminal.write(GraphDOTRenderer.render(graph), terminator: "")

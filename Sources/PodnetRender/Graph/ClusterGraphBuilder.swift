@@ -45,39 +45,56 @@ public struct ClusterGraphBuilder: Sendable {
         return graph
     }
 
+    /// Appends `edge`, standing for `objects` (marked when they differ live).
+    private func append(_ edge: ClusterGraph.Edge, standingFor objects: [ClusterGraph.KernelObject], to graph: inout ClusterGraph) {
+        for object in objects { graph.owners[object] = .edge(graph.edges.count) }
+        graph.edges.append(edge)
+    }
+
+    private func append(_ node: ClusterGraph.Node, standingFor objects: [ClusterGraph.KernelObject], to graph: inout ClusterGraph) {
+        for object in objects { graph.owners[object] = .node(node.id) }
+        graph.nodes.append(node)
+    }
+
+    private func linkObject(_ id: PodnetKernelModel.Link.ID) -> ClusterGraph.KernelObject {
+        .link(namespace: id.namespace.description, name: id.name)
+    }
+
     private func addUnderlay(to graph: inout ClusterGraph) {
         let namespace = KernelNames.underlayNamespace(cluster: cluster)
-        graph.nodes.append(.init(id: Self.underlayID, kind: .underlay,
-                                 label: ["underlay", "\(topology.underlay.cidr)", "netns \(namespace), bridge \(KernelNames.underlayBridge)"],
-                                 kernelNames: [namespace, KernelNames.underlayBridge]))
+        append(.init(id: Self.underlayID, kind: .underlay,
+                     label: ["underlay", "\(topology.underlay.cidr)", "netns \(namespace), bridge \(KernelNames.underlayBridge)"],
+                     kernelNames: [namespace, KernelNames.underlayBridge]),
+               standingFor: [.namespace(namespace), .link(namespace: namespace, name: KernelNames.underlayBridge)], to: &graph)
     }
 
     /// The veth end `name` in `namespace` and its peer, as `near ↔ far (altname)`.
-    private func vethPair(_ near: PodnetKernelModel.Link.ID) -> (label: String, names: [String])? {
+    private func vethPair(_ near: PodnetKernelModel.Link.ID) -> (label: String, names: [String], objects: [ClusterGraph.KernelObject])? {
         guard let link = state.links[near], case .veth(let peerID) = link.kind else { return nil }
         let peer = state.links[peerID]
         let alternative = peer?.alternativeNames.first.map { " (\($0))" } ?? ""
-        return ("\(near.name) ↔ \(peerID.name)\(alternative)", [near.name, peerID.name] + (peer?.alternativeNames ?? []))
+        return ("\(near.name) ↔ \(peerID.name)\(alternative)", [near.name, peerID.name] + (peer?.alternativeNames ?? []),
+                [linkObject(near), linkObject(peerID)])
     }
 
     /// Underlay-facing veth: `eth0` of a node or client, its port on the underlay bridge.
     private func addUnderlayPort(member: String, memberID: String, to graph: inout ClusterGraph) {
         let pair = vethPair(PodnetKernelModel.Link.ID(namespace(of: member), KernelNames.nodeUplink))
-        graph.edges.append(.init(from: memberID, to: Self.underlayID, kind: .veth, label: pair?.label, kernelNames: pair?.names ?? []))
+        append(.init(from: memberID, to: Self.underlayID, kind: .veth, label: pair?.label, kernelNames: pair?.names ?? []),
+               standingFor: pair?.objects ?? [], to: &graph)
     }
 
     private func addNode(_ node: Node, to graph: inout ClusterGraph) {
         let id = Self.nodeID(node.name)
         let netns = KernelNames.namespace(cluster: cluster, member: node.name)
-        graph.nodes.append(.init(id: id, kind: .node,
-                                 label: [node.name, "\(KernelNames.nodeUplink) \(node.address)", "pods \(node.podCIDR)", "netns \(netns)"],
-                                 kernelNames: [netns, KernelNames.nodeUplink], group: id))
+        append(.init(id: id, kind: .node,
+                     label: [node.name, "\(KernelNames.nodeUplink) \(node.address)", "pods \(node.podCIDR)", "netns \(netns)"],
+                     kernelNames: [netns, KernelNames.nodeUplink], group: id), standingFor: [.namespace(netns)], to: &graph)
         addUnderlayPort(member: node.name, memberID: id, to: &graph)
         if let bridge = node.bridge {
             let bridgeID = Self.bridgeID(node: node.name, bridge: bridge)
-            graph.nodes.append(.init(id: bridgeID, kind: .bridge,
-                                     label: [bridge, "\(node.gateway)/\(node.podCIDR.length)"],
-                                     kernelNames: [bridge], group: id))
+            append(.init(id: bridgeID, kind: .bridge, label: [bridge, "\(node.gateway)/\(node.podCIDR.length)"],
+                         kernelNames: [bridge], group: id), standingFor: [.link(namespace: netns, name: bridge)], to: &graph)
             graph.edges.append(.init(from: id, to: bridgeID, kind: .holds))
         }
         for link in state.links(in: namespace(of: node.name)) {
@@ -88,8 +105,8 @@ public struct ClusterGraphBuilder: Sendable {
             default: continue
             }
             let tunnelID = Self.tunnelID(node: node.name, device: link.id.name)
-            graph.nodes.append(.init(id: tunnelID, kind: .tunnel, label: [link.id.name, description],
-                                     kernelNames: [link.id.name], group: id))
+            append(.init(id: tunnelID, kind: .tunnel, label: [link.id.name, description], kernelNames: [link.id.name], group: id),
+                   standingFor: [linkObject(link.id)], to: &graph)
             graph.edges.append(.init(from: id, to: tunnelID, kind: .holds))
         }
     }
@@ -108,8 +125,9 @@ public struct ClusterGraphBuilder: Sendable {
                     let tunnel = Self.tunnelID(node: source.name, device: device)
                     return graph.node(id: tunnel) == nil ? nil : tunnel
                 } ?? Self.nodeID(source.name)
-                graph.edges.append(.init(from: from, to: Self.nodeID(target.name), kind: .route, label: text,
-                                         kernelNames: route.device.map { [$0] } ?? []))
+                append(.init(from: from, to: Self.nodeID(target.name), kind: .route, label: text,
+                             kernelNames: route.device.map { [$0] } ?? []),
+                       standingFor: [.route(namespace: id.namespace.description, destination: "\(id.destination)")], to: &graph)
             }
         }
     }
@@ -119,13 +137,13 @@ public struct ClusterGraphBuilder: Sendable {
         let netns = KernelNames.namespace(cluster: cluster, member: pod.name)
         var label = [pod.name, "\(KernelNames.podInterface) \(pod.ip)", "netns \(netns)"]
         if pod.namespace != PodnetTopology.Namespace.defaultName { label.insert("namespace \(pod.namespace)", at: 1) }
-        graph.nodes.append(.init(id: id, kind: .pod, label: label, kernelNames: [netns, KernelNames.podInterface],
-                                 group: Self.nodeID(pod.node)))
+        append(.init(id: id, kind: .pod, label: label, kernelNames: [netns, KernelNames.podInterface], group: Self.nodeID(pod.node)),
+               standingFor: [.namespace(netns)], to: &graph)
         guard let node = topology.node(named: pod.node) else { return }
         if let bridge = node.bridge {
             let pair = vethPair(PodnetKernelModel.Link.ID(namespace(of: pod.name), KernelNames.podInterface))
-            graph.edges.append(.init(from: id, to: Self.bridgeID(node: node.name, bridge: bridge), kind: .veth,
-                                     label: pair?.label, kernelNames: pair?.names ?? []))
+            append(.init(from: id, to: Self.bridgeID(node: node.name, bridge: bridge), kind: .veth,
+                         label: pair?.label, kernelNames: pair?.names ?? []), standingFor: pair?.objects ?? [], to: &graph)
         } else if !topology.links.contains(where: { $0.pods.contains(pod.name) }) {
             graph.edges.append(.init(from: Self.nodeID(node.name), to: id, kind: .placement))
         }
@@ -135,16 +153,16 @@ public struct ClusterGraphBuilder: Sendable {
         guard link.pods.count == 2 else { return }
         let (a, b) = (link.pods[0], link.pods[1])
         let label = "\(KernelNames.podInterface)@\(a) ↔ \(KernelNames.podInterface)@\(b)"
-        graph.edges.append(.init(from: Self.podID(a), to: Self.podID(b), kind: .veth, label: label,
-                                 kernelNames: [KernelNames.podInterface]))
+        let ends = [a, b].map { ClusterGraph.KernelObject.link(namespace: KernelNames.namespace(cluster: cluster, member: $0), name: KernelNames.podInterface) }
+        append(.init(from: Self.podID(a), to: Self.podID(b), kind: .veth, label: label, kernelNames: [KernelNames.podInterface]),
+               standingFor: ends, to: &graph)
     }
 
     private func addClient(_ client: Client, to graph: inout ClusterGraph) {
         let id = Self.clientID(client.name)
         let netns = KernelNames.namespace(cluster: cluster, member: client.name)
-        graph.nodes.append(.init(id: id, kind: .client,
-                                 label: [client.name, "\(KernelNames.clientInterface) \(client.address)", "netns \(netns)"],
-                                 kernelNames: [netns, KernelNames.clientInterface]))
+        append(.init(id: id, kind: .client, label: [client.name, "\(KernelNames.clientInterface) \(client.address)", "netns \(netns)"],
+                     kernelNames: [netns, KernelNames.clientInterface]), standingFor: [.namespace(netns)], to: &graph)
         addUnderlayPort(member: client.name, memberID: id, to: &graph)
     }
 

@@ -16,9 +16,12 @@ public enum GraphDOTRenderer {
             lines.append("  }")
         }
         for node in graph.nodes where node.group == nil { lines.append("  " + statement(node)) }
+        if graph.hasMarks { lines += legend() }
         for edge in graph.edges {
             var attributes = style(edge.kind)
-            if let label = edge.label { attributes.append("label=\(quoted(label))") }
+            let label = [edge.mark.map { "(\($0.rawValue))" }, edge.label].compactMap { $0 }.joined(separator: " ")
+            if !label.isEmpty { attributes.append("label=\(quoted(label))") }
+            if let mark = edge.mark { attributes += [markStyle(mark, filled: false), "penwidth=3"] }
             lines.append("  \(quoted(edge.from)) -- \(quoted(edge.to)) [\(attributes.joined(separator: ", "))];")
         }
         lines.append("}")
@@ -26,7 +29,31 @@ public enum GraphDOTRenderer {
     }
 
     private static func statement(_ node: ClusterGraph.Node) -> String {
-        "\(quoted(node.id)) [label=\(quoted(node.label.joined(separator: "\n"))), \(shape(node.kind))];"
+        let label = node.label + (node.mark.map { ["(\($0.rawValue))"] } ?? [])
+        let marked = node.mark.map { ", " + markStyle($0, filled: true) + ", penwidth=3" } ?? ""
+        return "\(quoted(node.id)) [label=\(quoted(label.joined(separator: "\n"))), \(shape(node.kind))\(marked)];"
+    }
+
+    /// The colours of `podnet diff`'s words: red missing, blue extra, orange changed;
+    /// missing dashed too, for a picture printed without colour.
+    private static func markStyle(_ mark: ClusterGraph.Mark, filled: Bool) -> String {
+        let fill = filled ? "filled," : ""
+        switch mark {
+        case .missing: return "color=red, fontcolor=red, style=\"\(fill)dashed\"" + (filled ? ", fillcolor=\"#ffe0e0\"" : "")
+        case .extra: return "color=\"#1f5fbf\", fontcolor=\"#1f5fbf\", style=\"\(fill)bold\"" + (filled ? ", fillcolor=\"#dceeff\"" : "")
+        case .changed: return "color=\"#d98c00\", fontcolor=\"#a05a00\", style=\"\(fill)bold\"" + (filled ? ", fillcolor=\"#fff0cc\"" : "")
+        }
+    }
+
+    private static func legend() -> [String] {
+        var lines = ["  subgraph \"cluster_legend\" {", "    label=\"live differences (podnet diff)\"; style=rounded; color=gray50;"]
+        let meaning: [ClusterGraph.Mark: String] = [.missing: "missing: the file wants it, the kernel lacks it",
+                                                   .extra: "extra: in the kernel, not in the file",
+                                                   .changed: "changed: in both, not alike"]
+        for mark in ClusterGraph.Mark.allCases {
+            lines.append("    \(quoted("legend:\(mark.rawValue)")) [label=\(quoted(meaning[mark]!)), shape=box, \(markStyle(mark, filled: true))];")
+        }
+        return lines + ["  }"]
     }
 
     private static func shape(_ kind: ClusterGraph.Node.Kind) -> String {
@@ -38,6 +65,7 @@ public enum GraphDOTRenderer {
         case .pod: "shape=box, style=\"rounded,filled\", fillcolor=\"#d9f2d9\""
         case .client: "shape=house, style=filled, fillcolor=\"#f6dada\""
         case .service: "shape=ellipse, style=filled, fillcolor=\"#fff7b3\""
+        case .link, .namespace: "shape=box, style=filled, fillcolor=white"
         }
     }
 

@@ -8,6 +8,7 @@ public enum GraphJSONRenderer {
             var fields = ["\"id\": \(string(node.id))", "\"kind\": \(string(node.kind.rawValue))",
                           "\"label\": \(array(node.label))", "\"kernelNames\": \(array(node.kernelNames))"]
             if let group = node.group { fields.append("\"group\": \(string(group))") }
+            if let mark = node.mark { fields.append("\"mark\": \(string(mark.rawValue))") }
             return "    {" + fields.joined(separator: ", ") + "}" + (index == graph.nodes.count - 1 ? "" : ",")
         }
         lines += ["  ],", "  \"edges\": ["]
@@ -15,6 +16,7 @@ public enum GraphJSONRenderer {
             var fields = ["\"from\": \(string(edge.from))", "\"to\": \(string(edge.to))", "\"kind\": \(string(edge.kind.rawValue))"]
             if let label = edge.label { fields.append("\"label\": \(string(label))") }
             fields.append("\"kernelNames\": \(array(edge.kernelNames))")
+            if let mark = edge.mark { fields.append("\"mark\": \(string(mark.rawValue))") }
             return "    {" + fields.joined(separator: ", ") + "}" + (index == graph.edges.count - 1 ? "" : ",")
         }
         lines += ["  ]", "}"]

@@ -22,7 +22,8 @@ public enum GraphMermaidRenderer {
             case .route: "-.->"
             case .endpoint: "-->"
             }
-            let label = edge.label.map { "|\"\(escaped($0))\"|" } ?? ""
+            let text = [edge.mark.map { "(\($0.rawValue))" }, edge.label].compactMap { $0 }.joined(separator: " ")
+            let label = text.isEmpty ? "" : "|\"\(escaped(text))\"|"
             lines.append("  \(from) \(arrow)\(label) \(to)")
         }
         for kind in ClusterGraph.Node.Kind.allCases {
@@ -32,12 +33,30 @@ public enum GraphMermaidRenderer {
             lines.append("  classDef podnet_\(kind.rawValue) \(style(kind))")
             lines.append("  class \(members.joined(separator: ",")) podnet_\(kind.rawValue)")
         }
+        // Marks after kinds: Mermaid applies the last class given.
+        for mark in ClusterGraph.Mark.allCases {
+            let members = graph.nodes.filter { $0.mark == mark }.compactMap { identifiers[$0.id] }
+            guard !members.isEmpty else { continue }
+            lines.append("  classDef podnet_\(mark.rawValue) \(markStyle(mark))")
+            lines.append("  class \(members.joined(separator: ",")) podnet_\(mark.rawValue)")
+        }
+        for (index, edge) in graph.edges.enumerated() {
+            if let mark = edge.mark { lines.append("  linkStyle \(index) \(markStyle(mark))") }
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func markStyle(_ mark: ClusterGraph.Mark) -> String {
+        switch mark {
+        case .missing: "stroke:red,stroke-width:3px,stroke-dasharray:5 5"
+        case .extra: "stroke:#1f5fbf,stroke-width:3px"
+        case .changed: "stroke:#d98c00,stroke-width:3px"
+        }
     }
 
     /// The node's real id as a comment (Mermaid reads `%%` only at the start of a line), then the node.
     private static func statement(_ node: ClusterGraph.Node, _ identifiers: [String: String]) -> [String] {
-        let text = node.label.map(escaped).joined(separator: "<br/>")
+        let text = (node.label + (node.mark.map { ["(\($0.rawValue))"] } ?? [])).map(escaped).joined(separator: "<br/>")
         let id = identifiers[node.id]!
         let shaped: String = switch node.kind {
         case .service: "\(id)([\"\(text)\"])"
@@ -57,6 +76,7 @@ public enum GraphMermaidRenderer {
         case .pod: "fill:#d9f2d9,stroke:#393"
         case .client: "fill:#f6dada,stroke:#933"
         case .service: "fill:#fff7b3,stroke:#aa0"
+        case .link, .namespace: "fill:#fff,stroke:#333"
         }
     }
 
