@@ -1,5 +1,5 @@
-/// `ClusterGraph` → JSON: `{"cluster", "nodes": [{id, kind, label, kernelNames, group}],
-/// "edges": [{from, to, kind, label, kernelNames}]}`, keys in a fixed order. Written by
+/// `ClusterGraph` → JSON: `{"cluster", "nodes": [{id, kind, label, kernelNames, group, mark}],
+/// "edges": [{from, to, kind, label, kernelNames, mark}]}` (group, label and mark only when set), keys in a fixed order. Written by
 /// hand: the pure core does without Foundation.
 public enum GraphJSONRenderer {
     public static func render(_ graph: ClusterGraph) -> String {
