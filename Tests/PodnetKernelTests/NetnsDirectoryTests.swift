@@ -73,6 +73,39 @@ extension KernelTests {
             #expect(failures.withLock { $0 }.isEmpty)
         }
 
+        @Test func namespacesAddedTogetherAreEachTheirOwn() throws {
+            let names = (0..<24).map { _ in TestNames.fresh() }
+            defer { cleanUp(names, in: directory) }
+            try directory.add(names, threads: 3)
+            #expect(Set(try directory.list()).isSuperset(of: names))
+            // Each name its own namespace, none the caller's, each holding only lo.
+            let identities = try names.map { try directory.open($0).identity }
+            #expect(Set(identities).count == names.count)
+            #expect(!identities.contains(try NetnsIdentity.ofProcess()))
+            let links = try host("ip", "netns", "exec", names[17].rawValue, "ip", "-o", "link", "show").standardOutputText
+            #expect(links.split(separator: "\n").count == 1 && links.contains(": lo:"))
+            let mountInfo = String(decoding: try SmallFile.read("/proc/self/mountinfo"), as: UTF8.self)
+            #expect(mountInfo.split(separator: "\n").filter { $0.split(separator: " ")[4] == "/run/netns" }.count == 1)
+        }
+
+        @Test func aBatchStopsAtANameTakenAndSaysWhich() throws {
+            let names = (0..<6).map { _ in TestNames.fresh() }
+            defer { cleanUp(names, in: directory) }
+            try directory.add(names[3])
+            let taken = try directory.open(names[3]).identity
+            do {
+                try directory.add(names, threads: 1)
+                Issue.record("adding a batch holding a name taken succeeded")
+            } catch {
+                #expect(error.index == 3)
+                #expect(error.error == .alreadyExists(names[3]))
+            }
+            // Those before it were made; the one taken is untouched; none after it was tried.
+            #expect(names[0..<3].allSatisfy { directory.contains($0) })
+            #expect(try directory.open(names[3]).identity == taken)
+            #expect(names[4...].allSatisfy { !directory.contains($0) })
+        }
+
         @Test func addingAnExistingNameFails() throws {
             try withScratchNamespaces(1) { names throws in
                 #expect(throws: NetnsError.alreadyExists(names[0])) { try directory.add(names[0]) }

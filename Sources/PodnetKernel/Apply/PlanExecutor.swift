@@ -1,3 +1,4 @@
+import Glibc
 import PodnetAddress
 import PodnetKernelModel
 import PodnetNetlink
@@ -43,6 +44,7 @@ public final class PlanExecutor {
         var tableChanges: [NFTablesChange] = []
         var iptables: [(IPTablesChange, NamespaceRef)] = []
         var ipvsChanges: [IPVSChange] = []
+        var newNamespaces: [(name: NetnsName, planned: PlannedOperation)] = []
         for planned in layer {
             switch planned.operation {
             case .addNamespace(let namespace):
@@ -50,7 +52,7 @@ public final class PlanExecutor {
                     let name = try NetnsName(namespace.name)
                     // A file left by a crash mid-creation holds nothing: replace it.
                     if directory.isStale(name) { try directory.delete(name) }
-                    try directory.add(name)
+                    newNamespaces.append((name, planned))
                 }
             case .deleteNamespace(let name):
                 // A socket keeps its namespace alive: close ours before deleting.
@@ -74,6 +76,7 @@ public final class PlanExecutor {
                 netlink.append(planned)
             }
         }
+        if !newNamespaces.isEmpty { try addNamespaces(newNamespaces) }
         if !sysctls.isEmpty { try writeSysctls(sysctls) }
         if !tableChanges.isEmpty { try applyTableChanges(tableChanges) }
         if !iptables.isEmpty { try applyIPTables(iptables) }
@@ -86,6 +89,21 @@ public final class PlanExecutor {
         if !created.isEmpty {
             for planned in created { invalidateIndexes(for: planned.operation) }
             try send(created, requests: configurationRequests(for:))
+        }
+    }
+
+    /// Namespace creation threads, one per processor. Making a namespace is the
+    /// kernel's work (its loopback, sysctl tables and proc entries, the mount point's
+    /// file, the bind mount), much of it outside the rtnl lock.
+    static let creationThreads = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 4))
+
+    private func addNamespaces(_ namespaces: [(name: NetnsName, planned: PlannedOperation)]) throws(ApplyError) {
+        do throws(NetnsCreationFailure) {
+            try directory.add(namespaces.map(\.name), threads: Self.creationThreads)
+        } catch {
+            let planned = namespaces[error.index].planned
+            throw ApplyError(operation: CommandRenderer.commands(for: planned.operation).first ?? planned.operation.subject,
+                             reason: "\(error)")
         }
     }
 

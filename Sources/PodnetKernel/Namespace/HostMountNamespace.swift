@@ -12,10 +12,17 @@ import Glibc
 /// that ran `ip netns exec`): the mount is then that namespace's, and propagates
 /// back into the slave. The file itself lives on the shared /run either way.
 enum HostMountNamespace {
-    /// Moves the calling thread, which must be a dedicated one about to end, into
-    /// the invoker's mount namespace when /run/netns here is a slave of it.
-    static func enterIfElsewhere(directory: String = "/run/netns") throws(Errno) {
-        guard isSlaveMount(directory), let path = invokerMountNamespace() else { return }
+    /// The invoker's mount namespace (/proc/PID/ns/mnt) when `directory` here is a
+    /// slave of it, where the bind mounts must then be made; nil when they can be
+    /// made where podnet is.
+    static func invokerIfSlave(directory: String = "/run/netns") -> String? {
+        guard isSlaveMount(directory) else { return nil }
+        return invokerMountNamespace()
+    }
+
+    /// Moves the calling thread, which must be a dedicated one about to end, into the
+    /// mount namespace at `path` (from `invokerIfSlave`).
+    static func enter(_ path: String) throws(Errno) {
         try Syscall.unshare(Syscall.cloneFS)
         let target = try Syscall.open(path, O_RDONLY | O_CLOEXEC)
         defer { Syscall.close(target) }
