@@ -43,34 +43,49 @@ struct Destroy: ParsableCommand {
         // The records of the cluster's nftables tables describe what is about to go.
         NFTablesRecordStore().removeAll(cluster: name)
         if let node { return try destroyHost(node, cluster: name) }
-        let live = try ClusterState.readLive(cluster: name)
-        let plan = try Self.removal(of: name, live: live)
-        let directory = NetnsDirectory()
-        var deleted = 0
-        for planned in plan.operations {
-            guard case .deleteNamespace(let namespace) = planned.operation else { continue }
-            do {
-                try directory.delete(try NetnsName(namespace))
-                deleted += 1
-            } catch NetnsError.notFound {
-                // Gone already (another destroy, or by hand): what was wanted.
-            } catch {
-                Terminal.writeError("podnet: error: cannot delete namespace \(namespace): \(error)")
-                throw ExitCode.failure
-            }
+        PhaseTiming.mark("started")
+        // Deleting a namespace takes everything in it along: its lo's mark is all
+        // there is to read.
+        guard getuid() == 0 else {
+            Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
+            throw ExitCode.failure
         }
+        let census: NamespaceCensus
+        do {
+            census = try LiveStateReader().census(of: name)
+        } catch {
+            Terminal.writeError("podnet: error: cannot read the namespaces of cluster '\(name)': \(error)")
+            throw ExitCode.failure
+        }
+        PhaseTiming.mark("namespaces told apart (\(census.owned.count) the cluster's)")
+        let directory = NetnsDirectory()
+        let owned = census.owned.compactMap { try? NetnsName($0) }
+        let failures = directory.delete(owned, threads: Self.deletionThreads)
+        // Gone already (another destroy, or by hand): what was wanted.
+        let errors = failures.filter { if case .notFound = $0.error { return false } else { return true } }
+        if let first = errors.first {
+            Terminal.writeError("podnet: error: cannot delete namespace \(first.name): \(first.error)\(errors.count > 1 ? " (and \(errors.count - 1) more)" : "")")
+            throw ExitCode.failure
+        }
+        let deleted = owned.count - failures.count
+        PhaseTiming.mark("\(deleted) namespaces deleted")
         // Files left by a crash between creating a namespace's file and mounting it
         // are no namespace at all (ip netns del removes them too).
         for candidate in (try? LiveStateReader().candidateNamespaces(of: name)) ?? [] where directory.isStale(candidate) {
             try? directory.delete(candidate)
         }
-        for namespace in live.unownedNamespaces.union(live.emptyUnmarkedNamespaces).sorted() {
+        for namespace in census.unowned.union(census.emptyUnmarked).sorted() {
             Terminal.writeError("podnet: note: left \(namespace) alone: its name looks like the cluster's, but it carries no podnet mark")
         }
         Terminal.write("cluster \(name): destroyed, \(deleted) namespace\(deleted == 1 ? "" : "s") deleted")
     }
 
     /// The plan that removes everything of `cluster` that podnet owns in `live`.
+    /// Unmounting threads: each unmount mostly waits (an RCU grace period), and
+    /// threads waiting at once share one, so more of them than processors. Deleting
+    /// 1,041 namespaces on 2 processors: 128 ms on one thread, 41 on 4, 38 on 8, 36 on 16.
+    static let deletionThreads = 8
+
     static func removal(of cluster: String, live: KernelState) throws -> Plan {
         do {
             return try Planner(cluster: cluster).plan(desired: KernelState(), live: live)

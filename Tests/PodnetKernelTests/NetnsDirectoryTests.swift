@@ -106,6 +106,17 @@ extension KernelTests {
             #expect(names[4...].allSatisfy { !directory.contains($0) })
         }
 
+        @Test func namesDeletedTogetherAreAllGoneAndAMissingOneIsReported() throws {
+            let names = (0..<12).map { _ in TestNames.fresh() }
+            defer { cleanUp(names, in: directory) }
+            try directory.add(Array(names[..<11]), threads: 2)
+            let failures = directory.delete(names, threads: 4)
+            #expect(failures.map(\.name) == [names[11]])
+            #expect(failures.first?.error == .notFound(names[11]))
+            #expect(names.allSatisfy { !directory.contains($0) })
+            #expect(Set(try ipNetnsList()).isDisjoint(with: names.map(\.rawValue)))
+        }
+
         @Test func addingAnExistingNameFails() throws {
             try withScratchNamespaces(1) { names throws in
                 #expect(throws: NetnsError.alreadyExists(names[0])) { try directory.add(names[0]) }

@@ -128,9 +128,11 @@ public struct LiveStateReader: Sendable {
                               records: NFTablesRecords? = nil) throws -> Reading {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try connection.links()
-        let lo = links.first { $0.name == "lo" }
-        guard let mark = lo?.alias.flatMap(OwnershipMark.init(alias:)), mark.isOwned(by: cluster) else {
-            return links.count == 1 && lo?.alias == nil && lo?.isUp == false ? .emptyUnmarked : .unowned
+        let mark: OwnershipMark
+        switch classify(links, cluster: cluster) {
+        case .owned(let owner): mark = owner
+        case .unowned: return .unowned
+        case .emptyUnmarked: return .emptyUnmarked
         }
         if let roleSuffix, !mark.role.hasSuffix(roleSuffix) { return .otherHost }
         // Only nodes carry sysctls podnet sets and the service proxy's state: a pod's

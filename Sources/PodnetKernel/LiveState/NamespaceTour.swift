@@ -63,7 +63,7 @@ enum NamespaceTour {
     /// next position when done with one, so a thread that drew heavy namespaces
     /// (nodes: bridges, tables) does not finish long after the others, as it did when
     /// each had a fixed share.
-    private static func shareOut<Value: Sendable>(
+    static func shareOut<Value: Sendable>(
         _ count: Int, threads: Int, _ work: @escaping @Sendable (Int) throws -> Value
     ) throws -> [Result<Value, any Error>] {
         guard count > 0 else { return [] }

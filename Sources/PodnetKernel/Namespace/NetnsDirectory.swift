@@ -75,4 +75,24 @@ public struct NetnsDirectory: Hashable, Sendable {
             throw .system("cannot remove \(file)", error)
         }
     }
+
+    /// Removes many names as `delete(_:)` does, on `threads` threads: each unmount
+    /// waits for an RCU grace period (namespace_unlock), time when the processor is
+    /// free, so several threads waiting at once share the wait. Returns the failures
+    /// (`.notFound` for a name already gone), in the order of `names`.
+    public func delete(_ names: [NetnsName], threads: Int) -> [(name: NetnsName, error: NetnsError)] {
+        let outcomes: [Result<Void, any Error>]
+        do {
+            outcomes = try NamespaceTour.shareOut(names.count, threads: threads) { index in
+                try delete(names[index])
+            }
+        } catch {
+            // No thread could be started: one at a time, then, on this one.
+            outcomes = names.map { name in Result { try delete(name) } }
+        }
+        return zip(names, outcomes).compactMap { name, outcome in
+            guard case .failure(let error) = outcome else { return nil }
+            return (name, error as? NetnsError ?? .system("cannot delete \(name)", .invalidArgument))
+        }
+    }
 }

@@ -79,6 +79,27 @@ extension KernelTests {
         /// Each namespace is asked for exactly the keys given for it, and only those.
         /// A file in /run/netns named like the cluster's with no namespace mounted on it
         /// (left by a crashed tool): passed over, as ip netns list passes it over.
+        @Test func theCensusTellsTheNamespacesApartAsTheReadDoes() throws {
+            try withHandMadeCluster { cluster in
+                // Another cluster's mark on lo, and an unmarked one holding a link:
+                // neither is this cluster's, and neither is empty.
+                let foreign = "\(cluster).foreign", busy = "\(cluster).busy"
+                defer { for name in [foreign, busy] { _ = try? host("ip", "netns", "del", name) } }
+                let made = try host("sh", "-c", """
+                    ip netns add \(foreign) && ip -n \(foreign) link set lo alias podnet:\(cluster)x:pod/a0 &&
+                    ip netns add \(busy) && ip -n \(busy) link add br9 type bridge
+                    """)
+                try #require(made.status.isSuccess, "\(made.standardErrorText)")
+                let census = try LiveStateReader().census(of: cluster)
+                #expect(census.owned == ["\(cluster).a0", "\(cluster).node-0"])
+                #expect(census.emptyUnmarked == ["\(cluster).stray"])
+                #expect(census.unowned == [foreign, busy])
+                let state = try LiveStateReader().read(cluster: cluster)
+                #expect(Set(census.owned) == Set(state.namespaces.keys))
+                #expect(census.unowned == state.unownedNamespaces && census.emptyUnmarked == state.emptyUnmarkedNamespaces)
+            }
+        }
+
         @Test func aNameWithNoNamespaceMountedIsPassedOver() throws {
             try withHandMadeCluster { cluster in
                 let ghost = "/run/netns/\(cluster).ghost"
