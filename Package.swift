@@ -26,7 +26,7 @@ let package = Package(
         // NetworkPolicy's meaning: who may reach whom, from the topology alone.
         .target(name: "PodnetPolicy", dependencies: ["PodnetTopology", "PodnetAddress"]),
         .target(name: "PodnetKernelModel", dependencies: ["PodnetAddress"]),
-        .target(name: "PodnetRender", dependencies: ["PodnetTopology", "PodnetKernelModel"]),
+        .target(name: "PodnetRender", dependencies: ["PodnetTopology", "PodnetKernelModel", "PodnetPolicy"]),
         .target(name: "PodnetPlan", dependencies: ["PodnetKernelModel", "PodnetAddress"]),
 
         // I/O shell. PodnetKernel: System/ is the one door to the OS (syscalls wrapped

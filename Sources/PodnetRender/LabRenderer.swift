@@ -72,12 +72,14 @@ struct ClusterRenderer {
     /// Built once: each indexes the pods for every node's table or ruleset.
     let proxy: NFTablesProxyRenderer
     let iptablesProxy: IPTablesProxyRenderer
+    let policies: NetworkPolicyRenderer
 
     init(topology: Topology, placement: Placement) {
         self.topology = topology
         self.placement = placement
         proxy = NFTablesProxyRenderer(topology: topology)
         iptablesProxy = IPTablesProxyRenderer(topology: topology)
+        policies = NetworkPolicyRenderer(topology: topology)
     }
 
     private var cluster: String { topology.name }
@@ -138,13 +140,17 @@ struct ClusterRenderer {
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
         if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
+        if let table = policies.table(forNode: node, in: namespace) { state.insert(table) }
         let iptables = iptablesProxy.ruleset(forNode: node, in: namespace)
         for chain in iptables.chains { state.insert(chain) }
         for rule in iptables.rules { state.insert(rule) }
         IPVSProxyRenderer(topology: topology).objects(forNode: node, in: namespace)
             .insert(into: &state, cluster: cluster, namespace: namespace)
-        if !topology.services.isEmpty, let bridge = node.bridge {
+        // Policies filter pods of one bridge too: their frames must cross the IP hooks.
+        if !topology.services.isEmpty || !topology.networkPolicies.isEmpty, node.bridge != nil {
             state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(namespace: namespace))
+        }
+        if !topology.services.isEmpty, let bridge = node.bridge {
             // A lab node has no default route, and a process's connect() needs a route
             // before any nat hook can DNAT: the node itself reaches ClusterIPs through
             // this one. A real host (host mode) has its default route for that.

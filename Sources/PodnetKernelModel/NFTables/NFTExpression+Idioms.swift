@@ -36,6 +36,29 @@ extension NFTExpression {
         [.metaLoad(.l4proto, into: NFTRegister.first), .compare(NFTComparison(.equal, [number]))]
     }
 
+    /// `meta nfproto ipv4`: the packet's address family, in an inet table.
+    public static func networkProtocol(equals family: UInt8) -> [NFTExpression] {
+        [.metaLoad(.nfproto, into: NFTRegister.first), .compare(NFTComparison(.equal, [family]))]
+    }
+
+    /// NFPROTO_IPV4 and NFPROTO_IPV6, as `meta nfproto` loads them.
+    public static let nfprotoIPv4: UInt8 = 2
+    public static let nfprotoIPv6: UInt8 = 10
+
+    /// `th dport PORT`.
+    public static func destinationPort(equals port: UInt16) -> [NFTExpression] {
+        [.payload(NFTPayload(base: .transport, offset: 2, length: 2)),
+         .compare(NFTComparison(.equal, NFTValue.inetService(port).bytes))]
+    }
+
+    /// `th dport >= FIRST th dport <= LAST`: ports are big-endian, and the kernel
+    /// compares register bytes in order, so the comparison is numeric.
+    public static func destinationPort(in range: ClosedRange<UInt16>) -> [NFTExpression] {
+        [.payload(NFTPayload(base: .transport, offset: 2, length: 2)),
+         .compare(NFTComparison(.greaterOrEqual, NFTValue.inetService(range.lowerBound).bytes)),
+         .compare(NFTComparison(.lessOrEqual, NFTValue.inetService(range.upperBound).bytes))]
+    }
+
     /// `ct state new` (any of the given state bits).
     public static func conntrackState(_ bits: UInt32) -> [NFTExpression] {
         [.conntrackLoad(.state, into: NFTRegister.first),

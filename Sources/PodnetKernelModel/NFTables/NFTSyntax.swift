@@ -162,6 +162,7 @@ private struct RuleDecompiler {
             switch key {
             case .l4proto: load(register, .field(name: "meta l4proto", type: .inetProto, loadedBytes: 1, mask: nil, xor: nil))
             case .mark: load(register, .field(name: "meta mark", type: .mark, loadedBytes: 4, mask: nil, xor: nil))
+            case .nfproto: load(register, .field(name: "meta nfproto", type: nil, loadedBytes: 1, mask: nil, xor: nil))
             default: return false
             }
         case .conntrackLoad(let key, let register):
@@ -278,6 +279,11 @@ private struct RuleDecompiler {
             guard let mask, let xor, Self.host32(xor) == 0, comparison.op == .notEqual,
                   Self.host32(comparison.data) == 0, let names = Self.stateNames(Self.host32(mask)) else { return nil }
             return "ct state \(names)"
+        }
+        if name == "meta nfproto" {
+            let families: [UInt8: String] = [NFTExpression.nfprotoIPv4: "ipv4", NFTExpression.nfprotoIPv6: "ipv6"]
+            guard mask == nil, comparison.data.count == 1, let family = families[comparison.data[0]] else { return nil }
+            return "\(name) \(op)\(family)"
         }
         if name.hasPrefix("fib ") {
             // Address types by their nft names; podnet writes only `local`.
