@@ -21,7 +21,10 @@ extension NFTExpression {
         let op: NFTComparison.Operator = negated ? .notEqual : .equal
         let network = prefix.network.address.bytes
         if prefix.length == 32 { return ipAddress(field, equals: prefix.address, negated: negated) }
-        if prefix.length % 8 == 0 {
+        // 0.0.0.0/0 holds every address: nft drops the test (a load of no bytes is
+        // invalid); its negation, true of none, keeps a masked load.
+        if prefix.length == 0, !negated { return [] }
+        if prefix.length % 8 == 0, prefix.length > 0 {
             let count = prefix.length / 8
             return [.payload(NFTPayload(base: .network, offset: field.offset, length: UInt32(count))),
                     .compare(NFTComparison(op, Array(network[0..<count])))]
