@@ -38,7 +38,7 @@ let package = Package(
 
         // Command-line front end.
         .executableTarget(name: "podnet", dependencies: [
-            "PodnetAddress", "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan",
+            "PodnetAddress", "PodnetTopology", "PodnetRender", "PodnetKernel", "PodnetKernelModel", "PodnetPlan", "PodnetPolicy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

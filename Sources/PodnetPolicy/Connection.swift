@@ -46,13 +46,27 @@ public struct Connection: Hashable, Sendable, CustomStringConvertible {
     /// policies see traffic after the service's DNAT.
     public var port: Int
     public var `protocol`: PortProtocol
+    /// A protocol without ports (an ICMP echo): only a rule that lists no ports
+    /// matches it, as Kubernetes' `ports` speak of TCP, UDP and SCTP alone. `port`
+    /// and `protocol` are then meaningless.
+    public var isPortless: Bool
 
     public init(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int, protocol: PortProtocol = .tcp) {
         self.source = source
         self.destination = destination
         self.port = port
         self.protocol = `protocol`
+        isPortless = false
     }
 
-    public var description: String { "\(source) → \(destination) \(port)/\(`protocol`.rawValue)" }
+    /// An ICMP echo from `source` to `destination`.
+    public static func echo(from source: PolicyEndpoint, to destination: PolicyEndpoint) -> Connection {
+        var connection = Connection(from: source, to: destination, port: 0)
+        connection.isPortless = true
+        return connection
+    }
+
+    public var description: String {
+        isPortless ? "\(source) → \(destination) ICMP echo" : "\(source) → \(destination) \(port)/\(`protocol`.rawValue)"
+    }
 }

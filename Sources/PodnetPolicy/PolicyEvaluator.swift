@@ -107,7 +107,11 @@ public struct PolicyEvaluator: Sendable {
     /// The verdict alone, without its reasons: stops at the first rule that allows,
     /// for matrices.
     public func isAllowed(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int, protocol: PortProtocol = .tcp) -> Bool {
-        let connection = Connection(from: source, to: destination, port: port, protocol: `protocol`)
+        isAllowed(Connection(from: source, to: destination, port: port, protocol: `protocol`))
+    }
+
+    /// `isAllowed(from:to:port:protocol:)` for any connection (an echo too).
+    public func isAllowed(_ connection: Connection) -> Bool {
         let (source, destination) = ends(of: connection)
         if let pod = source.pod, pod == destination.pod { return true }
         return allows(.egress, of: source, peer: destination, connection: connection)
@@ -234,6 +238,7 @@ public struct PolicyEvaluator: Sendable {
     /// rule has none, so every port matches); nil when none does.
     private func matchingPort(_ rule: NetworkPolicyRule, _ connection: Connection, destinationPod: Int?) -> (index: Int?, Void)? {
         guard !rule.ports.isEmpty else { return (nil, ()) }
+        if connection.isPortless { return nil }
         for (index, entry) in rule.ports.enumerated() where entry.protocol == connection.protocol {
             let matches: Bool
             switch entry.port {

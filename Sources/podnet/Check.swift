@@ -53,6 +53,18 @@ struct Check: ParsableCommand {
         internalTrafficPolicy Local: a pod's ClusterIP connections reach only its \
         node's endpoints, and are dropped where it has none.
 
+        NetworkPolicy (a cluster with networkPolicies): a listener in every pod on \
+        TCP and UDP 80 and 81 and on every port the policies name (numbers, both \
+        ends of each endPort range, named pod ports), and one connection from every \
+        pod to every pod on each. A connection the policies allow must be answered \
+        (✓); one they deny must be dropped (·), neither answered nor refused. The \
+        echo matrix and the services follow the policies too: an echo passes only \
+        rules without ports; a service connection is judged at the endpoint the \
+        proxy picks, on its target port. --explain SRC DST PORT[/PROTO] prints \
+        the verdict on one connection and the policies and rules deciding it, from \
+        the file alone (nothing probed; DST may be a service: each endpoint is \
+        judged); it exits 0 when allowed, 1 when denied.
+
         The text output is a ✓/✗ matrix (summed per node beyond 40 pods), a \
         services table and a table of traffic from outside, then every failure by \
         name; -o json gives every pair and every source's counts per service port \
@@ -65,6 +77,7 @@ struct Check: ParsableCommand {
           podnet check --via endpoints topologies/lab.yaml   # bypass the proxy
           podnet check --services-only topologies/nodeport-local.yaml   # from outside: who answers, which source they see
           ip netns exec HOST podnet check --node node-0 cluster.yaml   # host mode
+          podnet check topologies/netpol-allow-from-namespace.yaml --explain web db 5432/TCP
 
         Exit status: 0 everything as expected, 1 something expected failed (each \
         failure is named) or the check could not run, 64 a usage mistake.
@@ -92,6 +105,9 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("Host mode: this machine is node NAME (see podnet apply --help): the kernel is compared with the file as that node's apply sees it. Probes run from every pod namespace on this machine: on hosts emulated in one machine that is every pod; on a real multi-host cluster other hosts' pods are reported as not probed, and their endpoints have no listener.", valueName: "NAME"))
     var node: String?
 
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Explain NetworkPolicy's verdict on one connection, from the file alone: SRC (a pod, node, client or address), DST (also a service), PORT[/PROTO]. Give the file first.", valueName: "SRC DST PORT"))
+    var explain: [String] = []
+
     @Argument(help: "The topology file of an applied cluster.")
     var file: String
 
@@ -102,6 +118,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        if !explain.isEmpty { return try runExplain() }
         let state = try ClusterState.load(path: file, host: node)
         let topology = state.topology
         if node == nil, state.live.namespaces.values.contains(where: { $0.mark.role.contains("@") }) {
@@ -140,6 +157,19 @@ struct Check: ParsableCommand {
             observations.echo = ProbeRun.echo(expectations, namespaces: namespaces, timeout: timeout)
             timings.append("\(expectations.pods.count * expectations.pods.count) pod pairs in \(Self.seconds(since: start))")
         }
+        let policyPorts = expectations.policyProbePorts
+        if !servicesOnly, !policyPorts.isEmpty {
+            let start = Date()
+            do {
+                observations.policy = try ProbeRun.policy(expectations, namespaces: namespaces, ports: policyPorts, timeout: timeout + 1)
+                observations.policyPorts = policyPorts
+            } catch {
+                Terminal.writeError("podnet: error: cannot start the policy probes' listeners: \(error); stop that server, or check with --services-only")
+                throw ExitCode.failure
+            }
+            let probes = expectations.pods.count * expectations.pods.count * policyPorts.count
+            timings.append("\(probes) policy probes in \(Self.seconds(since: start))")
+        }
         if servicesOnly || (!podsOnly && !topology.services.isEmpty) {
             let start = Date()
             let targets = expectations.serviceTargets(via: via)
@@ -172,6 +202,15 @@ struct Check: ParsableCommand {
             Terminal.write(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
         if !report.ok { throw ExitCode.failure }
+    }
+
+    func runExplain() throws {
+        let topologyFile = TopologyFile(path: file)
+        topologyFile.reportDiagnostics()
+        guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
+        let (lines, allowed) = try PolicyExplanation.explain(explain, in: topology)
+        Terminal.write(lines.joined(separator: "\n"))
+        if !allowed { throw ExitCode.failure }
     }
 
     /// The kernel's neighbour table is one for all namespaces; a lab whose full mesh

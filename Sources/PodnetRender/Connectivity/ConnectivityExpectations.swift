@@ -1,4 +1,5 @@
 import PodnetAddress
+import PodnetPolicy
 import PodnetTopology
 
 /// What a healthy cluster shows when probed from inside its pods, derived from the
@@ -39,6 +40,9 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     /// mesh can fill it and pairs fail for that alone.
     public let neighbourEntriesForFullMesh: Int
     private let segments: [Segment?]
+    /// The cluster's NetworkPolicies, where it has any: what they allow is what a
+    /// probe must see (`ConnectivityExpectations+Policy`).
+    public let policies: PolicyModel?
 
     /// Where a pod's eth0 leads: pods reach each other exactly when they share one.
     enum Segment: Hashable {
@@ -73,6 +77,7 @@ public struct ConnectivityExpectations: Sendable, Equatable {
         for (index, link) in topology.links.enumerated() {
             for pod in link.pods { linkOf[pod] = index }
         }
+        policies = topology.networkPolicies.isEmpty ? nil : PolicyModel(PolicyEvaluator(topology: topology))
         segments = topology.pods.map { pod in
             if topology.node(named: pod.node)?.bridge != nil { return .podNetwork }
             return linkOf[pod.name].map(Segment.link)
@@ -105,7 +110,11 @@ public struct ConnectivityExpectations: Sendable, Equatable {
 
     /// Why `source` must not reach `destination`, in a user's words; nil if it must.
     public func isolationReason(from source: Int, to destination: Int) -> String? {
-        if expectsReach(from: source, to: destination) { return nil }
+        if expectsReach(from: source, to: destination) {
+            guard !expectsEcho(from: source, to: destination), let policies else { return nil }
+            return "NetworkPolicy denies it: " + policies.evaluator.verdict(for: .echo(from: .pod(pods[source].name), to: .pod(pods[destination].name)))
+                .explanation.dropFirst().filter { !$0.contains("not isolated") && !$0.contains("no policy applies") }.joined(separator: "; ")
+        }
         let from = pods[source], to = pods[destination]
         switch segments[source] {
         case nil:
@@ -134,10 +143,12 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                     let expected: [ConnectionExpectation] = pods.indices.map { source in
                         guard hasGateway(source) else { return .unreachable }
                         if service.endpoints.isEmpty { return .rejected }
-                        guard service.internalTrafficPolicy == .local else { return .answered(by: service.endpoints) }
+                        guard service.internalTrafficPolicy == .local else {
+                            return filtered(.answered(by: service.endpoints), from: .pod(pods[source].name), port: port)
+                        }
                         // Only the sender's node's endpoints; where it has none, dropped (kube-proxy).
                         let local = endpoints(of: service, on: pods[source].node)
-                        return local.isEmpty ? .dropped : .answered(by: local)
+                        return local.isEmpty ? .dropped : filtered(.answered(by: local), from: .pod(pods[source].name), port: port)
                     }
                     targets.append(ServiceTarget(service: service.name, port: port, route: .clusterIP,
                                                  address: service.clusterIP, destinationPort: port.port,
@@ -148,7 +159,8 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                     for endpoint in endpointIndices {
                         let pod = pods[endpoint]
                         let expected: [ConnectionExpectation] = pods.indices.map { source in
-                            expectsReach(from: source, to: endpoint) ? .answered(by: [pod.name]) : .unreachable
+                            guard expectsReach(from: source, to: endpoint) else { return .unreachable }
+                            return filtered(.answered(by: [pod.name]), from: .pod(pods[source].name), port: port)
                         }
                         targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
                                                      address: pod.ip, destinationPort: port.targetPort,
@@ -260,6 +272,10 @@ public enum ConnectionExpectation: Hashable, Sendable {
     /// (a `Local` policy at a node without a local endpoint: kube-proxy drops, so
     /// that a load balancer's health check takes the node for down).
     case dropped
+    /// NetworkPolicy lets the source reach only some of the endpoints the proxy
+    /// picks from (`allowed`, maybe none): connections to those are answered, the
+    /// rest dropped (they time out), none refused.
+    case filtered(allowed: [String], endpoints: [String])
 }
 
 /// A listener podnet runs for the duration of a check: inside `pod`, on `port`,

@@ -14,6 +14,10 @@ public struct ConnectivityObservations: Sendable, Equatable {
     public var external: [ServiceObservation]?
     /// Connections each pod made to each target.
     public var connectionsPerPod: Int
+    /// NetworkPolicy probes, `[source][destination][port]` over the pods and
+    /// `policyPorts`; nil when not probed.
+    public var policy: [[[ConnectionObservation]]]?
+    public var policyPorts: [PolicyProbePort] = []
 
     public init(echo: [[EchoObservation]]? = nil, echoTimeout: Double = 1,
                 services: [ServiceObservation]? = nil, external: [ServiceObservation]? = nil, connectionsPerPod: Int = 0) {

@@ -20,7 +20,12 @@
 ///                                   "oneEndpointPerSource", "expected" also "drop",
 ///                                   "expectedSource"?: "node"|"sender"|"senderUnlessHairpin",
 ///                                   "expectedSourceAddresses", "sources": {address: count} }],
-///                     "targets": [as services' targets, with "node", "policy"] } }
+///                     "targets": [as services' targets, with "node", "policy"] },
+///       "networkPolicy": { "ports": ["80/TCP", …], "probes", "asExpected",
+///                          "results": [{ "from", "to", "address", "port", "protocol",
+///                                        "expected": "allow"|"deny",
+///                                        "observed": "answer"|"timeout"|"refused"|"unreachable"|"failed",
+///                                        "detail"?, "ok" }] } }
 ///
 /// Every result also carries "sources": the source addresses the listeners saw.
 /// `podToPod`, `services` or `external` is absent when it was not probed
@@ -35,6 +40,7 @@ extension ConnectivityReport: Encodable {
         case connections, answers, refused, unreachable, timeouts, failed, reasons, problem, problems
         case external, connectionsPerSource, node, sourceKind, policy, oneEndpointPerSource
         case expectedSource, expectedSourceAddresses, sources
+        case networkPolicy, ports, probes
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -70,6 +76,38 @@ extension ConnectivityReport: Encodable {
                 }
             }
         }
+        if let policy {
+            var section = container.nestedContainer(keyedBy: Keys.self, forKey: .networkPolicy)
+            try section.encode(policy.ports.map(\.description), forKey: .ports)
+            try section.encode(policy.probes, forKey: .probes)
+            try section.encode(policy.asExpected, forKey: .asExpected)
+            var results = section.nestedUnkeyedContainer(forKey: .results)
+            for (source, row) in policy.cells.enumerated() {
+                for (destination, cell) in row.enumerated() {
+                    for probe in cell {
+                        var result = results.nestedContainer(keyedBy: Keys.self)
+                        try result.encode(pods[source].name, forKey: .from)
+                        try result.encode(pods[destination].name, forKey: .to)
+                        try result.encode(pods[destination].ip.description, forKey: .address)
+                        try result.encode(probe.port.port, forKey: .port)
+                        try result.encode(probe.port.protocol.rawValue, forKey: .protocol)
+                        try result.encode(probe.expected ? "allow" : "deny", forKey: .expected)
+                        switch probe.observed {
+                        case .answered: try result.encode("answer", forKey: .observed)
+                        case .timedOut: try result.encode("timeout", forKey: .observed)
+                        case .refused: try result.encode("refused", forKey: .observed)
+                        case .unreachable(let detail):
+                            try result.encode("unreachable", forKey: .observed)
+                            try result.encode(detail, forKey: .detail)
+                        case .failed(let detail):
+                            try result.encode("failed", forKey: .observed)
+                            try result.encode(detail, forKey: .detail)
+                        }
+                        try result.encode(probe.ok, forKey: .ok)
+                    }
+                }
+            }
+        }
         if let services {
             var section = container.nestedContainer(keyedBy: Keys.self, forKey: .services)
             try section.encode(services.connectionsPerPod, forKey: .connectionsPerPod)
@@ -101,6 +139,9 @@ extension ConnectivityReport: Encodable {
             case .dropped:
                 try result.encode("drop", forKey: .expected)
                 try result.encode([String](), forKey: .expectedAnswerers)
+            case .filtered(let allowed, _):
+                try result.encode("answerAllowedDropOthers", forKey: .expected)
+                try result.encode(allowed, forKey: .expectedAnswerers)
             }
             try encode(row.tally, into: &result)
             if external {

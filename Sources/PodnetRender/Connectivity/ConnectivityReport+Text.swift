@@ -22,6 +22,9 @@ public struct ConnectivityReportText: Sendable {
         if let matrix = report.matrix {
             sections.append(detailed ? podMatrix(matrix, pods: report.pods) : nodeMatrix(matrix, pods: report.pods))
         }
+        if let policy = report.policy {
+            sections.append(detailed ? policyMatrix(policy, pods: report.pods) : policyNodeMatrix(policy, pods: report.pods))
+        }
         if let services = report.services {
             sections.append(detailed ? serviceRows(services) : serviceTotals(services, pods: report.pods.count))
         }
@@ -39,6 +42,60 @@ public struct ConnectivityReportText: Sendable {
         case (true, false): "✗"
         case (false, true): "!"
         }
+    }
+
+    static func symbol(_ cell: PolicyMatrix.Cell) -> String {
+        switch (cell.expected, cell.ok) {
+        case (true, true): "✓"
+        case (false, true): "·"
+        case (true, false): "✗"
+        case (false, false): "!"
+        }
+    }
+
+    /// One column per receiver, one symbol per probed port in each cell, in the
+    /// order the header lists them.
+    func policyMatrix(_ matrix: PolicyMatrix, pods: [Pod]) -> String {
+        var rows: [[String]] = [["", ""] + pods.indices.map { String($0 + 1) }]
+        for (index, row) in matrix.cells.enumerated() {
+            rows.append([String(index + 1), pods[index].name] + row.map { $0.map(Self.symbol).joined() })
+        }
+        return """
+            NetworkPolicy: a connection from inside each pod to every pod (row connects, column answers) \
+            on \(matrix.ports.map(\.description).joined(separator: ", ")), one symbol per port in that order
+
+            \(Columns(rows, rightAligned: [0], separator: " ", indent: "  ").text)
+
+              ✓ allowed, answered   · denied, dropped   ✗ allowed, not answered   ! denied, answered (or refused)
+            """
+    }
+
+    /// The policy matrix summed per pair of nodes.
+    func policyNodeMatrix(_ matrix: PolicyMatrix, pods: [Pod]) -> String {
+        var nodes: [String] = []
+        for pod in pods where !nodes.contains(pod.node) { nodes.append(pod.node) }
+        let nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
+        var good = Array(repeating: Array(repeating: 0, count: nodes.count), count: nodes.count)
+        var all = good
+        for (source, row) in matrix.cells.enumerated() {
+            for (destination, cell) in row.enumerated() {
+                let from = nodeIndex[pods[source].node]!, to = nodeIndex[pods[destination].node]!
+                all[from][to] += cell.count
+                good[from][to] += cell.filter(\.ok).count
+            }
+        }
+        var rows: [[String]] = [["", ""] + nodes.indices.map { String($0 + 1) }]
+        for (index, node) in nodes.enumerated() {
+            rows.append([String(index + 1), node] + nodes.indices.map { to in
+                good[index][to] == all[index][to] ? "✓" : "\(good[index][to])/\(all[index][to])"
+            })
+        }
+        return """
+            NetworkPolicy: every pod to every pod on \(matrix.ports.map(\.description).joined(separator: ", ")), \
+            summed per node pair (✓ every probe as the policies say, else as expected/probes)
+
+            \(Columns(rows, rightAligned: [0], separator: " ", indent: "  ").text)
+            """
     }
 
     func podMatrix(_ matrix: PodMatrix, pods: [Pod]) -> String {
@@ -105,6 +162,8 @@ public struct ConnectivityReportText: Sendable {
         case .rejected: "refused (no endpoints)"
         case .unreachable: "no route"
         case .dropped: "dropped (no local endpoint)"
+        case .filtered(let allowed, _):
+            allowed.isEmpty ? "dropped (NetworkPolicy)" : "\(allowed.joined(separator: ", ")); the rest dropped (NetworkPolicy)"
         }
     }
 
@@ -242,6 +301,11 @@ public struct ConnectivityReportText: Sendable {
             counted.append("\(matrix.pairs) pod pairs")
             let bad = matrix.pairs - matrix.asExpected
             if bad > 0 { failed.append("\(bad) of \(matrix.pairs) pod pairs") }
+        }
+        if let policy = report.policy {
+            counted.append("\(policy.probes) policy probes")
+            let bad = policy.probes - policy.asExpected
+            if bad > 0 { failed.append("\(bad) of \(policy.probes) policy probes") }
         }
         if let services = report.services {
             counted.append("\(services.rows.count) service checks")

@@ -8,6 +8,8 @@ public struct ConnectivityReport: Sendable {
     public let cluster: String
     public let pods: [Pod]
     public let matrix: PodMatrix?
+    /// Pod to pod on the ports policies name, where the cluster has policies.
+    public let policy: PolicyMatrix?
     public let services: ServiceReport?
     /// NodePorts and external IPs, from every client and pod.
     public let external: ServiceReport?
@@ -26,6 +28,13 @@ public struct ConnectivityReport: Sendable {
             self.matrix = matrix
         } else {
             matrix = nil
+        }
+        if let observed = observations.policy {
+            let matrix = PolicyMatrix(expectations: expectations, ports: observations.policyPorts, observed: observed)
+            failures += matrix.failures
+            policy = matrix
+        } else {
+            policy = nil
         }
         if let services = observations.services {
             let report = ServiceReport(expectations: expectations, observations: services,
@@ -69,7 +78,7 @@ public struct PodMatrix: Sendable {
         self.timeout = timeout
         cells = pods.indices.map { source in
             pods.indices.map { destination in
-                Cell(expected: expectations.expectsReach(from: source, to: destination),
+                Cell(expected: expectations.expectsEcho(from: source, to: destination),
                      observed: echo[source][destination])
             }
         }
@@ -274,6 +283,17 @@ public struct ServiceReport: Sendable {
             let node = target.route.receivingNode ?? expectations.sources[source].node ?? "the node"
             let policy = target.route.isExternal ? "externalTrafficPolicy" : "internalTrafficPolicy"
             return "\(parts.joined(separator: ", ")) (of \(total)); \(node) has no local endpoint and must drop every connection (\(policy) Local), not answer or refuse it"
+        case .filtered(let allowed, let endpoints):
+            var parts: [String] = []
+            let strangers = tally.answers.keys.filter { !allowed.contains($0) }.sorted()
+            if !strangers.isEmpty {
+                let count = strangers.reduce(0) { $0 + tally.answers[$1]! }
+                parts.append("\(count) answered by \(strangers.joined(separator: ", ")), which NetworkPolicy denies to \(expectations.sources[source].name)")
+            }
+            parts += misses(tally, includingRefused: true).filter { !$0.contains("timed out") }
+            guard !parts.isEmpty else { return nil }
+            let denied = endpoints.filter { !allowed.contains($0) }
+            return "\(parts.joined(separator: ", ")) (of \(total)); NetworkPolicy allows \(allowed.isEmpty ? "none of the endpoints" : allowed.joined(separator: ", ")) and drops connections to \(denied.joined(separator: ", "))"
         case .unreachable:
             guard tally.answered > 0 else { return nil }
             let reason: String
