@@ -35,6 +35,8 @@ struct LiveStateView: Encodable {
     var ipvsServices: [IPVSRow]
     /// NodePorts and external IPs (nftables tables), and the file's services if given.
     var externalTraffic: ExternalTrafficView
+    /// NetworkPolicy's isolated pods and peer sets (the nodes' inet tables).
+    var networkPolicy: NetworkPolicyView
 
     /// - Parameter topology: the file, resolved against `state`, when `show -f` was given.
     init(cluster: String, state: KernelState, topology: Topology? = nil) {
@@ -74,6 +76,7 @@ struct LiveStateView: Encodable {
                     persistenceSeconds: service.flags.contains(.persistent) ? Int(service.timeout) : nil)
         }
         externalTraffic = ExternalTrafficView(cluster: cluster, state: state, topology: topology)
+        networkPolicy = NetworkPolicyView(cluster: cluster, state: state)
     }
 
     var text: String {
@@ -120,6 +123,7 @@ struct LiveStateView: Encodable {
             sections.append(services.rendered)
         }
         sections += externalTraffic.text(cluster: cluster)
+        sections += networkPolicy.text()
         return sections.joined(separator: "\n\n")
     }
 

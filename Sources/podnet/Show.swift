@@ -20,7 +20,9 @@ struct Show: ParsableCommand {
         service each leads to and the nodes that hold it. With -f FILE, also every \
         service of the file as resolved against the live cluster: type, ClusterIP, \
         external IPs, ports with their NodePorts, traffic policies, affinity (in \
-        every proxy mode). Lab clients (clients[]) are namespaces of role \
+        every proxy mode). NetworkPolicy: each node's isolated pods with the \
+        policies their chains jump to, and the peer sets (the pods a selector \
+        picks) with their addresses. Lab clients (clients[]) are namespaces of role \
         client/NAME. Nothing is changed. Namespaces named like the \
         cluster's but without its mark are listed as not podnet's.
 
