@@ -13,7 +13,7 @@ import Testing
                          "vxlan-multicast.yaml", "vxlan-static.yaml", "services-nftables.yaml",
                          "services-iptables.yaml", "services-ipvs.yaml", "lab.yaml",
                          "nodeport-cluster.yaml", "nodeport-local.yaml", "external-ips.yaml",
-                         "netpol-deny-all.yaml", "netpol-allow-from-namespace.yaml", "netpol-egress-ipblock.yaml"] {
+                         "netpol-deny-all.yaml", "netpol-allow-from-namespace.yaml", "netpol-egress-ipblock.yaml", "netpol-lab.yaml"] {
             #expect(names.contains(expected), "topologies/\(expected) is missing")
         }
     }
