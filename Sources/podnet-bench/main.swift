@@ -6,7 +6,7 @@
 //       pipelined netlink batch, against `ip -batch` doing the same.
 //
 // Run as root: `swift run -c release podnet-bench [COUNT]` (or `podnet-bench nftables`,
-// see NFTablesBench.swift, or `podnet-bench iptables`, see IPTablesBench.swift). Every namespace it makes
+// see NFTablesBench.swift, `podnet-bench netpol`, see NetworkPolicyBench.swift, or `podnet-bench iptables`, see IPTablesBench.swift). Every namespace it makes
 // is named pnbench.* and removed at the end, also on failure.
 import Foundation
 import PodnetAddress
@@ -16,6 +16,11 @@ import PodnetNetlink
 // `podnet-bench nftables [SERVICES] [ENDPOINTS]`: see NFTablesBench.swift.
 if CommandLine.arguments.dropFirst().first == "nftables" {
     try NFTablesBench.run(arguments: Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+// `podnet-bench netpol [PODS] [NAMESPACES] [POLICIES]`: see NetworkPolicyBench.swift.
+if CommandLine.arguments.dropFirst().first == "netpol" {
+    try NetworkPolicyBench.run(arguments: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
 // `podnet-bench iptables [SERVICES] [ENDPOINTS] [RUNS]`: see IPTablesBench.swift.
