@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+/// `podnet check FILE --explain SRC DST PORT[/PROTO]`: the policies' verdict from the
+/// file alone (no cluster, no root), with the exit status scripts test.
+@Suite struct CheckExplainTests {
+    static let example = "topologies/netpol-allow-from-namespace.yaml"
+
+    @Test func anAllowedConnectionNamesTheRuleAndExitsZero() throws {
+        let run = try PodnetBinary.run(["check", Self.example, "--explain", "web", "db", "5432/TCP"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("web → db 5432/TCP: allowed"))
+        #expect(run.stdout.contains("allowed by prod/db-clients ingress[0] (from[0] podSelector app=web; ports[0] 'postgres'/TCP)"))
+    }
+
+    @Test func aDeniedConnectionSaysWhoIsolatesAndExitsOne() throws {
+        let run = try PodnetBinary.run(["check", Self.example, "--explain", "scraper", "db", "5432"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("scraper → db 5432/TCP: denied"))
+        #expect(run.stdout.contains("isolated by prod/db-clients; no rule of it allows this"))
+    }
+
+    @Test func aServiceIsJudgedAtEachEndpoint() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pnt-explain-\(getpid()).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let lab = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/netpol-lab.yaml"), encoding: .utf8)
+        try (lab + """
+        networkPolicies:
+          - name: web-from-y
+            namespace: x
+            podSelector: { matchLabels: { pod: a } }
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: y } } }], ports: [{ port: 80 }] }]
+        """).write(to: file, atomically: true, encoding: .utf8)
+        let allowed = try PodnetBinary.run(["check", file.path, "--explain", "yb", "web", "8080"])
+        #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
+        #expect(allowed.stdout.contains("endpoint xa (target port 80): allowed"))
+        let denied = try PodnetBinary.run(["check", file.path, "--explain", "xb", "web", "8080"])
+        #expect(denied.status == 1)
+        #expect(denied.stdout.contains("every endpoint denied: the connection times out"))
+    }
+
+    @Test(arguments: [["web", "db"], ["nobody", "db", "80"], ["web", "db", "99999"], ["web", "db", "80/ICMP"]])
+    func mistakesAreUsageErrors(words: [String]) throws {
+        let run = try PodnetBinary.run(["check", Self.example, "--explain"] + words)
+        #expect(run.status == 64, "\(words): \(run.stderr)")
+        #expect(run.stderr.contains("--explain"), "\(run.stderr)")
+    }
+}
