@@ -4,7 +4,11 @@
     bench/generate-topology.py --nodes 10 --pods-per-node 100 --services 50 > /tmp/big.yaml
 
 Addresses are left to podnet's allocator; every tenth pod label is shared so that
-services select pods across nodes.
+services select pods across nodes. With --namespaces N the pods are spread over N
+Kubernetes namespaces (ns-0 ...) and --policies P NetworkPolicies are written in
+the shape podnet-bench netpol uses (per namespace: a default deny of ingress,
+allows from the next app and from tier=web pods of one team's namespaces on 8080
+and the named port http, and an egress policy for tier=db).
 """
 import argparse
 
@@ -15,7 +19,10 @@ parser.add_argument("--pods-per-node", type=int, default=100)
 parser.add_argument("--services", type=int, default=10)
 parser.add_argument("--backend", default="host-gw", choices=["host-gw", "ipip", "vxlan"])
 parser.add_argument("--proxy", default="nftables", choices=["nftables", "iptables", "ipvs"])
+parser.add_argument("--namespaces", type=int, default=0)
+parser.add_argument("--policies", type=int, default=0)
 args = parser.parse_args()
+tiers = ["web", "api", "db"]
 
 out = [
     f"name: {args.name}",
@@ -27,13 +34,39 @@ out = [
     "nodes:",
 ]
 out += [f"  - {{ name: node-{n} }}" for n in range(args.nodes)]
+if args.namespaces:
+    out.append("namespaces:")
+    out += [f"  - {{ name: ns-{k}, labels: {{ team: team-{k % 4} }} }}" for k in range(args.namespaces)]
 out.append("pods:")
 for n in range(args.nodes):
     for p in range(args.pods_per_node):
         index = n * args.pods_per_node + p
-        out.append(f"  - {{ name: pod-{n}-{p}, node: node-{n}, labels: {{ app: app-{index % max(1, args.services)} }} }}")
+        if args.namespaces:
+            group = index // args.namespaces
+            out.append(f"  - {{ name: pod-{n}-{p}, node: node-{n}, namespace: ns-{index % args.namespaces}, "
+                       f"labels: {{ app: app-{group % 10}, tier: {tiers[group % 3]} }}, ports: [{{ name: http, port: 8080 }}] }}")
+        else:
+            out.append(f"  - {{ name: pod-{n}-{p}, node: node-{n}, labels: {{ app: app-{index % max(1, args.services)} }} }}")
 if args.services:
     out.append("services:")
     for s in range(args.services):
         out.append(f"  - {{ name: svc-{s}, selector: {{ app: app-{s} }}, ports: [{{ port: 80, targetPort: 8080 }}] }}")
+if args.policies:
+    out.append("networkPolicies:")
+    namespaces = max(1, args.namespaces)
+    for i in range(args.policies):
+        ns = f"ns-{i % namespaces}" if args.namespaces else "default"
+        kind = (i // namespaces) % 10
+        if kind == 0:
+            out.append(f"  - {{ name: deny-{i}, namespace: {ns}, podSelector: {{}}, policyTypes: [Ingress] }}")
+        elif kind == 9:
+            out.append(f"  - {{ name: egress-{i}, namespace: {ns}, podSelector: {{ matchLabels: {{ tier: db }} }}, policyTypes: [Egress], "
+                       "egress: [{ to: [{ ipBlock: { cidr: 10.0.0.0/8, except: [10.0.0.0/16] } }, "
+                       "{ namespaceSelector: {}, podSelector: { matchLabels: { app: app-0 } } }], "
+                       "ports: [{ protocol: UDP, port: 53 }, { port: 5432, endPort: 5440 }] }] }")
+        else:
+            out.append(f"  - {{ name: allow-{i}, namespace: {ns}, podSelector: {{ matchLabels: {{ app: app-{kind} }} }}, "
+                       f"ingress: [{{ from: [{{ podSelector: {{ matchLabels: {{ app: app-{(kind + 1) % 10} }} }} }}, "
+                       f"{{ namespaceSelector: {{ matchLabels: {{ team: team-{kind % 4} }} }}, podSelector: {{ matchLabels: {{ tier: web }} }} }}], "
+                       "ports: [{ port: 8080 }, { port: http }] }] }")
 print("\n".join(out))

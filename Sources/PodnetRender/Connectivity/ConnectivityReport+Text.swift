@@ -72,16 +72,35 @@ public struct ConnectivityReportText: Sendable {
 
     /// The policy matrix summed per pair of nodes.
     func policyNodeMatrix(_ matrix: PolicyMatrix, pods: [Pod]) -> String {
+        let table = Self.nodePairTable(pods: pods) { source, destination in
+            let cell = matrix.cells[source][destination]
+            return (cell.filter(\.ok).count, cell.count)
+        }
+        return """
+            NetworkPolicy: every pod to every pod on \(matrix.ports.map(\.description).joined(separator: ", ")), \
+            summed per node pair (✓ every probe as the policies say, else as expected/probes)
+
+            \(table)
+            """
+    }
+
+    /// Pod-pair results summed per pair of nodes (row: the senders' node, column: the
+    /// receivers'): ✓ where all are as expected, else "as expected/all".
+    /// - Parameter count: for a pair of pod indices, how many of its results are as
+    ///   expected, and of how many.
+    static func nodePairTable(pods: [Pod], count: (Int, Int) -> (good: Int, all: Int)) -> String {
         var nodes: [String] = []
         for pod in pods where !nodes.contains(pod.node) { nodes.append(pod.node) }
         let nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
         var good = Array(repeating: Array(repeating: 0, count: nodes.count), count: nodes.count)
         var all = good
-        for (source, row) in matrix.cells.enumerated() {
-            for (destination, cell) in row.enumerated() {
-                let from = nodeIndex[pods[source].node]!, to = nodeIndex[pods[destination].node]!
-                all[from][to] += cell.count
-                good[from][to] += cell.filter(\.ok).count
+        for source in pods.indices {
+            let from = nodeIndex[pods[source].node]!
+            for destination in pods.indices {
+                let to = nodeIndex[pods[destination].node]!
+                let (ok, total) = count(source, destination)
+                all[from][to] += total
+                good[from][to] += ok
             }
         }
         var rows: [[String]] = [["", ""] + nodes.indices.map { String($0 + 1) }]
@@ -90,12 +109,7 @@ public struct ConnectivityReportText: Sendable {
                 good[index][to] == all[index][to] ? "✓" : "\(good[index][to])/\(all[index][to])"
             })
         }
-        return """
-            NetworkPolicy: every pod to every pod on \(matrix.ports.map(\.description).joined(separator: ", ")), \
-            summed per node pair (✓ every probe as the policies say, else as expected/probes)
-
-            \(Columns(rows, rightAligned: [0], separator: " ", indent: "  ").text)
-            """
+        return Columns(rows, rightAligned: Set([0] + nodes.indices.map { $0 + 2 }), separator: "  ", indent: "  ").text
     }
 
     func podMatrix(_ matrix: PodMatrix, pods: [Pod]) -> String {
@@ -115,29 +129,11 @@ public struct ConnectivityReportText: Sendable {
     /// The matrix summed per pair of nodes: ✓ when every pair of their pods is as
     /// expected, else "as expected/pairs".
     func nodeMatrix(_ matrix: PodMatrix, pods: [Pod]) -> String {
-        var nodes: [String] = []
-        for pod in pods where !nodes.contains(pod.node) { nodes.append(pod.node) }
-        let nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
-        var good = Array(repeating: Array(repeating: 0, count: nodes.count), count: nodes.count)
-        var all = good
-        for (source, row) in matrix.cells.enumerated() {
-            let from = nodeIndex[pods[source].node]!
-            for (destination, cell) in row.enumerated() {
-                let to = nodeIndex[pods[destination].node]!
-                all[from][to] += 1
-                if cell.ok { good[from][to] += 1 }
-            }
-        }
-        var rows: [[String]] = [["", ""] + nodes.indices.map { String($0 + 1) }]
-        for (index, node) in nodes.enumerated() {
-            rows.append([String(index + 1), node] + nodes.indices.map { to in
-                good[index][to] == all[index][to] ? "✓" : "\(good[index][to])/\(all[index][to])"
-            })
-        }
+        let table = Self.nodePairTable(pods: pods) { source, destination in (matrix.cells[source][destination].ok ? 1 : 0, 1) }
         return """
             pod → pod, by node: ICMP echo from inside each of \(pods.count) pods to every pod's IP (row: the senders' node, column: the receivers'; ✓ all pairs as expected, else as expected/pairs)
 
-            \(Columns(rows, rightAligned: Set([0] + nodes.indices.map { $0 + 2 }), separator: "  ", indent: "  ").text)
+            \(table)
             """
     }
 

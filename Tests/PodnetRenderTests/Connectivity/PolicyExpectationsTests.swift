@@ -96,5 +96,12 @@ import Testing
         #expect(text.contains("db   ✓✓ ✗✓ ✓✓"), "\(text)")
         #expect(text.contains("web  ✓· ✓✓ ✓✓"))
         #expect(text.contains("tool !! ✓✓ ✓✓"))
+        // Summed per node pair beyond the detailed size: node-1 → node-0 holds the two
+        // wrong probes of tool → db (of web's and tool's four), node-0 → node-1 the one
+        // of db → web.
+        let summed = ConnectivityReportText(maxDetailedPods: 1).render(report)
+        #expect(summed.contains("summed per node pair"))
+        #expect(summed.contains("1  node-0    ✓  3/4"), "\(summed)")
+        #expect(summed.contains("2  node-1  2/4    ✓"), "\(summed)")
     }
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# podnet check's NetworkPolicy matrix on a generated host-gw cluster (as root): NODES ×
+# PODS_PER_NODE pods in NAMESPACES namespaces under POLICIES policies (the shape of
+# podnet-bench netpol), every pod to every pod on TCP/UDP 80, 81 and the ports the
+# policies name; prints the probes made and the time of the whole check, the policy
+# probes' share from check's own timing line. One run: the matrix is one timeout wide
+# (denied connections wait it out side by side), so the run-to-run spread is small.
+# Usage: bench/netpol-check.sh [NODES] [PODS_PER_NODE] [NAMESPACES] [POLICIES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+nodes=${1:-5}; pods=${2:-20}; namespaces=${3:-10}; policies=${4:-20}
+swift build -c release --static-swift-stdlib --product podnet >/dev/null
+podnet=$PWD/.build/release/podnet
+dir=$(mktemp -d)
+file=$dir/bench.yaml
+thresh2=$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh2)
+thresh3=$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3)
+cleanup() {
+    "$podnet" destroy --cluster pnbenchp >/dev/null 2>&1 || true
+    sleep 2   # let the namespaces' neighbour entries go before the limits come back
+    sysctl -qw net.ipv4.neigh.default.gc_thresh3="$thresh3" net.ipv4.neigh.default.gc_thresh2="$thresh2"
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+sysctl -qw net.ipv4.neigh.default.gc_thresh3=$((thresh3 > 32768 ? thresh3 : 32768)) net.ipv4.neigh.default.gc_thresh2=$((thresh2 > 16384 ? thresh2 : 16384))
+bench/generate-topology.py --name pnbenchp --nodes "$nodes" --pods-per-node "$pods" --services 0 \
+    --namespaces "$namespaces" --policies "$policies" > "$file"
+"$podnet" apply "$file" >/dev/null 2>&1
+start=${EPOCHREALTIME//[!0-9]/}
+"$podnet" check -o json "$file" > "$dir/check.json" 2> "$dir/check.err" || true
+end=${EPOCHREALTIME//[!0-9]/}
+python3 - "$dir/check.json" "$dir/check.err" $(( (end - start) / 1000 )) "$nodes" "$pods" "$namespaces" "$policies" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+timing = [l for l in open(sys.argv[2]) if l.startswith("podnet: probed")]
+policy = report.get("networkPolicy", {})
+probes, good = policy.get("probes", 0), policy.get("asExpected", 0)
+denied = sum(1 for r in policy.get("results", []) if r["expected"] == "deny")
+nodes, pods, namespaces, policies = sys.argv[4:8]
+print(f"netpol check: {int(nodes) * int(pods)} pods ({nodes} nodes × {pods}), {namespaces} namespaces, {policies} policies; "
+      f"ports {', '.join(policy.get('ports', []))}")
+print(f"  {probes} policy probes ({denied} denied), {good} as expected; ok: {report['ok']}")
+print(f"  whole check {int(sys.argv[3])} ms; {timing[0].strip() if timing else ''}")
+PY
