@@ -6,6 +6,8 @@
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/signalfd.h>
+#include <signal.h>
 #include <linux/nsfs.h>
 #include "CPodnetSystem.h"
 
@@ -24,3 +26,19 @@ int podnet_set_current_thread_name(const char *name) {
     return pthread_setname_np(pthread_self(), name);
 }
 int podnet_ns_get_nstype(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
+
+int podnet_termination_signalfd(void) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    if (pthread_sigmask(SIG_BLOCK, &signals, NULL) != 0) return -1;
+    return signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+int podnet_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t got = read(fd, &info, sizeof info);
+    if (got != (ssize_t)sizeof info) return -1;
+    return (int)info.ssi_signo;
+}

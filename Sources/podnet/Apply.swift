@@ -50,23 +50,6 @@ struct Apply: ParsableCommand {
         """
     )
 
-    /// The plan left after applying. The kernel frees a deleted namespace's links
-    /// asynchronously, so a veth end whose peer went with its namespace may outlive
-    /// it for a moment: a remainder of link deletions only is read again, for up to
-    /// two seconds, before it counts as a difference.
-    static func remainingPlan(path: String, host: String?) throws -> (ClusterState, Plan) {
-        var state = try ClusterState.load(path: path, quiet: true, host: host)
-        var remaining = try state.plan()
-        for _ in 0..<40 where !remaining.isEmpty && remaining.operations.allSatisfy({
-            if case .deleteLink = $0.operation { return true } else { return false }
-        }) {
-            usleep(50_000)
-            state = try ClusterState.load(path: path, quiet: true, host: host)
-            remaining = try state.plan()
-        }
-        return (state, remaining)
-    }
-
     @Option(help: ArgumentHelp("Host mode: this machine is node NAME of a real cluster (see --help).", valueName: "NAME"))
     var node: String?
 
@@ -108,43 +91,27 @@ struct Apply: ParsableCommand {
             }
             QuickExit.now()
         }
-        try KernelFeatureCheck.require(for: plan, topology: state.topology)
-        let start = Date()
-        let executor = PlanExecutor()
-        executor.nftCommits = state.nftCommits()
         let showProgress = plan.operations.count >= 50
-        executor.progress = { done, total in
-            if showProgress { Terminal.writeError("podnet: \(done)/\(total) operations") }
-        }
+        let outcome: Reconciliation.Outcome
         do {
-            try executor.execute(plan)
-        } catch {
-            Terminal.writeError("podnet: error: \(error.operation)\n  \(error.reason)\nthe cluster is partly applied; run podnet apply again once the cause is fixed")
-            throw ExitCode.failure
-        }
-        // Verify: read the kernel again; the plan must now be empty.
-        let (after, remaining) = try Self.remainingPlan(path: file, host: node)
-        after.keepRecords(ofTablesUnchangedBy: remaining)
-        guard remaining.isEmpty else {
-            Terminal.writeError("podnet: error: after applying, the kernel still differs from the file:")
-            for planned in remaining.operations { Terminal.writeError("  \(planned.operation.subject): \(planned.reason)") }
-            throw ExitCode.failure
-        }
-        // The kernel makes a new veth carry traffic a moment later: wait for it, so
-        // that whatever runs after apply (a ping, a test) finds the network working.
-        // Only a plan that made or changed links can have left one not yet working.
-        let touchedLinks = plan.operations.contains {
-            switch $0.operation {
-            case .addLink, .setLink: return true
-            default: return false
+            outcome = try Reconciliation.apply(plan, from: state) { done, total in
+                if showProgress { Terminal.writeError("podnet: \(done)/\(total) operations") }
             }
+        } catch let failure as Reconciliation.Failure {
+            switch failure {
+            case .partlyApplied:
+                Terminal.writeError("podnet: error: \(failure.text)\nthe cluster is partly applied; run podnet apply again once the cause is fixed")
+            case .stillDiffers:
+                Terminal.writeError("podnet: error: \(failure.text)")
+            }
+            throw ExitCode.failure
         }
-        let notUp = touchedLinks ? (try? CarrierWait.untilVethsAreUp(cluster: name, host: node)) ?? [] : []
+        let notUp = outcome.notUp
         if !notUp.isEmpty {
             Terminal.writeError("podnet: warning: not carrying traffic yet after 3 s: \(notUp.prefix(5).joined(separator: ", "))\(notUp.count > 5 ? ", …" : "")")
         }
         let summary = plan.summary
-        let seconds = Date().timeIntervalSince(start)
+        let seconds = outcome.seconds
         switch output {
         case .text:
             Terminal.write("cluster \(name): applied in \(FixedPoint.text(seconds, places: 2)) s: \(summary.create) created, \(summary.update) updated, \(summary.delete) deleted")

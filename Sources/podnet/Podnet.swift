@@ -29,6 +29,7 @@ struct Podnet: ParsableCommand {
           sudo podnet apply topologies/lab.yaml          build it: namespaces, veths, bridges, routes, rules
           sudo podnet check topologies/lab.yaml          every pod to every pod and service, measured
           sudo podnet exec --cluster lab a0 -- ip addr   look inside a pod
+          sudo podnet watch topologies/lab.yaml          keep it equal to the file: repair drift as it happens
           sudo podnet destroy topologies/lab.yaml        remove everything podnet made
 
         Exit status: 0 success, 1 the file or the operation failed, 64 a usage mistake.
@@ -37,7 +38,7 @@ struct Podnet: ParsableCommand {
         // Every subcommand names itself (commandName): otherwise ArgumentParser derives
         // the names from the type names by reflection at every start, a scan of the
         // binary's protocol conformances that cost each run about half a millisecond.
-        subcommands: [Validate.self, Apply.self, Diff.self, Destroy.self, Show.self, Exec.self, Check.self, Graph.self]
+        subcommands: [Validate.self, Apply.self, Diff.self, Destroy.self, Show.self, Exec.self, Check.self, Graph.self, Watch.self]
     )
 }
 

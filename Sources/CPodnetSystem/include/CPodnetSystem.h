@@ -22,4 +22,11 @@ int podnet_set_current_thread_name(const char *name);
 // (ENOTTY when the file is not a namespace, e.g. a stale /run/netns entry).
 int podnet_ns_get_nstype(int fd);
 
+// Added for podnet watch (PodnetKernel/Watch).
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (threads it starts later
+// inherit the mask) and returns a signalfd(CLOEXEC|NONBLOCK) that reads them, or -1.
+int podnet_termination_signalfd(void);
+// Reads one pending signal from that descriptor: its number; -1 with errno (EAGAIN: none).
+int podnet_signalfd_read(int fd);
+
 #endif

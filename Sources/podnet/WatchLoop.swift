@@ -1,0 +1,181 @@
+import ArgumentParser
+import FoundationEssentials
+import Glibc
+import PodnetKernel
+import PodnetPlan
+
+/// `podnet watch`'s loop: one thread that sleeps in poll(2) on every descriptor that
+/// can tell of drift, and looks at the cluster when `WatchSchedule` says so. The
+/// thread never changes namespace; the sockets are opened by threads that enter the
+/// namespaces (`ClusterSubscriptions`).
+final class WatchLoop {
+    let path: String
+    let host: String?
+    let log: WatchLog
+    private var schedule: WatchSchedule
+    /// The last valid version of the file: what the cluster is kept equal to.
+    private var file: TopologyFile
+    private var cluster: String
+    private let signals: TerminationSignals
+    private let fileWatch: DirectoryWatch
+    private let fileName: String
+    private let namespaceWatch: DirectoryWatch
+    private let subscriptions = ClusterSubscriptions()
+    /// Whether the "watching" line was printed: once the cluster first matched the file.
+    private var announced = false
+
+    init(path: String, host: String?, debounce: Double, resync: Double?, log: WatchLog) throws {
+        // First of all, before any thread starts: the threads inherit the blocked signals.
+        do { signals = try TerminationSignals() } catch {
+            Terminal.writeError("podnet: error: cannot receive signals (signalfd): \(error)")
+            throw ExitCode.failure
+        }
+        self.path = path
+        self.host = host
+        self.log = log
+        file = TopologyFile(path: path)
+        file.reportDiagnostics()
+        guard let topology = file.result.topology else { throw ExitCode.failure }
+        cluster = topology.name
+        // Two descriptors per namespace: more than the default 1,024 for a big lab.
+        OpenFileLimit.raiseToHardLimit()
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        fileName = String(path.split(separator: "/").last ?? Substring(path))
+        let netns = NetnsDirectory().path
+        do {
+            fileWatch = try DirectoryWatch(directory: directory.isEmpty ? "/" : directory)
+            if mkdir(netns, 0o755) != 0, errno != EEXIST {
+                throw Errno(rawValue: errno)
+            }
+            namespaceWatch = try DirectoryWatch(directory: netns)
+        } catch {
+            Terminal.writeError("podnet: error: cannot watch \(directory) and \(netns) (inotify): \(error)")
+            throw ExitCode.failure
+        }
+        schedule = WatchSchedule(debounce: debounce, resyncInterval: resync, now: WatchSchedule.now())
+        if host != nil { RouteProtocolName.install() }
+    }
+
+    func run() -> Never {
+        while true {
+            let now = WatchSchedule.now()
+            let triggers = schedule.due(at: now)
+            if !triggers.isEmpty {
+                look(triggers)
+                continue
+            }
+            let descriptors = [signals.fileDescriptor, fileWatch.fileDescriptor, namespaceWatch.fileDescriptor] + subscriptions.descriptors
+            let ready: Set<FileDescriptor>
+            do {
+                ready = try Readiness.wait(for: descriptors, timeout: schedule.timeout(at: now))
+            } catch {
+                Terminal.writeError("podnet: error: poll: \(error)")
+                QuickExit.now(1)
+            }
+            let woken = WatchSchedule.now()
+            if ready.contains(signals.fileDescriptor) { handleSignals(at: woken) }
+            if ready.contains(fileWatch.fileDescriptor) { handleFileChanges(at: woken) }
+            if ready.contains(namespaceWatch.fileDescriptor),
+               let changes = try? namespaceWatch.take(),
+               changes.lostTrack || changes.names.contains(where: { $0.hasPrefix(cluster + ".") }) {
+                schedule.note(.namespaces, at: woken)
+            }
+            if ready.count > ready.intersection([signals.fileDescriptor, fileWatch.fileDescriptor, namespaceWatch.fileDescriptor]).count {
+                if (try? subscriptions.drain()) ?? true { schedule.note(.kernel, at: woken) }
+            }
+        }
+    }
+
+    private func handleSignals(at now: Double) {
+        for signal in (try? signals.take()) ?? [] {
+            switch signal {
+            case SIGHUP:
+                reloadFile()
+                schedule.lookAgain(.resync)
+            default:
+                log.stopped(cluster: cluster, signal: signal == SIGINT ? "SIGINT" : "SIGTERM")
+                QuickExit.now(0)
+            }
+        }
+    }
+
+    private func handleFileChanges(at now: Double) {
+        guard let changes = try? fileWatch.take(), changes.lostTrack || changes.names.contains(fileName) else { return }
+        if reloadFile() { schedule.note(.file, at: now) }
+    }
+
+    /// Reads the file again; true if it is valid and says something else than before.
+    /// A file with errors is reported, and the last valid version kept.
+    @discardableResult
+    private func reloadFile() -> Bool {
+        let edited = TopologyFile(path: path)
+        guard edited.text != file.text else { return false }
+        guard let topology = edited.result.topology else {
+            // Saved half-written, or a mistake: say so once per version, keep the last good one.
+            edited.reportDiagnostics()
+            log.fileInvalid(cluster: cluster, file: path)
+            return false
+        }
+        edited.reportDiagnostics()
+        file = edited
+        cluster = topology.name
+        return true
+    }
+
+    /// Reads the cluster, plans, and applies the plan when it is not empty: under the
+    /// cluster's lock, so never at the same time as an apply or destroy.
+    private func look(_ triggers: Set<WatchSchedule.Trigger>) {
+        let lock: ClusterLock
+        do {
+            lock = try ClusterLock(cluster: cluster, wait: false) {}
+        } catch {
+            schedule.busy(at: WatchSchedule.now())
+            return
+        }
+        defer { withExtendedLifetime(lock) {} }
+        do {
+            let state = try ClusterState.load(path: path, first: file, quiet: true, host: host)
+            let plan = try state.plan()
+            // Subscribe where the cluster is, and let go of the namespaces the plan
+            // deletes: a namespace with a socket in it is not freed, nor its links.
+            var deleted: Set<String> = []
+            for planned in plan.operations { if case .deleteNamespace(let name) = planned.operation { deleted.insert(name) } }
+            let live = Set(state.live.namespaces.keys).subtracting(deleted)
+            let followed = try subscriptions.follow(Set(live.compactMap { try? NetnsName($0) }), processNamespace: host != nil)
+            guard !plan.isEmpty else {
+                state.keepRecords(ofTablesUnchangedBy: plan)
+                schedule.lookedAt(at: WatchSchedule.now())
+                // A namespace just subscribed to may have changed between the read and
+                // the subscription: read once more.
+                if followed.added > 0, announced { schedule.lookAgain(.recheck) }
+                if !announced {
+                    announced = true
+                    log.watching(cluster: cluster, file: path, namespaces: subscriptions.count, resync: schedule.resyncInterval)
+                }
+                return
+            }
+            let outcome = try Reconciliation.apply(plan, from: state, beforeVerifying: { [subscriptions] in
+                // The notifications of the changes just made: forgotten before the kernel
+                // is read again, so that what comes after is someone else's.
+                _ = try? subscriptions.drain()
+            })
+            log.repaired(cluster: cluster, plan: plan, triggers: triggers, seconds: outcome.seconds,
+                         namespaces: subscriptions.count, notUp: outcome.notUp)
+            schedule.lookedAt(at: WatchSchedule.now())
+            schedule.lookAgain(.recheck)
+        } catch let failure as Reconciliation.Failure {
+            fail(triggers, failure.text)
+        } catch is ExitCode {
+            fail(triggers, "see the error above")   // ClusterState and KernelFeatureCheck report on stderr
+        } catch {
+            fail(triggers, "\(error)")
+        }
+    }
+
+    private func fail(_ triggers: Set<WatchSchedule.Trigger>, _ text: String) {
+        let now = WatchSchedule.now()
+        schedule.failed(at: now)
+        _ = try? subscriptions.drain()
+        log.failed(cluster: cluster, triggers: triggers, error: text, retryIn: schedule.timeout(at: now))
+    }
+}
