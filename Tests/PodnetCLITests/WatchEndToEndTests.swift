@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+/// `podnet watch` running as a process, as a user starts it: its JSON lines read as
+/// they come.
+final class WatchProcess: @unchecked Sendable {
+    /// The lines read so far, shared with the reading thread.
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        func line(at index: Int) -> String? { lock.withLock { index < lines.count ? lines[index] : nil } }
+    }
+
+    let process = Process()
+    private let lines = Lines()
+    private let arrived = DispatchSemaphore(value: 0)
+    private var reader: Thread?
+    private var taken = 0
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = PodnetBinary.url
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let handle = out.fileHandleForReading
+        let thread = Thread { [lines, arrived] in
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[pending.startIndex..<end], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...end)
+                    lines.append(line)
+                    arrived.signal()
+                }
+            }
+            arrived.signal()
+        }
+        thread.start()
+        reader = thread
+    }
+
+    /// The next line whose `event` is one of `events`, as a JSON object; the lines
+    /// before it are passed over. Waits at most `seconds` (a bound for a broken watch,
+    /// not a measurement): nil if none came.
+    func next(_ events: Set<String>, within seconds: Double = 30) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            while let line = lines.line(at: taken) {
+                taken += 1
+                if let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                   let event = object["event"] as? String, events.contains(event) {
+                    return object
+                }
+            }
+            guard process.isRunning || lines.line(at: taken) != nil else { return nil }
+            if arrived.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow)) == .timedOut, Date() >= deadline { return nil }
+        }
+    }
+
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// The objects a repair line says it made, changed or deleted.
+private func objects(_ repair: [String: Any]?) -> [String] {
+    ((repair?["operations"] as? [[String: Any]]) ?? []).compactMap { $0["object"] as? String }
+}
+
+/// A lab cluster under a fresh name (`pnw` and six digits), written to a file of its
+/// own directory; destroyed and its namespaces removed even when the body fails.
+private func withWatchedLab(_ body: (String, URL) throws -> Void) throws {
+    let cluster = "pnw" + String(Int.random(in: 100_000...999_999))
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(cluster)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let file = directory.appendingPathComponent("lab.yaml")
+    let text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/lab.yaml"), encoding: .utf8)
+    try text.replacingOccurrences(of: "\nname: lab\n", with: "\nname: \(cluster)\n").write(to: file, atomically: true, encoding: .utf8)
+    defer {
+        _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
+        _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
+        try? FileManager.default.removeItem(at: directory)
+    }
+    try body(cluster, file)
+}
+
+/// `podnet watch` on a real lab: drift made by hand is repaired, an edited file is
+/// applied, SIGTERM ends it with status 0 and the cluster left as it is.
+@Suite(.enabled(if: getuid() == 0, "needs root: creates network namespaces"), .serialized)
+struct WatchEndToEndTests {
+    @Test func driftByHandIsRepairedAnEditIsAppliedAndSIGTERMEndsIt() throws {
+        try withWatchedLab { cluster, file in
+            let watch = try WatchProcess(["watch", "-o", "json", file.path])
+            defer { _ = watch.stop(SIGKILL) }
+            // The first look builds the cluster; "watching" once it matches the file.
+            let first = watch.next(["repaired", "failed"])
+            #expect(first?["event"] as? String == "repaired")
+            #expect(first?["triggers"] as? [String] == ["start"])
+            let watching = watch.next(["watching", "failed"])
+            #expect(watching?["event"] as? String == "watching")
+            #expect(watching?["namespaces"] as? Int == 7)
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+
+            let node0 = "\(cluster).node-0"
+            let drifts: [(String, String, String)] = [
+                ("a route", "ip -n \(node0) route del 10.200.1.0/24", "route 10.200.1.0/24"),
+                ("a veth", "ip -n \(node0) link del pod-a0", "link veth"),
+                ("a bridge port", "ip -n \(node0) link set pod-a1 nomaster", "link veth"),
+                ("the nf_tables table", "ip netns exec \(node0) nft delete table ip podnet-\(cluster)", "nftables add table ip podnet-\(cluster)"),
+            ]
+            for (what, command, repaired) in drifts {
+                #expect(try shell(command).status == 0, "\(command)")
+                let repair = watch.next(["repaired", "failed"])
+                #expect(repair?["event"] as? String == "repaired", "\(what): \(repair ?? [:])")
+                #expect(repair?["triggers"] as? [String] == ["kernel"], "\(what)")
+                #expect(objects(repair).contains { $0.hasPrefix(repaired) }, "\(what): \(objects(repair))")
+                let diff = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
+                #expect(diff.status == 0, "\(what): left \(diff.stdout)")
+            }
+            // The pod's veth came back carrying traffic.
+            #expect(try shell("ip netns exec \(cluster).a0 ping -c 1 -w 3 10.200.1.2").status == 0)
+
+            // An editor's save (a new file renamed over the old): a pod added is applied.
+            let edited = try String(contentsOf: file, encoding: .utf8)
+                .replacingOccurrences(of: "  - { name: b1, node: node-1 }\n", with: "  - { name: b1, node: node-1 }\n  - { name: b2, node: node-1 }\n")
+            let saved = file.deletingLastPathComponent().appendingPathComponent(".lab.yaml.swp")
+            try edited.write(to: saved, atomically: false, encoding: .utf8)
+            #expect(rename(saved.path, file.path) == 0)
+            let applied = watch.next(["repaired", "failed"])
+            #expect(applied?["triggers"] as? [String] == ["file"], "\(applied ?? [:])")
+            #expect(objects(applied).contains("namespace \(cluster).b2"), "\(objects(applied))")
+            #expect(try shell("ip netns exec \(cluster).b2 ping -c 1 -w 3 10.200.0.2").status == 0)
+            // The new pod's namespace is watched too: drift there is repaired.
+            #expect(try shell("ip -n \(cluster).b2 route del default").status == 0)
+            let inNewPod = watch.next(["repaired", "failed"])
+            #expect(objects(inNewPod).contains("route default in \(cluster).b2"), "\(objects(inNewPod))")
+
+            // A pod removed from the file: its namespace goes (watch lets go of it first).
+            try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/lab.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "\nname: lab\n", with: "\nname: \(cluster)\n")
+                .replacingOccurrences(of: "  - { name: b1, node: node-1 }\n", with: "")
+                .write(to: file, atomically: true, encoding: .utf8)
+            let removed = watch.next(["repaired", "failed"])
+            #expect(removed?["event"] as? String == "repaired", "\(removed ?? [:])")
+            #expect(objects(removed).contains("namespace \(cluster).b1"), "\(objects(removed))")
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+
+            // SIGTERM: status 0, a last line, and the cluster as it was.
+            #expect(watch.stop(SIGTERM) == 0)
+            #expect(watch.next(["stopped"], within: 1)?["signal"] as? String == "SIGTERM")
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+        }
+    }
+
+    @Test func anInvalidEditIsReportedAndTheLastValidFileKept() throws {
+        try withWatchedLab { cluster, file in
+            let watch = try WatchProcess(["watch", "-o", "json", file.path])
+            defer { _ = watch.stop(SIGKILL) }
+            #expect(watch.next(["watching"])?["cluster"] as? String == cluster)
+            let original = try String(contentsOf: file, encoding: .utf8)
+            try original.replacingOccurrences(of: "podCIDR", with: "podCidr").appending("  - { name: zz, node: nowhere }\n")
+                .write(to: file, atomically: true, encoding: .utf8)
+            #expect(watch.next(["file-invalid", "repaired"])?["event"] as? String == "file-invalid")
+            // Still watching, still the last valid file.
+            #expect(try shell("ip -n \(cluster).a1 route del default").status == 0)
+            let repair = watch.next(["repaired", "failed"])
+            #expect(objects(repair).contains("route default in \(cluster).a1"), "\(objects(repair))")
+            #expect(watch.stop(SIGINT) == 0)
+        }
+    }
+}
