@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <linux/nsfs.h>
 #include "CPodnetSystem.h"
@@ -41,4 +42,17 @@ int podnet_signalfd_read(int fd) {
     ssize_t got = read(fd, &info, sizeof info);
     if (got != (ssize_t)sizeof info) return -1;
     return (int)info.ssi_signo;
+}
+
+int podnet_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+int podnet_epoll_add(int epoll, int fd) {
+    struct epoll_event event = { .events = EPOLLIN, .data.fd = fd };
+    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+}
+int podnet_epoll_remove(int epoll, int fd) { return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL); }
+int podnet_epoll_wait(int epoll, int *ready, int capacity, int timeout_milliseconds) {
+    struct epoll_event events[64];
+    int count = epoll_wait(epoll, events, capacity < 64 ? capacity : 64, timeout_milliseconds);
+    for (int i = 0; i < count; i++) ready[i] = events[i].data.fd;
+    return count;
 }

@@ -15,7 +15,7 @@ struct Watch: ParsableCommand {
         on stdout (-o json: one JSON object per line). The notifications of its own \
         changes are forgotten; a look that finds nothing to do prints nothing.
 
-        Idle, it uses no processor: it sleeps in poll(2) on its descriptors, and the \
+        Idle, it uses no processor: it sleeps in epoll_wait(2) on its descriptors, and the \
         only timer is the periodic full resync (--resync, default 5m), which also \
         catches what the kernel announces to nobody (sysctls, IPVS, legacy iptables). \
         An edited file that has errors is reported and the last valid version is kept. \

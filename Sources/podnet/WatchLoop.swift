@@ -4,7 +4,7 @@ import Glibc
 import PodnetKernel
 import PodnetPlan
 
-/// `podnet watch`'s loop: one thread that sleeps in poll(2) on every descriptor that
+/// `podnet watch`'s loop: one thread that sleeps in epoll_wait on every descriptor that
 /// can tell of drift, and looks at the cluster when `WatchSchedule` says so. The
 /// thread never changes namespace; the sockets are opened by threads that enter the
 /// namespaces (`ClusterSubscriptions`).
@@ -20,7 +20,8 @@ final class WatchLoop {
     private let fileWatch: DirectoryWatch
     private let fileName: String
     private let namespaceWatch: DirectoryWatch
-    private let subscriptions = ClusterSubscriptions()
+    private let readiness: Readiness
+    private let subscriptions: ClusterSubscriptions
     /// Whether the "watching" line was printed: once the cluster first matched the file.
     private var announced = false
 
@@ -48,10 +49,13 @@ final class WatchLoop {
                 throw Errno(rawValue: errno)
             }
             namespaceWatch = try DirectoryWatch(directory: netns)
+            readiness = try Readiness()
+            for fd in [signals.fileDescriptor, fileWatch.fileDescriptor, namespaceWatch.fileDescriptor] { try readiness.add(fd) }
         } catch {
             Terminal.writeError("podnet: error: cannot watch \(directory) and \(netns) (inotify): \(error)")
             throw ExitCode.failure
         }
+        subscriptions = ClusterSubscriptions(readiness: readiness)
         schedule = WatchSchedule(debounce: debounce, resyncInterval: resync, now: WatchSchedule.now())
         if host != nil { RouteProtocolName.install() }
     }
@@ -64,12 +68,11 @@ final class WatchLoop {
                 look(triggers)
                 continue
             }
-            let descriptors = [signals.fileDescriptor, fileWatch.fileDescriptor, namespaceWatch.fileDescriptor] + subscriptions.descriptors
-            let ready: Set<FileDescriptor>
+            let ready: [FileDescriptor]
             do {
-                ready = try Readiness.wait(for: descriptors, timeout: schedule.timeout(at: now))
+                ready = try readiness.wait(timeout: schedule.timeout(at: now))
             } catch {
-                Terminal.writeError("podnet: error: poll: \(error)")
+                Terminal.writeError("podnet: error: epoll_wait: \(error)")
                 QuickExit.now(1)
             }
             let woken = WatchSchedule.now()
@@ -80,9 +83,8 @@ final class WatchLoop {
                changes.lostTrack || changes.names.contains(where: { $0.hasPrefix(cluster + ".") }) {
                 schedule.note(.namespaces, at: woken)
             }
-            if ready.count > ready.intersection([signals.fileDescriptor, fileWatch.fileDescriptor, namespaceWatch.fileDescriptor]).count {
-                if (try? subscriptions.drain()) ?? true { schedule.note(.kernel, at: woken) }
-            }
+            let sockets = ready.filter(subscriptions.holds)
+            if !sockets.isEmpty, (try? subscriptions.drain(sockets)) ?? true { schedule.note(.kernel, at: woken) }
         }
     }
 

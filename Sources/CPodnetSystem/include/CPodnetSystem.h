@@ -28,5 +28,12 @@ int podnet_ns_get_nstype(int fd);
 int podnet_termination_signalfd(void);
 // Reads one pending signal from that descriptor: its number; -1 with errno (EAGAIN: none).
 int podnet_signalfd_read(int fd);
+// epoll, which Swift's Glibc module does not export: an instance (CLOEXEC), a
+// descriptor added for reading (its own number as the event's data) or removed, and
+// a wait that writes the ready descriptors' numbers into `ready` and returns how many.
+int podnet_epoll_create(void);
+int podnet_epoll_add(int epoll, int fd);
+int podnet_epoll_remove(int epoll, int fd);
+int podnet_epoll_wait(int epoll, int *ready, int capacity, int timeout_milliseconds);
 
 #endif

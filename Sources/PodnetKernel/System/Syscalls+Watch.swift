@@ -32,3 +32,27 @@ extension Syscall {
         }
     }
 }
+
+extension Syscall {
+    // MARK: epoll
+
+    static func epollCreate() throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try retryingOnInterrupt { podnet_epoll_create() })
+    }
+
+    static func epollAdd(_ epoll: FileDescriptor, _ fd: FileDescriptor) throws(Errno) {
+        _ = try retryingOnInterrupt { podnet_epoll_add(epoll.rawValue, fd.rawValue) }
+    }
+
+    static func epollRemove(_ epoll: FileDescriptor, _ fd: FileDescriptor) throws(Errno) {
+        _ = try retryingOnInterrupt { podnet_epoll_remove(epoll.rawValue, fd.rawValue) }
+    }
+
+    /// Up to 64 ready descriptors; EINTR is retried with the same timeout (a signal
+    /// podnet watches comes through its signalfd, not as an interruption).
+    static func epollWait(_ epoll: FileDescriptor, timeoutMilliseconds: CInt) throws(Errno) -> [FileDescriptor] {
+        var ready = [CInt](repeating: -1, count: 64)
+        let count = try retryingOnInterrupt { podnet_epoll_wait(epoll.rawValue, &ready, CInt(ready.count), timeoutMilliseconds) }
+        return ready.prefix(Int(count)).map(FileDescriptor.init(rawValue:))
+    }
+}
