@@ -8,8 +8,8 @@ struct Watch: ParsableCommand {
         Applies the file as `podnet apply` does, then stays: it hears every change of \
         links, addresses, routes, neighbour and FDB entries (rtnetlink) and of nf_tables \
         (nfnetlink) in every namespace of the cluster, the file being saved (inotify on \
-        its directory: editors save by renaming) and namespaces appearing or going \
-        (/run/netns). A change is looked at once none has come for --debounce (at most \
+        its directory: editors save by renaming) and the cluster's namespaces deleted \
+        (/run/netns); the namespaces a repair makes are subscribed to at once. A change is looked at once none has come for --debounce (at most \
         half a second after the first), and repaired with the same minimal plan as \
         apply, under the same per-cluster lock, one at a time. Each repair is one line \
         on stdout (-o json: one JSON object per line). The notifications of its own \
@@ -49,12 +49,16 @@ struct Watch: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text (a line per repair), or json (a JSON object per line: event, time, cluster, triggers, seconds, summary, operations).")
     var output: OutputFormat = .text
 
+    @Flag(name: .shortAndLong, help: "Also a line for each look that found nothing to do (what woke it, how long the look took).")
+    var verbose = false
+
     @Argument(help: "The topology file.")
     var file: String
 
     func run() throws {
         let loop = try WatchLoop(path: file, host: node, debounce: debounce.seconds ?? 0,
                                  resync: resync.seconds, log: WatchLog(format: output))
+        loop.verbose = verbose
         loop.run()
     }
 }

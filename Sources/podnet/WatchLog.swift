@@ -9,7 +9,7 @@ struct WatchLog {
 
     /// One line of `-o json`. `event` says which of the optional fields it has.
     struct Entry: Encodable {
-        /// "watching", "repaired", "failed", "file-invalid", "stopped".
+        /// "watching", "repaired", "matched" (--verbose), "failed", "file-invalid", "stopped".
         var event: String
         var time: String
         var cluster: String
@@ -19,7 +19,8 @@ struct WatchLog {
         var resyncSeconds: Double? = nil
         /// What led to the look: start, file, kernel, namespaces, resync, retry, recheck.
         var triggers: [String]? = nil
-        /// repaired: from the first operation to the kernel read back equal to the file.
+        /// repaired: from the first operation to the kernel read back equal to the file;
+        /// matched: the look.
         var seconds: Double? = nil
         var summary: Plan.Summary? = nil
         var operations: [PlanPrinter.JSONPlan.Item]? = nil
@@ -51,6 +52,12 @@ struct WatchLog {
                    seconds: (seconds * 1e6).rounded() / 1e6, summary: summary, operations: items, notUp: notUp),
              text: "\(cluster): repaired in \(FixedPoint.text(seconds, places: 3)) s (\(Self.names(triggers).joined(separator: ", "))): "
                  + "\(summary.create) created, \(summary.update) updated, \(summary.delete) deleted: \(shown.joined(separator: ", "))\(more)\(late)")
+    }
+
+    /// --verbose: a look that found the kernel equal to the file.
+    func matched(cluster: String, triggers: Set<WatchSchedule.Trigger>, seconds: Double) {
+        emit(Entry(event: "matched", time: Self.timestamp(), cluster: cluster, triggers: Self.names(triggers), seconds: (seconds * 1e6).rounded() / 1e6),
+             text: "\(cluster): looked (\(Self.names(triggers).joined(separator: ", "))) in \(FixedPoint.text(seconds, places: 3)) s: nothing to do")
     }
 
     func failed(cluster: String, triggers: Set<WatchSchedule.Trigger>, error: String, retryIn: Double?) {

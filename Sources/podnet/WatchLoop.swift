@@ -12,6 +12,8 @@ final class WatchLoop {
     let path: String
     let host: String?
     let log: WatchLog
+    /// Also a line for each look that found nothing to do.
+    var verbose = false
     private var schedule: WatchSchedule
     /// The last valid version of the file: what the cluster is kept equal to.
     private var file: TopologyFile
@@ -48,7 +50,7 @@ final class WatchLoop {
             if mkdir(netns, 0o755) != 0, errno != EEXIST {
                 throw Errno(rawValue: errno)
             }
-            namespaceWatch = try DirectoryWatch(directory: netns)
+            namespaceWatch = try DirectoryWatch(directory: netns, events: .removals)
             readiness = try Readiness()
             for fd in [signals.fileDescriptor, fileWatch.fileDescriptor, namespaceWatch.fileDescriptor] { try readiness.add(fd) }
         } catch {
@@ -135,6 +137,7 @@ final class WatchLoop {
             return
         }
         defer { withExtendedLifetime(lock) {} }
+        let started = WatchSchedule.now()
         do {
             let state = try ClusterState.load(path: path, first: file, quiet: true, host: host)
             let plan = try state.plan()
@@ -146,6 +149,7 @@ final class WatchLoop {
             let followed = try subscriptions.follow(Set(live.compactMap { try? NetnsName($0) }), processNamespace: host != nil)
             guard !plan.isEmpty else {
                 state.keepRecords(ofTablesUnchangedBy: plan)
+                if verbose { log.matched(cluster: cluster, triggers: triggers, seconds: WatchSchedule.now() - started) }
                 schedule.lookedAt(at: WatchSchedule.now())
                 // A namespace just subscribed to may have changed between the read and
                 // the subscription: read once more.

@@ -78,6 +78,11 @@ private func objects(_ repair: [String: Any]?) -> [String] {
     ((repair?["operations"] as? [[String: Any]]) ?? []).compactMap { $0["object"] as? String }
 }
 
+/// What led to the look (a change that came meanwhile shares it).
+private func triggers(_ line: [String: Any]?) -> [String] {
+    (line?["triggers"] as? [String]) ?? []
+}
+
 /// A lab cluster under a fresh name (`pnw` and six digits), written to a file of its
 /// own directory; destroyed and its namespaces removed even when the body fails.
 private func withWatchedLab(_ body: (String, URL) throws -> Void) throws {
@@ -123,13 +128,20 @@ struct WatchEndToEndTests {
                 #expect(try shell(command).status == 0, "\(command)")
                 let repair = watch.next(["repaired", "failed"])
                 #expect(repair?["event"] as? String == "repaired", "\(what): \(repair ?? [:])")
-                #expect(repair?["triggers"] as? [String] == ["kernel"], "\(what)")
+                #expect(triggers(repair).contains("kernel"), "\(what): \(triggers(repair))")
                 #expect(objects(repair).contains { $0.hasPrefix(repaired) }, "\(what): \(objects(repair))")
                 let diff = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
                 #expect(diff.status == 0, "\(what): left \(diff.stdout)")
             }
             // The pod's veth came back carrying traffic.
             #expect(try shell("ip netns exec \(cluster).a0 ping -c 1 -w 3 10.200.1.2").status == 0)
+            // A pod's namespace deleted by hand (watch's sockets in it let go, so that the
+            // kernel frees it): made again.
+            #expect(try shell("ip netns del \(cluster).a1").status == 0)
+            let remade = watch.next(["repaired", "failed"])
+            #expect(triggers(remade).contains("namespaces"), "\(remade ?? [:])")
+            #expect(objects(remade).contains("namespace \(cluster).a1"), "\(objects(remade))")
+            #expect(try shell("ip netns exec \(cluster).a1 ping -c 1 -w 3 10.200.1.2").status == 0)
 
             // An editor's save (a new file renamed over the old): a pod added is applied.
             let edited = try String(contentsOf: file, encoding: .utf8)
@@ -138,7 +150,8 @@ struct WatchEndToEndTests {
             try edited.write(to: saved, atomically: false, encoding: .utf8)
             #expect(rename(saved.path, file.path) == 0)
             let applied = watch.next(["repaired", "failed"])
-            #expect(applied?["triggers"] as? [String] == ["file"], "\(applied ?? [:])")
+            // (Late notifications of the namespace made again may share the look.)
+            #expect(triggers(applied).contains("file"), "\(applied ?? [:])")
             #expect(objects(applied).contains("namespace \(cluster).b2"), "\(objects(applied))")
             #expect(try shell("ip netns exec \(cluster).b2 ping -c 1 -w 3 10.200.0.2").status == 0)
             // The new pod's namespace is watched too: drift there is repaired.

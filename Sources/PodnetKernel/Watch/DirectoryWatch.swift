@@ -8,16 +8,29 @@ public final class DirectoryWatch {
     public let fileDescriptor: FileDescriptor
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 8)
 
-    /// Written and closed, created, moved in or out, deleted: every way a name gets
-    /// new contents or disappears (a bind mount onto a /run/netns file shows as none of
-    /// them, but `ip netns add` creates the file first).
-    static let changes = UInt32(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
+    /// What to hear of.
+    public enum Events: Sendable {
+        /// Written and closed, created, moved in or out, deleted: every way a name gets
+        /// new contents or disappears (a file's save).
+        case everyChange
+        /// Deleted or moved out only (`ip netns del`: the name's namespace let go).
+        /// Other programs make and delete namespaces all the time on some machines; a
+        /// wake for each one they make would be for nothing.
+        case removals
 
-    public init(directory path: String) throws(Errno) {
+        var mask: UInt32 {
+            switch self {
+            case .everyChange: return UInt32(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
+            case .removals: return UInt32(IN_DELETE | IN_MOVED_FROM)
+            }
+        }
+    }
+
+    public init(directory path: String, events: Events = .everyChange) throws(Errno) {
         self.path = path
         fileDescriptor = try Syscall.inotifyInit()
         do {
-            _ = try Syscall.inotifyAddWatch(fileDescriptor, path, mask: Self.changes | UInt32(IN_ONLYDIR))
+            _ = try Syscall.inotifyAddWatch(fileDescriptor, path, mask: events.mask | UInt32(IN_ONLYDIR))
         } catch {
             Syscall.close(fileDescriptor)
             throw error
