@@ -35,6 +35,9 @@ public struct IPv4Prefix: Hashable, Sendable {
     public var last: IPv4Address { IPv4Address(address.value | ~mask) }
     public var broadcast: IPv4Address { last }
 
+    /// The bits after the prefix (8 for a /24), as `IPv6Prefix.hostBits`.
+    public var hostBits: Int { 32 - length }
+
     /// Number of addresses covered (2^(32-length)).
     public var size: UInt64 { UInt64(1) << UInt64(32 - length) }
 
