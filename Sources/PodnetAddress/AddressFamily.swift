@@ -15,6 +15,12 @@ public enum AddressFamily: UInt8, CaseIterable, Comparable, Sendable {
         }
     }
 
+    /// The family a text is meant in, to choose whose reason to give when it parses
+    /// as neither: IPv6 if it holds a ':', which no IPv4 text does, else IPv4.
+    public init(meantBy text: some StringProtocol) {
+        self = text.contains(":") ? .ipv6 : .ipv4
+    }
+
     public var name: String {
         switch self {
         case .ipv4: return "IPv4"

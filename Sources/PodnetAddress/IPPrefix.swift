@@ -94,6 +94,15 @@ public enum IPPrefix: Hashable, Sendable {
         }
     }
 
+    /// The `index`-th usable host address, or nil past the last: IPv4 skips the
+    /// network and broadcast addresses, IPv6 the subnet-router anycast one.
+    public func host(at index: UInt64) -> IPAddress? {
+        switch self {
+        case .v4(let prefix): return prefix.host(at: index).map(IPAddress.v4)
+        case .v6(let prefix): return prefix.host(at: index).map(IPAddress.v6)
+        }
+    }
+
     /// False for an address of the other family.
     public func contains(_ address: IPAddress) -> Bool {
         switch (self, address) {
