@@ -10,12 +10,42 @@ extension IPv6Address: CustomStringConvertible, LosslessStringConvertible {
     public var description: String {
         if let ipv4 = ipv4Mapped { return "::ffff:\(ipv4)" }
         let groups = self.groups
-        guard let run = Self.longestZeroRun(in: groups) else {
-            return groups.map { String($0, radix: 16) }.joined(separator: ":")
+        let run = Self.longestZeroRun(in: groups)
+        let colon = UInt8(ascii: ":")
+        // Written byte by byte: plans and diffs print many addresses, and this is
+        // several times faster than joining `String(_:radix:)` pieces.
+        return String(unsafeUninitializedCapacity: 39) { text in
+            var count = 0
+            var index = 0
+            while index < 8 {
+                if let run, index == run.lowerBound {
+                    if index == 0 { text[count] = colon; count += 1 }
+                    text[count] = colon
+                    count += 1
+                    index = run.upperBound
+                    continue
+                }
+                count = Self.writeHex(groups[index], into: text, at: count)
+                index += 1
+                if index < 8 { text[count] = colon; count += 1 }
+            }
+            return count
         }
-        let head = groups[..<run.lowerBound].map { String($0, radix: 16) }.joined(separator: ":")
-        let tail = groups[run.upperBound...].map { String($0, radix: 16) }.joined(separator: ":")
-        return head + "::" + tail
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Writes `group` in lowercase hex without leading zeros; returns the new end.
+    private static func writeHex(_ group: UInt16, into text: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var count = start
+        var shift = 12
+        while shift > 0, group >> UInt16(shift) == 0 { shift -= 4 }
+        while shift >= 0 {
+            text[count] = hexDigits[Int(group >> UInt16(shift) & 0xf)]
+            count += 1
+            shift -= 4
+        }
+        return count
     }
 
     /// The first of the longest runs of at least two zero groups.

@@ -10,41 +10,55 @@ extension IPv6Address {
     }
 
     public init(parsing text: some StringProtocol) throws(IPv6AddressSyntaxError) {
-        guard !text.isEmpty else { throw .empty }
-        if let percent = text.firstIndex(of: "%") {
-            throw .zoneIndex(String(text[text.index(after: percent)...]))
-        }
-        if let character = text.first(where: { !($0.isASCII && $0.isHexDigit) && $0 != ":" && $0 != "." }) {
-            throw .invalidCharacter(character)
-        }
-        let characters = Array(text.utf8)
-        var groups: [UInt16] = []
-        groups.reserveCapacity(8)
-        guard let compression = try Self.doubleColon(in: characters) else {
-            try Self.appendGroups(of: characters[...], endsText: true, to: &groups)
-            guard groups.count <= 8 else { throw .tooManyGroups(groups.count) }
-            guard groups.count == 8 else { throw .tooFewGroups(groups.count) }
-            self.init(groups: groups)!
-            return
-        }
-        let tail = characters[(compression + 2)...]
-        // The head always has '::' after it, so it never ends the text.
-        try Self.appendGroups(of: characters[..<compression], endsText: false, to: &groups)
-        let headCount = groups.count
-        try Self.appendGroups(of: tail, endsText: true, to: &groups)
-        guard groups.count <= 7 else { throw .noGroupsForDoubleColon(groups.count) }
-        groups.insert(contentsOf: repeatElement(0, count: 8 - groups.count), at: headCount)
-        self.init(groups: groups)!
+        // One conversion, then a walk over contiguous UTF-8 that this module compiles
+        // for itself: generic code over the caller's string type is many times slower.
+        var text = String(text)
+        self = try text.withUTF8 { Self.parse($0) }.get()
     }
+
+    private typealias Characters = Slice<UnsafeBufferPointer<UInt8>>
 
     private static let colon = UInt8(ascii: ":")
     private static let dot = UInt8(ascii: ".")
+    private static let percent = UInt8(ascii: "%")
+
+    private static func parse(_ text: UnsafeBufferPointer<UInt8>) -> Result<IPv6Address, IPv6AddressSyntaxError> {
+        guard !text.isEmpty else { return .failure(.empty) }
+        if let zone = text.firstIndex(of: percent) {
+            return .failure(.zoneIndex(String(decoding: text[(zone + 1)...], as: UTF8.self)))
+        }
+        if let invalid = text.firstIndex(where: { !isHexDigit($0) && $0 != colon && $0 != dot }) {
+            // Everything before is ASCII, so a character starts here.
+            return .failure(.invalidCharacter(String(decoding: text[invalid...], as: UTF8.self).first!))
+        }
+        var groups: [UInt16] = []
+        groups.reserveCapacity(8)
+        do throws(IPv6AddressSyntaxError) {
+            let characters = text[...]
+            guard let compression = try doubleColon(in: characters) else {
+                try appendGroups(of: characters, endsText: true, to: &groups)
+                guard groups.count <= 8 else { throw .tooManyGroups(groups.count) }
+                guard groups.count == 8 else { throw .tooFewGroups(groups.count) }
+                return .success(IPv6Address(groups: groups)!)
+            }
+            let tail = characters[(compression + 2)...]
+            // The head always has '::' after it, so it never ends the text.
+            try appendGroups(of: characters[..<compression], endsText: false, to: &groups)
+            let headCount = groups.count
+            try appendGroups(of: tail, endsText: true, to: &groups)
+            guard groups.count <= 7 else { throw .noGroupsForDoubleColon(groups.count) }
+            groups.insert(contentsOf: repeatElement(0, count: 8 - groups.count), at: headCount)
+            return .success(IPv6Address(groups: groups)!)
+        } catch {
+            return .failure(error)
+        }
+    }
 
     /// Where `::` starts, if it does; a second one is an error.
-    private static func doubleColon(in characters: [UInt8]) throws(IPv6AddressSyntaxError) -> Int? {
+    private static func doubleColon(in characters: Characters) throws(IPv6AddressSyntaxError) -> Int? {
         var found: Int?
-        var index = 0
-        while index + 1 < characters.count {
+        var index = characters.startIndex
+        while index + 1 < characters.endIndex {
             guard characters[index] == colon, characters[index + 1] == colon else {
                 index += 1
                 continue
@@ -61,22 +75,31 @@ extension IPv6Address {
     /// - Parameter endsText: whether `part` is the end of the address, the one place
     ///   a dotted IPv4 part may stand.
     private static func appendGroups(
-        of part: ArraySlice<UInt8>, endsText: Bool, to groups: inout [UInt16]
+        of part: Characters, endsText: Bool, to groups: inout [UInt16]
     ) throws(IPv6AddressSyntaxError) {
         guard !part.isEmpty else { return }
         let fields = part.split(separator: colon, omittingEmptySubsequences: false)
         for (index, field) in fields.enumerated() {
             guard !field.isEmpty else { throw .emptyGroup }
-            let text = String(decoding: field, as: UTF8.self)
             if field.contains(dot) {
+                let text = String(decoding: field, as: UTF8.self)
                 guard endsText, index == fields.count - 1 else { throw .misplacedIPv4Part(text) }
                 guard let address = IPv4Address(text) else { throw .invalidIPv4Part(text) }
                 groups.append(UInt16(truncatingIfNeeded: address.value >> 16))
                 groups.append(UInt16(truncatingIfNeeded: address.value))
             } else {
-                guard field.count <= 4 else { throw .groupTooLong(text) }
+                guard field.count <= 4 else { throw .groupTooLong(String(decoding: field, as: UTF8.self)) }
                 groups.append(field.reduce(0) { $0 << 4 | UInt16(hexDigitValue($1)) })
             }
+        }
+    }
+
+    private static func isHexDigit(_ character: UInt8) -> Bool {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+            return true
+        default:
+            return false
         }
     }
 

@@ -50,10 +50,18 @@ public struct IPv6Address: Hashable, Comparable, Sendable {
 
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
+        // Netlink hands over contiguous bytes; walking a collection of a type this
+        // module does not know costs some twenty times more.
+        self = bytes.withContiguousStorageIfAvailable(Self.init(contiguousBytes:))
+            ?? Array(bytes).withUnsafeBufferPointer(Self.init(contiguousBytes:))
+    }
+
+    private init(contiguousBytes bytes: UnsafeBufferPointer<UInt8>) {
         var high: UInt64 = 0
         var low: UInt64 = 0
-        for (index, byte) in bytes.enumerated() {
-            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        for index in 0..<8 {
+            high = high << 8 | UInt64(bytes[index])
+            low = low << 8 | UInt64(bytes[8 + index])
         }
         self.init(high: high, low: low)
     }
