@@ -38,7 +38,8 @@ struct Podnet: ParsableCommand {
         // Every subcommand names itself (commandName): otherwise ArgumentParser derives
         // the names from the type names by reflection at every start, a scan of the
         // binary's protocol conformances that cost each run about half a millisecond.
-        subcommands: [Validate.self, Apply.self, Diff.self, Destroy.self, Show.self, Exec.self, Check.self, Graph.self, Watch.self]
+        subcommands: [Validate.self, Apply.self, Diff.self, Destroy.self, Show.self, Exec.self, Check.self, Graph.self,
+                      Trace.self, Watch.self]
     )
 }
 

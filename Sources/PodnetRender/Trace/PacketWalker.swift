@@ -1,0 +1,415 @@
+import PodnetAddress
+import PodnetKernelModel
+
+/// Follows a packet through a kernel state (the desired one, or one read live), as
+/// the kernel would forward it: a route look-up in each namespace, the netfilter
+/// hooks (nf_tables rules run by `NFTInterpreter`), veth pairs into the next
+/// namespace, bridges to the port leading to the next hop, VXLAN and IP-in-IP
+/// encapsulation over the underlay, until it is delivered or dropped. Then the
+/// reply, back through the connection tracking entries the NAT on the way made.
+///
+/// Pure: it reads the state only, so `trace` can follow the file's desired state
+/// and `trace --live` the kernel's, and the two paths can be compared hop by hop.
+public struct PacketWalker: Sendable {
+    public let state: KernelState
+    private let linksByNamespace: [NamespaceRef: [Link]]
+    private let addressesByNamespace: [NamespaceRef: [Address]]
+    private let routesByNamespace: [NamespaceRef: [Route]]
+    private let tablesByNamespace: [NamespaceRef: [NFTable]]
+
+    public init(state: KernelState) {
+        self.state = state
+        linksByNamespace = Dictionary(grouping: state.links.values, by: \.id.namespace)
+        addressesByNamespace = Dictionary(grouping: state.addresses, by: \.link.namespace)
+        routesByNamespace = Dictionary(grouping: state.routes.values.filter { $0.id.table == Route.mainTable }, by: \.id.namespace)
+        tablesByNamespace = Dictionary(grouping: state.nftTables.values, by: \.id.namespace)
+    }
+
+    /// Which way random choices go: a chain name to prefer among the candidates
+    /// (an endpoint's), else the first.
+    public struct Choices: Sendable {
+        public var preferring: [String]
+        public init(preferring: [String] = []) { self.preferring = preferring }
+
+        func choose(_ candidates: [String]) -> Int {
+            for preferred in preferring {
+                if let index = candidates.firstIndex(where: { $0.contains(preferred) }) { return index }
+            }
+            return 0
+        }
+    }
+
+    /// The packet's path from a process in `namespace`, and its reply's.
+    public func trace(_ packet: TracedPacket, from namespace: NamespaceRef, choices: Choices = Choices()) -> PacketPath {
+        var walk = Walk(walker: self, choices: choices, established: false)
+        walk.originate(packet, in: namespace)
+        var path = PacketPath(hops: walk.hops, outcome: walk.outcome ?? .dropped(reason: "the trace got lost"))
+        guard case .delivered(let name) = path.outcome, let delivered = walk.deliveredPacket else { return path }
+        var reply = Walk(walker: self, choices: choices, established: true, conntrack: walk.conntrack)
+        reply.originate(delivered.reversed, in: Self.namespace(named: name))
+        path.reply = reply.hops
+        path.replyOutcome = reply.outcome ?? .dropped(reason: "the trace got lost")
+        return path
+    }
+
+    static func namespace(named name: String) -> NamespaceRef { name == NamespaceRef.current.description ? .current : .named(name) }
+
+    // MARK: The state, looked up
+
+    func links(in namespace: NamespaceRef) -> [Link] { linksByNamespace[namespace] ?? [] }
+    func link(_ id: Link.ID) -> Link? { state.links[id] }
+    func addresses(in namespace: NamespaceRef) -> [Address] { addressesByNamespace[namespace] ?? [] }
+    func tables(in namespace: NamespaceRef) -> [NFTable] { tablesByNamespace[namespace] ?? [] }
+
+    func isLocal(_ address: IPv4Address, in namespace: NamespaceRef) -> Bool {
+        IPv4Prefix(address: IPv4Address(127, 0, 0, 0), length: 8).contains(address)
+            || addresses(in: namespace).contains { $0.address.address == address }
+    }
+
+    /// The route the kernel picks in `namespace` for `destination`: the longest prefix
+    /// among the main table's routes and those the kernel makes for each address's
+    /// prefix (on-link, through the address's device).
+    func route(to destination: IPv4Address, in namespace: NamespaceRef) -> (route: Route, connected: Bool)? {
+        var best: (route: Route, connected: Bool)?
+        for route in routesByNamespace[namespace] ?? [] where route.id.destination.contains(destination) {
+            if best == nil || route.id.destination.length > best!.route.id.destination.length { best = (route, false) }
+        }
+        for address in addresses(in: namespace) where address.address.network.contains(destination) {
+            let prefix = address.address.network
+            if best == nil || prefix.length > best!.route.id.destination.length {
+                best = (Route(id: .init(namespace: namespace, destination: prefix), device: address.link.name), true)
+            } else if let chosen = best, !chosen.connected, chosen.route.gateway == nil, chosen.route.id.destination == prefix,
+                      chosen.route.device == address.link.name {
+                // A live state lists the kernel's own route for an address (proto
+                // kernel) with the rest: the same route the model derives.
+                best = (chosen.route, true)
+            }
+        }
+        return best
+    }
+
+    /// The first address of a device: the source of what the kernel sends from it.
+    func address(of device: Link.ID) -> IPv4Address? {
+        addresses(in: device.namespace).filter { $0.link == device }.map(\.address.address).min()
+    }
+
+    func sysctl(_ key: String, in namespace: NamespaceRef) -> String? {
+        state.sysctls[Sysctl.ID(namespace: namespace, key: key)]?.value
+    }
+}
+
+/// One walk: the hops so far, and the connection tracking entries NAT left behind
+/// (the reply's walk undoes them).
+private struct Walk {
+    let walker: PacketWalker
+    let choices: PacketWalker.Choices
+    /// The reply: conntrack knows the connection (`ct state established`).
+    let established: Bool
+    var hops: [PacketPath.Hop] = []
+    var outcome: PacketPath.Outcome?
+    var deliveredPacket: TracedPacket?
+    /// Per namespace: NAT done there, as (the reply's packet as it arrives, the reply
+    /// as conntrack turns it back).
+    var conntrack: [NamespaceRef: [(TracedPacket, TracedPacket)]] = [:]
+    /// A guard against loops (a live state may hold any).
+    var budget = 64
+
+    init(walker: PacketWalker, choices: PacketWalker.Choices, established: Bool,
+         conntrack: [NamespaceRef: [(TracedPacket, TracedPacket)]] = [:]) {
+        self.walker = walker
+        self.choices = choices
+        self.established = established
+        self.conntrack = conntrack
+    }
+
+    // MARK: Namespaces' stacks
+
+    /// A process in `namespace` sends the packet: routing, the output and postrouting hooks.
+    mutating func originate(_ packet: TracedPacket, in namespace: NamespaceRef) {
+        var packet = undoNAT(packet, in: namespace)
+        guard spend(in: namespace, packet) else { return }
+        if walker.isLocal(packet.destination, in: namespace) { return deliver(packet, in: namespace, local: true) }
+        guard var (route, device, nextHop) = routeOrDrop(packet, in: namespace) else { return }
+        guard let output = hook(.output, packet, in: namespace, outDevice: device) else { return }
+        if output.destination != packet.destination {
+            packet = output
+            guard let rerouted = routeOrDrop(packet, in: namespace) else { return }
+            (route, device, nextHop) = rerouted
+        } else {
+            packet = output
+        }
+        _ = route
+        guard let leaving = hook(.postrouting, packet, in: namespace, outDevice: device) else { return }
+        transmit(leaving, in: namespace, device: device, nextHop: nextHop)
+    }
+
+    /// The packet comes up into `namespace`'s stack by `device`: prerouting, then
+    /// delivery or forwarding.
+    mutating func arrive(_ packet: TracedPacket, in namespace: NamespaceRef, device: String) {
+        var packet = undoNAT(packet, in: namespace)
+        guard spend(in: namespace, packet) else { return }
+        guard let routed = hook(.prerouting, packet, in: namespace, outDevice: nil) else { return }
+        packet = routed
+        if walker.isLocal(packet.destination, in: namespace) { return deliver(packet, in: namespace, local: false) }
+        guard walker.sysctl("net.ipv4.ip_forward", in: namespace) == "1" || namespace == .current else {
+            return drop("\(name(namespace)) does not forward (net.ipv4.ip_forward is not 1): the packet for \(packet.destination) dies here", packet, in: namespace)
+        }
+        guard let (_, outDevice, nextHop) = routeOrDrop(packet, in: namespace) else { return }
+        guard let forwarded = hook(.forward, packet, in: namespace, outDevice: outDevice),
+              let leaving = hook(.postrouting, forwarded, in: namespace, outDevice: outDevice) else { return }
+        transmit(leaving, in: namespace, device: outDevice, nextHop: nextHop)
+    }
+
+    mutating func deliver(_ packet: TracedPacket, in namespace: NamespaceRef, local: Bool) {
+        let what = packet.protocol == .icmp ? "answers the echo" : "listening on port \(packet.destinationPort) takes it"
+        hops.append(.init(.deliver, namespace: namespace.description,
+                          "\(packet.destination) is \(name(namespace))'s own address: delivered there; a process \(what)", packet: packet))
+        deliveredPacket = packet
+        outcome = .delivered(namespace: namespace.description)
+    }
+
+    /// The route for the packet, said as a hop; nil (and the walk dropped) without one.
+    mutating func routeOrDrop(_ packet: TracedPacket, in namespace: NamespaceRef) -> (Route, String, IPv4Address)? {
+        guard let (route, connected) = walker.route(to: packet.destination, in: namespace), let device = route.device else {
+            drop("\(name(namespace)) has no route to \(packet.destination)", packet, in: namespace)
+            return nil
+        }
+        let nextHop = route.gateway ?? packet.destination
+        let destination = route.id.destination.length == 0 ? "default" : route.id.destination.description
+        var text = "\(destination)"
+        if let gateway = route.gateway { text += " via \(gateway)" }
+        text += " dev \(device)"
+        if route.onlink { text += " onlink" }
+        if connected { text += " (the kernel's route for \(device)'s address)" }
+        hops.append(.init(.route, namespace: namespace.description,
+                          "\(name(namespace)) routes \(packet.destination): \(text)", packet: packet, details: ["ip route: \(text)"]))
+        return (route, device, nextHop)
+    }
+
+    /// The netfilter hook's rules; the packet as they leave it, or nil when they end it.
+    mutating func hook(_ hook: NFTBaseChain.Hook, _ packet: TracedPacket, in namespace: NamespaceRef, outDevice: String?) -> TracedPacket? {
+        let tables = walker.tables(in: namespace)
+        guard !tables.isEmpty else { return packet }
+        let interpreter = NFTInterpreter(tables: tables)
+        let masquerade = outDevice.flatMap { walker.address(of: Link.ID(namespace, $0)) }
+        let context = NFTInterpreter.Context(established: established, isLocal: { [walker] in walker.isLocal($0, in: namespace) },
+                                             masqueradeAddress: masquerade, choose: { [choices] in choices.choose($0) })
+        let result = interpreter.run(hook, packet: packet, context: context)
+        let decisive = result.matched.filter { !$0.text.hasPrefix("jump ") && !$0.text.hasPrefix("goto ") }
+        // A hook is a hop when its rules did something: translated, chose, ended the
+        // packet, or let it through by a rule of their own (a policy's allow).
+        if result.destinationNAT || result.sourceNAT || !result.choices.isEmpty || result.verdict != .accept || result.acceptedByRule {
+            var details = result.matched.map { "\($0.table) \($0.chain): \($0.text)" }
+            for choice in result.choices {
+                let share = "1/\(choice.candidates.count)"
+                details.append("random choice among \(choice.candidates.count) (each \(share)): "
+                               + choice.candidates.enumerated().map { $0 == choice.chosen ? "[\($1)]" : $1 }.joined(separator: ", "))
+            }
+            var did: [String] = []
+            if result.destinationNAT { did.append("DNAT to \(result.packet.destination):\(result.packet.destinationPort)") }
+            if result.sourceNAT { did.append("source NAT to \(result.packet.source)") }
+            let verdict: String = switch result.verdict {
+            case .accept: did.isEmpty ? "accepted by \(decisive.last.map { "\($0.chain): \($0.text)" } ?? "a rule")" : did.joined(separator: ", ")
+            case .drop: "dropped"
+            case .reject(let how): "rejected (\(how))"
+            }
+            hops.append(.init(.netfilter, namespace: namespace.description, "\(name(namespace)) \(hook): \(verdict)", packet: result.packet, details: details))
+        }
+        switch result.verdict {
+        case .accept:
+            if result.destinationNAT || result.sourceNAT {
+                // The reply comes back to this namespace addressed as the NAT left it;
+                // conntrack turns it back into what the sender expects.
+                conntrack[namespace, default: []].append((result.packet.reversed, packet.reversed))
+            }
+            return result.packet
+        case .drop:
+            outcome = .dropped(reason: "dropped by \(name(namespace))'s \(hook) rules (\(decisive.last.map { "\($0.chain): \($0.text)" } ?? "the chain's policy"))")
+            return nil
+        case .reject(let how):
+            outcome = .rejected(reason: "rejected by \(name(namespace))'s \(hook) rules with a \(how) (\(decisive.last.map { "\($0.chain): \($0.text)" } ?? ""))")
+            return nil
+        }
+    }
+
+    /// Conntrack's reverse NAT for a reply arriving where the request was translated.
+    mutating func undoNAT(_ packet: TracedPacket, in namespace: NamespaceRef) -> TracedPacket {
+        guard established, let entries = conntrack[namespace] else { return packet }
+        // Undone in the reverse order of the translations (a hairpin's masquerade,
+        // then its DNAT).
+        var result = packet
+        for (arriving, restored) in entries.reversed() where Self.sameFlow(arriving, result) {
+            result.source = restored.source
+            result.sourcePort = restored.sourcePort
+            result.destination = restored.destination
+            result.destinationPort = restored.destinationPort
+        }
+        guard result != packet else { return packet }
+        hops.append(.init(.netfilter, namespace: namespace.description,
+                          "\(name(namespace)) conntrack: the reply of a translated connection is translated back", packet: result,
+                          details: ["\(packet) becomes \(result)"]))
+        return result
+    }
+
+    static func sameFlow(_ a: TracedPacket, _ b: TracedPacket) -> Bool {
+        a.source == b.source && a.destination == b.destination && a.protocol == b.protocol
+            && (a.protocol == .icmp || (a.sourcePort == b.sourcePort && a.destinationPort == b.destinationPort))
+    }
+
+    // MARK: Links
+
+    /// Out of `device` of `namespace`, toward `nextHop`.
+    mutating func transmit(_ packet: TracedPacket, in namespace: NamespaceRef, device: String, nextHop: IPv4Address) {
+        guard let link = walker.link(Link.ID(namespace, device)) else {
+            return drop("\(name(namespace)) has no device \(device)", packet, in: namespace)
+        }
+        switch link.kind {
+        case .veth(let peerID):
+            guard let peer = walker.link(peerID) else { return drop("\(device)'s peer \(peerID) does not exist", packet, in: namespace) }
+            hops.append(.init(.veth, namespace: namespace.description,
+                              "leaves \(name(namespace)) by \(device), a veth pair: out of \(peer.id.name) in \(name(peer.id.namespace))", packet: packet))
+            if let bridge = peer.master {
+                bridgeForward(packet, in: peer.id.namespace, bridge: bridge, from: peer.id.name, nextHop: nextHop)
+            } else {
+                arrive(packet, in: peer.id.namespace, device: peer.id.name)
+            }
+        case .bridge:
+            bridgeForward(packet, in: namespace, bridge: device, from: nil, nextHop: nextHop)
+        case .vxlan(let vxlan):
+            encapsulateVXLAN(packet, in: namespace, link: link, vxlan: vxlan, nextHop: nextHop)
+        case .ipip(let ipip):
+            let outer = TracedPacket(source: ipip.local ?? walker.address(of: link.id) ?? packet.source, destination: nextHop, protocol: .icmp)
+            hops.append(.init(.encapsulate, namespace: namespace.description,
+                              "\(device) wraps it in IP-in-IP: an outer packet \(outer.source) → \(nextHop)", packet: packet))
+            tunnel(packet, outer: outer, from: namespace, decapsulatedBy: { if case .ipip = $0.kind { return true } else { return false } })
+        case .loopback:
+            deliver(packet, in: namespace, local: true)
+        case .dummy, .other:
+            hops.append(.init(.leave, namespace: namespace.description,
+                              "leaves \(name(namespace)) by \(device) toward \(nextHop): beyond this host", packet: packet))
+            outcome = .left(device: device)
+        }
+    }
+
+    /// A bridge's forwarding: up into its own stack when the next hop is the bridge's
+    /// address, else out of the port whose far end holds it (through the IP hooks of
+    /// the bridge's namespace first, with br_netfilter on).
+    mutating func bridgeForward(_ packet: TracedPacket, in namespace: NamespaceRef, bridge: String, from port: String?, nextHop: IPv4Address) {
+        if walker.addresses(in: namespace).contains(where: { $0.link.name == bridge && $0.address.address == nextHop }) {
+            hops.append(.init(.bridge, namespace: namespace.description,
+                              "bridge \(bridge) of \(name(namespace)) takes it up: \(nextHop) is the bridge's own address", packet: packet))
+            return arrive(packet, in: namespace, device: bridge)
+        }
+        let ports = walker.links(in: namespace).filter { $0.master == bridge && $0.id.name != port }
+        for candidate in ports {
+            guard case .veth(let peerID) = candidate.kind,
+                  walker.addresses(in: peerID.namespace).contains(where: { $0.link == peerID && $0.address.address == nextHop }) else { continue }
+            hops.append(.init(.bridge, namespace: namespace.description,
+                              "bridge \(bridge) of \(name(namespace)) forwards it out of port \(candidate.id.name), whose far end holds \(nextHop)", packet: packet))
+            var packet = packet
+            if port != nil, walker.sysctl("net.bridge.bridge-nf-call-iptables", in: namespace) == "1" {
+                // br_netfilter: bridged IPv4 crosses the namespace's IP hooks.
+                guard let pre = hook(.prerouting, packet, in: namespace, outDevice: nil),
+                      let forwarded = hook(.forward, pre, in: namespace, outDevice: bridge),
+                      let post = hook(.postrouting, forwarded, in: namespace, outDevice: bridge) else { return }
+                packet = post
+            }
+            hops.append(.init(.veth, namespace: namespace.description,
+                              "crosses the veth pair \(candidate.id.name) → \(peerID.name) into \(name(peerID.namespace))", packet: packet))
+            return arrive(packet, in: peerID.namespace, device: peerID.name)
+        }
+        if let vxlanPort = ports.first(where: { if case .vxlan = $0.kind { return true } else { return false } }),
+           case .vxlan(let vxlan) = vxlanPort.kind {
+            return floodVXLAN(packet, in: namespace, port: vxlanPort, vxlan: vxlan, nextHop: nextHop)
+        }
+        drop("no port of bridge \(bridge) in \(name(namespace)) leads to \(nextHop): the frame is flooded and nothing answers", packet, in: namespace)
+    }
+
+    /// Static VXLAN: the neighbour entry gives the next hop's MAC, the FDB entry the
+    /// remote VTEP; the frame goes inside UDP to it.
+    mutating func encapsulateVXLAN(_ packet: TracedPacket, in namespace: NamespaceRef, link: Link, vxlan: VXLANDevice, nextHop: IPv4Address) {
+        guard let neighbour = walker.state.neighbours[Neighbour.ID(link: link.id, address: nextHop)] else {
+            return drop("\(link.id.name) has no neighbour entry for \(nextHop)", packet, in: namespace)
+        }
+        guard let entry = walker.state.fdb.first(where: { $0.link == link.id && $0.mac == neighbour.mac }) else {
+            return drop("\(link.id.name) has no FDB entry for \(neighbour.mac)", packet, in: namespace)
+        }
+        let local = vxlan.local ?? walker.address(of: Link.ID(namespace, vxlan.device ?? "eth0")) ?? packet.source
+        let outer = TracedPacket(source: local, destination: entry.destination, protocol: .udp, sourcePort: 40000, destinationPort: UInt16(vxlan.port))
+        hops.append(.init(.encapsulate, namespace: namespace.description,
+                          "\(link.id.name) (VNI \(vxlan.vni)) wraps it in UDP \(vxlan.port): neighbour \(nextHop) is \(neighbour.mac), whose FDB entry says VTEP \(entry.destination)",
+                          packet: packet, details: ["ip neigh: \(nextHop) lladdr \(neighbour.mac) dev \(link.id.name)",
+                                                    "bridge fdb: \(neighbour.mac) dev \(link.id.name) dst \(entry.destination)"]))
+        tunnel(packet, outer: outer, from: namespace, decapsulatedBy: { other in
+            if case .vxlan(let device) = other.kind { return device.vni == vxlan.vni }
+            return false
+        })
+    }
+
+    /// Multicast VXLAN as a bridge port: the frame for an unknown MAC goes to the
+    /// group, and the node whose bridge holds the next hop takes it.
+    mutating func floodVXLAN(_ packet: TracedPacket, in namespace: NamespaceRef, port: Link, vxlan: VXLANDevice, nextHop: IPv4Address) {
+        for remote in walker.state.links.values where remote.id.namespace != namespace {
+            guard case .vxlan(let device) = remote.kind, device.vni == vxlan.vni, let bridge = remote.master,
+                  walker.links(in: remote.id.namespace).contains(where: { port in
+                      guard port.master == bridge, case .veth(let peer) = port.kind else { return false }
+                      return walker.addresses(in: peer.namespace).contains { $0.link == peer && $0.address.address == nextHop }
+                  }) else { continue }
+            hops.append(.init(.encapsulate, namespace: namespace.description,
+                              "bridge port \(port.id.name) (VNI \(vxlan.vni)) sends it to multicast group \(vxlan.group.map(\.description) ?? "?"); \(name(remote.id.namespace)) learns and takes it",
+                              packet: packet))
+            hops.append(.init(.decapsulate, namespace: remote.id.namespace.description,
+                              "\(remote.id.name) of \(name(remote.id.namespace)) unwraps it onto bridge \(bridge)", packet: packet))
+            return bridgeForward(packet, in: remote.id.namespace, bridge: bridge, from: remote.id.name, nextHop: nextHop)
+        }
+        drop("no node's bridge holds \(nextHop) behind VNI \(vxlan.vni)", packet, in: namespace)
+    }
+
+    /// The outer packet's own walk over the underlay, to the namespace that holds its
+    /// destination; there a device of the tunnel's kind unwraps the inner packet.
+    mutating func tunnel(_ inner: TracedPacket, outer: TracedPacket, from namespace: NamespaceRef, decapsulatedBy isTunnel: (Link) -> Bool) {
+        var outerWalk = Walk(walker: walker, choices: choices, established: false)
+        outerWalk.budget = budget
+        outerWalk.originate(outer, in: namespace)
+        hops += outerWalk.hops.filter { $0.kind != .deliver }.map { hop in
+            var hop = hop
+            hop.text = "(outer) " + hop.text
+            return hop
+        }
+        guard case .delivered(let name)? = outerWalk.outcome else {
+            outcome = outerWalk.outcome
+            return
+        }
+        let remote = PacketWalker.namespace(named: name)
+        guard let device = walker.links(in: remote).first(where: isTunnel) else {
+            return drop("\(self.name(remote)) has no tunnel device to unwrap it", inner, in: remote)
+        }
+        hops.append(.init(.decapsulate, namespace: remote.description,
+                          "\(device.id.name) of \(self.name(remote)) unwraps the inner packet", packet: inner))
+        arrive(inner, in: remote, device: device.id.name)
+    }
+
+    // MARK: Words
+
+    mutating func drop(_ reason: String, _ packet: TracedPacket, in namespace: NamespaceRef) {
+        hops.append(.init(.drop, namespace: namespace.description, reason, packet: packet))
+        outcome = .dropped(reason: reason)
+    }
+
+    mutating func spend(in namespace: NamespaceRef, _ packet: TracedPacket) -> Bool {
+        budget -= 1
+        guard budget > 0 else {
+            drop("the packet loops (more than 64 hops)", packet, in: namespace)
+            return false
+        }
+        return true
+    }
+
+    /// `pod a0`, `node node-0`, `the underlay`, from the namespace's mark.
+    func name(_ namespace: NamespaceRef) -> String {
+        guard case .named(let name) = namespace, let mark = walker.state.namespaces[name]?.mark else { return namespace == .current ? "this host" : namespace.description }
+        let parts = mark.role.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return mark.role == "underlay" ? "the underlay" : mark.role }
+        return "\(parts[0]) \(parts[1].split(separator: "@").first.map(String.init) ?? parts[1])"
+    }
+}
