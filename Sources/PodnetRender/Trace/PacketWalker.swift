@@ -278,7 +278,7 @@ private struct Walk {
         case .vxlan(let vxlan):
             encapsulateVXLAN(packet, in: namespace, link: link, vxlan: vxlan, nextHop: nextHop)
         case .ipip(let ipip):
-            let outer = TracedPacket(source: ipip.local ?? walker.address(of: link.id) ?? packet.source, destination: nextHop, protocol: .icmp)
+            let outer = TracedPacket(source: ipip.local ?? walker.address(of: link.id) ?? packet.source, destination: nextHop, protocol: .ipip)
             hops.append(.init(.encapsulate, namespace: namespace.description,
                               "\(device) wraps it in IP-in-IP: an outer packet \(outer.source) → \(nextHop)", packet: packet))
             tunnel(packet, outer: outer, from: namespace, decapsulatedBy: { if case .ipip = $0.kind { return true } else { return false } })
@@ -308,7 +308,9 @@ private struct Walk {
                               "bridge \(bridge) of \(name(namespace)) forwards it out of port \(candidate.id.name), whose far end holds \(nextHop)", packet: packet))
             var packet = packet
             if port != nil, walker.sysctl("net.bridge.bridge-nf-call-iptables", in: namespace) == "1" {
-                // br_netfilter: bridged IPv4 crosses the namespace's IP hooks.
+                // br_netfilter: bridged IPv4 crosses the namespace's IP hooks, and its
+                // conntrack: a reply bridged past a NAT is translated back here.
+                packet = undoNAT(packet, in: namespace)
                 guard let pre = hook(.prerouting, packet, in: namespace, outDevice: nil),
                       let forwarded = hook(.forward, pre, in: namespace, outDevice: bridge),
                       let post = hook(.postrouting, forwarded, in: namespace, outDevice: bridge) else { return }

@@ -5,12 +5,15 @@ import PodnetAddress
 public struct TracedPacket: Hashable, Sendable, CustomStringConvertible {
     public enum TransportProtocol: UInt8, Sendable {
         case icmp = 1
+        /// IP-in-IP: an outer packet carrying another.
+        case ipip = 4
         case tcp = 6
         case udp = 17
 
         public var name: String {
             switch self {
             case .icmp: "ICMP"
+            case .ipip: "IPIP"
             case .tcp: "TCP"
             case .udp: "UDP"
             }
@@ -44,7 +47,8 @@ public struct TracedPacket: Hashable, Sendable, CustomStringConvertible {
 
     /// `10.200.0.2:40000 → 10.96.0.1:80/TCP`, `10.200.0.2 → 10.200.1.2 ICMP echo`.
     public var description: String {
-        guard `protocol` != .icmp else { return "\(source) → \(destination) ICMP echo" }
+        if `protocol` == .icmp { return "\(source) → \(destination) ICMP echo" }
+        if `protocol` == .ipip { return "\(source) → \(destination) IPIP" }
         return "\(source):\(sourcePort) → \(destination):\(destinationPort)/\(`protocol`.name)"
     }
 
@@ -61,7 +65,7 @@ public struct TracedPacket: Hashable, Sendable, CustomStringConvertible {
 
     /// The transport header's first bytes (`th sport` at 0, `th dport` at 2).
     var transportHeader: [UInt8] {
-        guard `protocol` != .icmp else { return [8, 0, 0, 0] }
+        guard `protocol` == .tcp || `protocol` == .udp else { return [8, 0, 0, 0] }
         return [UInt8(sourcePort >> 8), UInt8(sourcePort & 0xff), UInt8(destinationPort >> 8), UInt8(destinationPort & 0xff)]
     }
 }
