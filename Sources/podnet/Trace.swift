@@ -69,7 +69,7 @@ struct Trace: ParsableCommand {
 
     func run() throws {
         let (topology, desired, liveState) = try states()
-        let choices = PacketWalker.Choices(preferring: endpoint.flatMap { name in topology.pod(named: name).map { ["__\($0.ip)/"] } } ?? [])
+        let choices = PacketWalker.Choices(endpoint: endpoint.flatMap { topology.pod(named: $0)?.ip })
         if let endpoint, topology.pod(named: endpoint) == nil { throw ValidationError("--endpoint: no pod named '\(endpoint)'") }
         let walker = PacketWalker(state: desired)
         let request: TraceRequest

@@ -25,17 +25,17 @@ public struct PacketWalker: Sendable {
         tablesByNamespace = Dictionary(grouping: state.nftTables.values, by: \.id.namespace)
     }
 
-    /// Which way random choices go: a chain name to prefer among the candidates
-    /// (an endpoint's), else the first.
+    /// Which way random choices go: to the candidate leading to `endpoint` (an
+    /// endpoint pod's address), else the first.
     public struct Choices: Sendable {
-        public var preferring: [String]
-        public init(preferring: [String] = []) { self.preferring = preferring }
+        public var endpoint: IPv4Address?
+        public init(endpoint: IPv4Address? = nil) { self.endpoint = endpoint }
 
+        /// nftables names an endpoint's chain `endpoint-…__IP/PORT`; the iptables
+        /// interpreter labels a KUBE-SEP chain `KUBE-SEP-… (IP:PORT)`.
         func choose(_ candidates: [String]) -> Int {
-            for preferred in preferring {
-                if let index = candidates.firstIndex(where: { $0.contains(preferred) }) { return index }
-            }
-            return 0
+            guard let endpoint else { return 0 }
+            return candidates.firstIndex { $0.contains("__\(endpoint)/") || $0.contains("(\(endpoint):") } ?? 0
         }
     }
 
@@ -128,7 +128,10 @@ private struct Walk {
     mutating func originate(_ packet: TracedPacket, in namespace: NamespaceRef) {
         var packet = undoNAT(packet, in: namespace)
         guard spend(in: namespace, packet) else { return }
-        if walker.isLocal(packet.destination, in: namespace) { return deliver(packet, in: namespace, local: true) }
+        if walker.isLocal(packet.destination, in: namespace) {
+            if let scheduled = ipvs(packet, in: namespace) { return sendOn(scheduled, from: namespace) }
+            return deliver(packet, in: namespace, local: true)
+        }
         guard var (route, device, nextHop) = routeOrDrop(packet, in: namespace) else { return }
         guard let output = hook(.output, packet, in: namespace, outDevice: device) else { return }
         if output.destination != packet.destination {
@@ -150,7 +153,12 @@ private struct Walk {
         guard spend(in: namespace, packet) else { return }
         guard let routed = hook(.prerouting, packet, in: namespace, outDevice: nil) else { return }
         packet = routed
-        if walker.isLocal(packet.destination, in: namespace) { return deliver(packet, in: namespace, local: false) }
+        if walker.isLocal(packet.destination, in: namespace) {
+            // IPVS takes a virtual server's packets at local-in and sends them on to
+            // the real server from the node's own output path.
+            if let scheduled = ipvs(packet, in: namespace) { return sendOn(scheduled, from: namespace) }
+            return deliver(packet, in: namespace, local: false)
+        }
         guard walker.sysctl("net.ipv4.ip_forward", in: namespace) == "1" || namespace == .current else {
             return drop("\(name(namespace)) does not forward (net.ipv4.ip_forward is not 1): the packet for \(packet.destination) dies here", packet, in: namespace)
         }
@@ -158,6 +166,42 @@ private struct Walk {
         guard let forwarded = hook(.forward, packet, in: namespace, outDevice: outDevice),
               let leaving = hook(.postrouting, forwarded, in: namespace, outDevice: outDevice) else { return }
         transmit(leaving, in: namespace, device: outDevice, nextHop: nextHop)
+    }
+
+    /// IPVS's scheduling of a packet to one of the namespace's virtual servers:
+    /// the real server chosen (round robin: an equal share each), the destination
+    /// rewritten; nil when no virtual server has the packet's address and port.
+    mutating func ipvs(_ packet: TracedPacket, in namespace: NamespaceRef) -> TracedPacket? {
+        guard !established, packet.protocol == .tcp || packet.protocol == .udp else { return nil }
+        guard let service = walker.state.ipvsServices.values.first(where: {
+            $0.id.namespace == namespace && $0.id.address == packet.destination && $0.id.port == packet.destinationPort
+                && $0.id.protocol.number == UInt16(packet.protocol.rawValue)
+        }) else { return nil }
+        let servers = service.destinations.map { "\($0.id)" }
+        guard !servers.isEmpty else {
+            drop("IPVS virtual server \(service.id) of \(name(namespace)) has no real server", packet, in: namespace)
+            return nil
+        }
+        let chosen = min(max(0, choices.choose(servers.map { "(\($0)" })), servers.count - 1)
+        var scheduled = packet
+        scheduled.destination = service.destinations[chosen].id.address
+        scheduled.destinationPort = service.destinations[chosen].id.port
+        hops.append(.init(.netfilter, namespace: namespace.description,
+                          "\(name(namespace)) IPVS: virtual server \(service.id) (\(service.scheduler)) sends it to real server \(servers[chosen])",
+                          packet: scheduled,
+                          details: ["ipvsadm: -t/-u \(service.id.address):\(service.id.port) -s \(service.scheduler)",
+                                    "real servers (each 1/\(servers.count)): " + servers.enumerated().map { $0 == chosen ? "[\($1)]" : $1 }.joined(separator: ", ")]))
+        conntrack[namespace, default: []].append((scheduled.reversed, packet.reversed))
+        return scheduled
+    }
+
+    /// A packet IPVS scheduled, on its way out: the output hook (where the policy
+    /// table judges it: not the node's own traffic), routing, postrouting.
+    mutating func sendOn(_ packet: TracedPacket, from namespace: NamespaceRef) {
+        guard let (_, device, nextHop) = routeOrDrop(packet, in: namespace),
+              let output = hook(.output, packet, in: namespace, outDevice: device),
+              let leaving = hook(.postrouting, output, in: namespace, outDevice: device) else { return }
+        transmit(leaving, in: namespace, device: device, nextHop: nextHop)
     }
 
     mutating func deliver(_ packet: TracedPacket, in namespace: NamespaceRef, local: Bool) {
@@ -189,12 +233,33 @@ private struct Walk {
     /// The netfilter hook's rules; the packet as they leave it, or nil when they end it.
     mutating func hook(_ hook: NFTBaseChain.Hook, _ packet: TracedPacket, in namespace: NamespaceRef, outDevice: String?) -> TracedPacket? {
         let tables = walker.tables(in: namespace)
-        guard !tables.isEmpty else { return packet }
-        let interpreter = NFTInterpreter(tables: tables)
+        let iptables = IPTablesInterpreter(state: walker.state, namespace: namespace)
+        guard !tables.isEmpty || !iptables.isEmpty else { return packet }
         let masquerade = outDevice.flatMap { walker.address(of: Link.ID(namespace, $0)) }
         let context = NFTInterpreter.Context(established: established, isLocal: { [walker] in walker.isLocal($0, in: namespace) },
                                              masqueradeAddress: masquerade, choose: { [choices] in choices.choose($0) })
-        let result = interpreter.run(hook, packet: packet, context: context)
+        // iptables' nat chains (priority -100) run before the nf_tables filter chains
+        // (0: policy), its filter chains beside them; one drop ends the packet.
+        var stages: [(TracedPacket) -> NFTInterpreter.Outcome] = []
+        for (table, chain) in IPTablesInterpreter.builtInChains(of: hook) where table == "nat" && !iptables.isEmpty {
+            stages.append { iptables.run(table, chain, packet: $0, context: context) }
+        }
+        if !tables.isEmpty { stages.append { NFTInterpreter(tables: tables).run(hook, packet: $0, context: context) } }
+        for (table, chain) in IPTablesInterpreter.builtInChains(of: hook) where table == "filter" && !iptables.isEmpty {
+            stages.append { iptables.run(table, chain, packet: $0, context: context) }
+        }
+        var result = NFTInterpreter.Outcome(verdict: .accept, packet: packet, matched: [], choices: [], destinationNAT: false, sourceNAT: false)
+        for stage in stages {
+            let next = stage(result.packet)
+            result.packet = next.packet
+            result.matched += next.matched
+            result.choices += next.choices
+            result.destinationNAT = result.destinationNAT || next.destinationNAT
+            result.sourceNAT = result.sourceNAT || next.sourceNAT
+            result.acceptedByRule = result.acceptedByRule || next.acceptedByRule
+            result.verdict = next.verdict
+            if next.verdict != .accept { break }
+        }
         let decisive = result.matched.filter { !$0.text.hasPrefix("jump ") && !$0.text.hasPrefix("goto ") }
         // A hook is a hop when its rules did something: translated, chose, ended the
         // packet, or let it through by a rule of their own (a policy's allow).

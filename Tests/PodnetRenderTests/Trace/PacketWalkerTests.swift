@@ -20,8 +20,8 @@ import Testing
                       proxy: String? = nil) throws -> (PacketPath, TraceRequest) {
         let (topology, walker) = try load(example, proxy: proxy)
         let request = try TraceRequest.resolve(source: source, destination: destination, in: topology, walker: walker)
-        let preferring = endpoint.flatMap { topology.pod(named: $0) }.map { ["__\($0.ip)/"] } ?? []
-        return (walker.trace(request.packet, from: request.namespace, choices: .init(preferring: preferring)), request)
+        let choices = PacketWalker.Choices(endpoint: endpoint.flatMap { topology.pod(named: $0)?.ip })
+        return (walker.trace(request.packet, from: request.namespace, choices: choices), request)
     }
 
     static func kinds(_ hops: [PacketPath.Hop]) -> [PacketPath.Hop.Kind] { hops.map(\.kind) }
@@ -54,16 +54,32 @@ import Testing
         #expect(path.hops.allSatisfy { $0.namespace == "svc-nft.a0" || $0.namespace == "svc-nft.node-0" || $0.namespace == "svc-nft.a1" })
     }
 
-    /// Seed 003 §5's three cases through the nftables proxy: the rules are run, the
-    /// endpoint chosen among the candidates, the reply translated back.
-    @Test(arguments: [("c", "b", "another node"), ("a1", "a0", "the same node"), ("a0", "a0", "hairpin")])
-    func aClusterIPIsTranslatedToTheChosenEndpointAndTheReplyBack(source: String, endpoint: String, case: String) throws {
-        let (path, request) = try Self.trace("services-nftables", source, "kube-svc-1:8080", endpoint: endpoint)
+    static let serviceCases = [("c", "b", "another node"), ("a1", "a0", "the same node"), ("a0", "a0", "hairpin")]
+
+    /// Seed 003 §5's three cases through each proxy: its rules are run (nf_tables
+    /// expressions, iptables' rules, IPVS's virtual server), the endpoint chosen
+    /// among the candidates, the reply translated back.
+    @Test(arguments: ["nftables", "iptables", "ipvs"].flatMap { mode in serviceCases.map { (mode, $0.0, $0.1, $0.2) } })
+    func aClusterIPIsTranslatedToTheChosenEndpointAndTheReplyBack(mode: String, source: String, endpoint: String, case: String) throws {
+        let (path, request) = try Self.trace("services-nftables", source, "kube-svc-1:8080", endpoint: endpoint, proxy: mode)
         #expect(request.packet.destination.description == "10.96.0.2")
-        #expect(path.outcome == .delivered(namespace: "svc-nft.\(endpoint)"), "\(`case`): \(path.hops.map(\.text))")
-        let dnat = try #require(path.hops.first { $0.kind == .netfilter && $0.text.contains("DNAT") }, "\(`case`)")
-        #expect(dnat.details.contains { $0.hasPrefix("random choice among 2 (each 1/2)") })
-        #expect(dnat.details.contains { $0.contains("vmap @service-ips") })
+        #expect(path.outcome == .delivered(namespace: "svc-nft.\(endpoint)"), "\(mode) \(`case`): \(path.hops.map(\.text))")
+        switch mode {
+        case "nftables":
+            let dnat = try #require(path.hops.first { $0.kind == .netfilter && $0.text.contains("DNAT") }, "\(`case`)")
+            #expect(dnat.details.contains { $0.hasPrefix("random choice among 2 (each 1/2)") })
+            #expect(dnat.details.contains { $0.contains("vmap @service-ips") })
+        case "iptables":
+            let dnat = try #require(path.hops.first { $0.kind == .netfilter && $0.text.contains("DNAT") }, "\(`case`)")
+            // The cascade: the first endpoint's rule matches with probability 1/2, the
+            // last takes the rest; followed to the one chosen.
+            let cascade = dnat.details.contains { $0.contains("-m statistic --mode random --probability 0.50000000000") }
+            #expect(cascade == (endpoint == "a0"))
+            #expect(dnat.details.contains { $0.contains("--to-destination \(endpoint == "a0" ? "10.200.0.2" : "10.200.1.2"):8080") })
+            #expect(dnat.details.contains { $0.hasPrefix("random choice among 2 (each 1/2)") })
+        default:
+            #expect(path.hops.contains { $0.text.contains("IPVS: virtual server TCP 10.96.0.2:8080 (rr) sends it to real server") })
+        }
         if `case` == "hairpin" {
             // Masqueraded to the bridge's address, so that the reply comes back through the node.
             #expect(path.hops.contains { $0.text.contains("source NAT to 10.200.0.1") })
