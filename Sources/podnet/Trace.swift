@@ -1,5 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
+import PodnetAddress
+import PodnetKernel
 import PodnetKernelModel
 import PodnetRender
 import PodnetTopology
@@ -21,9 +23,11 @@ struct Trace: ParsableCommand {
         The model is the file's desired state: the very objects `apply` creates, \
         nf_tables rules run expression by expression. Nothing is sent. With \
         --live, the kernel's state is read as well (as `diff` reads it, root \
-        needed) and the packet is followed through it too; every hop where the \
-        kernel's path differs from the file's is named, and the exit status says \
-        whether they agree.
+        needed) and the packet is followed through it too; the first hop where the \
+        kernel's path differs from the file's is named, each route the trace takes \
+        there is held against the kernel's own look-up (`ip route get`, \
+        RTM_GETROUTE, in that namespace), and the exit status says whether they all \
+        agree.
 
         SRC: a pod, a lab client or a node. DST: a pod, a service (its ClusterIP), \
         a node (with a port: its NodePort), a client, or an IPv4 address; with \
@@ -84,6 +88,7 @@ struct Trace: ParsableCommand {
         if let liveState {
             let kernel = PacketWalker(state: liveState).trace(request.packet, from: request.namespace, choices: choices)
             differences = TraceComparison.differences(model: path, kernel: kernel)
+            differences += try Self.routeLookups(of: kernel)
             livePath = kernel
         }
         switch output {
@@ -115,6 +120,28 @@ struct Trace: ParsableCommand {
             Terminal.write(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
         if !path.isDelivered || !differences.isEmpty { throw ExitCode.failure }
+    }
+
+    /// Each route hop of the kernel's path held against the kernel's own look-up
+    /// (`ip route get` in that namespace): where they part, a line.
+    static func routeLookups(of path: PacketPath) throws -> [String] {
+        let hops = (path.hops + (path.reply ?? [])).filter { $0.route != nil }
+        let queries = hops.compactMap { hop -> (namespace: NamespaceRef, destination: IPv4Address)? in
+            guard let route = hop.route, let destination = IPv4Address(route.destination) else { return nil }
+            return (PacketWalker.namespace(named: hop.namespace), destination)
+        }
+        let answers: [KernelRouteLookup.Answer]
+        do {
+            answers = try KernelRouteLookup.answers(for: queries)
+        } catch {
+            return ["the kernel's own route look-ups failed: \(error)"]
+        }
+        return zip(hops, answers).compactMap { hop, answer in
+            guard let route = hop.route, answer.device != route.device || answer.gateway?.description != route.gateway else { return nil }
+            let kernel = answer.device.map { "dev \($0)" + (answer.gateway.map { " via \($0)" } ?? "") } ?? "no route"
+            let traced = "dev \(route.device)" + (route.gateway.map { " via \($0)" } ?? "")
+            return "[\(hop.namespace)] ip route get \(route.destination) says \(kernel); the trace took \(traced)"
+        }
     }
 
     /// The topology and its desired state, resolved against the live cluster with

@@ -1,4 +1,5 @@
 import CMNL
+import PodnetAddress
 import Glibc
 
 /// Dumps decoded into rtnetlink messages: one dump per object kind per namespace, as
@@ -37,6 +38,21 @@ extension NetlinkConnection {
         try decode(dump(.dumpRoutes(table: table)), type: RTM_NEWROUTE, summary: "RTM_GETROUTE dump") {
             (message) throws(NetlinkParseError) in try RouteMessage(decoding: message)
         }
+    }
+
+    /// The route the kernel takes to `destination` (`ip route get`); nil where it has
+    /// none (ENETUNREACH, EHOSTUNREACH).
+    public func route(to destination: IPv4Address) throws(NetlinkError) -> RouteMessage? {
+        let request = NetlinkRequest.getRoute(to: destination)
+        let replies: [NetlinkMessage]
+        do {
+            replies = try execute(request)
+        } catch let error where [ENETUNREACH, EHOSTUNREACH].contains(error.kernelError?.code ?? 0) {
+            return nil
+        }
+        return try decode(replies, type: RTM_NEWROUTE, summary: request.summary) {
+            (message) throws(NetlinkParseError) in try RouteMessage(decoding: message)
+        }.first
     }
 
     /// The IPv4 neighbour entries.

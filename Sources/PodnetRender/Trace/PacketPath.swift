@@ -31,14 +31,25 @@ public struct PacketPath: Sendable, Equatable {
         public var packet: String
         /// The route or rules behind the hop (nft text, `10.200.1.0/24 via … dev eth0`).
         public var details: [String]
+        /// A route hop's choice, for holding it against the kernel's own look-up.
+        public var route: RouteChoice?
 
-        public init(_ kind: Kind, namespace: String, _ text: String, packet: TracedPacket, details: [String] = []) {
+        public init(_ kind: Kind, namespace: String, _ text: String, packet: TracedPacket, details: [String] = [],
+                    route: RouteChoice? = nil) {
             self.kind = kind
             self.namespace = namespace
             self.text = text
             self.packet = packet.description
             self.details = details
+            self.route = route
         }
+    }
+
+    /// Which way a route hop sent the packet: out of `device`, to `gateway` (nil: on-link).
+    public struct RouteChoice: Sendable, Equatable, Encodable {
+        public var destination: String
+        public var device: String
+        public var gateway: String?
     }
 
     public enum Outcome: Sendable, Equatable {

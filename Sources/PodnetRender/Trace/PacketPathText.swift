@@ -43,7 +43,7 @@ extension String {
 }
 
 extension PacketPath: Encodable {
-    enum Keys: String, CodingKey { case hops, outcome, reason, namespace, reply, replyOutcome, kind, text, packet, details, device }
+    enum Keys: String, CodingKey { case hops, outcome, reason, namespace, reply, replyOutcome, kind, text, packet, details, device, route }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
@@ -82,5 +82,6 @@ extension PacketPath.Hop: Encodable {
         try container.encode(text, forKey: .text)
         try container.encode(packet, forKey: .packet)
         try container.encode(details, forKey: .details)
+        try container.encodeIfPresent(route, forKey: .route)
     }
 }

@@ -52,7 +52,7 @@ public struct PacketWalker: Sendable {
         return path
     }
 
-    static func namespace(named name: String) -> NamespaceRef { name == NamespaceRef.current.description ? .current : .named(name) }
+    public static func namespace(named name: String) -> NamespaceRef { name == NamespaceRef.current.description ? .current : .named(name) }
 
     // MARK: The state, looked up
 
@@ -226,7 +226,8 @@ private struct Walk {
         if route.onlink { text += " onlink" }
         if connected { text += " (the kernel's route for \(device)'s address)" }
         hops.append(.init(.route, namespace: namespace.description,
-                          "\(name(namespace)) routes \(packet.destination): \(text)", packet: packet, details: ["ip route: \(text)"]))
+                          "\(name(namespace)) routes \(packet.destination): \(text)", packet: packet, details: ["ip route: \(text)"],
+                          route: .init(destination: packet.destination.description, device: device, gateway: route.gateway?.description)))
         return (route, device, nextHop)
     }
 

@@ -1,4 +1,5 @@
 import CMNL
+import PodnetAddress
 
 /// rtnetlink route requests.
 extension NetlinkRequest {
@@ -18,6 +19,22 @@ extension NetlinkRequest {
         route.scope = .nowhere
         return NetlinkRequest(type: UInt16(RTM_DELROUTE), summary: "RTM_DELROUTE \(route.subject)") {
             route.write(to: &$0)
+        }
+    }
+
+    /// `ip route get ADDRESS`: the route the kernel would take for a packet to
+    /// `destination` (RTM_GETROUTE for one address; the answer is an RTM_NEWROUTE
+    /// with the output interface and gateway chosen). Only RTA_DST is sent: strict
+    /// checking refuses a get with the attributes of an added route.
+    public static func getRoute(to destination: IPv4Address) -> NetlinkRequest {
+        NetlinkRequest(type: UInt16(RTM_GETROUTE), summary: "RTM_GETROUTE \(destination)") {
+            var query = RouteMessage()
+            query.table = .unspecified
+            query.protocol = .unspecified
+            query.type = .unspecified
+            query.destinationLength = 32
+            query.destination = destination
+            query.write(to: &$0)
         }
     }
 
