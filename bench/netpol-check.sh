@@ -13,16 +13,14 @@ swift build -c release --static-swift-stdlib --product podnet >/dev/null
 podnet=$PWD/.build/release/podnet
 dir=$(mktemp -d)
 file=$dir/bench.yaml
-thresh2=$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh2)
-thresh3=$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3)
+. bench/neighbour-limits.sh
 cleanup() {
     "$podnet" destroy --cluster pnbenchp >/dev/null 2>&1 || true
-    sleep 2   # let the namespaces' neighbour entries go before the limits come back
-    sysctl -qw net.ipv4.neigh.default.gc_thresh3="$thresh3" net.ipv4.neigh.default.gc_thresh2="$thresh2"
+    restore_neighbour_limits
     rm -rf "$dir"
 }
 trap cleanup EXIT
-sysctl -qw net.ipv4.neigh.default.gc_thresh3=$((thresh3 > 32768 ? thresh3 : 32768)) net.ipv4.neigh.default.gc_thresh2=$((thresh2 > 16384 ? thresh2 : 16384))
+raise_neighbour_limits 32768 16384
 bench/generate-topology.py --name pnbenchp --nodes "$nodes" --pods-per-node "$pods" --services 0 \
     --namespaces "$namespaces" --policies "$policies" > "$file"
 "$podnet" apply "$file" >/dev/null 2>&1
