@@ -449,12 +449,27 @@ private struct Walk {
             return
         }
         let remote = PacketWalker.namespace(named: name)
-        guard let device = walker.links(in: remote).first(where: isTunnel) else {
+        // The kernel hands the outer packet to the tunnel that matches it best: one
+        // bound to the outer destination before a catch-all (the ipip module's own
+        // tunl0, which every namespace gets).
+        let candidates = walker.links(in: remote).filter(isTunnel).sorted { a, b in
+            (Self.local(of: a) == outer.destination ? 0 : 1, a.id.name) < (Self.local(of: b) == outer.destination ? 0 : 1, b.id.name)
+        }
+        guard let device = candidates.first else {
             return drop("\(self.name(remote)) has no tunnel device to unwrap it", inner, in: remote)
         }
         hops.append(.init(.decapsulate, namespace: remote.description,
                           "\(device.id.name) of \(self.name(remote)) unwraps the inner packet", packet: inner))
         arrive(inner, in: remote, device: device.id.name)
+    }
+
+    /// The local address a tunnel device is bound to, if any.
+    static func local(of link: Link) -> IPv4Address? {
+        switch link.kind {
+        case .ipip(let device): device.local
+        case .vxlan(let device): device.local
+        default: nil
+        }
     }
 
     // MARK: Words

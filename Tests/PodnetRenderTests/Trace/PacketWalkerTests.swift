@@ -48,6 +48,20 @@ import Testing
         }
     }
 
+    /// The ipip module gives every namespace a catch-all tunl0 (found in the full-kernel
+    /// lane's live state); the kernel still hands the outer packet to ipip0, which is
+    /// bound to the node's address.
+    @Test func theTunnelBoundToTheOuterDestinationUnwrapsIt() throws {
+        let (topology, walker) = try Self.load("ipip")
+        var state = walker.state
+        // Named to sort before ipip0: the binding decides, not the name.
+        state.insert(Link(id: .init(.named("ipip.node-1"), "a-catch-all"), kind: .ipip(IPIPDevice(local: nil, device: nil))))
+        let live = PacketWalker(state: state)
+        let request = try TraceRequest.resolve(source: "a0", destination: "a1", in: topology, walker: live)
+        let path = live.trace(request.packet, from: request.namespace)
+        #expect(path.hops.contains { $0.kind == .decapsulate && $0.text.hasPrefix("ipip0 of node node-1") }, "\(path.hops.map(\.text))")
+    }
+
     @Test func podToPodOnOneNodeCrossesItsBridgeOnly() throws {
         let (path, _) = try Self.trace("services-nftables", "a0", "a1")
         #expect(path.isDelivered)
