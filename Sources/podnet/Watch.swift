@@ -12,8 +12,10 @@ struct Watch: ParsableCommand {
         (/run/netns); the namespaces a repair makes are subscribed to at once. A change is looked at once none has come for --debounce (at most \
         half a second after the first), and repaired with the same minimal plan as \
         apply, under the same per-cluster lock, one at a time. Each repair is one line \
-        on stdout (-o json: one JSON object per line). The notifications of its own \
-        changes are forgotten; a look that finds nothing to do prints nothing.
+        on stdout (-o json: one JSON object per line), printed once the kernel has taken \
+        every operation; the notifications of its own changes are forgotten, and the \
+        look that follows at once reads the kernel back (a look that finds nothing to \
+        do prints nothing; --verbose prints it too).
 
         Idle, it uses no processor: it sleeps in epoll_wait(2) on its descriptors, and the \
         only timer is the periodic full resync (--resync, default 5m), which also \

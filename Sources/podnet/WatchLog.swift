@@ -19,8 +19,8 @@ struct WatchLog {
         var resyncSeconds: Double? = nil
         /// What led to the look: start, file, kernel, namespaces, resync, retry, recheck.
         var triggers: [String]? = nil
-        /// repaired: from the first operation to the kernel read back equal to the file;
-        /// matched: the look.
+        /// repaired: from the first operation until the kernel took the last one (and new
+        /// veths carry traffic); matched: the look.
         var seconds: Double? = nil
         var summary: Plan.Summary? = nil
         var operations: [PlanPrinter.JSONPlan.Item]? = nil

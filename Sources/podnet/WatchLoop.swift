@@ -160,7 +160,7 @@ final class WatchLoop {
                 }
                 return
             }
-            let outcome = try Reconciliation.apply(plan, from: state, beforeVerifying: { [subscriptions] in
+            let outcome = try Reconciliation.apply(plan, from: state, verify: !deleted.isEmpty, beforeVerifying: { [subscriptions] in
                 // The notifications of the changes just made: forgotten before the kernel
                 // is read again, so that what comes after is someone else's.
                 _ = try? subscriptions.drain()

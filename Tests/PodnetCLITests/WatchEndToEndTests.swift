@@ -18,9 +18,16 @@ final class WatchProcess: @unchecked Sendable {
     private var reader: Thread?
     private var taken = 0
 
-    init(_ arguments: [String]) throws {
-        process.executableURL = PodnetBinary.url
-        process.arguments = arguments
+    /// podnet with `arguments`; with `namespace`, run by `ip netns exec NAMESPACE`
+    /// (a host of host mode, emulated).
+    init(_ arguments: [String], in namespace: String? = nil) throws {
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, PodnetBinary.url.path] + arguments
+        } else {
+            process.executableURL = PodnetBinary.url
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
@@ -191,5 +198,43 @@ struct WatchEndToEndTests {
             #expect(objects(repair).contains("route default in \(cluster).a1"), "\(objects(repair))")
             #expect(watch.stop(SIGINT) == 0)
         }
+    }
+
+    /// Host mode, as contrib/podnet-watch@.service runs it: on a host (emulated as a
+    /// namespace, `ip netns exec` being where podnet runs) watch keeps the node's own
+    /// routes and its pods as the file says, and leaves the host's other links alone.
+    @Test func hostModeRepairsTheNodesRoutesAndItsPods() throws {
+        let tag = "pnw" + String(Int.random(in: 100_000...999_999))
+        let hosts = (0..<3).map { "\(tag)-h\($0)" }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(tag).yaml")
+        try HostModeEndToEndTests.cluster(tag, backend: "host-gw").write(to: file, atomically: true, encoding: .utf8)
+        defer {
+            _ = try? shell("ip netns exec \(hosts[0]) \(PodnetBinary.url.path) destroy --node node-0 \(file.path)")
+            _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(tag)'); do ip netns del $n; done")
+            try? FileManager.default.removeItem(at: file)
+        }
+        #expect(try shell(HostModeEndToEndTests.hostSetup(tag: tag, hosts: hosts)).status == 0)
+        let watch = try WatchProcess(["watch", "-o", "json", "--node", "node-0", file.path], in: hosts[0])
+        defer { _ = watch.stop(SIGKILL) }
+        let watching = watch.next(["watching", "failed"])
+        #expect(watching?["event"] as? String == "watching", "\(watching ?? [:])")
+        // The host's namespace and node-0's two pods.
+        #expect(watching?["namespaces"] as? Int == 3)
+
+        #expect(try shell("ip -n \(hosts[0]) route del 10.200.1.0/24").status == 0)
+        let route = watch.next(["repaired", "failed"])
+        #expect(objects(route).contains { $0.hasPrefix("route 10.200.1.0/24") }, "\(route ?? [:])")
+        #expect(try shell("ip -n \(tag).a0 route del default").status == 0)
+        let pod = watch.next(["repaired", "failed"])
+        #expect(objects(pod).contains("route default in \(tag).a0"), "\(pod ?? [:])")
+        // The host's own links, not podnet's, changed: left alone. The next repair
+        // (of a pod's route) holds that route and nothing of them.
+        #expect(try shell("ip -n \(hosts[0]) link del keepme").status == 0)
+        #expect(try shell("ip -n \(hosts[0]) link set uplink0 mtu 1400").status == 0)
+        #expect(try shell("ip -n \(tag).a1 route del default").status == 0)
+        let next = watch.next(["repaired", "failed"])
+        #expect(objects(next) == ["route default in \(tag).a1"], "\(next ?? [:])")
+        #expect(watch.stop(SIGTERM) == 0)
+        #expect(try shell("ip netns exec \(hosts[0]) \(PodnetBinary.url.path) diff --detailed-exitcode --node node-0 \(file.path)").status == 0)
     }
 }
