@@ -34,8 +34,8 @@ struct Watch: ParsableCommand {
           podnet watch -o json --resync 1m topologies/lab.yaml | jq -c 'select(.event == "repaired")'
           podnet watch --node node-1 /etc/podnet/cluster.yaml      # on the host that is node-1
 
-        Exit status: 0 stopped by a signal, 1 the file invalid at start or the kernel \
-        unreadable at start, 64 a usage mistake.
+        Exit status: 0 stopped by a signal; 1 the file invalid at start, or the first \
+        look failed (the kernel unreadable, not root, the plan refused); 64 a usage mistake.
         """
     )
 

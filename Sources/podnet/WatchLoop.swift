@@ -179,6 +179,12 @@ final class WatchLoop {
     }
 
     private func fail(_ triggers: Set<WatchSchedule.Trigger>, _ text: String) {
+        guard announced else {
+            // The first look: nothing is watched yet that a retry could build on (the
+            // file wants what this kernel cannot do, not root, …). Say so and stop.
+            log.failed(cluster: cluster, triggers: triggers, error: text, retryIn: nil)
+            QuickExit.now(1)
+        }
         let now = WatchSchedule.now()
         schedule.failed(at: now)
         _ = try? subscriptions.drain()

@@ -73,6 +73,14 @@ final class WatchProcess: @unchecked Sendable {
         }
     }
 
+    /// Its exit status once it ends by itself (killed after `seconds`: a bound, nil then).
+    func exitStatus(within seconds: Double = 30) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { _ = stop(SIGKILL); return nil }
+        return process.terminationStatus
+    }
+
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
@@ -180,6 +188,18 @@ struct WatchEndToEndTests {
             #expect(watch.stop(SIGTERM) == 0)
             #expect(watch.next(["stopped"], within: 1)?["signal"] as? String == "SIGTERM")
             #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+        }
+    }
+
+    @Test func aFirstLookThatFailsEndsItWithStatus1() throws {
+        try withWatchedLab { cluster, file in
+            // Another program's namespace where the file wants a pod: apply refuses it.
+            #expect(try shell("ip netns add \(cluster).a0 && ip -n \(cluster).a0 link add handmade type bridge").status == 0)
+            let watch = try WatchProcess(["watch", "-o", "json", file.path])
+            defer { _ = watch.stop(SIGKILL) }
+            let failed = watch.next(["failed", "watching"])
+            #expect(failed?["event"] as? String == "failed", "\(failed ?? [:])")
+            #expect(watch.exitStatus() == 1)
         }
     }
 
