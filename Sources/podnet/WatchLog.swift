@@ -24,6 +24,9 @@ struct WatchLog {
         var seconds: Double? = nil
         var summary: Plan.Summary? = nil
         var operations: [PlanPrinter.JSONPlan.Item]? = nil
+        /// repaired: from the first change heard (a notification, the file saved) to
+        /// the repair done; absent for a resync's repair.
+        var sinceChange: Double? = nil
         /// repaired: veths not yet carrying traffic after the wait.
         var notUp: [String]? = nil
         var error: String? = nil
@@ -36,7 +39,8 @@ struct WatchLog {
              text: "\(cluster): watching \(namespaces) namespaces and \(file); \(every)")
     }
 
-    func repaired(cluster: String, plan: Plan, triggers: Set<WatchSchedule.Trigger>, seconds: Double, namespaces: Int, notUp: [String]) {
+    func repaired(cluster: String, plan: Plan, triggers: Set<WatchSchedule.Trigger>, seconds: Double, sinceChange: Double?,
+                  namespaces: Int, notUp: [String]) {
         let summary = plan.summary
         let items = plan.operations.map {
             PlanPrinter.JSONPlan.Item(action: $0.operation.action, object: $0.operation.subject, namespace: $0.operation.namespace.description,
@@ -48,9 +52,11 @@ struct WatchLog {
         }
         let more = plan.operations.count > 3 ? ", and \(plan.operations.count - 3) more" : ""
         let late = notUp.isEmpty ? "" : "; not carrying traffic yet: \(notUp.prefix(3).joined(separator: ", "))"
+        let when = sinceChange.map { "\(FixedPoint.text($0, places: 3)) s after the change" } ?? "in \(FixedPoint.text(seconds, places: 3)) s"
         emit(Entry(event: "repaired", time: Self.timestamp(), cluster: cluster, namespaces: namespaces, triggers: Self.names(triggers),
-                   seconds: (seconds * 1e6).rounded() / 1e6, summary: summary, operations: items, notUp: notUp),
-             text: "\(cluster): repaired in \(FixedPoint.text(seconds, places: 3)) s (\(Self.names(triggers).joined(separator: ", "))): "
+                   seconds: (seconds * 1e6).rounded() / 1e6, summary: summary, operations: items,
+                   sinceChange: sinceChange.map { ($0 * 1e6).rounded() / 1e6 }, notUp: notUp),
+             text: "\(cluster): repaired \(when) (\(Self.names(triggers).joined(separator: ", "))): "
                  + "\(summary.create) created, \(summary.update) updated, \(summary.delete) deleted: \(shown.joined(separator: ", "))\(more)\(late)")
     }
 

@@ -138,6 +138,7 @@ final class WatchLoop {
         }
         defer { withExtendedLifetime(lock) {} }
         let started = WatchSchedule.now()
+        let heard = schedule.pendingSince
         do {
             let state = try ClusterState.load(path: path, first: file, quiet: true, host: host)
             let plan = try state.plan()
@@ -166,7 +167,7 @@ final class WatchLoop {
                 _ = try? subscriptions.drain()
             })
             log.repaired(cluster: cluster, plan: plan, triggers: triggers, seconds: outcome.seconds,
-                         namespaces: subscriptions.count, notUp: outcome.notUp)
+                         sinceChange: heard.map { WatchSchedule.now() - $0 }, namespaces: subscriptions.count, notUp: outcome.notUp)
             schedule.lookedAt(at: WatchSchedule.now())
             schedule.lookAgain(.recheck)
         } catch let failure as Reconciliation.Failure {

@@ -52,6 +52,9 @@ struct WatchSchedule: Equatable {
         immediate = true
     }
 
+    /// When the first change not looked at yet came (nil: none did; a resync or retry).
+    var pendingSince: Double? { firstChange }
+
     /// A change came in.
     mutating func note(_ trigger: Trigger, at now: Double) {
         pending.insert(trigger)
@@ -111,8 +114,6 @@ struct WatchSchedule: Equatable {
     /// Another podnet holds the cluster's lock: look again shortly, keeping the triggers.
     mutating func busy(at now: Double) {
         immediate = false
-        firstChange = nil
-        lastChange = nil
         retryAt = now + 0.2
     }
 

@@ -145,6 +145,8 @@ struct WatchEndToEndTests {
                 #expect(repair?["event"] as? String == "repaired", "\(what): \(repair ?? [:])")
                 #expect(triggers(repair).contains("kernel"), "\(what): \(triggers(repair))")
                 #expect(objects(repair).contains { $0.hasPrefix(repaired) }, "\(what): \(objects(repair))")
+                // Timed from the notification heard, not from the start of the look.
+                #expect((repair?["sinceChange"] as? Double ?? 0) >= (repair?["seconds"] as? Double ?? 1), "\(what)")
                 let diff = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
                 #expect(diff.status == 0, "\(what): left \(diff.stdout)")
             }
