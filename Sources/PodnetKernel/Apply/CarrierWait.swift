@@ -11,37 +11,53 @@ import PodnetNetlink
 /// operstate UP, or after `timeout` seconds, naming the ones that do not.
 public enum CarrierWait {
     /// The veths (as "NAME in NAMESPACE") still not operational after `timeout`.
+    ///
+    /// Only the namespaces where a veth was still waiting are looked at again: a veth
+    /// once operational stays so, and looking at every namespace each 20 ms made the
+    /// wait grow with the square of the cluster (each look at 5,041 namespaces is a
+    /// link dump in each).
     public static func untilVethsAreUp(cluster: String, host: String?, timeout: Double = 3,
                                        directory: NetnsDirectory = NetnsDirectory()) throws -> [String] {
         let deadline = monotonicSeconds() + timeout
+        let marker = "podnet:\(cluster):"
+        var namespaces = try directory.list().filter { $0.rawValue.hasPrefix(cluster + ".") }
+        var current = host != nil
         while true {
-            let waiting = try vethsNotUp(cluster: cluster, host: host, directory: directory)
-            if waiting.isEmpty || monotonicSeconds() >= deadline { return waiting }
+            let waiting = try vethsNotUp(marker: marker, in: namespaces, current: current, directory: directory)
+            if waiting.isEmpty || monotonicSeconds() >= deadline {
+                return waiting.flatMap { namespace, veths in veths.map { "\($0) in \(namespace?.rawValue ?? "this namespace")" } }.sorted()
+            }
+            namespaces = waiting.keys.compactMap { $0 }
+            current = waiting.keys.contains(nil)
             usleep(20_000)
         }
     }
 
-    static func vethsNotUp(cluster: String, host: String?, directory: NetnsDirectory) throws -> [String] {
-        let marker = "podnet:\(cluster):"
-        var handles: [NetnsHandle] = []
-        for name in try directory.list() where name.rawValue.hasPrefix(cluster + ".") {
-            if let handle = try? directory.open(name) { handles.append(handle) }
+    /// The names of the veths not yet operational, by namespace (nil: the current one).
+    static func vethsNotUp(marker: String, in namespaces: [NetnsName], current: Bool,
+                           directory: NetnsDirectory) throws -> [NetnsName?: [String]] {
+        let results = try NamespaceTour.visitConcurrently(namespaces, in: directory, threads: 2) { _ in
+            try waitingVeths(marker: marker)
         }
-        let results = try NamespaceTour.visitConcurrently(handles, threads: 2) { handle in
-            try waitingVeths(marker: marker, in: String(handle.path.split(separator: "/").last ?? ""))
+        var waiting: [NetnsName?: [String]] = [:]
+        for (name, result) in zip(namespaces, results) {
+            // A namespace gone meanwhile (nil) has nothing left to wait for.
+            if let veths = try result.get(), !veths.isEmpty { waiting[name] = veths }
         }
-        var waiting = try results.flatMap { try $0.get() }
-        if host != nil { waiting += try waitingVeths(marker: marker, in: "this namespace") }
-        return waiting.sorted()
+        if current {
+            let veths = try waitingVeths(marker: marker)
+            if !veths.isEmpty { waiting[nil] = veths }
+        }
+        return waiting
     }
 
     /// Runs in the namespace to look at: podnet's veths that are up without being operational.
-    private static func waitingVeths(marker: String, in namespace: String) throws -> [String] {
-        let connection = NetlinkConnection(socket: try KernelNetlinkSocket())
+    private static func waitingVeths(marker: String) throws -> [String] {
+        let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         return try connection.links().compactMap { link in
             guard case .veth = link.info, link.isUp, link.alias?.hasPrefix(marker) == true,
                   link.operState != .up, let name = link.name else { return nil }
-            return "\(name) in \(namespace)"
+            return name
         }
     }
 
