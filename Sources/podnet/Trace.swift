@@ -27,7 +27,14 @@ struct Trace: ParsableCommand {
         kernel's path differs from the file's is named, each route the trace takes \
         there is held against the kernel's own look-up (`ip route get`, \
         RTM_GETROUTE, in that namespace), and the exit status says whether they all \
-        agree.
+        agree. For TCP and UDP a real probe is sent too: one SYN (or datagram) \
+        from SRC's namespace, marked for nftrace (`meta nftrace set 1`, by a table \
+        `inet trace-by-podnet` in each node namespace that lives as long as the \
+        probe), and the rules the kernel reports it met (NFT_MSG_TRACE) are held \
+        against the rules the trace says it meets, namespace by namespace; the \
+        reply's too where it is marked (TCP, no source NAT). Where the kernel's \
+        random choice took another endpoint than the trace, the trace follows \
+        the kernel's for that comparison.
 
         SRC: a pod, a lab client or a node. DST: a pod, a service (its ClusterIP), \
         a node (with a port: its NodePort), a client, or an IPv4 address; with \
@@ -76,19 +83,26 @@ struct Trace: ParsableCommand {
         let choices = PacketWalker.Choices(endpoint: endpoint.flatMap { topology.pod(named: $0)?.ip })
         if let endpoint, topology.pod(named: endpoint) == nil { throw ValidationError("--endpoint: no pod named '\(endpoint)'") }
         let walker = PacketWalker(state: desired)
-        let request: TraceRequest
+        let resolved: TraceRequest
         do {
-            request = try TraceRequest.resolve(source: source, destination: destination, in: topology, walker: walker)
+            resolved = try TraceRequest.resolve(source: source, destination: destination, in: topology, walker: walker)
         } catch {
             throw ValidationError(error.description)
         }
+        var request = resolved
+        // A port of its own, so that a real probe (--live) is told from other traffic.
+        if live { request.packet.sourcePort = UInt16.random(in: 40000...59999) }
         let path = walker.trace(request.packet, from: request.namespace, choices: choices)
         var differences: [String] = []
         var livePath: PacketPath?
+        var probeSummary: Int?
         if let liveState {
             let kernel = PacketWalker(state: liveState).trace(request.packet, from: request.namespace, choices: choices)
             differences = TraceComparison.differences(model: path, kernel: kernel)
             differences += try Self.routeLookups(of: kernel)
+            let (probed, traced) = Self.probe(request, path: kernel, state: liveState, choices: choices)
+            differences += probed
+            probeSummary = traced
             livePath = kernel
         }
         switch output {
@@ -98,7 +112,8 @@ struct Trace: ParsableCommand {
                 Terminal.write("")
                 if differences.isEmpty {
                     let reply = livePath.reply.map { ", and the reply the same \($0.count)" } ?? ""
-                    Terminal.write("--live: the kernel's state takes the same \(livePath.hops.count) hops\(reply)")
+                    let probe = probeSummary.map { "; a real probe met the same \($0) rules (nftrace)" } ?? "; not probed (an ICMP echo has no port to mark it by)"
+                    Terminal.write("--live: the kernel's state takes the same \(livePath.hops.count) hops\(reply)\(probe)")
                 } else {
                     Terminal.write("--live: the kernel's path differs:")
                     for line in differences { Terminal.write("  " + line) }
@@ -120,6 +135,49 @@ struct Trace: ParsableCommand {
             Terminal.write(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
         if !path.isDelivered || !differences.isEmpty { throw ExitCode.failure }
+    }
+
+    /// A real TCP SYN or UDP datagram, traced by the kernel (nftrace) in every node
+    /// namespace, its rules held against those the trace says it meets. The kernel's
+    /// random choice of an endpoint is its own: where it took another than the trace,
+    /// the trace follows the kernel's before comparing. An echo has no port to mark
+    /// it by: not probed.
+    /// - Returns: the differences, and how many rules the kernel reported (nil: not probed).
+    static func probe(_ request: TraceRequest, path: PacketPath, state: KernelState,
+                      choices: PacketWalker.Choices) -> ([String], Int?) {
+        guard request.packet.protocol == .tcp || request.packet.protocol == .udp, case .named(let source) = request.namespace else { return ([], nil) }
+        var watched = Set(state.nftTables.keys.map(\.namespace)).union(state.iptablesChains.keys.map(\.namespace))
+        watched.formUnion(state.iptablesRules.map(\.namespace))
+        let names = watched.compactMap { namespace -> NetnsName? in
+            if case .named(let name) = namespace { return try? NetnsName(name) }
+            return nil
+        }.sorted { $0.rawValue < $1.rawValue }
+        let flow = NFTraceProbe.Flow(destination: request.packet.destination, protocol: request.packet.protocol.rawValue,
+                                     sourcePort: request.packet.sourcePort, destinationPort: request.packet.destinationPort)
+        let observed: [NFTraceProbe.Observed]
+        do {
+            observed = try NFTraceProbe.run(flow, from: NetnsName(source), watching: names)
+        } catch {
+            return (["the nftrace probe failed: \(error)"], nil)
+        }
+        if ProcessInfo.processInfo.environment["PODNET_TRACE_EVENTS"] != nil {
+            for item in observed { Terminal.writeError("nftrace \(item.namespace) \(item.event)") }
+        }
+        let events = observed.filter(\.event.isRuleMatch).map { item in
+            let event = item.event
+            // iptables-nft keeps iptables' tables as nf_tables tables of family ip.
+            let table = event.family == NFTFamily.ip.rawValue && ["nat", "filter", "mangle", "raw"].contains(event.table)
+                ? "iptables \(event.table)" : "\(NFTFamily(rawValue: event.family).map(\.description) ?? String(event.family)) \(event.table)"
+            return KernelRuleEvent(namespace: item.namespace.description, table: table, chain: event.chain)
+        }
+        let replyIsMarked = request.packet.protocol == .tcp
+        var differences = TraceComparison.nftraceDifferences(model: path, kernel: events, replyIsMarked: replyIsMarked)
+        if !differences.isEmpty, let endpoint = KernelEndpointChoice.endpoint(in: events, state: state), endpoint != choices.endpoint {
+            let followed = PacketWalker(state: state).trace(request.packet, from: request.namespace, choices: .init(endpoint: endpoint))
+            differences = TraceComparison.nftraceDifferences(model: followed, kernel: events, replyIsMarked: replyIsMarked)
+            if differences.isEmpty { Terminal.writeError("podnet: note: the probe's connection went to endpoint \(endpoint) (the kernel's random choice); its rules are those the trace meets on the way there") }
+        }
+        return (differences, events.count)
     }
 
     /// Each route hop of the kernel's path held against the kernel's own look-up

@@ -55,6 +55,23 @@ struct TraceLiveEndToEndTests {
         }
     }
 
+    /// A host's own firewall is beyond what the trace models; the real probe's
+    /// nftrace shows the packet never reaching podnet's rules past it.
+    @Test func theProbesNftraceCatchesADropTheTraceDoesNotModel() throws {
+        try withTestCluster(example: "services-nftables") { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            let agreed = try PodnetBinary.run(["trace", "--live", file.path, "c", "kube-svc-1:8080", "--endpoint", "b"])
+            #expect(agreed.status == 0, "\(agreed.stdout)")
+            #expect(agreed.stdout.contains("a real probe met the same"), "\(agreed.stdout)")
+            let drop = "add table inet hostfw; add chain inet hostfw pre { type filter hook prerouting priority -300; }; add rule inet hostfw pre tcp dport 8080 drop"
+            #expect(try shell("ip netns exec \(cluster).node-2 nft '\(drop)'").status == 0)
+            let run = try PodnetBinary.run(["trace", "--live", file.path, "c", "kube-svc-1:8080", "--endpoint", "b"])
+            #expect(run.status == 1)
+            #expect(run.stdout.contains("[\(cluster).node-2] nftrace: rule 1 the packet met: the trace's ip podnet-\(cluster) nat-prerouting; the kernel's (no more rules)"), "\(run.stdout)")
+            #expect(try shell("ip netns exec \(cluster).node-2 nft list tables").stdout.contains("trace-by-podnet") == false, "the probe's table is gone")
+        }
+    }
+
     @Test func aRouteDeletedByHandIsTheHopNamed() throws {
         try withTestCluster(example: "host-gw") { cluster, file in
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)

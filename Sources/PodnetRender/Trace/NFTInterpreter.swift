@@ -57,12 +57,13 @@ struct NFTInterpreter {
 
     let tables: [NFTable]
 
-    /// Every base chain of `hook` in the tables, in priority order (the kernel's).
+    /// Every base chain of `hook` in the tables, in priority order (the kernel's); nat
+    /// chains only for a connection's first packet, as the kernel consults them.
     func run(_ hook: NFTBaseChain.Hook, packet: TracedPacket, context: Context) -> Outcome {
         var outcome = Outcome(verdict: .accept, packet: packet, matched: [], choices: [], destinationNAT: false, sourceNAT: false)
         let chains = tables.flatMap { table in
             table.chains.values.compactMap { chain in chain.base.map { (table, chain, $0) } }
-        }.filter { $0.2.hook == hook }.sorted { ($0.2.priority, $0.0.id.name, $0.1.name) < ($1.2.priority, $1.0.id.name, $1.1.name) }
+        }.filter { $0.2.hook == hook && !(context.established && $0.2.type == .nat) }.sorted { ($0.2.priority, $0.0.id.name, $0.1.name) < ($1.2.priority, $1.0.id.name, $1.1.name) }
         for (table, chain, base) in chains {
             var machine = Machine(table: table, context: context, outcome: outcome)
             let verdict = machine.runBase(chain.name, policy: base.policy)

@@ -62,8 +62,24 @@ public struct PacketPath: Sendable, Equatable {
         case left(device: String)
     }
 
+    /// A rule the packet met: where, in which table (`ip podnet-lab`, `inet
+    /// podnet-lab`, `iptables nat`) and chain.
+    public struct MatchedRule: Sendable, Equatable, Encodable {
+        public var namespace: String
+        public var table: String
+        public var chain: String
+        public var text: String
+    }
+
     public var hops: [Hop]
     public var outcome: Outcome
+    /// Every rule that matched on the way, and on the reply's way (hops show only the
+    /// hooks that did something).
+    public var rules: [MatchedRule] = []
+    public var replyRules: [MatchedRule] = []
+    /// Whether a rule rewrote the packet's source on the way (masquerade, SNAT): its
+    /// reply then comes back to another port than the sender's.
+    public var sourceTranslated = false
     /// The reply's path back to the sender, where the packet was delivered.
     public var reply: [Hop]?
     public var replyOutcome: Outcome?

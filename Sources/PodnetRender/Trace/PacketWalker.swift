@@ -44,11 +44,14 @@ public struct PacketWalker: Sendable {
         var walk = Walk(walker: self, choices: choices, established: false)
         walk.originate(packet, in: namespace)
         var path = PacketPath(hops: walk.hops, outcome: walk.outcome ?? .dropped(reason: "the trace got lost"))
+        path.rules = walk.rules
+        path.sourceTranslated = walk.sourceTranslated
         guard case .delivered(let name) = path.outcome, let delivered = walk.deliveredPacket else { return path }
         var reply = Walk(walker: self, choices: choices, established: true, conntrack: walk.conntrack)
         reply.originate(delivered.reversed, in: Self.namespace(named: name))
         path.reply = reply.hops
         path.replyOutcome = reply.outcome ?? .dropped(reason: "the trace got lost")
+        path.replyRules = reply.rules
         return path
     }
 
@@ -108,6 +111,9 @@ private struct Walk {
     var hops: [PacketPath.Hop] = []
     var outcome: PacketPath.Outcome?
     var deliveredPacket: TracedPacket?
+    /// Every rule that matched, in order, namespace by namespace (what nftrace reports).
+    var rules: [PacketPath.MatchedRule] = []
+    var sourceTranslated = false
     /// Per namespace: NAT done there, as (the reply's packet as it arrives, the reply
     /// as conntrack turns it back).
     var conntrack: [NamespaceRef: [(TracedPacket, TracedPacket)]] = [:]
@@ -242,7 +248,7 @@ private struct Walk {
         // iptables' nat chains (priority -100) run before the nf_tables filter chains
         // (0: policy), its filter chains beside them; one drop ends the packet.
         var stages: [(TracedPacket) -> NFTInterpreter.Outcome] = []
-        for (table, chain) in IPTablesInterpreter.builtInChains(of: hook) where table == "nat" && !iptables.isEmpty {
+        for (table, chain) in IPTablesInterpreter.builtInChains(of: hook) where table == "nat" && !iptables.isEmpty && !established {
             stages.append { iptables.run(table, chain, packet: $0, context: context) }
         }
         if !tables.isEmpty { stages.append { NFTInterpreter(tables: tables).run(hook, packet: $0, context: context) } }
@@ -252,11 +258,13 @@ private struct Walk {
         var result = NFTInterpreter.Outcome(verdict: .accept, packet: packet, matched: [], choices: [], destinationNAT: false, sourceNAT: false)
         for stage in stages {
             let next = stage(result.packet)
+            rules += next.matched.map { PacketPath.MatchedRule(namespace: namespace.description, table: $0.table, chain: $0.chain, text: $0.text) }
             result.packet = next.packet
             result.matched += next.matched
             result.choices += next.choices
             result.destinationNAT = result.destinationNAT || next.destinationNAT
             result.sourceNAT = result.sourceNAT || next.sourceNAT
+            sourceTranslated = sourceTranslated || next.sourceNAT
             result.acceptedByRule = result.acceptedByRule || next.acceptedByRule
             result.verdict = next.verdict
             if next.verdict != .accept { break }
