@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PodnetKernel
+import PodnetKernelModel
 import PodnetPlan
 import PodnetRender
 
@@ -23,6 +25,12 @@ struct Graph: ParsableCommand {
         node or pod whose routes, neighbours, sysctls or service rules differ), with a \
         legend. Nothing is changed.
 
+        With --cluster NAME instead of a file, the live cluster alone is drawn, as \
+        its kernel state shows it (root needed): nodes, pods, bridges, tunnels, veth \
+        pairs, routes between nodes and clients, from the namespaces' marks and \
+        their links and addresses. What only a file says (labels, services, \
+        policies) is not drawn, and nothing is marked: there is nothing to compare.
+
         Formats: svg (the default when Graphviz's dot program is installed: \
         apt-get install graphviz), dot (the default otherwise; Graphviz's input), \
         mermaid (a flowchart for a ```mermaid block in a README on GitHub), json \
@@ -34,6 +42,7 @@ struct Graph: ParsableCommand {
           podnet graph -o mermaid topologies/nodeport-cluster.yaml >> README.md
           podnet graph -o json topologies/lab.yaml | jq '.edges[] | select(.kind == "veth") | .label'
           podnet graph --live topologies/lab.yaml > drift.svg    # after podnet apply
+          podnet graph --cluster lab -o mermaid                  # whatever is applied, no file
 
         Exit status: 0 drawn, 1 the file is invalid or -o svg without dot, 64 a usage mistake.
         """
@@ -47,21 +56,45 @@ struct Graph: ParsableCommand {
     @Flag(help: "Read the live cluster and mark what differs from the file (missing, extra, changed).")
     var live = false
 
+    @Option(help: ArgumentHelp("Draw the live cluster NAME from the kernel alone, without a file.", valueName: "NAME"))
+    var cluster: String?
+
     @Argument(help: "The topology file.")
-    var file: String
+    var file: String?
+
+    func validate() throws {
+        if cluster == nil, file == nil { throw ValidationError("give a topology file, or --cluster NAME to draw a live cluster") }
+        if cluster != nil, file != nil { throw ValidationError("give a file or --cluster, not both") }
+        if cluster != nil, live { throw ValidationError("--live compares with a file; --cluster draws the live cluster alone") }
+    }
 
     func run() throws {
         let graph: ClusterGraph
-        if live {
+        if let cluster {
+            let state: KernelState
+            do {
+                state = try LiveStateReader().read(cluster: cluster)
+            } catch {
+                Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
+                throw ExitCode.failure
+            }
+            guard !state.namespaces.isEmpty else {
+                Terminal.writeError("podnet: error: cluster '\(cluster)' has nothing live (no namespace \(cluster).*)")
+                throw ExitCode.failure
+            }
+            graph = ClusterGraphBuilder(topology: LiveTopology.reconstruct(cluster: cluster, from: state), state: state).build()
+        } else if live, let file {
             // Resolved against the live cluster (its addresses kept), as diff does.
             let state = try ClusterState.load(path: file)
             graph = ClusterGraphBuilder(topology: state.topology, state: state.desired).build()
                 .marking(PlanDifferences.of(try state.plan()) + PlanDifferences.foreignLinks(live: state.live, desired: state.desired))
-        } else {
+        } else if let file {
             let topologyFile = TopologyFile(path: file)
             topologyFile.reportDiagnostics()
             guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
             graph = ClusterGraphBuilder(topology: topology).build()
+        } else {
+            throw ValidationError("give a topology file, or --cluster NAME")
         }
         let dot = Self.dotProgram()
         switch output ?? (dot == nil ? .dot : .svg) {

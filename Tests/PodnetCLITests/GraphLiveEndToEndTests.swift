@@ -36,4 +36,23 @@ import Testing
             #expect(dot.stdout.contains("(missing) 10.200.1.0/24 via 10.200.1.0 dev vxlan0"))
         }
     }
+
+    /// `graph --cluster NAME`: no file, the kernel alone. For a cluster without
+    /// services (which only a file names), the picture is the file's, object for object.
+    @Test(arguments: ["vxlan-static", "host-gw", "veth-pair", "nodeport-local"])
+    func theLiveClusterAloneDrawsWhatTheFileDraws(example: String) throws {
+        try withTestCluster(example: example) { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            let fromFile = try PodnetBinary.run(["graph", "-o", "json", file.path])
+            let live = try PodnetBinary.run(["graph", "-o", "json", "--cluster", cluster])
+            #expect(live.status == 0, "\(live.stderr)")
+            func objects(_ text: String, services: Bool) throws -> [String] {
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                let nodes = (json["nodes"] as? [[String: Any]] ?? []).filter { services || $0["kind"] as? String != "service" }
+                let edges = (json["edges"] as? [[String: Any]] ?? []).filter { services || $0["kind"] as? String != "endpoint" }
+                return (nodes.map { "\($0["id"] ?? "") \($0["label"] ?? "")" } + edges.map { "\($0["from"] ?? "") → \($0["to"] ?? "") \($0["label"] ?? "")" }).sorted()
+            }
+            #expect(try objects(live.stdout, services: true) == objects(fromFile.stdout, services: false), "\(example)")
+        }
+    }
 }

@@ -1,0 +1,82 @@
+import PodnetAddress
+import PodnetKernelModel
+import PodnetTopology
+
+/// A cluster's topology as its live kernel state shows it, for `graph --cluster NAME`
+/// (no file at hand): the nodes, pods, direct links and lab clients from the
+/// namespaces' marks, their addresses, bridges and veth pairs; the backend from the
+/// nodes' tunnel devices. What lives only in a file is not there: labels, selectors,
+/// Kubernetes namespaces, policies, and services (their ClusterIPs are in the proxy's
+/// rules, their names only in the file).
+public enum LiveTopology {
+    public static func reconstruct(cluster: String, from state: KernelState) -> Topology {
+        func role(_ namespace: NamespaceRef) -> (kind: String, name: String)? {
+            guard case .named(let name) = namespace, let mark = state.namespaces[name]?.mark else { return nil }
+            let parts = mark.role.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            return (parts[0], parts[1].split(separator: "@").first.map(String.init) ?? parts[1])
+        }
+        func addresses(_ link: PodnetKernelModel.Link.ID) -> [IPv4Prefix] { state.addresses.filter { $0.link == link }.map(\.address).sorted { $0.address < $1.address } }
+
+        var nodes: [Node] = []
+        var pods: [Pod] = []
+        var links: [PodnetTopology.Link] = []
+        var clients: [Client] = []
+        var underlay: IPv4Prefix?
+        var linkedNetworks: [String: IPv4Prefix] = [:]
+        var backend: Network.Backend = .hostGW
+        for namespace in state.namespaces.keys.sorted() {
+            let reference = NamespaceRef.named(namespace)
+            guard let (kind, name) = role(reference) else { continue }
+            let uplink = PodnetKernelModel.Link.ID(reference, KernelNames.nodeUplink)
+            switch kind {
+            case "node":
+                guard let address = addresses(uplink).first else { continue }
+                underlay = underlay ?? address.network
+                let bridge = state.links.values.first { $0.id.namespace == reference && $0.kind == .bridge }
+                let podCIDR = bridge.flatMap { addresses($0.id).first?.network } ?? IPv4Prefix(address: address.address, length: 32)
+                nodes.append(Node(name: name, address: address.address, podCIDR: podCIDR, bridge: bridge?.id.name))
+                for link in state.links.values where link.id.namespace == reference {
+                    if case .vxlan = link.kind { backend = .vxlan }
+                    if case .ipip = link.kind { backend = .ipip }
+                }
+            case "client":
+                if let address = addresses(uplink).first { clients.append(Client(name: name, address: address.address)) }
+            default:
+                break
+            }
+        }
+        for namespace in state.namespaces.keys.sorted() {
+            let reference = NamespaceRef.named(namespace)
+            guard let (kind, name) = role(reference), kind == "pod" else { continue }
+            let eth0 = PodnetKernelModel.Link.ID(reference, KernelNames.podInterface)
+            guard let link = state.links[eth0], let address = addresses(eth0).first, case .veth(let peer) = link.kind else { continue }
+            // Behind a bridge, the peer is in the node's namespace; a direct link's in the other pod's.
+            if let (peerKind, peerName) = role(peer.namespace), peerKind == "node" {
+                pods.append(Pod(name: name, node: peerName, ip: address.address))
+            } else if let (peerKind, peerName) = role(peer.namespace), peerKind == "pod" {
+                linkedNetworks[name] = address.network
+                pods.append(Pod(name: name, node: "", ip: address.address))
+                if name < peerName { links.append(PodnetTopology.Link(pods: [name, peerName])) }
+            }
+        }
+        // A bridge-less node's pods are tied to it by nothing in the kernel (their veth
+        // pairs join them to each other): each network their addresses share goes to one
+        // such node, in name order; the node's pod CIDR is that network.
+        let networks = linkedNetworks.values.reduce(into: [IPv4Prefix]()) { if !$0.contains($1) { $0.append($1) } }.sorted { $0.address < $1.address }
+        let bridgeless = nodes.indices.filter { nodes[$0].bridge == nil }
+        for (index, network) in zip(bridgeless, networks) {
+            nodes[index].podCIDR = network
+            for pod in pods.indices where linkedNetworks[pods[pod].name] == network { pods[pod].node = nodes[index].name }
+        }
+        let clusterCIDR = nodes.filter { $0.bridge != nil }.map(\.podCIDR).reduce(nil as IPv4Prefix?) { covering, prefix in
+            guard let covering else { return prefix }
+            var candidate = covering
+            while !candidate.contains(prefix), candidate.length > 0 { candidate = IPv4Prefix(address: candidate.address, length: candidate.length - 1).network }
+            return candidate
+        } ?? IPv4Prefix(address: IPv4Address(10, 0, 0, 0), length: 8)
+        return Topology(name: cluster, clusterCIDR: clusterCIDR, serviceCIDR: nil, network: Network(backend: backend),
+                        proxy: Proxy(), underlay: Underlay(cidr: underlay ?? Underlay.defaultCIDR),
+                        nodes: nodes, pods: pods, links: links, services: [], clients: clients)
+    }
+}
