@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PodnetKernel
+import PodnetKernelModel
 import PodnetPlan
 
 /// Running a plan as `apply` and `watch` both do: the kernel features it needs
@@ -64,14 +65,18 @@ enum Reconciliation {
         // The kernel makes a new veth carry traffic a moment later: wait for it, so
         // that whatever runs after apply (a ping, a test) finds the network working.
         // Only a plan that made or changed links can have left one not yet working.
-        let touchedLinks = plan.operations.contains {
-            switch $0.operation {
-            case .addLink, .setLink: return true
-            default: return false
+        // Only the namespaces holding those links (and a new veth's other end) are looked at.
+        var touched: [NamespaceRef] = []
+        for planned in plan.operations {
+            switch planned.operation {
+            case .addLink(let link, let peer): touched += [link.id.namespace] + (peer.map { [$0.id.namespace] } ?? [])
+            case .setLink(let link, _): touched.append(link.id.namespace)
+            default: break
             }
         }
+        let namespaces = Set(touched.compactMap { if case .named(let name) = $0 { return name } else { return nil } })
         let cluster = state.topology.name
-        let notUp = touchedLinks ? (try? CarrierWait.untilVethsAreUp(cluster: cluster, host: state.host)) ?? [] : []
+        let notUp = touched.isEmpty ? [] : (try? CarrierWait.untilVethsAreUp(cluster: cluster, host: state.host, in: namespaces)) ?? []
         return Outcome(seconds: Date().timeIntervalSince(start), notUp: notUp)
     }
 

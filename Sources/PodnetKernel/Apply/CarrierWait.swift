@@ -16,11 +16,13 @@ public enum CarrierWait {
     /// once operational stays so, and looking at every namespace each 20 ms made the
     /// wait grow with the square of the cluster (each look at 5,041 namespaces is a
     /// link dump in each).
-    public static func untilVethsAreUp(cluster: String, host: String?, timeout: Double = 3,
+    /// - Parameter only: look only at these of the cluster's named namespaces (where a
+    ///   plan made or changed links); nil: at every one.
+    public static func untilVethsAreUp(cluster: String, host: String?, in only: Set<String>? = nil, timeout: Double = 3,
                                        directory: NetnsDirectory = NetnsDirectory()) throws -> [String] {
         let deadline = monotonicSeconds() + timeout
         let marker = "podnet:\(cluster):"
-        var namespaces = try directory.list().filter { $0.rawValue.hasPrefix(cluster + ".") }
+        var namespaces = try directory.list().filter { $0.rawValue.hasPrefix(cluster + ".") && only?.contains($0.rawValue) != false }
         var current = host != nil
         while true {
             let waiting = try vethsNotUp(marker: marker, in: namespaces, current: current, directory: directory)
