@@ -15,6 +15,8 @@ struct NetworkPolicyResolver {
         /// Every namespace name written, also of namespaces that failed their checks.
         var declaredNamespaces: Set<String>
         var pods: [Pod]
+        /// Nodes without a pod bridge: their pods talk over direct links only.
+        var bridgelessNodes: Set<String> = []
 
         var namespaceNames: [String] { namespaces.map(\.name) }
         func isKnown(namespace: String) -> Bool { namespaceNames.contains(namespace) || declaredNamespaces.contains(namespace) }
@@ -54,6 +56,7 @@ struct NetworkPolicyResolver {
             let policy = NetworkPolicy(name: name.value, namespace: namespace, podSelector: podSelector,
                                        policyTypes: types, ingress: ingress, egress: egress)
             warnAboutIgnoredRules(spec, policy)
+            warnAboutUnfilteredPods(spec, policy, context: context)
             policies.append(policy)
         }
         return policies
@@ -81,6 +84,18 @@ struct NetworkPolicyResolver {
         }
         guard ok else { return .invalid }
         return types.isEmpty ? .defaulted : .written(types)
+    }
+
+    /// Policies are enforced on nodes; a pod of a bridge-less node talks over a direct
+    /// link to its peer, which no node's hooks see, so nothing can enforce them there.
+    private func warnAboutUnfilteredPods(_ spec: NetworkPolicySpec, _ policy: NetworkPolicy, context: Context) {
+        let unfiltered = context.pods.filter {
+            context.bridgelessNodes.contains($0.node) && $0.namespace == policy.namespace && policy.podSelector.matches($0.labels)
+        }
+        guard let first = unfiltered.first else { return }
+        let names = unfiltered.map(\.name).joined(separator: ", ")
+        log.warning(spec.podSelector?.mark ?? spec.mark,
+                    "network policy '\(policy.name)' selects \(unfiltered.count == 1 ? "pod" : "pods") \(names) of bridge-less node \(first.node): a direct link crosses no node, so nothing enforces the policy on it; give the node a bridge to have it enforced")
     }
 
     private func warnAboutIgnoredRules(_ spec: NetworkPolicySpec, _ policy: NetworkPolicy) {

@@ -37,7 +37,8 @@ struct TopologyResolver {
                                                                     pods: pods, declaredPods: declaredPods,
                                                                     nodePorts: nodePorts, externalIPs: externalIPs)
         let policies = NetworkPolicyResolver(log: log).resolve(
-            spec.networkPolicies, context: .init(namespaces: namespaces, declaredNamespaces: declaredNamespaces, pods: pods.map(\.pod)))
+            spec.networkPolicies, context: .init(namespaces: namespaces, declaredNamespaces: declaredNamespaces, pods: pods.map(\.pod),
+                                                 bridgelessNodes: Set(nodes.map(\.node).filter { $0.bridge == nil }.map(\.name))))
         if let mark = spec.emptyNodesMark {
             log.error(mark, "a cluster needs at least one node")
         }

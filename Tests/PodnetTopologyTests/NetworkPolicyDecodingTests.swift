@@ -45,6 +45,24 @@ import Testing
         #expect(topology.services.map(\.namespace) == ["default", "prod"])
     }
 
+    @Test func aPolicyOnAPodOfABridgelessNodeWarnsThatNothingEnforcesIt() throws {
+        let nodes = "nodes: [{ name: node-0 }, { name: node-1, bridge: none }]"
+        let result = TopologyLoader.load(text: Self.header.replacingOccurrences(of: "nodes: [{ name: node-0 }]", with: nodes) + """
+        pods:
+          - { name: a0, node: node-0 }
+          - { name: l0, node: node-1 }
+          - { name: l1, node: node-1 }
+        links:
+          - { pods: [l0, l1] }
+        networkPolicies:
+          - { name: deny, podSelector: {}, policyTypes: [Ingress] }
+        """, file: "t.yaml")
+        #expect(result.isValid)
+        let warning = try #require(result.warnings.first { $0.message.contains("bridge-less") })
+        #expect(warning.message.hasPrefix("network policy 'deny' selects pods l0, l1 of bridge-less node node-1"))
+        #expect(warning.line == 12, "the policy's podSelector")
+    }
+
     @Test func namedPortsDefaultToTCP() throws {
         let topology = try loadValid(Self.header + """
         pods:
