@@ -38,28 +38,28 @@ struct AddressPool {
 }
 
 /// Equal-length subnets of one prefix handed out in order, skipping any that
-/// overlap a subnet already taken.
-struct SubnetPool {
-    let parent: IPv4Prefix
+/// overlap a subnet already taken: /24s of an IPv4 cluster CIDR, /64s of an IPv6 one.
+struct SubnetPool<Prefix: IPPrefixProtocol> {
+    let parent: Prefix
     let length: Int
-    private var taken: [IPv4Prefix]
+    /// Taken out of order (written or live). Those `next()` hands out lie below
+    /// `index` and cannot overlap a later candidate of the same length, so they are
+    /// not kept: handing out the 65,536 /64s of a /48 stays linear.
+    private var taken: [Prefix]
     private var index: UInt64 = 0
 
-    init(parent: IPv4Prefix, length: Int, taken: [IPv4Prefix]) {
+    init(parent: Prefix, length: Int, taken: [Prefix]) {
         self.parent = parent
         self.length = length
         self.taken = taken
     }
 
-    mutating func reserve(_ prefix: IPv4Prefix) { taken.append(prefix) }
+    mutating func reserve(_ prefix: Prefix) { taken.append(prefix) }
 
-    mutating func next() -> IPv4Prefix? {
+    mutating func next() -> Prefix? {
         while let candidate = parent.subnet(length: length, index: index) {
             index += 1
-            if !taken.contains(where: { $0.overlaps(candidate) }) {
-                taken.append(candidate)
-                return candidate
-            }
+            if !taken.contains(where: { $0.overlaps(candidate) }) { return candidate }
         }
         return nil
     }

@@ -12,16 +12,28 @@ public struct LiveAssignments: Sendable, Equatable {
     public var nodePorts: [String: Int]
     /// Lab clients' underlay addresses, by client name.
     public var clientAddresses: [String: IPv4Address]
+    /// The IPv6 sides of a dual-stack cluster, by the same names: kept like the IPv4
+    /// ones, so that adding or removing a node or pod renumbers no other's IPv6 address.
+    public var nodeAddressesV6: [String: IPv6Address]
+    public var podCIDRsV6: [String: IPv6Prefix]
+    public var podIPsV6: [String: IPv6Address]
+    public var clusterIPsV6: [String: IPv6Address]
 
     public init(nodeAddresses: [String: IPv4Address] = [:], podCIDRs: [String: IPv4Prefix] = [:],
                 podIPs: [String: IPv4Address] = [:], clusterIPs: [String: IPv4Address] = [:],
-                nodePorts: [String: Int] = [:], clientAddresses: [String: IPv4Address] = [:]) {
+                nodePorts: [String: Int] = [:], clientAddresses: [String: IPv4Address] = [:],
+                nodeAddressesV6: [String: IPv6Address] = [:], podCIDRsV6: [String: IPv6Prefix] = [:],
+                podIPsV6: [String: IPv6Address] = [:], clusterIPsV6: [String: IPv6Address] = [:]) {
         self.nodeAddresses = nodeAddresses
         self.podCIDRs = podCIDRs
         self.podIPs = podIPs
         self.clusterIPs = clusterIPs
         self.nodePorts = nodePorts
         self.clientAddresses = clientAddresses
+        self.nodeAddressesV6 = nodeAddressesV6
+        self.podCIDRsV6 = podCIDRsV6
+        self.podIPsV6 = podIPsV6
+        self.clusterIPsV6 = clusterIPsV6
     }
 
     /// The key of a service port's NodePort: `SERVICE/PROTOCOL/PORT`, as in `web/TCP/80`.

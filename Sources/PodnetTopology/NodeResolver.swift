@@ -43,13 +43,20 @@ struct NodeResolver {
         }
         let addresses = allocateAddresses(valid, underlay: cidrs.underlay, held: held)
         let podCIDRs = allocatePodCIDRs(valid, cluster: cidrs.cluster)
+        let addressesV6 = allocateIPv6Addresses(valid, underlay: cidrs.underlayV6,
+                                                reportsMissingFamily: cidrs.underlay != nil && cidrs.cluster != nil)
+        let podCIDRsV6 = allocateIPv6PodCIDRs(valid, cluster: cidrs.clusterV6, reportsMissingFamily: cidrs.cluster != nil)
         return valid.compactMap { spec in
             let name = spec.name!.value
             guard let address = addresses[name], let podCIDR = podCIDRs[name] else { return nil }
+            // A family the cluster has that the node did not get was reported.
+            if cidrs.underlayV6 != nil, addressesV6[name] == nil { return nil }
+            if cidrs.clusterV6 != nil, podCIDRsV6[name] == nil { return nil }
             let bridge = spec.bridge?.value ?? Node.defaultBridge
             return ResolvedNode(
                 node: Node(name: name, address: address, podCIDR: podCIDR,
-                           bridge: bridge == Node.noBridge ? nil : bridge, interface: spec.interface?.value),
+                           bridge: bridge == Node.noBridge ? nil : bridge, interface: spec.interface?.value,
+                           addressV6: addressesV6[name], podCIDRv6: podCIDRsV6[name]),
                 spec: spec)
         }
     }

@@ -12,9 +12,12 @@ struct PodResolver {
     let log: DiagnosticLog
     let live: LiveAssignments
 
-    /// - Parameter declaredNodes: every node name written in the file, also those
-    ///   that failed their own checks (a pod on one of those is not reported again).
-    func resolve(_ specs: [PodSpec], nodes: [ResolvedNode], declaredNodes: Set<String>, names: inout NameRegistry) -> [ResolvedPod] {
+    /// - Parameters:
+    ///   - declaredNodes: every node name written in the file, also those that
+    ///     failed their own checks (a pod on one of those is not reported again).
+    ///   - clusterReadable: false when clusterCIDR could not be read (reported).
+    func resolve(_ specs: [PodSpec], nodes: [ResolvedNode], declaredNodes: Set<String>, names: inout NameRegistry,
+                 clusterReadable: Bool = true) -> [ResolvedPod] {
         let nodesByName = Dictionary(nodes.map { ($0.node.name, $0) }, uniquingKeysWith: { first, _ in first })
         var valid: [(spec: PodSpec, node: Node)] = []
         for spec in specs {
@@ -83,10 +86,12 @@ struct PodResolver {
             }
             addresses[spec.name!.value] = ip
         }
+        let addressesV6 = allocateIPv6(valid, nodes: nodes, clusterReadable: clusterReadable)
         return valid.compactMap { spec, node in
             let name = spec.name!.value
             guard let ip = addresses[name] else { return nil }
-            return ResolvedPod(pod: Pod(name: name, node: node.name, ip: ip, labels: spec.labels), spec: spec)
+            if node.podCIDRv6 != nil, addressesV6[name] == nil { return nil }
+            return ResolvedPod(pod: Pod(name: name, node: node.name, ip: ip, labels: spec.labels, ipv6: addressesV6[name]), spec: spec)
         }
     }
 }

@@ -14,13 +14,17 @@ struct ServiceResolver {
         var endpoints: [String]
         var selector: [String: String]?
         var ports: [ServicePort]
+        /// Primary first; nil in a cluster without an IPv6 serviceCIDR.
+        var families: [AddressFamily]?
     }
 
     /// - Parameters:
     ///   - nodePorts: nil when proxy.nodePortRange could not be read (reported);
     ///     NodePort services then get no ports, and no consequence is reported.
     ///   - externalIPs: checks external IPs against the nodes, clients and prefixes.
-    func resolve(_ specs: [ServiceSpec], serviceCIDR: Located<IPv4Prefix>?, serviceCIDRUnreadable: Bool,
+    ///   - serviceCIDRv6, servicePrimary: the IPv6 serviceCIDR, and which family serviceCIDR lists first.
+    func resolve(_ specs: [ServiceSpec], serviceCIDR: Located<IPv4Prefix>?,
+                 serviceCIDRv6: Located<IPv6Prefix>? = nil, servicePrimary: AddressFamily = .ipv4, serviceCIDRUnreadable: Bool,
                  pods: [ResolvedPod], declaredPods: Set<String>,
                  nodePorts: NodePortAllocator?, externalIPs: ExternalIPChecker) -> [Service] {
         guard !specs.isEmpty, !serviceCIDRUnreadable else { return [] }
@@ -47,9 +51,16 @@ struct ServiceResolver {
             let endpoints = self.endpoints(spec, service: name.value, pods: pods, labels: labels, declaredPods: declaredPods)
             let ports = self.ports(spec, service: name.value)
             warnAboutIgnoredFields(spec, service: name.value)
-            if ok, let endpoints, let ports { valid.append(Candidate(spec: spec, name: name, endpoints: endpoints, selector: spec.selector?.value, ports: ports)) }
+            let families = self.families(spec, service: name.value, serviceCIDR: serviceCIDR, serviceCIDRv6: serviceCIDRv6, primary: servicePrimary)
+            if ok, families.ok, let endpoints, let ports {
+                valid.append(Candidate(spec: spec, name: name, endpoints: endpoints, selector: spec.selector?.value, ports: ports,
+                                       families: families.families))
+            }
         }
         let clusterIPs = allocateClusterIPs(valid.map(\.spec), serviceCIDR: serviceCIDR.value)
+        let clusterIPsV6 = allocateClusterIPv6(valid.map(\.spec), families: Dictionary(valid.map { ($0.name.value, $0.families ?? [.ipv4]) },
+                                                                                     uniquingKeysWith: { first, _ in first }),
+                                               serviceCIDR: serviceCIDRv6?.value)
         let externalOK = externalIPs.check(valid.map {
             ExternalIPChecker.Request(service: $0.name.value, externalIPs: $0.spec.externalIPs?.value ?? [], ports: $0.ports)
         })
@@ -60,6 +71,8 @@ struct ServiceResolver {
         }) ?? [:]
         return valid.compactMap { item in
             guard let ip = clusterIPs[item.name.value], externalOK[item.name.value] == true else { return nil }
+            let wantsIPv6 = item.families?.contains(.ipv6) ?? false
+            if wantsIPv6, clusterIPsV6[item.name.value] == nil { return nil }
             let type = item.spec.type?.value ?? .clusterIP
             var ports = item.ports
             if type == .nodePort {
@@ -70,7 +83,8 @@ struct ServiceResolver {
                            type: type, externalIPs: item.spec.externalIPs?.value.map(\.value) ?? [],
                            externalTrafficPolicy: item.spec.externalTrafficPolicy?.value ?? .cluster,
                            internalTrafficPolicy: item.spec.internalTrafficPolicy?.value ?? .cluster,
-                           sessionAffinity: sessionAffinity(item.spec), namespace: item.spec.namespace?.value ?? Namespace.defaultName)
+                           sessionAffinity: sessionAffinity(item.spec), namespace: item.spec.namespace?.value ?? Namespace.defaultName,
+                           clusterIPv6: clusterIPsV6[item.name.value], ipFamilies: item.families)
         }
     }
 

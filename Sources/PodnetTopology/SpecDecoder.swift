@@ -17,8 +17,12 @@ struct SpecDecoder {
             return spec
         }
         spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the cluster name") }
-        spec.clusterCIDR = field(fields, "clusterCIDR", &spec.invalid) { read.prefix($0, "clusterCIDR") }
-        spec.serviceCIDR = field(fields, "serviceCIDR", &spec.invalid) { read.prefix($0, "serviceCIDR") }
+        if let cidrs = field(fields, "clusterCIDR", &spec.invalid, { read.prefixes($0, "clusterCIDR") }) {
+            (spec.clusterCIDR, spec.clusterCIDRv6, spec.clusterPrimary) = (cidrs.ipv4, cidrs.ipv6, cidrs.primary)
+        }
+        if let cidrs = field(fields, "serviceCIDR", &spec.invalid, { read.prefixes($0, "serviceCIDR") }) {
+            (spec.serviceCIDR, spec.serviceCIDRv6, spec.servicePrimary) = (cidrs.ipv4, cidrs.ipv6, cidrs.primary)
+        }
         if let network = fields["network"] { decodeNetwork(network, into: &spec) }
         if let proxy = fields["proxy"], let proxyFields = read.mapping(proxy, "proxy", keys: ["mode", "nodePortRange"]) {
             spec.proxyMode = proxyFields["mode"].flatMap { read.choice($0, "proxy mode", as: Proxy.Mode.self) }
@@ -27,7 +31,9 @@ struct SpecDecoder {
             }
         }
         if let underlay = fields["underlay"], let underlayFields = read.mapping(underlay, "underlay", keys: ["cidr"]) {
-            spec.underlayCIDR = field(underlayFields, "cidr", &spec.invalid, as: "underlay.cidr") { read.prefix($0, "underlay.cidr") }
+            if let cidrs = field(underlayFields, "cidr", &spec.invalid, as: "underlay.cidr", { read.prefixes($0, "underlay.cidr") }) {
+                (spec.underlayCIDR, spec.underlayCIDRv6) = (cidrs.ipv4, cidrs.ipv6)
+            }
         } else if fields["underlay"] != nil {
             spec.invalid.insert("underlay.cidr")
         }
@@ -85,8 +91,12 @@ struct SpecDecoder {
         }
         var spec = NodeSpec(mark: node.mark)
         spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the node name") }
-        spec.address = field(fields, "address", &spec.invalid) { read.address($0, "the node address") }
-        spec.podCIDR = field(fields, "podCIDR", &spec.invalid) { read.prefix($0, "podCIDR") }
+        if let addresses = field(fields, "address", &spec.invalid, { read.addresses($0, "the node address") }) {
+            (spec.address, spec.addressV6) = (addresses.ipv4, addresses.ipv6)
+        }
+        if let podCIDRs = field(fields, "podCIDR", &spec.invalid, { read.prefixes($0, "podCIDR") }) {
+            (spec.podCIDR, spec.podCIDRv6) = (podCIDRs.ipv4, podCIDRs.ipv6)
+        }
         spec.bridge = field(fields, "bridge", &spec.invalid) { read.string($0, "the bridge name") }
         spec.interface = field(fields, "interface", &spec.invalid) { read.string($0, "the interface name") }
         return spec
@@ -99,7 +109,9 @@ struct SpecDecoder {
         var spec = PodSpec(mark: node.mark)
         spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the pod name") }
         spec.node = field(fields, "node", &spec.invalid) { read.string($0, "the pod's node") }
-        spec.ip = field(fields, "ip", &spec.invalid) { read.address($0, "the pod address") }
+        if let addresses = field(fields, "ip", &spec.invalid, { read.addresses($0, "the pod address") }) {
+            (spec.ip, spec.ipv6) = (addresses.ipv4, addresses.ipv6)
+        }
         spec.labels = field(fields, "labels", &spec.invalid) { read.stringMap($0, "labels")?.value } ?? [:]
         decodePodScope(fields, into: &spec)
         return spec
@@ -119,7 +131,10 @@ struct SpecDecoder {
         }
         var service = ServiceSpec(mark: node.mark)
         service.name = field(fields, "name", &service.invalid) { read.string($0, "the service name") }
-        service.clusterIP = field(fields, "clusterIP", &service.invalid) { read.address($0, "the clusterIP") }
+        if let addresses = field(fields, "clusterIP", &service.invalid, { read.addresses($0, "the clusterIP") }) {
+            (service.clusterIP, service.clusterIPv6, service.clusterIPPrimary) = (addresses.ipv4, addresses.ipv6, addresses.primary)
+        }
+        service.ipFamilies = field(fields, "ipFamilies", &service.invalid) { read.families($0, "ipFamilies") }
         service.selector = field(fields, "selector", &service.invalid) { read.stringMap($0, "the selector") }
         service.endpoints = field(fields, "endpoints", &service.invalid) { node in
             read.sequence(node, "endpoints").flatMap { items in
@@ -158,7 +173,7 @@ struct SpecDecoder {
         return service
     }
 
-    static let serviceKeys = ["name", "clusterIP", "selector", "endpoints", "ports", "type", "externalIPs",
+    static let serviceKeys = ["name", "clusterIP", "ipFamilies", "selector", "endpoints", "ports", "type", "externalIPs",
                               "externalTrafficPolicy", "internalTrafficPolicy", "sessionAffinity", "sessionAffinityTimeoutSeconds",
                               "namespace"]
 

@@ -19,10 +19,14 @@ public struct Topology: Codable, Equatable, Sendable {
     /// Every namespace, `default` included (declared or not).
     public var namespaces: [Namespace]
     public var networkPolicies: [NetworkPolicy]
+    /// The IPv6 prefixes of a dual-stack cluster; nil for an IPv4-only one, whose
+    /// JSON then has no `ipv6` key (docs/dual-stack.md).
+    public var ipv6: ClusterIPv6?
 
     public init(name: String, clusterCIDR: IPv4Prefix, serviceCIDR: IPv4Prefix?, network: Network, proxy: Proxy,
                 underlay: Underlay, nodes: [Node], pods: [Pod], links: [Link], services: [Service], clients: [Client] = [],
-                namespaces: [Namespace] = [Namespace(name: Namespace.defaultName)], networkPolicies: [NetworkPolicy] = []) {
+                namespaces: [Namespace] = [Namespace(name: Namespace.defaultName)], networkPolicies: [NetworkPolicy] = [],
+                ipv6: ClusterIPv6? = nil) {
         self.name = name
         self.clusterCIDR = clusterCIDR
         self.serviceCIDR = serviceCIDR
@@ -36,6 +40,7 @@ public struct Topology: Codable, Equatable, Sendable {
         self.clients = clients
         self.namespaces = namespaces
         self.networkPolicies = networkPolicies
+        self.ipv6 = ipv6
     }
 
     public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
@@ -130,19 +135,27 @@ public struct Node: Codable, Equatable, Sendable {
     public var bridge: String?
     /// Host mode only: the uplink; nil means "the interface holding `address`".
     public var interface: String?
+    /// The node's IPv6 underlay address; nil unless underlay.cidr has an IPv6 prefix.
+    public var addressV6: IPv6Address?
+    /// The node's IPv6 pod CIDR (a /64 unless written shorter); nil unless the
+    /// cluster has an IPv6 clusterCIDR.
+    public var podCIDRv6: IPv6Prefix?
 
-    public init(name: String, address: IPv4Address, podCIDR: IPv4Prefix, bridge: String?, interface: String? = nil) {
+    public init(name: String, address: IPv4Address, podCIDR: IPv4Prefix, bridge: String?, interface: String? = nil,
+                addressV6: IPv6Address? = nil, podCIDRv6: IPv6Prefix? = nil) {
         self.name = name
         self.address = address
         self.podCIDR = podCIDR
         self.bridge = bridge
         self.interface = interface
+        self.addressV6 = addressV6
+        self.podCIDRv6 = podCIDRv6
     }
 
     /// The pods' gateway: the first host of the pod CIDR, held by the bridge.
     public var gateway: IPv4Address { podCIDR.first.advanced(by: 1)! }
 
-    enum CodingKeys: String, CodingKey { case name, address, podCIDR, bridge, interface, gateway }
+    enum CodingKeys: String, CodingKey { case name, address, podCIDR, bridge, interface, gateway, addressV6, podCIDRv6, gatewayV6 }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -152,6 +165,9 @@ public struct Node: Codable, Equatable, Sendable {
         try container.encode(bridge ?? Node.noBridge, forKey: .bridge)
         try container.encodeIfPresent(interface, forKey: .interface)
         if bridge != nil { try container.encode(gateway, forKey: .gateway) }
+        try container.encodeIfPresent(addressV6, forKey: .addressV6)
+        try container.encodeIfPresent(podCIDRv6, forKey: .podCIDRv6)
+        if bridge != nil { try container.encodeIfPresent(gatewayV6, forKey: .gatewayV6) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -162,6 +178,8 @@ public struct Node: Codable, Equatable, Sendable {
         let bridge = try container.decode(String.self, forKey: .bridge)
         self.bridge = bridge == Node.noBridge ? nil : bridge
         interface = try container.decodeIfPresent(String.self, forKey: .interface)
+        addressV6 = try container.decodeIfPresent(IPv6Address.self, forKey: .addressV6)
+        podCIDRv6 = try container.decodeIfPresent(IPv6Prefix.self, forKey: .podCIDRv6)
     }
 
     public static let noBridge = "none"
@@ -177,15 +195,18 @@ public struct Pod: Codable, Equatable, Sendable {
     public var namespace: String
     /// Named container ports, for policies that name a port.
     public var ports: [PodPort]
+    /// The pod's IPv6 address; nil unless the cluster has an IPv6 clusterCIDR.
+    public var ipv6: IPv6Address?
 
     public init(name: String, node: String, ip: IPv4Address, labels: [String: String] = [:],
-                namespace: String = Namespace.defaultName, ports: [PodPort] = []) {
+                namespace: String = Namespace.defaultName, ports: [PodPort] = [], ipv6: IPv6Address? = nil) {
         self.name = name
         self.node = node
         self.ip = ip
         self.labels = labels
         self.namespace = namespace
         self.ports = ports
+        self.ipv6 = ipv6
     }
 }
 
@@ -216,11 +237,17 @@ public struct Service: Codable, Equatable, Sendable {
     public var sessionAffinity: SessionAffinity
     /// The Kubernetes namespace; a selector chooses pods of this namespace only.
     public var namespace: String
+    /// The IPv6 ClusterIP, when `ipFamilies` holds IPv6.
+    public var clusterIPv6: IPv6Address?
+    /// The service's families, primary first; nil in a cluster without an IPv6
+    /// serviceCIDR, where every service is IPv4 only, as it always was.
+    public var ipFamilies: [AddressFamily]?
 
     public init(name: String, clusterIP: IPv4Address, selector: [String: String]?, endpoints: [String], ports: [ServicePort],
                 type: ServiceType = .clusterIP, externalIPs: [IPv4Address] = [],
                 externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,
-                sessionAffinity: SessionAffinity = .none, namespace: String = Namespace.defaultName) {
+                sessionAffinity: SessionAffinity = .none, namespace: String = Namespace.defaultName,
+                clusterIPv6: IPv6Address? = nil, ipFamilies: [AddressFamily]? = nil) {
         self.name = name
         self.clusterIP = clusterIP
         self.selector = selector
@@ -232,6 +259,8 @@ public struct Service: Codable, Equatable, Sendable {
         self.internalTrafficPolicy = internalTrafficPolicy
         self.sessionAffinity = sessionAffinity
         self.namespace = namespace
+        self.clusterIPv6 = clusterIPv6
+        self.ipFamilies = ipFamilies
     }
 
     /// Whether traffic from outside reaches this service at all: a NodePort, or an

@@ -19,7 +19,8 @@ struct TopologyResolver {
         let scopes = NamespaceResolver(log: log)
         let namespaces = scopes.resolve(spec.namespaces)
         let declaredNamespaces = Set(spec.namespaces.compactMap { $0.name?.value })
-        let pods = scopes.place(PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names),
+        let pods = scopes.place(PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names,
+                                                                          clusterReadable: cidrs.cluster != nil),
                                 in: namespaces, declared: declaredNamespaces)
         let serviceSpecs = scopes.checkServices(spec.services, in: namespaces, declared: declaredNamespaces)
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
@@ -33,7 +34,8 @@ struct TopologyResolver {
         let externalIPs = ExternalIPChecker(log: log, clusterCIDR: cidrs.cluster, serviceCIDR: cidrs.service?.value,
                                             underlay: cidrs.underlay, nodes: nodes, clients: clients)
         let services = ServiceResolver(log: log, live: live).resolve(serviceSpecs, serviceCIDR: cidrs.service,
-                                                                    serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR"),
+                                                                    serviceCIDRv6: cidrs.serviceV6, servicePrimary: spec.servicePrimary,
+                                                                    serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR") || cidrs.serviceIPv6Only,
                                                                     pods: pods, declaredPods: declaredPods,
                                                                     nodePorts: nodePorts, externalIPs: externalIPs)
         let policies = NetworkPolicyResolver(log: log).resolve(
@@ -50,7 +52,11 @@ struct TopologyResolver {
             proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables, nodePortRange: spec.nodePortRange?.value ?? Proxy.defaultNodePortRange),
             underlay: Underlay(cidr: cidrs.underlay ?? Underlay.defaultCIDR), nodes: nodes.map(\.node),
             pods: pods.map(\.pod), links: links, services: services, clients: clients.map(\.client),
-            namespaces: namespaces, networkPolicies: policies)
+            namespaces: namespaces, networkPolicies: policies,
+            ipv6: cidrs.clusterV6.map {
+                ClusterIPv6(clusterCIDR: $0, serviceCIDR: cidrs.serviceV6?.value, underlayCIDR: cidrs.underlayV6,
+                            isPrimary: spec.clusterPrimary == .ipv6)
+            })
     }
 
     private func clusterName(_ spec: TopologySpec) -> String? {
@@ -67,9 +73,21 @@ struct TopologyResolver {
         var service: Located<IPv4Prefix>?
         /// nil when the file's underlay.cidr could not be read (already reported).
         var underlay: IPv4Prefix?
+        /// The IPv6 sides, nil where the file gives none (or after an error).
+        var clusterV6: IPv6Prefix? = nil
+        var serviceV6: Located<IPv6Prefix>? = nil
+        var underlayV6: IPv6Prefix? = nil
+        /// serviceCIDR gives only an IPv6 prefix (reported: not supported yet).
+        var serviceIPv6Only = false
     }
 
     private func clusterPrefixes(_ spec: TopologySpec) -> Prefixes {
+        var prefixes = ipv4Prefixes(spec)
+        DualStackChecker(log: log).check(spec, into: &prefixes)
+        return prefixes
+    }
+
+    private func ipv4Prefixes(_ spec: TopologySpec) -> Prefixes {
         guard !spec.invalid.contains("underlay.cidr") else {
             return Prefixes(cluster: spec.clusterCIDR?.value, service: spec.serviceCIDR, underlay: nil)
         }
@@ -109,6 +127,8 @@ struct TopologyResolver {
                               masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
         if network.podMTU < 576, let mtu = spec.mtu {
             log.error(mtu.mark, "network.mtu \(network.mtu) leaves pods an MTU of \(network.podMTU) after the \(backend.rawValue) overhead; IPv4 needs at least 576")
+        } else if network.podMTU < 1280, spec.clusterCIDRv6 != nil, let mtu = spec.mtu {
+            log.error(mtu.mark, "network.mtu \(network.mtu) leaves pods an MTU of \(network.podMTU) after the \(backend.rawValue) overhead; IPv6 needs at least 1280 (RFC 8200)")
         }
         return network
     }

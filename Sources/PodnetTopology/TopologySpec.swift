@@ -17,6 +17,12 @@ struct TopologySpec {
     var name: Located<String>?
     var clusterCIDR: Located<IPv4Prefix>?
     var serviceCIDR: Located<IPv4Prefix>?
+    /// The IPv6 sides of the dual-stack fields, and which family each lists first.
+    var clusterCIDRv6: Located<IPv6Prefix>?
+    var clusterPrimary: AddressFamily = .ipv4
+    var serviceCIDRv6: Located<IPv6Prefix>?
+    var servicePrimary: AddressFamily = .ipv4
+    var underlayCIDRv6: Located<IPv6Prefix>?
     var backend: Located<Network.Backend>?
     var mtu: Located<Int>?
     var masquerade: Located<Bool>?
@@ -46,6 +52,8 @@ struct NodeSpec {
     var name: Located<String>? = nil
     var address: Located<IPv4Address>? = nil
     var podCIDR: Located<IPv4Prefix>? = nil
+    var addressV6: Located<IPv6Address>? = nil
+    var podCIDRv6: Located<IPv6Prefix>? = nil
     var bridge: Located<String>? = nil
     var interface: Located<String>? = nil
 }
@@ -57,6 +65,7 @@ struct PodSpec {
     var name: Located<String>? = nil
     var node: Located<String>? = nil
     var ip: Located<IPv4Address>? = nil
+    var ipv6: Located<IPv6Address>? = nil
     var labels: [String: String] = [:]
     var namespace: Located<String>? = nil
     var ports: Located<[PodPortSpec]>? = nil
@@ -73,6 +82,10 @@ struct ServiceSpec {
     var invalid: Set<String> = []
     var name: Located<String>? = nil
     var clusterIP: Located<IPv4Address>? = nil
+    var clusterIPv6: Located<IPv6Address>? = nil
+    /// Which family the clusterIP list gives first (meaningful when it gives both).
+    var clusterIPPrimary: AddressFamily = .ipv4
+    var ipFamilies: Located<[AddressFamily]>? = nil
     var selector: Located<[String: String]>? = nil
     var endpoints: Located<[Located<String>]>? = nil
     var ports: Located<[PortSpec]>? = nil

@@ -1,0 +1,57 @@
+import PodnetAddress
+import PodnetYAML
+
+/// The cluster-wide rules of dual stack (TOPOLOGY.md, "Dual stack"; docs/dual-stack.md):
+/// which IPv6 prefixes a file may give, and what lab mode needs of them. Fills the
+/// IPv6 side of `TopologyResolver.Prefixes` with those that pass.
+struct DualStackChecker {
+    let log: DiagnosticLog
+
+    static let example = "[10.200.0.0/16, fd00:200::/48]"
+
+    func check(_ spec: TopologySpec, into prefixes: inout TopologyResolver.Prefixes) {
+        if let cluster = spec.clusterCIDRv6, spec.clusterCIDR == nil, !spec.invalid.contains("clusterCIDR") {
+            // The model keeps the IPv4 fields required, so that nothing downstream changes yet.
+            log.error(cluster.mark, "IPv6-only clusters are not supported yet (issue 17): podnet still needs an IPv4 family; list an IPv4 prefix too, like 'clusterCIDR: [\(cluster.value), 10.200.0.0/16]' (the first listed is the primary family)")
+            return
+        }
+        if let service = spec.serviceCIDRv6, spec.serviceCIDR == nil {
+            log.error(service.mark, "an IPv6-only serviceCIDR is not supported yet (issue 17): every service still needs an IPv4 ClusterIP; list an IPv4 prefix too, like 'serviceCIDR: [\(service.value), 10.96.0.0/12]'")
+            prefixes.serviceIPv6Only = true
+        }
+        if let underlay = spec.underlayCIDRv6, spec.underlayCIDR == nil {
+            log.error(underlay.mark, "an IPv6-only underlay is not supported yet (issue 17): nodes still need IPv4 addresses; list an IPv4 prefix too, like 'cidr: [192.168.64.0/24, \(underlay.value)]'")
+            return
+        }
+        guard let cluster = spec.clusterCIDRv6 else {
+            // Every other IPv6 prefix serves IPv6 pods; without them it is a mistake.
+            guard spec.clusterCIDR != nil else { return }
+            for (field, value) in [("serviceCIDR", spec.serviceCIDRv6), ("underlay.cidr", spec.underlayCIDRv6)] {
+                guard let value, !(field == "serviceCIDR" && prefixes.serviceIPv6Only) else { continue }
+                log.error(value.mark, "\(field) \(value.value) is IPv6, but clusterCIDR has no IPv6 prefix, so no pod has an IPv6 address; add one, like 'clusterCIDR: \(Self.example)', or remove it")
+            }
+            return
+        }
+        prefixes.clusterV6 = cluster.value
+        if let underlay = spec.underlayCIDRv6 {
+            if cluster.value.overlaps(underlay.value) {
+                log.error(cluster.mark, "clusterCIDR \(cluster.value) overlaps underlay.cidr \(underlay.value) (line \(underlay.mark.line)); pod and node addresses must not collide")
+            }
+            prefixes.underlayV6 = underlay.value
+        }
+        if let service = spec.serviceCIDRv6, !prefixes.serviceIPv6Only {
+            if service.value.overlaps(cluster.value) {
+                log.error(service.mark, "serviceCIDR \(service.value) overlaps the IPv6 clusterCIDR \(cluster.value) (line \(cluster.mark.line)); ClusterIPs must not collide with pod addresses")
+            } else if let underlay = spec.underlayCIDRv6, service.value.overlaps(underlay.value) {
+                log.error(service.mark, "serviceCIDR \(service.value) overlaps the IPv6 underlay.cidr \(underlay.value) (line \(underlay.mark.line))")
+            } else {
+                prefixes.serviceV6 = service
+            }
+        }
+        let backend = spec.backend?.value ?? .vxlan
+        if backend == .hostGW, spec.underlayCIDRv6 == nil, spec.invalid.isDisjoint(with: ["network", "network.backend", "underlay.cidr"]) {
+            // The kernel routes IPv4 via an IPv6 gateway (RFC 5549), not IPv6 via an IPv4 one.
+            log.error(spec.backend?.mark ?? cluster.mark, "host-gw routes each node's IPv6 pods via the node's IPv6 address, and underlay.cidr has no IPv6 prefix; add one, like 'underlay: { cidr: [192.168.64.0/24, fd00:64::/64] }', or use the vxlan backend, which carries IPv6 pods over IPv4")
+        }
+    }
+}

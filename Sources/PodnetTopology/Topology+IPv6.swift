@@ -1,0 +1,48 @@
+import PodnetAddress
+
+/// The IPv6 side of a dual-stack cluster (TOPOLOGY.md, "Dual stack"): the IPv6
+/// prefixes of `clusterCIDR`, `serviceCIDR` and `underlay.cidr`. The IPv4 ones stay
+/// where they always were (`Topology.clusterCIDR`, ...), so that an IPv4-only
+/// topology and everything that reads it are unchanged; docs/dual-stack.md.
+public struct ClusterIPv6: Codable, Equatable, Sendable {
+    public var clusterCIDR: IPv6Prefix
+    public var serviceCIDR: IPv6Prefix?
+    /// The nodes' IPv6 underlay network; nil when nodes have IPv4 addresses only
+    /// (VXLAN then carries IPv6 pods over IPv4).
+    public var underlayCIDR: IPv6Prefix?
+    /// Whether IPv6 is the cluster's primary family: `clusterCIDR` lists it first.
+    public var isPrimary: Bool
+
+    public init(clusterCIDR: IPv6Prefix, serviceCIDR: IPv6Prefix? = nil, underlayCIDR: IPv6Prefix? = nil, isPrimary: Bool = false) {
+        self.clusterCIDR = clusterCIDR
+        self.serviceCIDR = serviceCIDR
+        self.underlayCIDR = underlayCIDR
+        self.isPrimary = isPrimary
+    }
+}
+
+extension Topology {
+    /// Whether any value is IPv6. Every IPv6 value needs the IPv6 clusterCIDR, so
+    /// this is whether the cluster has one. The kernel side does not exist yet, so
+    /// the reconciling commands refuse such a topology (`refusalToApply`).
+    public var usesIPv6: Bool { ipv6 != nil }
+
+    /// Why this topology cannot be applied yet, or nil: dual stack is validated and
+    /// allocated (issue 17, build item 1) but not rendered into kernel objects.
+    public var refusalToApply: String? {
+        guard usesIPv6 else { return nil }
+        return "dual stack is validated but not yet applied (issue 17); 'podnet validate' shows the IPv6 allocation, and apply, diff and check wait for the kernel side. Remove the IPv6 values to apply the IPv4 cluster"
+    }
+
+    /// The cluster's families, primary first.
+    public var families: [AddressFamily] {
+        guard let ipv6 else { return [.ipv4] }
+        return ipv6.isPrimary ? [.ipv6, .ipv4] : [.ipv4, .ipv6]
+    }
+}
+
+extension Node {
+    /// The pods' IPv6 gateway: `::1` of the IPv6 pod CIDR, held by the bridge, as
+    /// `.1` is in IPv4.
+    public var gatewayV6: IPv6Address? { podCIDRv6?.host(at: 0) }
+}
