@@ -3,7 +3,9 @@
 
 1. The schema itself is a valid JSON Schema draft 2020-12 document.
 2. Every topologies/*.yaml is accepted by it and opens with the editor modeline.
-3. Every file under Tests/PodnetTopologyTests/Fixtures/invalid/ whose first line
+3. Every Tests/PodnetTopologyTests/Fixtures/dual-stack/*.yaml (valid dual-stack files,
+   which podnet validates but does not apply yet) is accepted by it.
+4. Every file under Tests/PodnetTopologyTests/Fixtures/invalid/ whose first line
    carries the marker `# schema: reject` is rejected by it. The other invalid
    fixtures are skipped: their mistakes are semantic (overlaps, references,
    duplicates), which podnet checks and a schema cannot.
@@ -33,6 +35,7 @@ except ImportError as error:
 SCHEMA = Path("schemas/topology.schema.json")
 TOPOLOGIES = Path("topologies")
 INVALID_FIXTURES = Path("Tests/PodnetTopologyTests/Fixtures/invalid")
+DUAL_STACK_FIXTURES = Path("Tests/PodnetTopologyTests/Fixtures/dual-stack")
 MODELINE = "# yaml-language-server: $schema=../schemas/topology.schema.json"
 REJECT_MARKER = "# schema: reject"
 
@@ -245,7 +248,10 @@ def main(argv):
     examples = sorted(list((root / TOPOLOGIES).glob("*.yaml")) + list((root / TOPOLOGIES).glob("*.yml")))
     if not examples:
         fail(f"{TOPOLOGIES}/: no example topologies found")
-    for path in examples:
+    dual_stack = sorted((root / DUAL_STACK_FIXTURES).glob("*.yaml"))
+    if not dual_stack:
+        fail(f"{DUAL_STACK_FIXTURES}/: no dual-stack files found")
+    for path in examples + dual_stack:
         name = path.relative_to(root)
         text = path.read_text(encoding="utf-8")
         try:
@@ -254,7 +260,8 @@ def main(argv):
             fail(str(name), [f"not valid YAML: {error}".replace("\n", " ")])
             continue
         problems = [f"{name}:{line}:{column}: {message}" for line, column, message in schema_errors(validator, data, node)]
-        if text.split("\n", 1)[0].strip() != MODELINE:
+        # Fixtures are not what editors open; only the examples carry the modeline.
+        if path in examples and text.split("\n", 1)[0].strip() != MODELINE:
             problems.append(f"{name}:1:1: the first line must be the editor modeline: {MODELINE}")
         if problems:
             fail(str(name), problems)
