@@ -44,9 +44,10 @@ struct DualStackChecker {
                 log.error(service.mark, "serviceCIDR \(service.value) overlaps the IPv6 clusterCIDR \(cluster.value) (line \(cluster.mark.line)); ClusterIPs must not collide with pod addresses")
             } else if let underlay = spec.underlayCIDRv6, service.value.overlaps(underlay.value) {
                 log.error(service.mark, "serviceCIDR \(service.value) overlaps the IPv6 underlay.cidr \(underlay.value) (line \(underlay.mark.line))")
-            } else {
-                prefixes.serviceV6 = service
             }
+            // Kept after an overlap, as the IPv4 one is: services asking for IPv6 are
+            // not blamed for a serviceCIDR that is there.
+            prefixes.serviceV6 = service
         }
         let backend = spec.backend?.value ?? .vxlan
         if backend == .hostGW, spec.underlayCIDRv6 == nil, spec.invalid.isDisjoint(with: ["network", "network.backend", "underlay.cidr"]) {
