@@ -17,6 +17,8 @@ final class WatchLoop {
     private var schedule: WatchSchedule
     /// The last valid version of the file: what the cluster is kept equal to.
     private var file: TopologyFile
+    /// The text of the last version found invalid (reported once).
+    private var rejectedText: String?
     private var cluster: String
     private let signals: TerminationSignals
     private let fileWatch: DirectoryWatch
@@ -104,18 +106,27 @@ final class WatchLoop {
     }
 
     private func handleFileChanges(at now: Double) {
-        guard let changes = try? fileWatch.take(), changes.lostTrack || changes.names.contains(fileName) else { return }
+        // "..data": a Kubernetes ConfigMap volume swaps its files by renaming that
+        // symbolic link, and the file's own name sees no event.
+        guard let changes = try? fileWatch.take(),
+              changes.lostTrack || changes.names.contains(fileName) || changes.names.contains("..data") else { return }
         if reloadFile() { schedule.note(.file, at: now) }
     }
 
-    /// Reads the file again; true if it is valid and says something else than before.
-    /// A file with errors is reported, and the last valid version kept.
+    /// Reads the file again; true if it is valid and says something else than before
+    /// (only then is it parsed). A file with errors is reported, and the last valid
+    /// version kept.
     @discardableResult
     private func reloadFile() -> Bool {
+        if let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
+           case let text = String(decoding: data, as: UTF8.self), text == file.text || text == rejectedText {
+            return false
+        }
         let edited = TopologyFile(path: path)
         guard edited.text != file.text else { return false }
         guard let topology = edited.result.topology else {
             // Saved half-written, or a mistake: say so once per version, keep the last good one.
+            rejectedText = edited.text
             edited.reportDiagnostics()
             log.fileInvalid(cluster: cluster, file: path)
             return false
@@ -154,7 +165,7 @@ final class WatchLoop {
                 schedule.lookedAt(at: WatchSchedule.now())
                 // A namespace just subscribed to may have changed between the read and
                 // the subscription: read once more.
-                if followed.added > 0, announced { schedule.lookAgain(.recheck) }
+                if followed.added > 0 { schedule.lookAgain(.recheck) }
                 if !announced {
                     announced = true
                     log.watching(cluster: cluster, file: path, namespaces: subscriptions.count, resync: schedule.resyncInterval)

@@ -205,6 +205,30 @@ struct WatchEndToEndTests {
         }
     }
 
+    /// A Kubernetes ConfigMap volume: FILE is a link into `..data`, itself a link to
+    /// a directory of the current version; an update renames a new `..data` over it.
+    @Test func aConfigMapVolumesUpdateIsApplied() throws {
+        try withWatchedLab { cluster, file in
+            let volume = file.deletingLastPathComponent().appendingPathComponent("volume").path
+            let text = try String(contentsOf: file, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: "\(volume)/..v1", withIntermediateDirectories: true)
+            try text.write(toFile: "\(volume)/..v1/lab.yaml", atomically: false, encoding: .utf8)
+            #expect(try shell("cd \(volume) && ln -s ..v1 ..data && ln -s ..data/lab.yaml lab.yaml").status == 0)
+            let watch = try WatchProcess(["watch", "-o", "json", "\(volume)/lab.yaml"])
+            defer { _ = watch.stop(SIGKILL) }
+            #expect(watch.next(["watching"])?["cluster"] as? String == cluster)
+
+            try FileManager.default.createDirectory(atPath: "\(volume)/..v2", withIntermediateDirectories: true)
+            try text.replacingOccurrences(of: "  - { name: b1, node: node-1 }\n", with: "  - { name: b1, node: node-1 }\n  - { name: b2, node: node-1 }\n")
+                .write(toFile: "\(volume)/..v2/lab.yaml", atomically: false, encoding: .utf8)
+            #expect(try shell("cd \(volume) && ln -s ..v2 ..data_tmp && mv -T ..data_tmp ..data").status == 0)
+            let applied = watch.next(["repaired", "failed"])
+            #expect(triggers(applied).contains("file"), "\(applied ?? [:])")
+            #expect(objects(applied).contains("namespace \(cluster).b2"), "\(objects(applied))")
+            #expect(watch.stop(SIGTERM) == 0)
+        }
+    }
+
     @Test func anInvalidEditIsReportedAndTheLastValidFileKept() throws {
         try withWatchedLab { cluster, file in
             let watch = try WatchProcess(["watch", "-o", "json", file.path])
