@@ -83,8 +83,8 @@ final class WatchLoop {
             if ready.contains(signals.fileDescriptor) { handleSignals(at: woken) }
             if ready.contains(fileWatch.fileDescriptor) { handleFileChanges(at: woken) }
             if ready.contains(namespaceWatch.fileDescriptor),
-               let changes = try? namespaceWatch.take(),
-               changes.lostTrack || changes.names.contains(where: { $0.hasPrefix(cluster + ".") }) {
+               let changes = try? namespaceWatch.take(namesStartingWith: cluster + "."),
+               changes.lostTrack || !changes.names.isEmpty {
                 schedule.note(.namespaces, at: woken)
             }
             let sockets = ready.filter(subscriptions.holds)

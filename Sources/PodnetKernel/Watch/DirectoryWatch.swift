@@ -52,8 +52,11 @@ public final class DirectoryWatch {
     }
 
     /// Reads every queued event without waiting.
-    public func take() throws(Errno) -> Changes {
+    /// - Parameter prefix: only names starting with it are kept (compared as bytes:
+    ///   a burst of other programs' names costs no string each).
+    public func take(namesStartingWith prefix: String = "") throws(Errno) -> Changes {
         var changes = Changes()
+        let prefix = Array(prefix.utf8)
         while true {
             let count: Int
             do {
@@ -62,13 +65,14 @@ public final class DirectoryWatch {
                 return changes
             }
             guard count > 0 else { return changes }
-            Self.parse(Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))[...], into: &changes)
+            Self.parse(Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))[...], keeping: prefix, into: &changes)
         }
     }
 
     /// struct inotify_event: wd (4 bytes), mask (4), cookie (4), len (4), then `len`
     /// bytes of NUL-padded name.
-    static func parse(_ events: ArraySlice<UInt8>, into changes: inout Changes) {
+    static func parse(_ events: ArraySlice<UInt8>, keeping prefix: [UInt8] = [], into changes: inout Changes) {
+        var seen = Set(changes.names)
         var offset = events.startIndex
         while offset + 16 <= events.endIndex {
             func word(_ at: Int) -> UInt32 {   // in the machine's byte order
@@ -78,9 +82,9 @@ public final class DirectoryWatch {
             let length = Int(word(12))
             let nameBytes = events[(offset + 16)..<min(offset + 16 + length, events.endIndex)].prefix { $0 != 0 }
             if mask & UInt32(IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_UNMOUNT) != 0 { changes.lostTrack = true }
-            if !nameBytes.isEmpty {
+            if !nameBytes.isEmpty, nameBytes.starts(with: prefix) {
                 let name = String(decoding: nameBytes, as: UTF8.self)
-                if !changes.names.contains(name) { changes.names.append(name) }
+                if seen.insert(name).inserted { changes.names.append(name) }
             }
             offset += 16 + length
         }

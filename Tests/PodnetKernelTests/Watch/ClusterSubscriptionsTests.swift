@@ -134,5 +134,10 @@ struct ClusterSubscriptionsTests {
         #expect(changes == DirectoryWatch.Changes(names: ["lab.a0", "lab.b0"], lostTrack: false))
         DirectoryWatch.parse(event(mask: Int(IN_Q_OVERFLOW), name: "")[...], into: &changes)
         #expect(changes.lostTrack)
+        // Only the names of one cluster kept.
+        var cluster = DirectoryWatch.Changes()
+        DirectoryWatch.parse((event(mask: Int(IN_DELETE), name: "other.a0") + event(mask: Int(IN_DELETE), name: "lab.b0")
+                              + event(mask: Int(IN_DELETE), name: "lab")) [...], keeping: Array("lab.".utf8), into: &cluster)
+        #expect(cluster == DirectoryWatch.Changes(names: ["lab.b0"], lostTrack: false))
     }
 }
