@@ -20,7 +20,9 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-raise_neighbour_limits 32768 16384
+# Every pod resolves its node's pods and gateway, every node its pods and the others.
+needed=$(( nodes * (pods * pods + pods + nodes) ))
+raise_neighbour_limits $(( needed * 2 > 32768 ? needed * 2 : 32768 )) $(( needed > 16384 ? needed : 16384 ))
 bench/generate-topology.py --name pnbenchp --nodes "$nodes" --pods-per-node "$pods" --services 0 \
     --namespaces "$namespaces" --policies "$policies" > "$file"
 "$podnet" apply "$file" >/dev/null 2>&1
