@@ -15,6 +15,7 @@ public struct Planner: Sendable {
     static let kernelRouteProtocol: UInt8 = 2
 
     public func plan(desired: KernelState, live: KernelState) throws(PlanError) -> Plan {
+        let live = adoptingInterruptedLinks(desired: desired, live: live)
         try checkConflicts(desired: desired, live: live)
         var operations: [PlannedOperation] = []
 
@@ -181,6 +182,45 @@ public struct Planner: Sendable {
         planIPVS(desired: desired, live: live, gone: gone, into: &operations)
         return Plan(operations: PlanOrder.sorted(operations))
     }
+
+    /// An apply killed between creating a link and marking it (the kernel takes no
+    /// alias at creation: podnet sets it in a second request) leaves a link without any
+    /// alias in a namespace this cluster owns, with the very name and kind the file
+    /// wants there. Nobody else makes links inside podnet's namespaces under podnet's
+    /// names, so such a link is taken as podnet's: marked as an interrupted one, which
+    /// the plan then configures (or re-makes, a veth whose pairing cannot be read
+    /// without marks) like any link that differs. Host mode's own namespace (.current)
+    /// is never podnet's to assume this of.
+    ///
+    /// Only what an interrupted apply can leave: a veth end (its peer where the file
+    /// wants it, which the reader cannot pair without marks: the pairing is taken as the
+    /// file's), or another link with nothing on it yet (no address, no port), since an
+    /// apply addresses and enslaves only marked links. A link in use is someone's.
+    func adoptingInterruptedLinks(desired: KernelState, live: KernelState) -> KernelState {
+        var adopted = live
+        let unmarked = live.links.values.filter { $0.mark == nil }
+        guard !unmarked.isEmpty else { return live }
+        for link in unmarked {
+            let id = link.id
+            guard case .named(let name) = id.namespace, live.namespaces[name] != nil,
+                  let wanted = desired.links[id], wanted.kind.kernelName == link.kind.kernelName else { continue }
+            if case .veth(let peer) = wanted.kind {
+                guard live.links[peer] != nil else { continue }
+                adopted.links[id]?.kind = wanted.kind
+                // The marked end could not be paired either: it pairs with this one.
+                if let peerKind = desired.links[peer]?.kind { adopted.links[peer]?.kind = peerKind }
+            } else {
+                let inUse = live.addresses.contains { $0.link == id }
+                    || live.links.values.contains { $0.id.namespace == id.namespace && $0.master == id.name }
+                guard !inUse else { continue }
+            }
+            adopted.links[id]?.mark = OwnershipMark(cluster: cluster, role: Self.interruptedRole)
+        }
+        return adopted
+    }
+
+    /// The role an adopted link carries until the plan marks it properly.
+    static let interruptedRole = "interrupted-apply"
 
     /// Live objects podnet must not touch, where the desired state wants their place.
     private func checkConflicts(desired: KernelState, live: KernelState) throws(PlanError) {

@@ -160,6 +160,29 @@ struct ReconcileEndToEndTests {
         }
     }
 
+    /// The state an apply killed between making links and marking them leaves, made on
+    /// purpose: a veth pair and the node's uplink pair without their aliases, a new
+    /// bridge without its alias and address. The next apply takes them as its own and
+    /// converges (they were called in the way, which a kill at the wrong moment hit).
+    @Test func linksLeftUnmarkedByAnInterruptedApplyAreTakenBack() throws {
+        try withCluster { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            let node = "\(cluster).node-0"
+            let strip = [
+                "ip -n \(node) link set eth0 alias ''",
+                "ip -n \(cluster).underlay link show | grep -q . ",
+                "for l in $(ip -n \(node) -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1); do ip -n \(node) link set $l alias ''; done",
+                "ip -n \(cluster).a0 link set eth0 alias ''",
+                "ip -n \(node) link del br0 && ip -n \(node) link add br0 type bridge",
+            ]
+            #expect(try sh(strip.joined(separator: " && ")).status == 0)
+            let resumed = try PodnetBinary.run(["apply", file.path])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+            #expect(try sh("ip netns exec \(cluster).a0 ping -c 1 -W 2 10.200.1.2").status == 0)
+        }
+    }
+
     /// An apply killed at an arbitrary point (kill -9) leaves a state the next apply
     /// converges from; and re-creating right after a destroy works although the kernel
     /// frees namespaces asynchronously.

@@ -20,6 +20,25 @@ import Testing
     """
     let planner = Planner(cluster: "lab")
 
+    /// An apply killed between making links and marking them leaves them unaliased in
+    /// podnet's own namespaces: the next plan takes them as podnet's and converges,
+    /// rather than calling them in the way.
+    @Test func linksAnInterruptedApplyLeftUnmarkedAreAdoptedAndConverge() throws {
+        let desired = try desiredState(Self.cluster)
+        var live = desired
+        let veth = try #require(desired.links.values.first { if case .veth = $0.kind { return $0.master != nil } else { return false } })
+        guard case .veth(let peer) = veth.kind else { return }
+        live.links[veth.id]?.mark = nil
+        live.links[peer]?.mark = nil
+        let plan = try planner.plan(desired: desired, live: live)
+        #expect(!plan.isEmpty)
+        #expect(owned(applied(plan, to: live), cluster: "lab") == desired)
+        // Not in a namespace podnet owns, or under another kind: still in the way.
+        var foreign = live
+        foreign.links[veth.id]?.kind = .bridge
+        #expect(throws: PlanError.self) { try planner.plan(desired: desired, live: foreign) }
+    }
+
     @Test func coldPlanBuildsEverythingInDependencyOrder() throws {
         let desired = try desiredState(Self.cluster)
         let plan = try planner.plan(desired: desired, live: KernelState())
