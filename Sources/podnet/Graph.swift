@@ -25,7 +25,9 @@ struct Graph: ParsableCommand {
         node or pod whose routes, neighbours, sysctls or service rules differ), with a \
         legend. Nothing is changed.
 
-        With --cluster NAME instead of a file, the live cluster alone is drawn, as \
+        FILE --cluster NAME is the same comparison as --live FILE, for that \
+        cluster (the file's). With --cluster NAME and no file, the live cluster \
+        alone is drawn, as \
         its kernel state shows it (root needed): nodes, pods, bridges, tunnels, veth \
         pairs, routes between nodes and clients, from the namespaces' marks and \
         their links and addresses. What only a file says (labels, services, \
@@ -64,13 +66,14 @@ struct Graph: ParsableCommand {
 
     func validate() throws {
         if cluster == nil, file == nil { throw ValidationError("give a topology file, or --cluster NAME to draw a live cluster") }
-        if cluster != nil, file != nil { throw ValidationError("give a file or --cluster, not both") }
-        if cluster != nil, live { throw ValidationError("--live compares with a file; --cluster draws the live cluster alone") }
     }
+
+    /// `FILE --cluster NAME` is the live comparison (`--live FILE`) of that cluster.
+    var comparesLive: Bool { live || (file != nil && cluster != nil) }
 
     func run() throws {
         let graph: ClusterGraph
-        if let cluster {
+        if let cluster, file == nil {
             let state: KernelState
             do {
                 state = try LiveStateReader().read(cluster: cluster)
@@ -83,9 +86,12 @@ struct Graph: ParsableCommand {
                 throw ExitCode.failure
             }
             graph = ClusterGraphBuilder(topology: LiveTopology.reconstruct(cluster: cluster, from: state), state: state).build()
-        } else if live, let file {
+        } else if comparesLive, let file {
             // Resolved against the live cluster (its addresses kept), as diff does.
             let state = try ClusterState.load(path: file)
+            if let cluster, cluster != state.topology.name {
+                throw ValidationError("--cluster \(cluster) is not the file's cluster (\(state.topology.name)); give one of them, or the file's name")
+            }
             graph = ClusterGraphBuilder(topology: state.topology, state: state.desired).build()
                 .marking(PlanDifferences.of(try state.plan()) + PlanDifferences.foreignLinks(live: state.live, desired: state.desired))
         } else if let file {

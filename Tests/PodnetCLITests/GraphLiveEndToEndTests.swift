@@ -55,4 +55,18 @@ import Testing
             #expect(try objects(live.stdout, services: true) == objects(fromFile.stdout, services: false), "\(example)")
         }
     }
+
+    /// `graph FILE --cluster NAME` is the spelling of the live comparison: the
+    /// same picture as `--live FILE`; another cluster's name is a usage mistake.
+    @Test func aFileWithItsClusterIsTheLiveComparison() throws {
+        try withTestCluster(example: "host-gw") { cluster, file in
+            #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
+            #expect(try shell("ip -n \(cluster).node-0 route del 10.200.1.0/24").status == 0)
+            let live = try PodnetBinary.run(["graph", "-o", "json", "--live", file.path])
+            let named = try PodnetBinary.run(["graph", "-o", "json", "--cluster", cluster, file.path])
+            #expect(named.status == 0 && named.stdout == live.stdout, "\(named.stderr)")
+            #expect(named.stdout.contains("missing"))
+            #expect(try PodnetBinary.run(["graph", "-o", "json", "--cluster", "someone-else", file.path]).status == 64)
+        }
+    }
 }
