@@ -90,30 +90,10 @@ extension NodeResolver {
                 result[name.value] = podCIDR.value
             }
         }
-        var pool = SubnetPool(parent: cluster, length: length, taken: owners.map(\.prefix))
-        var pending: [NodeSpec] = []
-        for spec in specs where spec.podCIDRv6 == nil {
-            let name = spec.name!.value
-            if let prefix = live.podCIDRsV6[name], cluster.contains(prefix), prefix.length <= length,
-               !result.values.contains(where: { $0.overlaps(prefix) }) {
-                pool.reserve(prefix)
-                result[name] = prefix
-            } else {
-                pending.append(spec)
-            }
-        }
-        for spec in pending {
-            let name = spec.name!.value
-            guard cluster.length <= length else {
-                log.error(spec.mark, "node '\(name)' has no IPv6 podCIDR, and the IPv6 clusterCIDR \(cluster) is longer than the /64 every node needs; use a /64 or shorter clusterCIDR, such as \(IPv6Prefix(address: cluster.address, length: 48).network)")
-                continue
-            }
-            guard let prefix = pool.next() else {
-                log.error(spec.mark, "no free /64 left in the IPv6 clusterCIDR \(cluster) for node '\(name)'; widen clusterCIDR or give the node a podCIDR")
-                continue
-            }
-            result[name] = prefix
-        }
+        allocateUnwritten(specs, writes: { $0.podCIDRv6 != nil }, cluster: cluster, length: length, longestLive: length,
+                          live: live.podCIDRsV6, owners: owners.map(\.prefix), into: &result,
+                          noRoom: { "node '\($0)' has no IPv6 podCIDR, and the IPv6 clusterCIDR \(cluster) is longer than the /64 every node needs; use a /64 or shorter clusterCIDR, such as \(IPv6Prefix(address: cluster.address, length: 48).network)" },
+                          exhausted: { "no free /64 left in the IPv6 clusterCIDR \(cluster) for node '\($0)'; widen clusterCIDR or give the node a podCIDR" })
         return result
     }
 }

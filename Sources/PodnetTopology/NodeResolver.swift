@@ -143,11 +143,30 @@ struct NodeResolver {
             }
         }
         let length = Self.defaultPodPrefixLength
-        var pool = SubnetPool(parent: cluster, length: length, taken: owners.map(\.prefix))
+        allocateUnwritten(specs, writes: { $0.podCIDR != nil }, cluster: cluster, length: length, longestLive: 30,
+                          live: live.podCIDRs, owners: owners.map(\.prefix), into: &result,
+                          noRoom: { "node '\($0)' has no podCIDR, and clusterCIDR \(cluster) is smaller than the default /\(length) per node; give the node a podCIDR" },
+                          exhausted: { "no free /\(length) left in clusterCIDR \(cluster) for node '\($0)'; widen clusterCIDR or give the node a podCIDR" })
+        return result
+    }
+}
+
+extension NodeResolver {
+    /// The podCIDRs of one family for the nodes whose spec writes none: each keeps its
+    /// live one where it still fits (inside `cluster`, no longer than `longestLive`,
+    /// clear of every other), else takes the pool's next subnet of `length`. What
+    /// cannot be allocated is reported with `noRoom` (the cluster is smaller than one
+    /// subnet) or `exhausted` (no subnet left), given the node's name.
+    func allocateUnwritten<Prefix: IPPrefixProtocol>(
+        _ specs: [NodeSpec], writes: (NodeSpec) -> Bool, cluster: Prefix, length: Int, longestLive: Int,
+        live: [String: Prefix], owners: [Prefix], into result: inout [String: Prefix],
+        noRoom: (String) -> String, exhausted: (String) -> String
+    ) {
+        var pool = SubnetPool(parent: cluster, length: length, taken: owners)
         var pending: [NodeSpec] = []
-        for spec in specs where spec.podCIDR == nil {
+        for spec in specs where !writes(spec) {
             let name = spec.name!.value
-            if let prefix = live.podCIDRs[name], cluster.contains(prefix), prefix.length <= 30,
+            if let prefix = live[name], cluster.contains(prefix), prefix.length <= longestLive,
                !result.values.contains(where: { $0.overlaps(prefix) }) {
                 pool.reserve(prefix)
                 result[name] = prefix
@@ -158,15 +177,14 @@ struct NodeResolver {
         for spec in pending {
             let name = spec.name!.value
             guard cluster.length <= length else {
-                log.error(spec.mark, "node '\(name)' has no podCIDR, and clusterCIDR \(cluster) is smaller than the default /\(length) per node; give the node a podCIDR")
+                log.error(spec.mark, noRoom(name))
                 continue
             }
             guard let prefix = pool.next() else {
-                log.error(spec.mark, "no free /\(length) left in clusterCIDR \(cluster) for node '\(name)'; widen clusterCIDR or give the node a podCIDR")
+                log.error(spec.mark, exhausted(name))
                 continue
             }
             result[name] = prefix
         }
-        return result
     }
 }
