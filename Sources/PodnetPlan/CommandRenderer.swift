@@ -36,8 +36,8 @@ public enum CommandRenderer {
             return ["bridge \(entry.link.namespace.ipOption)fdb append \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self permanent"]
         case .deleteFDB(let entry):
             return ["bridge \(entry.link.namespace.ipOption)fdb del \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self"]
-        case .iptables(let change, let namespace):
-            return change.commands(in: namespace)
+        case .iptables(let change, let namespace, let family):
+            return change.commands(in: namespace, family: family)
         case .ipvs(let change):
             return [IPVSCommandRenderer.command(for: change)]
         case .nftables(let change):

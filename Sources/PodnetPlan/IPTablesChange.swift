@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetKernelModel
 
 /// One change to podnet's iptables in a namespace, in kube-proxy's way of making
@@ -60,14 +61,14 @@ public enum IPTablesChange: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: As iptables commands
 
-    /// The change as `iptables` commands a student could paste, run inside
-    /// `namespace` (iptables has no `-n`: `ip netns exec NS iptables …`). Rules are in
-    /// iptables-save's quoting, which a POSIX shell reads the same way.
-    public func commands(in namespace: NamespaceRef = .current) -> [String] {
+    /// The change as `iptables` (`ip6tables`) commands a student could paste, run
+    /// inside `namespace` (iptables has no `-n`: `ip netns exec NS iptables …`). Rules
+    /// are in iptables-save's quoting, which a POSIX shell reads the same way.
+    public func commands(in namespace: NamespaceRef = .current, family: AddressFamily = .ipv4) -> [String] {
         let iptables: String
         switch namespace {
-        case .current: iptables = "iptables -t \(table)"
-        case .named(let name): iptables = "ip netns exec \(name) iptables -t \(table)"
+        case .current: iptables = "\(family.iptablesCommand) -t \(table)"
+        case .named(let name): iptables = "ip netns exec \(name) \(family.iptablesCommand) -t \(table)"
         }
         switch self {
         case .createChain(_, let chain, let rules):
@@ -88,8 +89,9 @@ public enum IPTablesChange: Hashable, Sendable, CustomStringConvertible {
     /// A list of changes as commands, in order (IPTablesDiff orders them so that each
     /// command finds what it needs: chains exist before anything jumps to them, and
     /// nothing jumps to a chain any more when it is removed).
-    public static func commands(for changes: [IPTablesChange], in namespace: NamespaceRef = .current) -> [String] {
-        changes.flatMap { $0.commands(in: namespace) }
+    public static func commands(for changes: [IPTablesChange], in namespace: NamespaceRef = .current,
+                                family: AddressFamily = .ipv4) -> [String] {
+        changes.flatMap { $0.commands(in: namespace, family: family) }
     }
 
     // MARK: As one iptables-restore transaction

@@ -59,8 +59,9 @@ public enum IPTablesSimulator {
         return dump
     }
 
-    /// Runs `iptables -t TABLE …` command lines (optionally prefixed by
-    /// `ip netns exec NAME`), one by one; each takes effect at once.
+    /// Runs `iptables -t TABLE …` (or `ip6tables -t TABLE …`: the dump is one
+    /// family's) command lines (optionally prefixed by `ip netns exec NAME`), one by
+    /// one; each takes effect at once.
     public static func run(_ commands: [String], onto dump: IPTablesDump) throws(Failure) -> IPTablesDump {
         var dump = dump
         for (index, command) in commands.enumerated() {
@@ -69,10 +70,10 @@ public enum IPTablesSimulator {
                 rest = rest.dropFirst("ip netns exec ".count)
                 rest = rest.drop { $0 != " " }.dropFirst()
             }
-            guard rest.hasPrefix("iptables -t ") else {
+            guard let tool = ["iptables -t ", "ip6tables -t "].first(where: rest.hasPrefix) else {
                 throw Failure(line: index + 1, text: command, reason: "not an iptables -t command")
             }
-            rest = rest.dropFirst("iptables -t ".count)
+            rest = rest.dropFirst(tool.count)
             let name = String(rest.prefix { $0 != " " })
             var table = dump[name] ?? emptyTable(name)
             let words = rest.dropFirst(name.count + 1).split(separator: " ", maxSplits: 2).map(String.init)

@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetKernelModel
 
 /// One change to the kernel, in iproute2's vocabulary.
@@ -26,10 +27,10 @@ public enum Operation: Hashable, Sendable {
     /// One change to the service proxy's nf_tables table; a namespace's changes of one
     /// plan go to the kernel as one atomic transaction, in plan order.
     case nftables(NFTablesChange)
-    /// One change to podnet's iptables in a namespace (iptables proxy mode); a
-    /// namespace's changes of one plan go to the kernel as one iptables-restore
-    /// transaction, in plan order.
-    case iptables(IPTablesChange, namespace: NamespaceRef)
+    /// One change to podnet's iptables of a family in a namespace (iptables proxy
+    /// mode); a namespace's changes of one family and plan go to the kernel as one
+    /// iptables-restore (ip6tables-restore) transaction, in plan order.
+    case iptables(IPTablesChange, namespace: NamespaceRef, family: AddressFamily = .ipv4)
     /// One change to an IPVS virtual server or real server (ipvs proxy mode); a
     /// namespace's changes of one plan go to the kernel as one pipelined batch.
     case ipvs(IPVSChange)
@@ -47,7 +48,7 @@ public enum Operation: Hashable, Sendable {
         case .addFDB(let entry), .deleteFDB(let entry): return entry.link.namespace
         case .setSysctl(let sysctl): return sysctl.id.namespace
         case .nftables(let change): return change.table.namespace
-        case .iptables(_, let namespace): return namespace
+        case .iptables(_, let namespace, _): return namespace
         case .ipvs(let change): return change.service.namespace
         }
     }
@@ -56,7 +57,7 @@ public enum Operation: Hashable, Sendable {
         switch self {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteNeighbour, .deleteFDB: return true
         case .nftables(let change): return change.isDeletion
-        case .iptables(.deleteChain, _), .iptables(.deleteRule, _): return true
+        case .iptables(.deleteChain, _, _), .iptables(.deleteRule, _, _): return true
         case .ipvs(let change): return change.isDeletion
         default: return false
         }
@@ -100,7 +101,7 @@ public struct Plan: Sendable, Equatable {
             switch planned.operation {
             case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl: summary.update += 1
             // Flushing a chain to refill it changes the chain; it deletes nothing it keeps.
-            case .nftables(.flushChain), .iptables(.replaceChain, _), .ipvs(.editService), .ipvs(.editDestination): summary.update += 1
+            case .nftables(.flushChain), .iptables(.replaceChain, _, _), .ipvs(.editService), .ipvs(.editDestination): summary.update += 1
             case _ where planned.operation.isDeletion: summary.delete += 1
             default: summary.create += 1
             }

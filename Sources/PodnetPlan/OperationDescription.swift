@@ -4,7 +4,7 @@ extension Operation {
     /// create, update or delete: what the operation does to its object.
     public var action: String {
         switch self {
-        case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl, .nftables(.flushChain), .iptables(.replaceChain, _),
+        case .setLink, .replaceRoute, .replaceNeighbour, .setSysctl, .nftables(.flushChain), .iptables(.replaceChain, _, _),
              .ipvs(.editService), .ipvs(.editDestination):
             return "update"
         case _ where isDeletion: return "delete"
@@ -33,7 +33,7 @@ extension Operation {
             return "fdb \(entry.mac) dst \(entry.destination) on \(entry.link.name) in \(entry.link.namespace)"
         case .setSysctl(let sysctl): return "sysctl \(sysctl.id.key) in \(sysctl.id.namespace)"
         case .nftables(let change): return "nftables \(change.description) in \(change.table.namespace)"
-        case .iptables(let change, let namespace): return "iptables \(change) in \(namespace)"
+        case .iptables(let change, let namespace, let family): return "\(family.iptablesCommand) \(change) in \(namespace)"
         case .ipvs(let change):
             switch change {
             case .addService(let service), .editService(let service): return "ipvs service \(service.id) in \(service.id.namespace)"

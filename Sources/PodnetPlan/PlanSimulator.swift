@@ -65,15 +65,12 @@ public enum PlanSimulator {
             state.fdb.remove(entry)
         case .setSysctl(let sysctl):
             state.insert(sysctl)
-        case .iptables(let change, let namespace):
-            // The namespace's ruleset, changed as iptables-restore would change it.
-            var ruleset = IPTablesRuleset(chains: state.iptablesChains.values.filter { $0.id.namespace == namespace },
-                                          rules: state.iptablesRules.filter { $0.namespace == namespace })
+        case .iptables(let change, let namespace, let family):
+            // The namespace's ruleset of the family, changed as iptables-restore would change it.
+            let scope = IPTablesScope(namespace: namespace, family: family)
+            var ruleset = state.iptablesRuleset(in: scope)
             change.apply(to: &ruleset)
-            state.iptablesChains = state.iptablesChains.filter { $0.key.namespace != namespace }
-            state.iptablesRules = state.iptablesRules.filter { $0.namespace != namespace }
-            for chain in ruleset.chains(in: namespace) { state.insert(chain) }
-            for rule in ruleset.rules(in: namespace) { state.insert(rule) }
+            state.setIPTablesRuleset(ruleset, in: scope)
         case .ipvs(let change):
             apply(change, to: &state.ipvsServices)
         case .nftables(let change):

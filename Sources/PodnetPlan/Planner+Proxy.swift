@@ -5,25 +5,19 @@ import PodnetKernelModel
 /// rules (iptables mode), IPVS virtual servers (ipvs mode).
 extension Planner {
     /// iptables: podnet's chains (KUBE-*, PODNET-*) and its jumps in built-in chains,
-    /// per namespace, diffed by IPTablesDiff (a chain rewritten whole only where its
-    /// order matters; KUBE-SERVICES and the jumps rule by rule). A namespace's
-    /// changes are one iptables-restore transaction.
+    /// per namespace and family (iptables, ip6tables), diffed by IPTablesDiff (a chain
+    /// rewritten whole only where its order matters; KUBE-SERVICES and the jumps rule
+    /// by rule). A namespace's changes of one family are one iptables-restore transaction.
     func planIPTables(desired: KernelState, live: KernelState, gone: (NamespaceRef) -> Bool,
                       into operations: inout [PlannedOperation]) {
-        var namespaces = Set(desired.iptablesChains.keys.map(\.namespace)).union(desired.iptablesRules.map(\.namespace))
-        namespaces.formUnion(live.iptablesChains.keys.map(\.namespace))
-        namespaces.formUnion(live.iptablesRules.map(\.namespace))
-        for namespace in namespaces.sorted() {
-            let current = gone(namespace) ? IPTablesRuleset() : IPTablesRuleset(
-                chains: live.iptablesChains.values.filter { $0.id.namespace == namespace },
-                rules: live.iptablesRules.filter { $0.namespace == namespace })
-            let wanted = IPTablesRuleset(chains: desired.iptablesChains.values.filter { $0.id.namespace == namespace },
-                                         rules: desired.iptablesRules.filter { $0.namespace == namespace })
+        for scope in desired.iptablesScopes.union(live.iptablesScopes).sorted() {
+            let current = gone(scope.namespace) ? IPTablesRuleset() : live.iptablesRuleset(in: scope)
+            let wanted = desired.iptablesRuleset(in: scope)
             // What goes with a deleted namespace needs no change of its own.
-            if gone(namespace), desired.iptablesChains.isEmpty, desired.iptablesRules.isEmpty { continue }
+            if gone(scope.namespace), desired.iptablesChains.isEmpty, desired.iptablesRules.isEmpty { continue }
             let reason = current.isEmpty ? "missing" : wanted.isEmpty ? "not in the topology" : "differs from the topology"
             for change in IPTablesDiff.changes(live: current, desired: wanted) {
-                operations.append(.init(.iptables(change, namespace: namespace), reason: reason))
+                operations.append(.init(.iptables(change, namespace: scope.namespace, family: scope.family), reason: reason))
             }
         }
     }

@@ -75,7 +75,8 @@ struct ExternalTrafficView: Encodable {
         // iptables mode: every NodePort is a rule of KUBE-NODEPORTS where it has
         // endpoints, else of the filter's KUBE-EXTERNAL-SERVICES (refused, or dropped
         // under Local), read as the sticky allocation reads them.
-        for chain in state.iptablesChains.values.sorted(by: { $0.id < $1.id }) {
+        // IPv4's chains: ip6tables' hold the same NodePorts again (external IPs are IPv4 only).
+        for chain in state.iptablesChains.values.sorted(by: { $0.id < $1.id }) where chain.id.family == .ipv4 {
             let nodePorts = (IPTablesTable.nat.rawValue, IPTablesProxyNames.nodePorts)
             let external = (IPTablesTable.filter.rawValue, IPTablesProxyNames.externalServices)
             guard (chain.id.table, chain.id.name) == nodePorts || (chain.id.table, chain.id.name) == external else { continue }

@@ -42,7 +42,7 @@ public final class PlanExecutor {
         var netlink: [PlannedOperation] = []
         var sysctls: [Sysctl] = []
         var tableChanges: [NFTablesChange] = []
-        var iptables: [(IPTablesChange, NamespaceRef)] = []
+        var iptables: [(IPTablesChange, IPTablesScope)] = []
         var ipvsChanges: [IPVSChange] = []
         var newNamespaces: [(name: NetnsName, planned: PlannedOperation)] = []
         for planned in layer {
@@ -68,8 +68,8 @@ public final class PlanExecutor {
                 sysctls.append(sysctl)
             case .nftables(let change):
                 tableChanges.append(change)
-            case .iptables(let change, let namespace):
-                iptables.append((change, namespace))
+            case .iptables(let change, let namespace, let family):
+                iptables.append((change, IPTablesScope(namespace: namespace, family: family)))
             case .ipvs(let change):
                 ipvsChanges.append(change)
             default:

@@ -1,4 +1,5 @@
 import Glibc
+import PodnetAddress
 import PodnetKernelModel
 import PodnetPlan
 
@@ -12,20 +13,23 @@ public enum IPTablesVariant: String, Hashable, Sendable, CaseIterable {
     /// `iptables-legacy-save` / `iptables-legacy-restore`: the old x_tables interface.
     case legacy
 
-    var save: String { tool("save") }
-    var restore: String { tool("restore") }
+    /// `iptables-save`, `ip6tables-nft-save`, …: each family has its own tools.
+    func save(_ family: AddressFamily) -> String { tool("save", family) }
+    func restore(_ family: AddressFamily) -> String { tool("restore", family) }
 
-    private func tool(_ verb: String) -> String {
+    private func tool(_ verb: String, _ family: AddressFamily) -> String {
         switch self {
-        case .system: return "iptables-\(verb)"
-        case .nft: return "iptables-nft-\(verb)"
-        case .legacy: return "iptables-legacy-\(verb)"
+        case .system: return "\(family.iptablesCommand)-\(verb)"
+        case .nft: return "\(family.iptablesCommand)-nft-\(verb)"
+        case .legacy: return "\(family.iptablesCommand)-legacy-\(verb)"
         }
     }
 }
 
 /// iptables through its own tools: `iptables-save` to read, `iptables-restore
-/// --noflush` to write one transaction per table, as kube-proxy does. iptables
+/// --noflush` to write one transaction per table, as kube-proxy does; for IPv6 the
+/// same with `ip6tables-save` and `ip6tables-restore` (`family:`), which take and
+/// print the same format. iptables
 /// speaks no stable netlink of its own (legacy: a setsockopt blob of the whole
 /// table; nft backend: nf_tables with xtables compatibility expressions), so its
 /// tools are the interface.
@@ -38,66 +42,74 @@ public enum IPTablesDriver {
     // MARK: In a namespace thread
 
     /// What `iptables-save` prints in the namespace of `thread`.
-    public static func save(in thread: NetnsThread, variant: IPTablesVariant = .system) throws(IPTablesError) -> String {
-        try collect(variant.save, [], input: nil) { command throws(IPTablesError) in
+    public static func save(in thread: NetnsThread, family: AddressFamily = .ipv4,
+                            variant: IPTablesVariant = .system) throws(IPTablesError) -> String {
+        try collect(variant.save(family), [], input: nil) { command throws(IPTablesError) in
             try spawn(command, from: thread)
         }
     }
 
     /// Runs `input` as one `iptables-restore --noflush` in the namespace of `thread`.
-    public static func restore(_ input: String, in thread: NetnsThread, variant: IPTablesVariant = .system) throws(IPTablesError) {
-        _ = try collect(variant.restore, ["--noflush", "--wait=10"], input: input) { command throws(IPTablesError) in
+    public static func restore(_ input: String, in thread: NetnsThread, family: AddressFamily = .ipv4,
+                               variant: IPTablesVariant = .system) throws(IPTablesError) {
+        _ = try collect(variant.restore(family), ["--noflush", "--wait=10"], input: input) { command throws(IPTablesError) in
             try spawn(command, from: thread)
         }
     }
 
     /// podnet's part of the iptables of `thread`'s namespace.
     public static func read(in thread: NetnsThread, cluster: String, ownership: IPTablesOwnership = .markedJumps,
-                            variant: IPTablesVariant = .system) throws(IPTablesError) -> IPTablesRuleset {
-        IPTablesRuleset.parse(iptablesSave: try save(in: thread, variant: variant), cluster: cluster, ownership: ownership)
+                            family: AddressFamily = .ipv4, variant: IPTablesVariant = .system) throws(IPTablesError) -> IPTablesRuleset {
+        IPTablesRuleset.parse(iptablesSave: try save(in: thread, family: family, variant: variant), cluster: cluster, ownership: ownership)
     }
 
     /// What of someone else's stands where podnet would write (see IPTablesDump.conflicts).
-    public static func conflicts(in thread: NetnsThread, cluster: String, variant: IPTablesVariant = .system) throws(IPTablesError) -> [IPTablesConflict] {
-        IPTablesDump(iptablesSave: try save(in: thread, variant: variant)).conflicts(cluster: cluster)
+    public static func conflicts(in thread: NetnsThread, cluster: String, family: AddressFamily = .ipv4,
+                                 variant: IPTablesVariant = .system) throws(IPTablesError) -> [IPTablesConflict] {
+        IPTablesDump(iptablesSave: try save(in: thread, family: family, variant: variant)).conflicts(cluster: cluster)
     }
 
     /// Applies `changes` as one iptables-restore transaction (nothing to do: no process).
-    public static func apply(_ changes: [IPTablesChange], in thread: NetnsThread, variant: IPTablesVariant = .system) throws(IPTablesError) {
+    public static func apply(_ changes: [IPTablesChange], in thread: NetnsThread, family: AddressFamily = .ipv4,
+                             variant: IPTablesVariant = .system) throws(IPTablesError) {
         guard !changes.isEmpty else { return }
-        try restore(IPTablesChange.restoreInput(for: changes), in: thread, variant: variant)
+        try restore(IPTablesChange.restoreInput(for: changes), in: thread, family: family, variant: variant)
     }
 
     // MARK: In the calling thread's namespace
 
     /// What `iptables-save` prints in the calling thread's namespace.
-    public static func save(variant: IPTablesVariant = .system) throws(IPTablesError) -> String {
-        try collect(variant.save, [], input: nil) { command throws(IPTablesError) in try spawn(command, from: nil) }
+    public static func save(family: AddressFamily = .ipv4, variant: IPTablesVariant = .system) throws(IPTablesError) -> String {
+        try collect(variant.save(family), [], input: nil) { command throws(IPTablesError) in try spawn(command, from: nil) }
     }
 
     /// Runs `input` as one `iptables-restore --noflush` in the calling thread's namespace.
-    public static func restore(_ input: String, variant: IPTablesVariant = .system) throws(IPTablesError) {
-        _ = try collect(variant.restore, ["--noflush", "--wait=10"], input: input) { command throws(IPTablesError) in
+    public static func restore(_ input: String, family: AddressFamily = .ipv4, variant: IPTablesVariant = .system) throws(IPTablesError) {
+        _ = try collect(variant.restore(family), ["--noflush", "--wait=10"], input: input) { command throws(IPTablesError) in
             try spawn(command, from: nil)
         }
     }
 
-    /// Whether this namespace has any iptables state to read: an iptables-nft table
-    /// (`ip nat`/`ip filter` in nf_tables) or a legacy one (/proc/thread-self/net/ip_tables_names).
-    static func hasTables(nftables: (String) throws -> Bool) rethrows -> Bool {
+    /// Whether this namespace has any iptables state of `family` to read: an
+    /// iptables-nft table (`ip nat`/`ip filter` in nf_tables, `ip6 …` for IPv6,
+    /// which `nftables` is asked about by name) or a legacy one
+    /// (/proc/thread-self/net/ip_tables_names, ip6_tables_names).
+    static func hasTables(family: AddressFamily = .ipv4, nftables: (String) throws -> Bool) rethrows -> Bool {
         if try nftables("nat") || nftables("filter") { return true }
-        let names = (try? SmallFile.read("/proc/thread-self/net/ip_tables_names")) ?? []
+        let file = family == .ipv4 ? "ip_tables_names" : "ip6_tables_names"
+        let names = (try? SmallFile.read("/proc/thread-self/net/\(file)")) ?? []
         return !names.isEmpty
     }
 
-    /// podnet's chains and built-in rules of the calling thread's namespace, as
-    /// KernelState holds them. A named namespace is a lab node, podnet's whole; the
-    /// current one (host mode) is someone's host, where only chains behind podnet's
-    /// marked jumps are taken (a kube-proxy's are never podnet's).
-    static func read(namespace: NamespaceRef, cluster: String) throws -> (chains: [IPTablesChain], rules: [IPTablesRule]) {
+    /// podnet's chains and built-in rules of `family` in the calling thread's
+    /// namespace, as KernelState holds them. A named namespace is a lab node,
+    /// podnet's whole; the current one (host mode) is someone's host, where only
+    /// chains behind podnet's marked jumps are taken (a kube-proxy's are never podnet's).
+    static func read(namespace: NamespaceRef, cluster: String, family: AddressFamily = .ipv4) throws
+        -> (chains: [IPTablesChain], rules: [IPTablesRule]) {
         let ownership: IPTablesOwnership = namespace == .current ? .markedJumps : .wholeNamespace
-        let ruleset = IPTablesRuleset.parse(iptablesSave: try save(), cluster: cluster, ownership: ownership)
-        return (ruleset.chains(in: namespace), ruleset.rules(in: namespace))
+        let ruleset = IPTablesRuleset.parse(iptablesSave: try save(family: family), cluster: cluster, ownership: ownership)
+        return (ruleset.chains(in: namespace, family: family), ruleset.rules(in: namespace, family: family))
     }
 
     // MARK: Running the tools

@@ -175,11 +175,17 @@ public struct LiveStateReader: Sendable {
         }
         let heldStill = try snapshot.nftRecord != nil || connection.nfGeneration() == stamp.generation
         if heldStill { snapshot.nftGeneration = (id, stamp) }
-        let hasIPTables = IPTablesDriver.hasTables { name in
-            tables.contains { $0.family == NFTFamily.ip.rawValue && $0.name == name }
-        }
-        if hasIPTables {
-            (snapshot.iptablesChains, snapshot.iptablesRules) = try IPTablesDriver.read(namespace: namespace, cluster: cluster)
+        // Each family's tables apart (iptables-nft's `ip` and `ip6` tables; nf_tables
+        // family numbers are the address families'), so that an IPv4-only cluster
+        // runs no ip6tables-save.
+        for family in AddressFamily.allCases {
+            let hasIPTables = IPTablesDriver.hasTables(family: family) { name in
+                tables.contains { $0.family == family.rawValue && $0.name == name }
+            }
+            guard hasIPTables else { continue }
+            let (chains, rules) = try IPTablesDriver.read(namespace: namespace, cluster: cluster, family: family)
+            snapshot.iptablesChains += chains
+            snapshot.iptablesRules += rules
         }
         // IPVS keeps a per-namespace /proc file once the kernel has it loaded; without
         // it no service can exist, and asking the generic netlink controller for the

@@ -1,3 +1,5 @@
+import PodnetAddress
+
 /// podnet's part of the iptables of one namespace (proxy mode `iptables`): per
 /// table, the chains podnet owns whole, and the rules it adds to built-in chains.
 /// Rules are kept as `iptables-save` prints them after `-A CHAIN ` (see
@@ -153,7 +155,7 @@ public struct IPTablesRuleset: Hashable, Sendable, Codable {
 
 extension IPTablesRuleset {
     /// The ruleset made of KernelState's chains and built-in rules of one namespace
-    /// (those of other tables than nat and filter are ignored).
+    /// and family (those of other tables than nat and filter are ignored).
     public init(chains: some Sequence<IPTablesChain>, rules: some Sequence<IPTablesRule>) {
         self.init()
         for chain in chains {
@@ -166,13 +168,57 @@ extension IPTablesRuleset {
         }
     }
 
-    /// The chains as KernelState holds them, for `namespace`.
-    public func chains(in namespace: NamespaceRef) -> [IPTablesChain] {
-        allChains.map { IPTablesChain(id: .init(namespace: namespace, table: $0.table.rawValue, name: $0.name), rules: $0.rules) }
+    /// The chains as KernelState holds them, for `namespace` and `family`.
+    public func chains(in namespace: NamespaceRef, family: AddressFamily = .ipv4) -> [IPTablesChain] {
+        allChains.map {
+            IPTablesChain(id: .init(namespace: namespace, family: family, table: $0.table.rawValue, name: $0.name), rules: $0.rules)
+        }
     }
 
-    /// podnet's rules in built-in chains as KernelState holds them, for `namespace`.
-    public func rules(in namespace: NamespaceRef) -> [IPTablesRule] {
-        allBuiltinRules.map { IPTablesRule(namespace: namespace, table: $0.table.rawValue, chain: $0.chain, spec: $0.rule) }
+    /// podnet's rules in built-in chains as KernelState holds them, for `namespace` and `family`.
+    public func rules(in namespace: NamespaceRef, family: AddressFamily = .ipv4) -> [IPTablesRule] {
+        allBuiltinRules.map {
+            IPTablesRule(namespace: namespace, family: family, table: $0.table.rawValue, chain: $0.chain, spec: $0.rule)
+        }
+    }
+}
+
+/// Where an iptables ruleset lives: one namespace's tables of one family, each
+/// written by its own tool (iptables-restore, ip6tables-restore).
+public struct IPTablesScope: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var namespace: NamespaceRef
+    public var family: AddressFamily
+
+    public init(namespace: NamespaceRef, family: AddressFamily = .ipv4) {
+        self.namespace = namespace
+        self.family = family
+    }
+
+    public static func < (lhs: IPTablesScope, rhs: IPTablesScope) -> Bool {
+        (lhs.namespace, lhs.family) < (rhs.namespace, rhs.family)
+    }
+
+    public var description: String { "\(family.iptablesCommand) in \(namespace)" }
+}
+
+extension KernelState {
+    /// Every namespace and family that holds podnet's iptables chains or rules.
+    public var iptablesScopes: Set<IPTablesScope> {
+        Set(iptablesChains.keys.map { IPTablesScope(namespace: $0.namespace, family: $0.family) })
+            .union(iptablesRules.map { IPTablesScope(namespace: $0.namespace, family: $0.family) })
+    }
+
+    /// podnet's iptables of one namespace and family as a ruleset.
+    public func iptablesRuleset(in scope: IPTablesScope) -> IPTablesRuleset {
+        IPTablesRuleset(chains: iptablesChains.values.filter { $0.id.namespace == scope.namespace && $0.id.family == scope.family },
+                        rules: iptablesRules.filter { $0.namespace == scope.namespace && $0.family == scope.family })
+    }
+
+    /// Puts `ruleset` in the place of podnet's iptables of one namespace and family.
+    public mutating func setIPTablesRuleset(_ ruleset: IPTablesRuleset, in scope: IPTablesScope) {
+        iptablesChains = iptablesChains.filter { $0.key.namespace != scope.namespace || $0.key.family != scope.family }
+        iptablesRules = iptablesRules.filter { $0.namespace != scope.namespace || $0.family != scope.family }
+        for chain in ruleset.chains(in: scope.namespace, family: scope.family) { insert(chain) }
+        for rule in ruleset.rules(in: scope.namespace, family: scope.family) { insert(rule) }
     }
 }

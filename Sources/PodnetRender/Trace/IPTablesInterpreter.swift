@@ -14,14 +14,15 @@ struct IPTablesInterpreter {
     /// podnet's rules in the built-in chains, by table and chain.
     let builtIn: [String: [String]]
 
-    init(state: KernelState, namespace: NamespaceRef) {
+    /// The chains of `family` (a packet's: iptables and ip6tables are apart).
+    init(state: KernelState, namespace: NamespaceRef, family: AddressFamily = .ipv4) {
         var chains: [String: [String]] = [:]
-        for chain in state.iptablesChains.values where chain.id.namespace == namespace {
+        for chain in state.iptablesChains.values where chain.id.namespace == namespace && chain.id.family == family {
             chains["\(chain.id.table) \(chain.id.name)"] = chain.rules
         }
         self.chains = chains
         var builtIn: [String: [String]] = [:]
-        for rule in state.iptablesRules.sorted() where rule.namespace == namespace {
+        for rule in state.iptablesRules.sorted() where rule.namespace == namespace && rule.family == family {
             builtIn["\(rule.table) \(rule.chain)", default: []].append(rule.spec)
         }
         self.builtIn = builtIn
