@@ -7,7 +7,7 @@ import PodnetTopology
 /// address is on its `eth0`, its pod CIDR is the prefix of its bridge's address, a
 /// pod's address is on its `eth0`, and so is a lab client's; NodePorts are in the
 /// proxy's tables (nftables and iptables modes), and so are ClusterIPs (nftables
-/// mode only, so far).
+/// and iptables modes; IPv6 ones from ip6tables' rules).
 public enum LiveAssignmentsReader {
     public static func assignments(in live: KernelState, cluster: String) -> LiveAssignments {
         var assignments = LiveAssignments()
@@ -36,6 +36,8 @@ public enum LiveAssignmentsReader {
         // ClusterIPs: read back from the rules of proxy modes nftables and iptables.
         assignments.clusterIPs = NFTablesLiveClusterIPs.clusterIPs(in: live, cluster: cluster)
         assignments.clusterIPs.merge(IPTablesProxyClusterIPs.read(from: live, cluster: cluster)) { current, _ in current }
+        // IPv6 ClusterIPs: so far from ip6tables' rules (iptables mode) only.
+        assignments.clusterIPsV6 = IPTablesProxyClusterIPs.read(from: live, cluster: cluster, family: .ipv6).compactMapValues(\.ipv6)
         return assignments
     }
 }

@@ -33,6 +33,14 @@ import PodnetTopology
 ///   external-IP traffic that a `Local` external policy leaves without an endpoint
 ///   on this node, and rejects it for a port without any endpoint.
 ///
+/// IPv6 (a dual-stack cluster): the same layout in ip6tables, by the same code with
+/// the family's values (`family:`), as kube-proxy runs one proxier per family: the
+/// services that have an IPv6 ClusterIP, their endpoints' IPv6 addresses, the IPv6
+/// cluster and service CIDRs, `/128` for one address, `[ADDRESS]:PORT` in DNATs
+/// and endpoint names, ICMPv6's port unreachable in rejects. External IPs are IPv4
+/// only (docs/dual-stack.md). Chain names hash the service port alone, so a port's
+/// KUBE-SVC-… is named alike in both families; KUBE-SEP-… hash the endpoint too.
+///
 /// Rules are written in the canonical form `iptables-save` prints. Built-in chains
 /// get only podnet's jumps, each with the comment `podnet:CLUSTER …`; the KUBE-… and
 /// PODNET-… chains are podnet's whole. Nodes differ only where a service has a
@@ -50,27 +58,34 @@ public struct IPTablesProxyRenderer: Sendable {
 
     /// kube-proxy's jump to KUBE-NODEPORTS, last in KUBE-SERVICES: every local
     /// address of the node, but loopback (kube-proxy's `--iptables-localhost-nodeports=false`:
-    /// a DNAT from 127.0.0.1 to a pod needs route_localnet, which podnet does not set).
-    static let nodePortsJump = "! -d 127.0.0.0/8 "
-        + Names.comment("kubernetes service nodeports; \(IPTablesRuleset.lastRuleNote)")
-        + " -m addrtype --dst-type LOCAL -j \(Names.nodePorts)"
+    /// a DNAT from 127.0.0.1 to a pod needs route_localnet, which podnet does not set;
+    /// IPv6 has no such thing, and kube-proxy leaves `::1` out alike).
+    static func nodePortsJump(_ family: AddressFamily) -> String {
+        "! -d \(family.loopbackNetwork) "
+            + Names.comment("kubernetes service nodeports; \(IPTablesRuleset.lastRuleNote)")
+            + " -m addrtype --dst-type LOCAL -j \(Names.nodePorts)"
+    }
 
-    /// The ruleset of `node`'s namespace; empty unless the proxy mode is `iptables`
-    /// and there is something to do (services, or masquerade).
-    public func ruleset(forNode node: Node) -> IPTablesRuleset {
+    /// The ruleset of `node`'s namespace for `family` (iptables, or ip6tables);
+    /// empty unless the proxy mode is `iptables`, the cluster has the family and
+    /// there is something to do (services, or masquerade).
+    public func ruleset(forNode node: Node, family: AddressFamily = .ipv4) -> IPTablesRuleset {
         var ruleset = IPTablesRuleset()
-        guard topology.proxy.mode == .iptables, !topology.services.isEmpty || topology.network.masquerade else { return ruleset }
+        guard topology.proxy.mode == .iptables, let clusterCIDR = topology.clusterCIDR(family) else { return ruleset }
+        // Only the services of the family: kube-proxy's proxier of a family sees those alone.
+        let services = topology.services.filter { $0.clusterIP(family) != nil }
+        guard !services.isEmpty || topology.network.masquerade else { return ruleset }
         let mark = IPTablesRuleset.mark(cluster: topology.name)
         func comment(_ text: String) -> String { Names.comment(text) }
 
         var portals = IPTablesProxyPortals()
         var hasNodePorts = false
         var hasExternalTraffic = false
-        for service in topology.services {
-            let endpoints = endpoints(of: service)
+        for service in services {
+            let endpoints = endpoints(of: service, family: family)
             let localEndpoints = endpoints.filter { $0.node == node.name }.map(\.ip)
             for port in service.ports {
-                let servicePort = IPTablesProxyServicePort(topology: topology, service: service, port: port,
+                let servicePort = IPTablesProxyServicePort(topology: topology, family: family, service: service, port: port,
                                                            endpoints: endpoints.map(\.ip), localEndpoints: localEndpoints)
                 hasNodePorts = hasNodePorts || servicePort.nodePort != nil
                 hasExternalTraffic = hasExternalTraffic || servicePort.acceptsExternalTraffic
@@ -80,7 +95,7 @@ public struct IPTablesProxyRenderer: Sendable {
         // The chains every service port shares exist on every node alike, whichever
         // ports have endpoints there.
         if hasNodePorts {
-            portals.natServices.append(Self.nodePortsJump)
+            portals.natServices.append(Self.nodePortsJump(family))
             ruleset.setChain(Names.nodePorts, in: .nat, rules: portals.nodePorts)
         }
         ruleset.setChain(Names.services, in: .nat, rules: portals.natServices)
@@ -94,16 +109,16 @@ public struct IPTablesProxyRenderer: Sendable {
         ruleset.addBuiltinRule("\(comment("\(mark) service portals")) -j \(Names.services)", to: "OUTPUT", in: .nat)
         ruleset.addBuiltinRule("\(comment("\(mark) service SNAT")) -j \(Names.postrouting)", to: "POSTROUTING", in: .nat)
         if topology.network.masquerade {
-            let cidr = topology.clusterCIDR
+            let cidr = clusterCIDR
             ruleset.setChain(Names.podEgress, in: .nat, rules: [
                 "-s \(cidr) ! -d \(cidr) \(comment("pod traffic leaving the cluster")) -j MASQUERADE --random-fully",
             ])
             ruleset.addBuiltinRule("\(comment("\(mark) pod egress")) -j \(Names.podEgress)", to: "POSTROUTING", in: .nat)
         }
-        if let serviceCIDR = topology.serviceCIDR, !topology.services.isEmpty {
+        if let serviceCIDR = topology.serviceCIDR(family), !services.isEmpty {
             // Last: a `Local` port's drop comes first.
             let note = "no service at this address and port; \(IPTablesRuleset.lastRuleNote)"
-            portals.filterServices.append("-d \(serviceCIDR) \(comment(note)) -j REJECT --reject-with icmp-port-unreachable")
+            portals.filterServices.append("-d \(serviceCIDR) \(comment(note)) -j REJECT --reject-with \(family.portUnreachable)")
         }
         ruleset.setChain(Names.services, in: .filter, rules: portals.filterServices)
         for chain in ["FORWARD", "OUTPUT"] {
@@ -119,17 +134,25 @@ public struct IPTablesProxyRenderer: Sendable {
         return ruleset
     }
 
-    /// The ruleset as KernelState holds it: chains and built-in rules of `namespace`.
+    /// The rulesets as KernelState holds them: chains and built-in rules of
+    /// `namespace`, of every family the cluster has.
     public func ruleset(forNode node: Node, in namespace: NamespaceRef) -> (chains: [IPTablesChain], rules: [IPTablesRule]) {
-        let ruleset = ruleset(forNode: node)
-        return (ruleset.chains(in: namespace), ruleset.rules(in: namespace))
+        var chains: [IPTablesChain] = [], rules: [IPTablesRule] = []
+        for family in topology.families.sorted() {
+            let ruleset = ruleset(forNode: node, family: family)
+            chains += ruleset.chains(in: namespace, family: family)
+            rules += ruleset.rules(in: namespace, family: family)
+        }
+        return (chains, rules)
     }
 
-    /// The endpoints' addresses and nodes, lowest address first (a stable order,
-    /// whatever order the file lists the pods in), each once.
-    private func endpoints(of service: Service) -> [(ip: IPv4Address, node: String)] {
-        var nodes: [IPv4Address: String] = [:]
-        for name in service.endpoints { if let pod = pods[name] { nodes[pod.ip] = nodes[pod.ip] ?? pod.node } }
+    /// The endpoints' addresses of `family` and their nodes, lowest address first (a
+    /// stable order, whatever order the file lists the pods in), each once.
+    private func endpoints(of service: Service, family: AddressFamily) -> [(ip: IPAddress, node: String)] {
+        var nodes: [IPAddress: String] = [:]
+        for name in service.endpoints {
+            if let pod = pods[name], let ip = pod.ip(family) { nodes[ip] = nodes[ip] ?? pod.node }
+        }
         return nodes.keys.sorted().map { ($0, nodes[$0]!) }
     }
 }

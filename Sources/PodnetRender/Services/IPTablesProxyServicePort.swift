@@ -20,14 +20,18 @@ import PodnetTopology
 /// - `ClientIP` affinity: the chain first sends a client that an endpoint's `recent`
 ///   list saw within the timeout back to that endpoint; the endpoint's chain adds
 ///   the client to its list.
+///
+/// For one family: the service's ClusterIP and its endpoints' addresses of that
+/// family, written as that family's iptables-save prints them.
 struct IPTablesProxyServicePort {
     let topology: Topology
+    let family: AddressFamily
     let service: Service
     let port: ServicePort
     /// Every endpoint's address, lowest first.
-    let endpoints: [IPv4Address]
+    let endpoints: [IPAddress]
     /// The endpoints on the node the rules are for.
-    let localEndpoints: [IPv4Address]
+    let localEndpoints: [IPAddress]
 
     private typealias Names = IPTablesProxyNames
 
@@ -55,16 +59,17 @@ struct IPTablesProxyServicePort {
     var internalChain: String { internalPolicyIsLocal ? localChain : serviceChain }
 
     /// The endpoints this node DNATs to: each gets its KUBE-SEP-….
-    var reachableEndpoints: [IPv4Address] { usesServiceChain ? endpoints : usesLocalChain ? localEndpoints : [] }
+    var reachableEndpoints: [IPAddress] { usesServiceChain ? endpoints : usesLocalChain ? localEndpoints : [] }
 
     private func comment(_ text: String) -> String { Names.comment(text) }
     private var dport: String { "-m \(proto) --dport \(port.port)" }
 
     /// Adds the port's chains to `ruleset` and its rules to the shared chains of `portals`.
     func write(into ruleset: inout IPTablesRuleset, portals: inout IPTablesProxyPortals) {
-        let clusterIP = "-d \(service.clusterIP)/32 -p \(proto)"
+        // The renderer passes only services of the family.
+        let clusterIP = "-d \(service.clusterIP(family)!.iptablesHost) -p \(proto)"
         if !hasEndpoints {
-            let reject = "-j REJECT --reject-with icmp-port-unreachable"
+            let reject = "-j REJECT --reject-with \(family.portUnreachable)"
             portals.filterServices.append("\(clusterIP) \(comment("\(name) has no endpoints")) \(dport) \(reject)")
             writeExternalFilters(comment: "\(name) has no endpoints", verdict: reject, into: &portals)
             return
@@ -79,8 +84,8 @@ struct IPTablesProxyServicePort {
             writeExternalFilters(comment: "\(name) has no local endpoints", verdict: "-j DROP", into: &portals)
         }
         if usesExternalChain {
-            for address in service.externalIPs {
-                portals.natServices.append("-d \(address)/32 -p \(proto) \(comment("\(name) external IP")) \(dport) -j \(externalChain)")
+            for address in service.externalIPs(family) {
+                portals.natServices.append("-d \(address.iptablesHost) -p \(proto) \(comment("\(name) external IP")) \(dport) -j \(externalChain)")
             }
             if let nodePort {
                 portals.nodePorts.append("-p \(proto) \(comment(name)) -m \(proto) --dport \(nodePort) -j \(externalChain)")
@@ -89,7 +94,7 @@ struct IPTablesProxyServicePort {
         }
         // Off-cluster traffic to the ClusterIP (the node itself) is masqueraded, in the
         // chain that ClusterIP traffic takes.
-        let masquerade = "! -s \(topology.clusterCIDR) \(clusterIPMatch) -j \(Names.markForMasquerade)"
+        let masquerade = "! -s \(clusterCIDR) \(clusterIPMatch) -j \(Names.markForMasquerade)"
         if usesServiceChain {
             let first = hasInternalEndpoints && !internalPolicyIsLocal ? [masquerade] : []
             ruleset.setChain(serviceChain, in: .nat, rules: first + cascade(over: endpoints))
@@ -100,35 +105,39 @@ struct IPTablesProxyServicePort {
         }
         for ip in reachableEndpoints {
             let endpointChain = endpointChain(ip)
-            let remember = service.sessionAffinity.timeoutSeconds == nil ? "" : " -m recent --set --name \(endpointChain) \(Self.recentSource)"
+            let remember = service.sessionAffinity.timeoutSeconds == nil ? "" : " -m recent --set --name \(endpointChain) \(recentSource)"
             ruleset.setChain(endpointChain, in: .nat, rules: [
-                "-s \(ip)/32 \(comment(name)) -j \(Names.markForMasquerade)",
-                "-p \(proto) \(comment(name))\(remember) -m \(proto) -j DNAT --to-destination \(ip):\(port.targetPort)",
+                "-s \(ip.iptablesHost) \(comment(name)) -j \(Names.markForMasquerade)",
+                "-p \(proto) \(comment(name))\(remember) -m \(proto) -j DNAT --to-destination \(ip.joined(port: port.targetPort))",
             ])
         }
     }
 
-    /// How iptables-save prints a `recent` match's defaults: the whole source address.
-    static let recentSource = "--mask 255.255.255.255 --rsource"
+    /// The family's cluster CIDR (the renderer renders only families the cluster has).
+    private var clusterCIDR: IPPrefix { topology.clusterCIDR(family)! }
 
-    private func endpointChain(_ ip: IPv4Address) -> String {
-        Names.endpointChain(portName: name, protocol: port.protocol, endpoint: "\(ip):\(port.targetPort)")
+    /// How iptables-save prints a `recent` match's defaults: the whole source address.
+    private var recentSource: String { "--mask \(family.recentFullMask) --rsource" }
+
+    /// kube-proxy names the endpoint `IP:PORT` (`[IP]:PORT` in IPv6) in the hash.
+    private func endpointChain(_ ip: IPAddress) -> String {
+        Names.endpointChain(portName: name, protocol: port.protocol, endpoint: ip.joined(port: port.targetPort))
     }
 
     /// The affinity checks, then the random cascade: the first of N endpoints with
     /// probability 1/N, the next 1/(N−1), …, the last always.
-    private func cascade(over endpoints: [IPv4Address]) -> [String] {
+    private func cascade(over endpoints: [IPAddress]) -> [String] {
         var rules: [String] = []
         if let timeout = service.sessionAffinity.timeoutSeconds {
             for ip in endpoints {
                 let chain = endpointChain(ip)
-                rules.append("\(comment("\(name) -> \(ip):\(port.targetPort)")) -m recent --rcheck --seconds \(timeout) --reap --name \(chain) \(Self.recentSource) -j \(chain)")
+                rules.append("\(comment("\(name) -> \(ip.joined(port: port.targetPort))")) -m recent --rcheck --seconds \(timeout) --reap --name \(chain) \(recentSource) -j \(chain)")
             }
         }
         for (index, ip) in endpoints.enumerated() {
             let remaining = endpoints.count - index
             let pick = remaining > 1 ? " -m statistic --mode random --probability \(Names.probability(oneIn: remaining))" : ""
-            rules.append("\(comment("\(name) -> \(ip):\(port.targetPort)"))\(pick) -j \(endpointChain(ip))")
+            rules.append("\(comment("\(name) -> \(ip.joined(port: port.targetPort))"))\(pick) -j \(endpointChain(ip))")
         }
         return rules
     }
@@ -142,7 +151,7 @@ struct IPTablesProxyServicePort {
             return ["\(comment("masquerade traffic for \(destinations)")) -j \(Names.markForMasquerade)", "-j \(serviceChain)"]
         }
         var rules = [
-            "-s \(topology.clusterCIDR) \(comment("pod traffic for \(destinations)")) -j \(serviceChain)",
+            "-s \(clusterCIDR) \(comment("pod traffic for \(destinations)")) -j \(serviceChain)",
             "\(comment("masquerade LOCAL traffic for \(destinations)")) -m addrtype --src-type LOCAL -j \(Names.markForMasquerade)",
             "\(comment("route LOCAL traffic for \(destinations)")) -m addrtype --src-type LOCAL -j \(serviceChain)",
         ]
@@ -153,8 +162,8 @@ struct IPTablesProxyServicePort {
 
     /// The filter rules that stop NodePort and external-IP traffic nothing DNATs.
     private func writeExternalFilters(comment text: String, verdict: String, into portals: inout IPTablesProxyPortals) {
-        for address in service.externalIPs {
-            portals.externalServices.append("-d \(address)/32 -p \(proto) \(comment(text)) \(dport) \(verdict)")
+        for address in service.externalIPs(family) {
+            portals.externalServices.append("-d \(address.iptablesHost) -p \(proto) \(comment(text)) \(dport) \(verdict)")
         }
         if let nodePort {
             portals.externalServices.append("-p \(proto) \(comment(text)) -m addrtype --dst-type LOCAL -m \(proto) --dport \(nodePort) \(verdict)")

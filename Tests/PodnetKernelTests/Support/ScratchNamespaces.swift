@@ -4,12 +4,13 @@ import Testing
 /// Runs `body` with `count` fresh namespaces made by podnet, and always deletes them,
 /// whether `body` returns, throws or fails an expectation. Afterwards it checks that
 /// the test left the process where it was (see HomeCheck).
-func withScratchNamespaces<T>(_ count: Int = 1, _ body: ([NetnsName]) throws -> T) throws -> T {
+func withScratchNamespaces<T>(_ count: Int = 1, prefix: String = TestNames.prefix,
+                              _ body: ([NetnsName]) throws -> T) throws -> T {
     let directory = NetnsDirectory()
     var made: [NetnsName] = []
     defer { cleanUp(made, in: directory) }
     for _ in 0..<count {
-        let name = TestNames.fresh()
+        let name = TestNames.fresh(prefix: prefix)
         try directory.add(name)
         made.append(name)
     }

@@ -4,7 +4,9 @@
 enum TestNames {
     static let prefix = "pntest-ns-"
 
-    static func fresh() -> NetnsName {
+    /// A fresh name; `prefix` lets a suite's namespaces be told apart from the others'
+    /// (the dual-stack iptables and IPVS tests use `pni6-`).
+    static func fresh(prefix: String = prefix) -> NetnsName {
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         return try! NetnsName(prefix + suffix)
     }

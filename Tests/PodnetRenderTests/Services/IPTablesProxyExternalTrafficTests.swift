@@ -43,7 +43,7 @@ import Testing
     @Test func aClusterNodePortIsMasqueradedToEveryEndpointFromEveryNode() throws {
         let topology = try Self.topology(Self.nodePort())
         let ruleset = Self.ruleset(topology, node: 2)
-        #expect(ruleset.nat.chains["KUBE-SERVICES"] == ["\(Self.clusterIPMatch) -j \(Self.svc)", IPTablesProxyRenderer.nodePortsJump])
+        #expect(ruleset.nat.chains["KUBE-SERVICES"] == ["\(Self.clusterIPMatch) -j \(Self.svc)", IPTablesProxyRenderer.nodePortsJump(.ipv4)])
         #expect(ruleset.nat.chains["KUBE-NODEPORTS"] == ["-p tcp -m comment --comment \"\(Self.name)\" -m tcp --dport 30080 -j \(Self.ext)"])
         #expect(ruleset.nat.chains[Self.ext] == [
             "-m comment --comment \"masquerade traffic for \(Self.name) external destinations\" -j KUBE-MARK-MASQ",
@@ -69,8 +69,8 @@ import Testing
                                          ports: [ServicePort(port: 9)]))
         let services = try #require(Self.ruleset(topology, node: 0).nat.chains["KUBE-SERVICES"])
         #expect(services.count == 3)
-        #expect(services.last == IPTablesProxyRenderer.nodePortsJump)
-        #expect(IPTablesRuleset.isTrailing(IPTablesProxyRenderer.nodePortsJump))
+        #expect(services.last == IPTablesProxyRenderer.nodePortsJump(.ipv4))
+        #expect(IPTablesRuleset.isTrailing(IPTablesProxyRenderer.nodePortsJump(.ipv4)))
         #expect(!IPTablesRuleset.isTrailing("-m comment --comment \"NOTE: this must be the last rule in this chain, or not\" -j X"))
     }
 

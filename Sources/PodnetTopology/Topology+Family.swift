@@ -1,0 +1,45 @@
+import PodnetAddress
+
+/// The topology's values of one family, for renderers written once for both
+/// (iptables and IPVS proxies, ...): the IPv4 field or its IPv6 counterpart
+/// (docs/dual-stack.md), as an `IPAddress`/`IPPrefix`; nil where the cluster, the
+/// service or the pod lacks the family.
+extension Topology {
+    public func clusterCIDR(_ family: AddressFamily) -> IPPrefix? {
+        switch family {
+        case .ipv4: return .v4(clusterCIDR)
+        case .ipv6: return ipv6.map { .v6($0.clusterCIDR) }
+        }
+    }
+
+    public func serviceCIDR(_ family: AddressFamily) -> IPPrefix? {
+        switch family {
+        case .ipv4: return serviceCIDR.map { .v4($0) }
+        case .ipv6: return ipv6?.serviceCIDR.map { .v6($0) }
+        }
+    }
+}
+
+extension Pod {
+    public func ip(_ family: AddressFamily) -> IPAddress? {
+        switch family {
+        case .ipv4: return .v4(ip)
+        case .ipv6: return ipv6.map { .v6($0) }
+        }
+    }
+}
+
+extension Service {
+    /// The service's ClusterIP of `family`, if it has that family.
+    public func clusterIP(_ family: AddressFamily) -> IPAddress? {
+        switch family {
+        case .ipv4: return .v4(clusterIP)
+        case .ipv6: return clusterIPv6.map { .v6($0) }
+        }
+    }
+
+    /// External IPs are IPv4 only for now (docs/dual-stack.md, "Not done").
+    public func externalIPs(_ family: AddressFamily) -> [IPAddress] {
+        family == .ipv4 ? externalIPs.map { .v4($0) } : []
+    }
+}
