@@ -36,13 +36,15 @@ extension KernelTests {
         """
 
         /// Answers every connection with its name and the caller's address, until a
-        /// minute without one.
+        /// minute without one; on IPv4's 0.0.0.0, or on the address given after the
+        /// name (`::` for IPv6).
         static let server = """
         import socket, sys
         name = sys.argv[1].encode()
-        s = socket.socket()
+        bind = sys.argv[2] if len(sys.argv) > 2 else "0.0.0.0"
+        s = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", 8080)); s.listen(128); s.settimeout(60)
+        s.bind((bind, 8080)); s.listen(128); s.settimeout(60)
         while True:
             try:
                 c, peer = s.accept()
@@ -151,11 +153,11 @@ extension KernelTests {
         /// The node: a bridge with the gateway, forwarding and br_netfilter on; each pod a veth whose
         /// host end is a bridge port with hairpin on, and a default route via the gateway.
         /// A server answering with its name in each namespace given, until `stop`.
-        static func startServers(_ servers: [(name: String, namespace: String)]) throws -> [Subprocess] {
+        static func startServers(_ servers: [(name: String, namespace: String)], bind: String = "0.0.0.0") throws -> [Subprocess] {
             var started: [Subprocess] = []
             do {
                 for (name, namespace) in servers {
-                    started.append(try Subprocess.spawn(Command(["ip", "netns", "exec", namespace, "/usr/bin/python3", "-c", server, name]),
+                    started.append(try Subprocess.spawn(Command(["ip", "netns", "exec", namespace, "/usr/bin/python3", "-c", server, name, bind]),
                                                         capturing: false))
                 }
             } catch {
