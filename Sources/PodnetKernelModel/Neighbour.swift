@@ -1,14 +1,18 @@
 import PodnetAddress
 
-/// A permanent ARP entry (`ip neigh add 10.200.1.0 lladdr … dev vxlan0 nud permanent`).
+/// A permanent ARP or NDP entry (`ip neigh add 10.200.1.0 lladdr … dev vxlan0 nud permanent`).
 public struct Neighbour: Hashable, Sendable, Codable {
     public struct ID: Hashable, Sendable, Comparable, Codable {
         public var link: Link.ID
-        public var address: IPv4Address
+        public var address: IPAddress
 
-        public init(link: Link.ID, address: IPv4Address) {
+        public init(link: Link.ID, address: IPAddress) {
             self.link = link
             self.address = address
+        }
+
+        public init(link: Link.ID, address: IPv4Address) {
+            self.init(link: link, address: .v4(address))
         }
 
         public static func < (lhs: ID, rhs: ID) -> Bool { (lhs.link, lhs.address) < (rhs.link, rhs.address) }
@@ -29,12 +33,17 @@ public struct FDBEntry: Hashable, Sendable, Codable {
     public struct ID: Hashable, Sendable, Comparable, Codable {
         public var link: Link.ID
         public var mac: MACAddress
-        public var destination: IPv4Address
+        /// The remote VTEP, in the underlay's family.
+        public var destination: IPAddress
 
-        public init(link: Link.ID, mac: MACAddress, destination: IPv4Address) {
+        public init(link: Link.ID, mac: MACAddress, destination: IPAddress) {
             self.link = link
             self.mac = mac
             self.destination = destination
+        }
+
+        public init(link: Link.ID, mac: MACAddress, destination: IPv4Address) {
+            self.init(link: link, mac: mac, destination: .v4(destination))
         }
 
         public static func < (lhs: ID, rhs: ID) -> Bool {

@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetKernelModel
 
 /// A plan as the iproute2 commands a student could paste (`diff --output
@@ -17,21 +18,21 @@ public enum CommandRenderer {
         case .deleteLink(let id):
             return ["ip \(id.namespace.ipOption)link del \(id.name)"]
         case .addAddress(let address):
-            return ["ip \(address.link.namespace.ipOption)addr add \(address.address) dev \(address.link.name)"]
+            return ["ip \(address.link.namespace.ipOption)\(familyOption(address.family))addr add \(address.address) dev \(address.link.name)\(address.family == .ipv6 ? " nodad" : "")"]
         case .deleteAddress(let address):
-            return ["ip \(address.link.namespace.ipOption)addr del \(address.address) dev \(address.link.name)"]
+            return ["ip \(address.link.namespace.ipOption)\(familyOption(address.family))addr del \(address.address) dev \(address.link.name)"]
         case .addRoute(let route):
-            return ["ip \(route.id.namespace.ipOption)route add \(routeSpec(route))"]
+            return ["ip \(route.id.namespace.ipOption)\(familyOption(route.family))route add \(routeSpec(route))"]
         case .replaceRoute(let route):
-            return ["ip \(route.id.namespace.ipOption)route replace \(routeSpec(route))"]
+            return ["ip \(route.id.namespace.ipOption)\(familyOption(route.family))route replace \(routeSpec(route))"]
         case .deleteRoute(let route):
-            return ["ip \(route.id.namespace.ipOption)route del \(destination(route.id))\(route.id.table == Route.mainTable ? "" : " table \(route.id.table)")"]
+            return ["ip \(route.id.namespace.ipOption)\(familyOption(route.family))route del \(destination(route.id))\(route.id.table == Route.mainTable ? "" : " table \(route.id.table)")"]
         case .addNeighbour(let neighbour):
-            return ["ip \(neighbour.id.link.namespace.ipOption)neigh add \(neighbour.id.address) lladdr \(neighbour.mac) dev \(neighbour.id.link.name) nud permanent"]
+            return ["ip \(neighbour.id.link.namespace.ipOption)\(familyOption(neighbour.id.address.family))neigh add \(neighbour.id.address) lladdr \(neighbour.mac) dev \(neighbour.id.link.name) nud permanent"]
         case .replaceNeighbour(let neighbour):
-            return ["ip \(neighbour.id.link.namespace.ipOption)neigh replace \(neighbour.id.address) lladdr \(neighbour.mac) dev \(neighbour.id.link.name) nud permanent"]
+            return ["ip \(neighbour.id.link.namespace.ipOption)\(familyOption(neighbour.id.address.family))neigh replace \(neighbour.id.address) lladdr \(neighbour.mac) dev \(neighbour.id.link.name) nud permanent"]
         case .deleteNeighbour(let neighbour):
-            return ["ip \(neighbour.id.link.namespace.ipOption)neigh del \(neighbour.id.address) dev \(neighbour.id.link.name)"]
+            return ["ip \(neighbour.id.link.namespace.ipOption)\(familyOption(neighbour.id.address.family))neigh del \(neighbour.id.address) dev \(neighbour.id.link.name)"]
         case .addFDB(let entry):
             return ["bridge \(entry.link.namespace.ipOption)fdb append \(entry.mac) dev \(entry.link.name) dst \(entry.destination) self permanent"]
         case .deleteFDB(let entry):
@@ -114,6 +115,13 @@ public enum CommandRenderer {
             commands.append("\(ip) property add dev \(link.id.name) altname \(name)")
         }
         return commands
+    }
+
+    /// `-6` before an IPv6 object's command, as seed 003's readers would write it:
+    /// iproute2 guesses the family from an address, but not from `default`, and
+    /// `ip route del default` alone removes the IPv4 default route.
+    private static func familyOption(_ family: AddressFamily) -> String {
+        family == .ipv6 ? "-6 " : ""
     }
 
     private static func destination(_ id: Route.ID) -> String {

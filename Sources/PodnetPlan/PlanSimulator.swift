@@ -43,7 +43,10 @@ public enum PlanSimulator {
             state.insert(address)
         case .deleteAddress(let address):
             state.addresses.remove(address)
-            // Routes via a gateway only this address made reachable go with it.
+            // IPv4 routes via a gateway only this address made reachable go with it
+            // (the kernel's fib_sync_down_addr); IPv6 keeps its routes, whose gateways
+            // neighbour discovery finds on the link whatever the prefixes.
+            guard address.family == .ipv4 else { break }
             let link = address.link
             let remaining = state.addresses.filter { $0.link == link }
             state.routes = state.routes.filter { _, route in

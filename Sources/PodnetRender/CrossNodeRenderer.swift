@@ -33,15 +33,20 @@ struct CrossNodeRenderer {
         }
     }
 
-    private func route(to destination: IPv4Prefix, via gateway: IPv4Address?, device: String, onlink: Bool = false) -> Route {
+    private func route(to destination: IPPrefix, via gateway: IPAddress?, device: String, onlink: Bool = false) -> Route {
         Route(id: .init(namespace: namespace, destination: destination), gateway: gateway, device: device,
               onlink: onlink, protocol: routeProtocol)
     }
 
-    /// host-gw (§4.1): a route to every other node's pod CIDR via its underlay address.
+    /// host-gw (§4.1): a route to every other node's pod CIDR via its underlay
+    /// address, in each family (validation makes a dual-stack host-gw cluster give
+    /// its nodes IPv6 addresses: no IPv6 route can go via an IPv4 gateway).
     private func renderHostGateway(_ others: [Node], into state: inout KernelState) {
-        for other in others {
-            state.insert(route(to: other.podCIDR, via: other.address, device: uplink))
+        for family in topology.families {
+            for other in others {
+                guard let podCIDR = other.podCIDR(family), let address = other.address(family) else { continue }
+                state.insert(route(to: podCIDR, via: address, device: uplink))
+            }
         }
     }
 
@@ -58,7 +63,7 @@ struct CrossNodeRenderer {
             state.insert(Address(link: tunnel, address: IPv4Prefix(address: node.gateway, length: 32)))
         }
         for other in others {
-            state.insert(route(to: other.podCIDR, via: other.address, device: KernelNames.ipipDevice, onlink: true))
+            state.insert(route(to: .v4(other.podCIDR), via: .v4(other.address), device: KernelNames.ipipDevice, onlink: true))
         }
     }
 
@@ -68,6 +73,15 @@ struct CrossNodeRenderer {
     /// one permanent neighbour entry giving that address the remote device's MAC, and
     /// one FDB entry sending that MAC to the remote node. Adding a node adds exactly
     /// these three to each other node.
+    ///
+    /// IPv6 pods ride the same device over the same (IPv4) underlay: the inner frame
+    /// is Ethernet whatever it carries. Per remote node, a route to its IPv6 pod CIDR
+    /// via that CIDR's first address (flannel's IPv6 endpoint) and a permanent
+    /// neighbour entry giving it the same remote MAC; the FDB entry serves both. The
+    /// device holds no IPv6 endpoint address: the node's own IPv6 traffic takes the
+    /// bridge's global address as its source (RFC 6724), which the remote node can
+    /// answer, and a /128 there would be the subnet-router anycast address the
+    /// kernel already joins for the bridge's /64.
     private func renderStaticVXLAN(_ node: Node, others: [Node], into state: inout KernelState) {
         let vxlan = topology.network.vxlan
         let device = Link.ID(namespace, KernelNames.vxlanDevice)
@@ -77,17 +91,20 @@ struct CrossNodeRenderer {
                           mac: KernelNames.vtepMAC(cluster: topology.name, node: node.name)))
         state.insert(Address(link: device, address: IPv4Prefix(address: node.podCIDR.first, length: 32)))
         for other in others {
-            let endpoint = other.podCIDR.first
             let mac = KernelNames.vtepMAC(cluster: topology.name, node: other.name)
-            state.insert(route(to: other.podCIDR, via: endpoint, device: KernelNames.vxlanDevice, onlink: true))
-            state.insert(Neighbour(id: .init(link: device, address: endpoint), mac: mac))
+            for family in topology.families {
+                guard let podCIDR = other.podCIDR(family) else { continue }
+                let endpoint = podCIDR.first
+                state.insert(route(to: podCIDR, via: endpoint, device: KernelNames.vxlanDevice, onlink: true))
+                state.insert(Neighbour(id: .init(link: device, address: endpoint), mac: mac))
+            }
             state.insert(FDBEntry(id: .init(link: device, mac: mac, destination: other.address)))
         }
     }
 
     /// Multicast VXLAN (§4.3): the device is a port of the pod bridge and learns
     /// remote MACs through the group, so the pod bridge carries one route for the
-    /// whole cluster CIDR and nothing names another node. A node without a pod
+    /// whole cluster CIDR (one per family) and nothing names another node. A node without a pod
     /// bridge has nothing to attach the device to.
     private func renderMulticastVXLAN(_ node: Node, into state: inout KernelState) {
         guard let bridge = node.bridge else { return }
@@ -96,6 +113,9 @@ struct CrossNodeRenderer {
                           kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: node.address,
                                                    group: vxlan.group, device: uplink, learning: true)),
                           mtu: topology.network.podMTU, up: true, master: bridge, mark: mark))
-        state.insert(route(to: topology.clusterCIDR, via: nil, device: bridge))
+        for family in topology.families {
+            guard let clusterCIDR = topology.clusterCIDR(family) else { continue }
+            state.insert(route(to: clusterCIDR, via: nil, device: bridge))
+        }
     }
 }

@@ -129,12 +129,18 @@ struct ClusterRenderer {
             namespace = .current
             uplink = hostUplink
         }
-        state.insert(Sysctl(id: .init(namespace: namespace, key: "net.ipv4.ip_forward"), value: "1"))
+        for family in topology.families { state.insert(NodeSysctls.forwarding(family, namespace: namespace)) }
+        if case .lab = placement, topology.usesIPv6 {
+            for sysctl in NodeSysctls.noDuplicateAddressDetection(namespace: namespace) { state.insert(sysctl) }
+        }
         if let bridge = node.bridge {
             let bridgeID = Link.ID(namespace, bridge)
             state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.network.podMTU, up: true, mark: mark(role),
                               mac: KernelNames.bridgeMAC(cluster: cluster, namespace: node.name, bridge: bridge)))
-            state.insert(Address(link: bridgeID, address: IPv4Prefix(address: node.gateway, length: node.podCIDR.length)))
+            for family in topology.families {
+                guard let gateway = node.gateway(family), let podCIDR = node.podCIDR(family) else { continue }
+                state.insert(Address(link: bridgeID, address: IPPrefix(address: gateway, length: podCIDR.length)))
+            }
             for sysctl in NodeSysctls.noRedirects(bridge: bridge, namespace: namespace) { state.insert(sysctl) }
         }
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
@@ -148,15 +154,18 @@ struct ClusterRenderer {
             .insert(into: &state, cluster: cluster, namespace: namespace)
         // Policies filter pods of one bridge too: their frames must cross the IP hooks.
         if !topology.services.isEmpty || !topology.networkPolicies.isEmpty, node.bridge != nil {
-            state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(namespace: namespace))
+            for family in topology.families { state.insert(NodeSysctls.bridgedTrafficThroughIPHooks(family, namespace: namespace)) }
         }
         if !topology.services.isEmpty, let bridge = node.bridge {
             // A lab node has no default route, and a process's connect() needs a route
             // before any nat hook can DNAT: the node itself reaches ClusterIPs through
             // this one. A real host (host mode) has its default route for that.
-            if case .lab = placement, let serviceCIDR = topology.serviceCIDR {
-                state.insert(Route(id: .init(namespace: namespace, destination: serviceCIDR), device: bridge,
-                                   protocol: routeProtocol))
+            if case .lab = placement {
+                for family in topology.families {
+                    guard let serviceCIDR = topology.serviceCIDR(family) else { continue }
+                    state.insert(Route(id: .init(namespace: namespace, destination: serviceCIDR), device: bridge,
+                                       protocol: routeProtocol))
+                }
             }
         }
     }
@@ -170,7 +179,10 @@ struct ClusterRenderer {
         state.insert(Link(id: port, kind: .veth(peer: uplink), mtu: topology.network.mtu, up: true,
                           master: KernelNames.underlayBridge, mark: mark(role),
                           alternativeNames: [KernelNames.peerAlternativeName(kind: "node", member: node.name)]))
-        state.insert(Address(link: uplink, address: IPv4Prefix(address: node.address, length: topology.underlay.cidr.length)))
+        for family in topology.families {
+            guard let address = node.address(family), let underlay = topology.underlayCIDR(family) else { continue }
+            state.insert(Address(link: uplink, address: IPPrefix(address: address, length: underlay.length)))
+        }
     }
 
     /// Lab mode: a host outside the cluster (`clients[]`), plugged into the underlay
@@ -210,9 +222,12 @@ struct ClusterRenderer {
         // Hairpin lets a pod reach itself through a Service VIP (seed 003 §5, case 3).
         state.insert(Link(id: hostEnd, kind: .veth(peer: podEnd), mtu: mtu, up: true, master: bridge, hairpin: true,
                           mark: mark(role), alternativeNames: [KernelNames.peerAlternativeName(kind: "pod", member: pod.name)]))
-        state.insert(Address(link: podEnd, address: IPv4Prefix(address: pod.ip, length: node.podCIDR.length)))
-        state.insert(Route(id: .init(namespace: namespace, destination: .everything),
-                           gateway: node.gateway, device: KernelNames.podInterface))
+        for family in topology.families {
+            guard let address = pod.ip(family), let podCIDR = node.podCIDR(family), let gateway = node.gateway(family) else { continue }
+            state.insert(Address(link: podEnd, address: IPPrefix(address: address, length: podCIDR.length)))
+            state.insert(Route(id: .init(namespace: namespace, destination: .everything(family)),
+                               gateway: gateway, device: KernelNames.podInterface))
+        }
     }
 
     /// A direct veth pair between two pods of a bridge-less node (seed 003 §3.1).
@@ -227,7 +242,12 @@ struct ClusterRenderer {
         if case .host(let host, _) = placement { role += "@\(host)" }
         state.insert(Link(id: aEnd, kind: .veth(peer: bEnd), mtu: mtu, up: true, mark: mark(role)))
         state.insert(Link(id: bEnd, kind: .veth(peer: aEnd), mtu: mtu, up: true, mark: mark(role)))
-        state.insert(Address(link: aEnd, address: IPv4Prefix(address: a.ip, length: node.podCIDR.length)))
-        state.insert(Address(link: bEnd, address: IPv4Prefix(address: b.ip, length: node.podCIDR.length)))
+        for family in topology.families {
+            guard let podCIDR = node.podCIDR(family) else { continue }
+            for (end, pod) in [(aEnd, a), (bEnd, b)] {
+                guard let address = pod.ip(family) else { continue }
+                state.insert(Address(link: end, address: IPPrefix(address: address, length: podCIDR.length)))
+            }
+        }
     }
 }

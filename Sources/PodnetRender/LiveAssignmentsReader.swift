@@ -17,15 +17,22 @@ public enum LiveAssignmentsReader {
                   let mark = live.namespaces[namespace]?.mark else { continue }
             let member = String(namespace.dropFirst(prefix.count))
             let isEth0 = address.link.name == KernelNames.podInterface
-            switch mark.role.split(separator: "/").first {
-            case "node" where isEth0:
-                assignments.nodeAddresses[member] = address.address.address
-            case "node":
-                if live.links[address.link]?.kind == .bridge { assignments.podCIDRs[member] = address.address.network }
-            case "pod" where isEth0:
-                assignments.podIPs[member] = address.address.address
-            case "client" where address.link.name == KernelNames.clientInterface:
-                assignments.clientAddresses[member] = address.address.address
+            let role = mark.role.split(separator: "/").first
+            switch (role, address.address) {
+            case ("node", .v4(let prefix)) where isEth0:
+                assignments.nodeAddresses[member] = prefix.address
+            case ("node", .v6(let prefix)) where isEth0:
+                assignments.nodeAddressesV6[member] = prefix.address
+            case ("node", .v4(let prefix)):
+                if live.links[address.link]?.kind == .bridge { assignments.podCIDRs[member] = prefix.network }
+            case ("node", .v6(let prefix)):
+                if live.links[address.link]?.kind == .bridge { assignments.podCIDRsV6[member] = prefix.network }
+            case ("pod", .v4(let prefix)) where isEth0:
+                assignments.podIPs[member] = prefix.address
+            case ("pod", .v6(let prefix)) where isEth0:
+                assignments.podIPsV6[member] = prefix.address
+            case ("client", .v4(let prefix)) where address.link.name == KernelNames.clientInterface:
+                assignments.clientAddresses[member] = prefix.address
             default:
                 break
             }

@@ -43,3 +43,39 @@ extension Service {
         family == .ipv4 ? externalIPs.map { .v4($0) } : []
     }
 }
+
+extension Topology {
+    /// The underlay network of `family`: the nodes' addresses are in it.
+    public func underlayCIDR(_ family: AddressFamily) -> IPPrefix? {
+        switch family {
+        case .ipv4: return .v4(underlay.cidr)
+        case .ipv6: return ipv6?.underlayCIDR.map { .v6($0) }
+        }
+    }
+}
+
+extension Node {
+    /// The node's underlay address of `family`; nil for IPv6 when the underlay has no
+    /// IPv6 prefix (VXLAN then carries the IPv6 pods over IPv4).
+    public func address(_ family: AddressFamily) -> IPAddress? {
+        switch family {
+        case .ipv4: return .v4(address)
+        case .ipv6: return addressV6.map { .v6($0) }
+        }
+    }
+
+    public func podCIDR(_ family: AddressFamily) -> IPPrefix? {
+        switch family {
+        case .ipv4: return .v4(podCIDR)
+        case .ipv6: return podCIDRv6.map { .v6($0) }
+        }
+    }
+
+    /// The bridge's address of `family`, the pods' default gateway: `.1` or `::1`.
+    public func gateway(_ family: AddressFamily) -> IPAddress? {
+        switch family {
+        case .ipv4: return .v4(gateway)
+        case .ipv6: return gatewayV6.map { .v6($0) }
+        }
+    }
+}

@@ -23,15 +23,27 @@ public struct ClusterIPv6: Codable, Equatable, Sendable {
 
 extension Topology {
     /// Whether any value is IPv6. Every IPv6 value needs the IPv6 clusterCIDR, so
-    /// this is whether the cluster has one. The kernel side does not exist yet, so
-    /// the reconciling commands refuse such a topology (`refusalToApply`).
+    /// this is whether the cluster has one.
     public var usesIPv6: Bool { ipv6 != nil }
 
-    /// Why this topology cannot be applied yet, or nil: dual stack is validated and
-    /// allocated (issue 17, build item 1) but not rendered into kernel objects.
+    /// Why the reconciling commands cannot apply this topology yet, or nil. Dual
+    /// stack is applied where the kernel side exists (pods, nodes and routes over
+    /// host-gw and VXLAN; services in iptables mode); the rest is refused rather
+    /// than half made: an IPv6 ClusterIP nothing answers, or IPv6 traffic that
+    /// NetworkPolicy would let through unfiltered, is worse than an error.
     public var refusalToApply: String? {
         guard usesIPv6 else { return nil }
-        return "dual stack is validated but not yet applied (issue 17); 'podnet validate' shows the IPv6 allocation, and apply, diff and check wait for the kernel side. Remove the IPv6 values to apply the IPv4 cluster"
+        let fix = "; remove the IPv6 values to apply the IPv4 cluster (issue 17, docs/dual-stack.md)"
+        if network.backend == .ipip {
+            return "IPv6 pods over backend ipip need the kernel's sit (6in4) tunnel, which podnet does not make yet; use backend vxlan (IPv6 pods over the IPv4 underlay) or host-gw with an IPv6 underlay.cidr" + fix
+        }
+        if proxy.mode != .iptables, let service = services.first(where: { $0.clusterIPv6 != nil }) {
+            return "service '\(service.name)' has an IPv6 ClusterIP, and proxy mode \(proxy.mode.rawValue) does not serve IPv6 yet (iptables mode does); set 'proxy: { mode: iptables }', or 'ipFamilies: [IPv4]' on the service" + fix
+        }
+        if !networkPolicies.isEmpty {
+            return "NetworkPolicy filters IPv4 only so far: the cluster's IPv6 traffic would pass unfiltered" + fix
+        }
+        return nil
     }
 
     /// The cluster's families, primary first.

@@ -90,9 +90,9 @@ for (index, socket) in sockets.enumerated() {
     guard let eth0Index = try connection.link(named: "eth0")?.index else { exit(1) }
     let host = IPv4Address(UInt32(0x0A00_0002) + UInt32(index) * 4)
     require(try connection.executeBatch([
-        .addAddress(AddressMessage(index: eth0Index, prefix: IPv4Prefix(address: host, length: 30))),
-        .addRoute(RouteMessage(destination: IPv4Prefix("0.0.0.0/0")!, gateway: host.advanced(by: -1), outputInterface: eth0Index)),
-        .addRoute(RouteMessage(destination: IPv4Prefix("172.16.0.0/12")!, gateway: host.advanced(by: -1), outputInterface: eth0Index)),
+        .addAddress(AddressMessage(index: eth0Index, prefix: .v4(IPv4Prefix(address: host, length: 30)))),
+        .addRoute(RouteMessage(destination: IPPrefix("0.0.0.0/0")!, gateway: host.advanced(by: -1).map(IPAddress.v4), outputInterface: eth0Index)),
+        .addRoute(RouteMessage(destination: IPPrefix("172.16.0.0/12")!, gateway: host.advanced(by: -1).map(IPAddress.v4), outputInterface: eth0Index)),
     ]), "setup addresses and routes")
 }
 withExtendedLifetime(sockets) {}

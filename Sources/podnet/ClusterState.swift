@@ -174,7 +174,7 @@ struct ClusterState {
             }
             return interface
         }
-        let holder = live.addresses.filter { $0.link.namespace == .current && $0.address.address == node.address }
+        let holder = live.addresses.filter { $0.link.namespace == .current && $0.address.address == .v4(node.address) }
             .map(\.link.name).sorted().first
         guard let holder else {
             Terminal.writeError("podnet: error: node '\(node.name)': no interface on this host holds its address \(node.address); is this host node '\(node.name)'? Set 'interface:' for it in \(path), or check --node")

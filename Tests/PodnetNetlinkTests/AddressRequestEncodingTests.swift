@@ -4,7 +4,7 @@ import Testing
 
 /// ifaddrmsg (linux/if_addr.h): family u8, prefixlen u8, flags u8, scope u8, index u32.
 @Suite struct AddressRequestEncodingTests {
-    let address = AddressMessage(index: 3, prefix: IPv4Prefix("10.244.0.1/24")!)
+    let address = AddressMessage(index: 3, prefix: IPPrefix("10.244.0.1/24")!)
 
     @Test func add() throws {
         expectBytes(try sentBytes(.addAddress(address)), hexBytes("""
@@ -27,11 +27,15 @@ import Testing
     @Test func dump() throws {
         expectBytes(try sentBytes(.dumpAddresses(), dump: true), hexBytes("""
             18 00 00 00  16 00  01 03  01 00 00 00  00 00 00 00   # RTM_GETADDR, dump
-            02 00 00 00  00 00 00 00                  # AF_INET, no filter
+            00 00 00 00  00 00 00 00                  # AF_UNSPEC: both families, no filter
             """))
-        expectBytes(try sentBytes(.dumpAddresses(linkIndex: 4), dump: true), hexBytes("""
+        expectBytes(try sentBytes(.dumpAddresses(family: .ipv4), dump: true), hexBytes("""
             18 00 00 00  16 00  01 03  01 00 00 00  00 00 00 00
-            02 00 00 00  04 00 00 00                  # filtered by index 4 (strict checking)
+            02 00 00 00  00 00 00 00                  # AF_INET only
+            """))
+        expectBytes(try sentBytes(.dumpAddresses(family: .ipv6, linkIndex: 4), dump: true), hexBytes("""
+            18 00 00 00  16 00  01 03  01 00 00 00  00 00 00 00
+            0a 00 00 00  04 00 00 00                  # AF_INET6, filtered by index 4 (strict checking)
             """))
     }
 }

@@ -35,12 +35,12 @@ struct CaptureReplies {
             #expect(setUp.allSucceeded)
             let vx0 = try connection.requireLink("vx0").index
             let objects = try connection.executeBatch([
-                .addAddress(AddressMessage(index: v0, prefix: IPv4Prefix("10.0.0.1/24")!)),
-                .addRoute(RouteMessage(destination: IPv4Prefix("10.244.1.0/24")!, gateway: IPv4Address(10, 0, 0, 2),
+                .addAddress(AddressMessage(index: v0, prefix: IPPrefix("10.0.0.1/24")!)),
+                .addRoute(RouteMessage(destination: IPPrefix("10.244.1.0/24")!, gateway: IPAddress.v4(IPv4Address(10, 0, 0, 2)),
                                        outputInterface: v0, table: RouteTable(rawValue: 1000),
                                        protocol: RouteProtocol(rawValue: 250), flags: .onlink)),
-                .addNeighbour(.permanent(IPv4Address(10, 244, 1, 0), at: MACAddress("02:00:00:00:01:01")!, onLink: vx0)),
-                .addNeighbour(.forwardingEntry(MACAddress("02:00:00:00:01:01")!, remote: IPv4Address(10, 0, 0, 2), onLink: vx0)),
+                .addNeighbour(.permanent(IPAddress.v4(IPv4Address(10, 244, 1, 0)), at: MACAddress("02:00:00:00:01:01")!, onLink: vx0)),
+                .addNeighbour(.forwardingEntry(MACAddress("02:00:00:00:01:01")!, remote: IPAddress.v4(IPv4Address(10, 0, 0, 2)), onLink: vx0)),
             ])
             #expect(objects.allSucceeded)
 

@@ -45,9 +45,9 @@ import Testing
     @Test func address() throws {
         let address = try AddressMessage(decoding: message(CapturedReply.address))
         #expect(address.index == 4)
-        #expect(address.prefix == IPv4Prefix("10.0.0.1/24"))
-        #expect(address.local == IPv4Address(10, 0, 0, 1))
-        #expect(address.address == IPv4Address(10, 0, 0, 1))
+        #expect(address.prefix == IPPrefix("10.0.0.1/24"))
+        #expect(address.local == IPAddress.v4(IPv4Address(10, 0, 0, 1)))
+        #expect(address.address == IPAddress.v4(IPv4Address(10, 0, 0, 1)))
         #expect(address.label == "v0")
         #expect(address.flags == 0x80)  // IFA_F_PERMANENT: configured, not learned
         #expect(address.scope == .universe)
@@ -57,8 +57,8 @@ import Testing
         let route = try RouteMessage(decoding: message(CapturedReply.route))
         // rtm_table says RT_TABLE_COMPAT (252); RTA_TABLE has the real id.
         #expect(route.table == RouteTable(rawValue: 1000))
-        #expect(route.destinationPrefix == IPv4Prefix("10.244.1.0/24"))
-        #expect(route.gateway == IPv4Address(10, 0, 0, 2))
+        #expect(route.destinationPrefix == IPPrefix("10.244.1.0/24"))
+        #expect(route.gateway == IPAddress.v4(IPv4Address(10, 0, 0, 2)))
         #expect(route.outputInterface == 4)
         #expect(route.protocol == RouteProtocol(rawValue: 250))
         #expect(route.scope == .universe)
@@ -73,7 +73,7 @@ import Testing
         #expect(entry.index == 5)
         #expect(entry.state == .permanent)
         #expect(entry.type == 1)  // RTN_UNICAST
-        #expect(entry.destination == IPv4Address(10, 244, 1, 0))
+        #expect(entry.destination == IPAddress.v4(IPv4Address(10, 244, 1, 0)))
         #expect(entry.linkAddress == MACAddress("02:00:00:00:01:01"))
     }
 
@@ -83,7 +83,7 @@ import Testing
         #expect(entry.index == 5)
         #expect(entry.flags == .self)
         #expect(entry.state == .permanent)
-        #expect(entry.destination == IPv4Address(10, 0, 0, 2))
+        #expect(entry.destination == IPAddress.v4(IPv4Address(10, 0, 0, 2)))
         #expect(entry.linkAddress == MACAddress("02:00:00:00:01:01"))
         #expect(entry.master == nil)
     }

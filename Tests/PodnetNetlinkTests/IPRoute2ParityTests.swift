@@ -55,7 +55,7 @@ import Testing
 
     @Test func ipAddrAdd() throws {
         // ip addr add 10.244.0.1/24 dev br0
-        expectBytes(try payload(.addAddress(AddressMessage(index: 3, prefix: IPv4Prefix("10.244.0.1/24")!))), hexBytes("""
+        expectBytes(try payload(.addAddress(AddressMessage(index: 3, prefix: IPPrefix("10.244.0.1/24")!))), hexBytes("""
             02 18 00 00 03 00 00 00 08 00 02 00 0a f4 00 01
             08 00 01 00 0a f4 00 01
             """))
@@ -63,7 +63,7 @@ import Testing
 
     @Test func ipRouteAddOnlinkTableProto() throws {
         // ip route add 10.244.1.0/24 via 10.0.0.2 dev eth0x onlink table 1000 proto 250
-        let route = RouteMessage(destination: IPv4Prefix("10.244.1.0/24")!, gateway: IPv4Address(10, 0, 0, 2),
+        let route = RouteMessage(destination: IPPrefix("10.244.1.0/24")!, gateway: IPAddress.v4(IPv4Address(10, 0, 0, 2)),
                                  outputInterface: 7, table: RouteTable(rawValue: 1000),
                                  protocol: RouteProtocol(rawValue: 250), flags: .onlink)
         expectBytes(try payload(.addRoute(route)), hexBytes("""
@@ -75,7 +75,7 @@ import Testing
 
     @Test func ipRouteAddOnlinkMainTable() throws {
         // ip route add 10.244.2.0/24 via 10.0.0.3 dev eth0x onlink
-        let route = RouteMessage(destination: IPv4Prefix("10.244.2.0/24")!, gateway: IPv4Address(10, 0, 0, 3),
+        let route = RouteMessage(destination: IPPrefix("10.244.2.0/24")!, gateway: IPAddress.v4(IPv4Address(10, 0, 0, 3)),
                                  outputInterface: 7, flags: .onlink)
         expectBytes(try payload(.addRoute(route)), hexBytes("""
             02 18 00 00 fe 03 00 01 04 00 00 00 08 00 01 00
@@ -86,7 +86,7 @@ import Testing
 
     @Test func ipRouteDel() throws {
         // ip route del 10.244.2.0/24 via 10.0.0.3 dev eth0x (protocol and type: any)
-        var route = RouteMessage(destination: IPv4Prefix("10.244.2.0/24")!, gateway: IPv4Address(10, 0, 0, 3),
+        var route = RouteMessage(destination: IPPrefix("10.244.2.0/24")!, gateway: IPAddress.v4(IPv4Address(10, 0, 0, 3)),
                                  outputInterface: 7)
         route.protocol = .unspecified
         route.type = .unspecified
@@ -99,7 +99,7 @@ import Testing
 
     @Test func ipNeighReplacePermanent() throws {
         // ip neigh replace 10.244.1.0 lladdr 02:00:00:00:00:01 dev vx0 nud permanent
-        let entry = NeighbourMessage.permanent(IPv4Address(10, 244, 1, 0), at: MACAddress("02:00:00:00:00:01")!, onLink: 8)
+        let entry = NeighbourMessage.permanent(IPAddress.v4(IPv4Address(10, 244, 1, 0)), at: MACAddress("02:00:00:00:00:01")!, onLink: 8)
         expectBytes(try payload(.addNeighbour(entry, mode: .replace)), hexBytes("""
             02 00 00 00 08 00 00 00 80 00 00 00 08 00 01 00
             0a f4 01 00 0a 00 02 00 02 00 00 00 00 01 00 00
@@ -109,7 +109,7 @@ import Testing
     @Test func bridgeFDBAppendSelfPermanent() throws {
         // bridge fdb append 02:00:00:00:00:01 dev vx0 dst 10.0.0.2 self permanent
         // (bridge adds NUD_NOARP to the state; podnet sends NUD_PERMANENT alone)
-        var entry = NeighbourMessage.forwardingEntry(MACAddress("02:00:00:00:00:01")!, remote: IPv4Address(10, 0, 0, 2), onLink: 8)
+        var entry = NeighbourMessage.forwardingEntry(MACAddress("02:00:00:00:00:01")!, remote: IPAddress.v4(IPv4Address(10, 0, 0, 2)), onLink: 8)
         entry.state.insert(.noARP)
         expectBytes(try payload(.addNeighbour(entry, mode: .append)), hexBytes("""
             07 00 00 00 08 00 00 00 c0 00 02 00 0a 00 02 00

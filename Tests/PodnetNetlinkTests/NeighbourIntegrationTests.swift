@@ -20,7 +20,7 @@ struct NeighbourIntegrationTests {
             let namespace = namespaces[0]
             let connection = try namespace.connection()
             let index = try vxlan(connection)
-            let ip = IPv4Address(10, 244, 1, 0)
+            let ip = IPAddress.v4(IPv4Address(10, 244, 1, 0))
             let entry = NeighbourMessage.permanent(ip, at: MACAddress("02:00:00:00:01:01")!, onLink: index)
             try connection.execute(.addNeighbour(entry))
 
@@ -56,21 +56,21 @@ struct NeighbourIntegrationTests {
             let mac = MACAddress("02:00:00:00:01:01")!
             let flood = MACAddress.zero
             let result = try connection.executeBatch([
-                .addNeighbour(.forwardingEntry(mac, remote: IPv4Address(10, 0, 0, 2), onLink: index)),
+                .addNeighbour(.forwardingEntry(mac, remote: IPAddress.v4(IPv4Address(10, 0, 0, 2)), onLink: index)),
                 // Two remotes under one MAC: append.
-                .addNeighbour(.forwardingEntry(flood, remote: IPv4Address(10, 0, 0, 2), onLink: index), mode: .append),
-                .addNeighbour(.forwardingEntry(flood, remote: IPv4Address(10, 0, 0, 3), onLink: index), mode: .append),
+                .addNeighbour(.forwardingEntry(flood, remote: IPAddress.v4(IPv4Address(10, 0, 0, 2)), onLink: index), mode: .append),
+                .addNeighbour(.forwardingEntry(flood, remote: IPAddress.v4(IPv4Address(10, 0, 0, 3)), onLink: index), mode: .append),
             ])
             #expect(result.allSucceeded, "\(result.outcomes)")
 
             let entries = try connection.forwardingEntries().filter { $0.index == index }
             let remoteOf = entries.filter { $0.linkAddress == mac }
             #expect(remoteOf.count == 1)
-            #expect(remoteOf.first?.destination == IPv4Address(10, 0, 0, 2))
+            #expect(remoteOf.first?.destination == IPAddress.v4(IPv4Address(10, 0, 0, 2)))
             #expect(remoteOf.first?.flags.contains(.self) == true)
             #expect(remoteOf.first?.state.contains(.permanent) == true)
             #expect(Set(entries.filter { $0.linkAddress == flood }.compactMap(\.destination)) ==
-                    [IPv4Address(10, 0, 0, 2), IPv4Address(10, 0, 0, 3)])
+                    [IPAddress.v4(IPv4Address(10, 0, 0, 2)), IPAddress.v4(IPv4Address(10, 0, 0, 3))])
 
             let shown = try namespace.bridgeJSON("fdb", "show", "dev", "flannel.1")
             let row = try field(shown, where: "mac", is: "02:00:00:00:01:01")
@@ -79,9 +79,9 @@ struct NeighbourIntegrationTests {
             #expect((row["flags"] as? [String])?.contains("self") == true)
 
             // Delete one remote of the all-zeros entry: NDA_DST picks it.
-            try connection.execute(.deleteNeighbour(.forwardingEntry(flood, remote: IPv4Address(10, 0, 0, 3), onLink: index)))
+            try connection.execute(.deleteNeighbour(.forwardingEntry(flood, remote: IPAddress.v4(IPv4Address(10, 0, 0, 3)), onLink: index)))
             let after = try connection.forwardingEntries().filter { $0.index == index && $0.linkAddress == flood }
-            #expect(after.compactMap(\.destination) == [IPv4Address(10, 0, 0, 2)])
+            #expect(after.compactMap(\.destination) == [IPAddress.v4(IPv4Address(10, 0, 0, 2))])
         }
     }
 
@@ -102,6 +102,35 @@ struct NeighbourIntegrationTests {
             #expect(found?.index == portIndex)
             #expect(found?.master == bridge)
             #expect(found?.destination == nil)
+        }
+    }
+
+    /// An NDP entry, as static VXLAN gives each remote node's IPv6 endpoint: the same
+    /// request with a 16-byte NDA_DST and AF_INET6, read back beside the ARP one.
+    @Test func permanentIPv6NeighbourBesideTheIPv4One() throws {
+        try withTestNamespaces(1) { namespaces in
+            let namespace = namespaces[0]
+            let connection = try namespace.connection()
+            let index = try vxlan(connection)
+            let mac = MACAddress("02:00:00:00:01:01")!
+            let v4 = NeighbourMessage.permanent(IPAddress("10.244.1.0")!, at: mac, onLink: index)
+            let v6 = NeighbourMessage.permanent(IPAddress("fd00:244:1::")!, at: mac, onLink: index)
+            #expect(v6.family == UInt8(AF_INET6))
+            try connection.execute(.addNeighbour(v4))
+            try connection.execute(.addNeighbour(v6))
+
+            let ndp = try connection.neighbours(family: .ipv6).filter { $0.index == index && $0.state.contains(.permanent) }
+            #expect(ndp.map(\.destination) == [IPAddress("fd00:244:1::")])
+            #expect(ndp.first?.linkAddress == mac)
+            let both = try connection.neighbours().filter { $0.index == index && $0.state.contains(.permanent) }
+            #expect(Set(both.compactMap(\.destination)) == [IPAddress("10.244.1.0")!, IPAddress("fd00:244:1::")!])
+            let shown = try field(namespace.ipJSON("-6", "neigh", "show", "dev", "flannel.1"), where: "dst", is: "fd00:244:1::")
+            #expect(shown["lladdr"] as? String == "02:00:00:00:01:01")
+            #expect(shown["state"] as? [String] == ["PERMANENT"])
+
+            try connection.execute(.deleteNeighbour(v6))
+            #expect(try connection.neighbours(family: .ipv6).filter { $0.index == index && $0.state.contains(.permanent) }.isEmpty)
+            #expect(try connection.neighbours(family: .ipv4).filter { $0.index == index }.count == 1)
         }
     }
 }

@@ -8,7 +8,7 @@ import Testing
     let mac = MACAddress("02:00:00:00:00:01")!
 
     @Test func permanentNeighbour() throws {
-        let entry = NeighbourMessage.permanent(IPv4Address(10, 244, 1, 0), at: mac, onLink: 8)
+        let entry = NeighbourMessage.permanent(IPAddress.v4(IPv4Address(10, 244, 1, 0)), at: mac, onLink: 8)
         expectBytes(try sentBytes(.addNeighbour(entry, mode: .replace)), hexBytes("""
             30 00 00 00  1c 00  05 05  01 00 00 00  00 00 00 00   # 48 bytes, RTM_NEWNEIGH, CREATE|REPLACE
             02 00 00 00  08 00 00 00                  # AF_INET, pads, ifindex 8
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func forwardingEntryOfVXLANDevice() throws {
-        let entry = NeighbourMessage.forwardingEntry(mac, remote: IPv4Address(10, 0, 0, 2), onLink: 8)
+        let entry = NeighbourMessage.forwardingEntry(mac, remote: IPAddress.v4(IPv4Address(10, 0, 0, 2)), onLink: 8)
         expectBytes(try sentBytes(.addNeighbour(entry, mode: .append)), hexBytes("""
             30 00 00 00  1c 00  05 0c  01 00 00 00  00 00 00 00   # RTM_NEWNEIGH, CREATE|APPEND (0xc00)
             07 00 00 00  08 00 00 00                  # AF_BRIDGE, ifindex 8
@@ -38,7 +38,11 @@ import Testing
     @Test func dumps() throws {
         expectBytes(try sentBytes(.dumpNeighbours(), dump: true), hexBytes("""
             1c 00 00 00  1e 00  01 03  01 00 00 00  00 00 00 00   # RTM_GETNEIGH, dump
-            02 00 00 00  00 00 00 00  00 00 00 00     # AF_INET
+            00 00 00 00  00 00 00 00  00 00 00 00     # AF_UNSPEC: ARP and NDP entries
+            """))
+        expectBytes(try sentBytes(.dumpNeighbours(family: .ipv6), dump: true), hexBytes("""
+            1c 00 00 00  1e 00  01 03  01 00 00 00  00 00 00 00
+            0a 00 00 00  00 00 00 00  00 00 00 00     # AF_INET6: NDP only
             """))
         expectBytes(try sentBytes(.dumpForwardingEntries(), dump: true), hexBytes("""
             1c 00 00 00  1e 00  01 03  01 00 00 00  00 00 00 00

@@ -70,12 +70,15 @@ import Testing
         }
     }
 
-    @Test func ipv6NeighbourDestinationIsNotMistakenForIPv4() throws {
+    /// The address's length says its family (an NDP entry's 16 bytes), not a guess from
+    /// the first four.
+    @Test func ipv6NeighbourDestinationIsDecodedAsIPv6() throws {
         var payload = NetlinkWriter()
         NeighbourMessage().write(to: &payload)
         payload.put(1, bytes: [UInt8](repeating: 0xfe, count: 16))
         let bytes = FakeKernelReply.datagram(sequence: 1, portID: 1, messages: [(type: 28, flags: 0, payload: payload.bytes)])
         let message = try #require(try NetlinkMessageIterator.messages(in: bytes[...]).first)
-        #expect(try NeighbourMessage(decoding: message).destination == nil)
+        #expect(try NeighbourMessage(decoding: message).destination == IPAddress(bytes: [UInt8](repeating: 0xfe, count: 16)))
+        #expect(try NeighbourMessage(decoding: message).destination?.family == .ipv6)
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// type (u8 each), flags u32; RTA_* attributes.
 @Suite struct RouteRequestEncodingTests {
     @Test func onlinkThroughGatewayInMainTable() throws {
-        let route = RouteMessage(destination: IPv4Prefix("10.244.2.0/24")!, gateway: IPv4Address(10, 0, 0, 3),
+        let route = RouteMessage(destination: IPPrefix("10.244.2.0/24")!, gateway: IPAddress.v4(IPv4Address(10, 0, 0, 3)),
                                  outputInterface: 7, flags: .onlink)
         expectBytes(try sentBytes(.addRoute(route)), hexBytes("""
             34 00 00 00  18 00  05 06  01 00 00 00  00 00 00 00   # 52 bytes, RTM_NEWROUTE, create
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func tableBeyondEightBitsGoesInAttribute() throws {
-        var route = RouteMessage(destination: IPv4Prefix("10.244.1.0/24")!, gateway: IPv4Address(10, 0, 0, 2),
+        var route = RouteMessage(destination: IPPrefix("10.244.1.0/24")!, gateway: IPAddress.v4(IPv4Address(10, 0, 0, 2)),
                                  outputInterface: 7, table: RouteTable(rawValue: 1000),
                                  protocol: RouteProtocol(rawValue: 250), flags: .onlink)
         route.priority = 100
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func directRouteHasLinkScope() throws {
-        let route = RouteMessage(destination: IPv4Prefix("10.244.0.0/16")!, outputInterface: 2)
+        let route = RouteMessage(destination: IPPrefix("10.244.0.0/16")!, outputInterface: 2)
         expectBytes(try sentBytes(.addRoute(route)), hexBytes("""
             2c 00 00 00  18 00  05 06  01 00 00 00  00 00 00 00
             02 10 00 00  fe 03 fd 01  00 00 00 00     # /16, main, boot, scope link (253), unicast
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func deleteMatchesAnyScope() throws {
-        let route = RouteMessage(destination: IPv4Prefix("10.244.2.0/24")!, gateway: IPv4Address(10, 0, 0, 3),
+        let route = RouteMessage(destination: IPPrefix("10.244.2.0/24")!, gateway: IPAddress.v4(IPv4Address(10, 0, 0, 3)),
                                  outputInterface: 7)
         expectBytes(try sentBytes(.deleteRoute(route)), hexBytes("""
             34 00 00 00  19 00  05 00  01 00 00 00  00 00 00 00   # RTM_DELROUTE

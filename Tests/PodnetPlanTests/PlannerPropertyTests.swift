@@ -99,7 +99,7 @@ import Testing
                     state.insert(Link(id: .init(.named(namespace), "hand\(Int.random(in: 0...9, using: &random))"), kind: .bridge))
                 }
             default:
-                if let id = state.routes.keys.randomElement(using: &random) { state.routes[id]?.gateway = IPv4Address("10.9.9.9") }
+                if let id = state.routes.keys.randomElement(using: &random) { state.routes[id]?.gateway = IPAddress("10.9.9.9") }
             }
         }
         return state

@@ -47,9 +47,9 @@ import Testing
         let mine = objects(in: node0, of: state)
         #expect(mine.routes.map(\.id.destination.description) == ["10.200.1.0/24", "10.200.2.0/24"])
         let toNode1 = mine.routes[0]
-        #expect(toNode1.gateway == IPv4Address("10.200.1.0") && toNode1.device == "vxlan0" && toNode1.onlink)
+        #expect(toNode1.gateway == IPAddress("10.200.1.0") && toNode1.device == "vxlan0" && toNode1.onlink)
         let node1MAC = KernelNames.vtepMAC(cluster: "lab", node: "node-1")
-        #expect(mine.neighbours.map(\.id.address) == [IPv4Address("10.200.1.0")!, IPv4Address("10.200.2.0")!])
+        #expect(mine.neighbours.map(\.id.address) == [IPAddress("10.200.1.0")!, IPAddress("10.200.2.0")!])
         #expect(mine.neighbours[0].mac == node1MAC)
         #expect(mine.fdb.contains(FDBEntry.ID(link: device, mac: node1MAC, destination: IPv4Address("192.168.64.5")!)))
         #expect(mine.fdb.count == 2)
@@ -78,7 +78,7 @@ import Testing
         #expect(vxlan.mac == nil)
         let mine = objects(in: node0, of: state)
         #expect(mine.routes.count == 1)
-        #expect(mine.routes.first?.id.destination == IPv4Prefix("10.200.0.0/16"))
+        #expect(mine.routes.first?.id.destination == IPPrefix("10.200.0.0/16"))
         #expect(mine.routes.first?.device == "cni0" && mine.routes.first?.gateway == nil)
         #expect(mine.neighbours.isEmpty && mine.fdb.isEmpty)
     }
@@ -90,7 +90,7 @@ import Testing
         #expect(tunnel.mtu == 1480)
         #expect(state.addresses.contains(Address(link: tunnel.id, address: IPv4Prefix("10.200.0.1/32")!)))
         let mine = objects(in: node0, of: state)
-        #expect(mine.routes.map(\.gateway) == [IPv4Address("192.168.64.5"), IPv4Address("192.168.64.6")])
+        #expect(mine.routes.map(\.gateway) == [IPAddress("192.168.64.5"), IPAddress("192.168.64.6")])
         #expect(mine.routes.allSatisfy { $0.device == "ipip0" && $0.onlink })
         // The pods' MTU follows the tunnel's.
         #expect(state.links[.init(.named("lab.a0"), "eth0")]?.mtu == 1480)

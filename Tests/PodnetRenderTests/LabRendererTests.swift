@@ -43,7 +43,7 @@ import Testing
         #expect(state.links[hostEnd]?.alternativeNames == ["pod-a0"])
         #expect(state.addresses.contains(Address(link: podEnd, address: IPv4Prefix("10.200.0.2/24")!)))
         let route = state.routes[.init(namespace: .named("lab.a0"), destination: IPv4Prefix("0.0.0.0/0")!)]
-        #expect(route?.gateway == IPv4Address("10.200.0.1"))
+        #expect(route?.gateway == IPAddress("10.200.0.1"))
         #expect(route?.device == "eth0")
     }
 
@@ -54,7 +54,7 @@ import Testing
         #expect(state.addresses.contains(Address(link: .init(node, "br0"), address: IPv4Prefix("10.200.0.1/24")!)))
         #expect(state.sysctls[.init(namespace: node, key: "net.ipv4.ip_forward")]?.value == "1")
         let route = state.routes[.init(namespace: node, destination: IPv4Prefix("10.200.1.0/24")!)]
-        #expect(route?.gateway == IPv4Address("192.168.64.5"))
+        #expect(route?.gateway == IPAddress("192.168.64.5"))
         #expect(route?.device == "eth0")
         #expect(state.routes.values.filter { $0.id.namespace == node }.count == 1)
         let port = Link.ID(.named("lab.underlay"), KernelNames.peerEnd(of: "node-0"))

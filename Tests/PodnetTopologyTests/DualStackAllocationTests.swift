@@ -144,9 +144,28 @@ func prefixV6(_ text: String) -> IPv6Prefix { IPv6Prefix(text)! }
         #expect(topology.services.allSatisfy { $0.clusterIPv6 == nil && $0.ipFamilies == nil })
     }
 
-    @Test func dualStackIsRefusedForApplyWithTheIssue() throws {
-        let topology = try loadValid(Self.dualStack)
-        let refusal = try #require(topology.refusalToApply)
-        #expect(refusal.hasPrefix("dual stack is validated but not yet applied (issue 17)"))
+    @Test func dualStackIsAppliedWhereTheKernelSideExists() throws {
+        // Default proxy mode (nftables) with IPv6 ClusterIPs: refused, naming the service and the fixes.
+        let nftables = try #require(try loadValid(Self.dualStack).refusalToApply)
+        #expect(nftables.hasPrefix("service 'web' has an IPv6 ClusterIP, and proxy mode nftables does not serve IPv6 yet"))
+        #expect(nftables.contains("ipFamilies: [IPv4]"))
+        // iptables mode serves IPv6: nothing refused.
+        #expect(try loadValid(Self.dualStack + "\nproxy: { mode: iptables }\n").refusalToApply == nil)
+        // Pods and routes only (no IPv6 service): any proxy mode.
+        let podsOnly = """
+        name: ds
+        clusterCIDR: [10.200.0.0/16, fd00:200::/48]
+        serviceCIDR: [10.96.0.0/12, fd00:96::/112]
+        nodes: [{ name: node-0 }, { name: node-1 }]
+        pods: [{ name: a0, node: node-0, labels: { app: web } }]
+        services: [{ name: v4, ipFamilies: [IPv4], selector: { app: web }, ports: [{ port: 80 }] }]
+        """
+        #expect(try loadValid(podsOnly).refusalToApply == nil)
+    }
+
+    @Test func dualStackOverIPIPIsRefusedWithTheBackendsThatWork() throws {
+        let refusal = try #require(try loadValid(Self.dualStack + "\nnetwork: { backend: ipip }\nproxy: { mode: iptables }\n").refusalToApply)
+        #expect(refusal.hasPrefix("IPv6 pods over backend ipip need the kernel's sit (6in4) tunnel"))
+        #expect(refusal.contains("use backend vxlan"))
     }
 }

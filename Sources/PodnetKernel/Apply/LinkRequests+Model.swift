@@ -44,12 +44,15 @@ enum WireMessages {
     }
 
     static func route(_ route: Route, indexes: [String: Int32]) -> RouteMessage {
-        var message = RouteMessage(destination: route.id.destination, gateway: route.gateway,
-                                   outputInterface: route.device.flatMap { indexes[$0] },
-                                   table: RouteTable(rawValue: route.id.table), protocol: RouteProtocol(rawValue: route.protocol),
-                                   flags: route.onlink ? [.onlink] : [])
-        if route.gateway == nil { message.scope = .link }
-        return message
+        RouteMessage(destination: route.id.destination, gateway: route.gateway,
+                     outputInterface: route.device.flatMap { indexes[$0] },
+                     table: RouteTable(rawValue: route.id.table), protocol: RouteProtocol(rawValue: route.protocol),
+                     flags: route.onlink ? [.onlink] : [])
+    }
+
+    /// An address to add: IPv6 ones without Duplicate Address Detection (see `Address`).
+    static func address(_ address: Address, index: Int32) -> AddressMessage {
+        AddressMessage(index: index, prefix: address.address, flags: address.family == .ipv6 ? AddressMessage.noDAD : 0)
     }
 
     /// A route to delete: matched on table and destination, whatever its protocol.

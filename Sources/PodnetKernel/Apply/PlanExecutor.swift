@@ -153,7 +153,7 @@ public final class PlanExecutor {
             return [(try name(of: id.namespace), .deleteLink(name: id.name))]
         case .addAddress(let address):
             let namespace = try name(of: address.link.namespace)
-            return [(namespace, .addAddress(AddressMessage(index: try index(of: address.link.name, in: namespace), prefix: address.address)))]
+            return [(namespace, .addAddress(WireMessages.address(address, index: try index(of: address.link.name, in: namespace))))]
         case .deleteAddress(let address):
             let namespace = try name(of: address.link.namespace)
             return [(namespace, .deleteAddress(AddressMessage(index: try index(of: address.link.name, in: namespace), prefix: address.address)))]

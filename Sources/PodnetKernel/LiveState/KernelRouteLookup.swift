@@ -33,8 +33,8 @@ public enum KernelRouteLookup {
                                           uniquingKeysWith: { first, _ in first })
         }
         return try queries.map { query in
-            guard let route = try connections[query.namespace]!.route(to: query.destination) else { return Answer() }
-            return Answer(device: route.outputInterface.flatMap { names[query.namespace]?[$0] }, gateway: route.gateway)
+            guard let route = try connections[query.namespace]!.route(to: .v4(query.destination)) else { return Answer() }
+            return Answer(device: route.outputInterface.flatMap { names[query.namespace]?[$0] }, gateway: route.gateway?.ipv4)
         }
     }
 }

@@ -7,6 +7,7 @@ import PodnetNetlink
 enum LiveStateDecoder {
     /// Placeholder peer of a veth end until `pairVeths` finds the other end.
     static let unknownPeer = Link.ID(.current, "")
+    static let linkLocal = IPv6Prefix("fe80::/10")!
 
     static func add(_ snapshot: NamespaceSnapshot, in namespace: NamespaceRef, to state: inout KernelState) {
         let names = Dictionary(snapshot.links.compactMap { link in link.name.map { (link.index, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -16,6 +17,9 @@ enum LiveStateDecoder {
         }
         for message in snapshot.addresses {
             guard let name = names[message.index], name != "lo", let prefix = message.prefix else { continue }
+            // The kernel gives every IPv6 interface a link-local address of its own
+            // (fe80::/64, from the MAC): not podnet's, nor anything it would remove.
+            if case .v6(let address) = prefix.address, Self.linkLocal.contains(address) { continue }
             state.insert(Address(link: .init(namespace, name), address: prefix))
         }
         for message in snapshot.routes where message.type == .unicast && message.table == .main {

@@ -202,7 +202,7 @@ public struct LiveStateReader: Sendable {
     static func heldAddresses(in snapshot: NamespaceSnapshot) -> [IPVSOwnership.HeldAddress] {
         let links = Dictionary(snapshot.links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
         return snapshot.addresses.compactMap { message in
-            guard let address = message.prefix?.address, let link = links[message.index], let name = link.name else { return nil }
+            guard case .v4(let address)? = message.prefix?.address, let link = links[message.index], let name = link.name else { return nil }
             return IPVSOwnership.HeldAddress(address: address, device: name, deviceMark: link.alias.flatMap(OwnershipMark.init(alias:)))
         }
     }
@@ -217,11 +217,13 @@ public struct LiveStateReader: Sendable {
             // /proc/sys/net shows the namespace of the thread that opens the file: this one.
             sysctls[key] = try? SysctlFile.read(SysctlKey(key))
         }
+        // Routes of both families in one dump (a dual-stack file needs the IPv6 ones,
+        // a file that dropped IPv6 needs them to remove them).
         // podnet's permanent neighbour and FDB entries live on VXLAN devices only: a
         // namespace without one skips those two dumps (2 of 5 round trips).
         let hasVXLAN = links.contains { if case .vxlan = $0.info { return true } else { return false } }
         return NamespaceSnapshot(
-            name: name, links: links, addresses: try connection.addresses(), routes: try connection.routes(table: .main),
+            name: name, links: links, addresses: try connection.addresses(), routes: try connection.routes(family: nil, table: .main),
             neighbours: hasVXLAN ? try connection.neighbours() : [],
             forwardingEntries: hasVXLAN ? try connection.forwardingEntries() : [], sysctls: sysctls)
     }

@@ -26,23 +26,23 @@ extension NetlinkConnection {
         }.first
     }
 
-    /// The IPv4 addresses of the namespace, or of one link.
-    public func addresses(linkIndex: Int32 = 0) throws(NetlinkError) -> [AddressMessage] {
-        try decode(dump(.dumpAddresses(linkIndex: linkIndex)), type: RTM_NEWADDR, summary: "RTM_GETADDR dump") {
+    /// The addresses of `family` (nil: both) of the namespace, or of one link.
+    public func addresses(family: AddressFamily? = nil, linkIndex: Int32 = 0) throws(NetlinkError) -> [AddressMessage] {
+        try decode(dump(.dumpAddresses(family: family, linkIndex: linkIndex)), type: RTM_NEWADDR, summary: "RTM_GETADDR dump") {
             (message) throws(NetlinkParseError) in try AddressMessage(decoding: message)
         }
     }
 
-    /// The IPv4 routes of every table, or of one.
-    public func routes(table: RouteTable? = nil) throws(NetlinkError) -> [RouteMessage] {
-        try decode(dump(.dumpRoutes(table: table)), type: RTM_NEWROUTE, summary: "RTM_GETROUTE dump") {
+    /// The routes of `family` (nil: every family) of every table, or of one.
+    public func routes(family: AddressFamily? = .ipv4, table: RouteTable? = nil) throws(NetlinkError) -> [RouteMessage] {
+        try decode(dump(.dumpRoutes(family: family, table: table)), type: RTM_NEWROUTE, summary: "RTM_GETROUTE dump") {
             (message) throws(NetlinkParseError) in try RouteMessage(decoding: message)
         }
     }
 
     /// The route the kernel takes to `destination` (`ip route get`); nil where it has
     /// none (ENETUNREACH, EHOSTUNREACH).
-    public func route(to destination: IPv4Address) throws(NetlinkError) -> RouteMessage? {
+    public func route(to destination: IPAddress) throws(NetlinkError) -> RouteMessage? {
         let request = NetlinkRequest.getRoute(to: destination)
         let replies: [NetlinkMessage]
         do {
@@ -55,9 +55,9 @@ extension NetlinkConnection {
         }.first
     }
 
-    /// The IPv4 neighbour entries.
-    public func neighbours() throws(NetlinkError) -> [NeighbourMessage] {
-        try decode(dump(.dumpNeighbours()), type: RTM_NEWNEIGH, summary: "RTM_GETNEIGH dump") {
+    /// The neighbour entries of `family` (nil: ARP's and NDP's, in one dump).
+    public func neighbours(family: AddressFamily? = nil) throws(NetlinkError) -> [NeighbourMessage] {
+        try decode(dump(.dumpNeighbours(family: family)), type: RTM_NEWNEIGH, summary: "RTM_GETNEIGH dump") {
             (message) throws(NetlinkParseError) in try NeighbourMessage(decoding: message)
         }
     }

@@ -50,6 +50,18 @@ public struct NetlinkAttribute: Sendable, Equatable {
         IPv4Address(UInt32(bigEndian: try integer(UInt32.self)))
     }
 
+    /// An address of either family, told by its length (4 or 16 octets): rtnetlink's
+    /// address attributes carry the family of their message.
+    public func ip() throws(NetlinkParseError) -> IPAddress {
+        switch payload.count {
+        case 4: return .v4(try ipv4())
+        case 16:
+            guard let address = IPv6Address(bytes: payload) else { throw .wrongAttributeSize(type: type, expected: 16, actual: payload.count) }
+            return .v6(address)
+        default: throw .wrongAttributeSize(type: type, expected: 4, actual: payload.count)
+        }
+    }
+
     public func mac() throws(NetlinkParseError) -> MACAddress {
         guard payload.count == 6, let address = MACAddress(bytes: payload) else {
             throw .wrongAttributeSize(type: type, expected: 6, actual: payload.count)

@@ -143,6 +143,15 @@ public struct NetlinkWriter: Sendable {
         attribute(type) { $0.append(address.value.bigEndian) }
     }
 
+    /// An address of either family: 4 or 16 bytes in network order, as rtnetlink
+    /// carries the addresses of a message's family.
+    public mutating func put(_ type: some BinaryInteger, ip address: IPAddress) {
+        switch address {
+        case .v4(let address): put(type, ipv4: address)
+        case .v6(let address): put(type, bytes: address.bytes)
+        }
+    }
+
     public mutating func put(_ type: some BinaryInteger, mac address: MACAddress) {
         put(type, bytes: address.bytes)
     }

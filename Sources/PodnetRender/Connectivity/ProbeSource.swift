@@ -47,8 +47,9 @@ public enum NodeAddresses {
         for node in topology.nodes { byNamespace[KernelNames.namespace(cluster: topology.name, member: node.name)] = node.name }
         var addresses: [String: Set<IPv4Address>] = [:]
         for address in state.addresses where address.link.name != "lo" {
-            guard case .named(let namespace) = address.link.namespace, let node = byNamespace[namespace] else { continue }
-            addresses[node, default: []].insert(address.address.address)
+            guard case .named(let namespace) = address.link.namespace, let node = byNamespace[namespace],
+                  case .v4(let prefix) = address.address else { continue }
+            addresses[node, default: []].insert(prefix.address)
         }
         return addresses.mapValues { $0.sorted() }
     }

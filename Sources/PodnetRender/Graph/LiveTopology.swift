@@ -16,7 +16,10 @@ public enum LiveTopology {
             guard parts.count == 2 else { return nil }
             return (parts[0], parts[1].split(separator: "@").first.map(String.init) ?? parts[1])
         }
-        func addresses(_ link: PodnetKernelModel.Link.ID) -> [IPv4Prefix] { state.addresses.filter { $0.link == link }.map(\.address).sorted { $0.address < $1.address } }
+        // The graph of a live cluster shows its IPv4 side (the nodes' and pods' first family).
+        func addresses(_ link: PodnetKernelModel.Link.ID) -> [IPv4Prefix] {
+            state.addresses.filter { $0.link == link }.compactMap(\.address.ipv4).sorted { $0.address < $1.address }
+        }
 
         var nodes: [Node] = []
         var pods: [Pod] = []

@@ -20,8 +20,11 @@ public struct PacketWalker: Sendable {
     public init(state: KernelState) {
         self.state = state
         linksByNamespace = Dictionary(grouping: state.links.values, by: \.id.namespace)
-        addressesByNamespace = Dictionary(grouping: state.addresses, by: \.link.namespace)
-        routesByNamespace = Dictionary(grouping: state.routes.values.filter { $0.id.table == Route.mainTable }, by: \.id.namespace)
+        // Trace walks IPv4 packets (issue 17 leaves IPv6 traces for later): the
+        // other family's addresses and routes would only be candidates it must skip.
+        addressesByNamespace = Dictionary(grouping: state.addresses.filter { $0.family == .ipv4 }, by: \.link.namespace)
+        routesByNamespace = Dictionary(grouping: state.routes.values.filter { $0.id.table == Route.mainTable && $0.family == .ipv4 },
+                                       by: \.id.namespace)
         tablesByNamespace = Dictionary(grouping: state.nftTables.values, by: \.id.namespace)
     }
 
@@ -66,7 +69,7 @@ public struct PacketWalker: Sendable {
 
     func isLocal(_ address: IPv4Address, in namespace: NamespaceRef) -> Bool {
         IPv4Prefix(address: IPv4Address(127, 0, 0, 0), length: 8).contains(address)
-            || addresses(in: namespace).contains { $0.address.address == address }
+            || addresses(in: namespace).contains { $0.address.address == .v4(address) }
     }
 
     /// The route the kernel picks in `namespace` for `destination`: the longest prefix
@@ -74,10 +77,10 @@ public struct PacketWalker: Sendable {
     /// prefix (on-link, through the address's device).
     func route(to destination: IPv4Address, in namespace: NamespaceRef) -> (route: Route, connected: Bool)? {
         var best: (route: Route, connected: Bool)?
-        for route in routesByNamespace[namespace] ?? [] where route.id.destination.contains(destination) {
+        for route in routesByNamespace[namespace] ?? [] where route.id.destination.contains(.v4(destination)) {
             if best == nil || route.id.destination.length > best!.route.id.destination.length { best = (route, false) }
         }
-        for address in addresses(in: namespace) where address.address.network.contains(destination) {
+        for address in addresses(in: namespace) where address.address.network.contains(.v4(destination)) {
             let prefix = address.address.network
             if best == nil || prefix.length > best!.route.id.destination.length {
                 best = (Route(id: .init(namespace: namespace, destination: prefix), device: address.link.name), true)
@@ -93,7 +96,7 @@ public struct PacketWalker: Sendable {
 
     /// The first address of a device: the source of what the kernel sends from it.
     func address(of device: Link.ID) -> IPv4Address? {
-        addresses(in: device.namespace).filter { $0.link == device }.map(\.address.address).min()
+        addresses(in: device.namespace).filter { $0.link == device }.compactMap(\.address.address.ipv4).min()
     }
 
     func sysctl(_ key: String, in namespace: NamespaceRef) -> String? {
@@ -224,7 +227,7 @@ private struct Walk {
             drop("\(name(namespace)) has no route to \(packet.destination)", packet, in: namespace)
             return nil
         }
-        let nextHop = route.gateway ?? packet.destination
+        let nextHop = route.gateway?.ipv4 ?? packet.destination
         let destination = route.id.destination.length == 0 ? "default" : route.id.destination.description
         var text = "\(destination)"
         if let gateway = route.gateway { text += " via \(gateway)" }
@@ -369,7 +372,7 @@ private struct Walk {
     /// address, else out of the port whose far end holds it (through the IP hooks of
     /// the bridge's namespace first, with br_netfilter on).
     mutating func bridgeForward(_ packet: TracedPacket, in namespace: NamespaceRef, bridge: String, from port: String?, nextHop: IPv4Address) {
-        if walker.addresses(in: namespace).contains(where: { $0.link.name == bridge && $0.address.address == nextHop }) {
+        if walker.addresses(in: namespace).contains(where: { $0.link.name == bridge && $0.address.address == .v4(nextHop) }) {
             hops.append(.init(.bridge, namespace: namespace.description,
                               "bridge \(bridge) of \(name(namespace)) takes it up: \(nextHop) is the bridge's own address", packet: packet))
             return arrive(packet, in: namespace, device: bridge)
@@ -377,7 +380,7 @@ private struct Walk {
         let ports = walker.links(in: namespace).filter { $0.master == bridge && $0.id.name != port }
         for candidate in ports {
             guard case .veth(let peerID) = candidate.kind,
-                  walker.addresses(in: peerID.namespace).contains(where: { $0.link == peerID && $0.address.address == nextHop }) else { continue }
+                  walker.addresses(in: peerID.namespace).contains(where: { $0.link == peerID && $0.address.address == .v4(nextHop) }) else { continue }
             hops.append(.init(.bridge, namespace: namespace.description,
                               "bridge \(bridge) of \(name(namespace)) forwards it out of port \(candidate.id.name), whose far end holds \(nextHop)", packet: packet))
             var packet = packet
@@ -407,11 +410,12 @@ private struct Walk {
         guard let neighbour = walker.state.neighbours[Neighbour.ID(link: link.id, address: nextHop)] else {
             return drop("\(link.id.name) has no neighbour entry for \(nextHop)", packet, in: namespace)
         }
-        guard let entry = walker.state.fdb.first(where: { $0.link == link.id && $0.mac == neighbour.mac }) else {
-            return drop("\(link.id.name) has no FDB entry for \(neighbour.mac)", packet, in: namespace)
+        guard let entry = walker.state.fdb.first(where: { $0.link == link.id && $0.mac == neighbour.mac }),
+              let remote = entry.destination.ipv4 else {
+            return drop("\(link.id.name) has no IPv4 FDB entry for \(neighbour.mac)", packet, in: namespace)
         }
         let local = vxlan.local ?? walker.address(of: Link.ID(namespace, vxlan.device ?? "eth0")) ?? packet.source
-        let outer = TracedPacket(source: local, destination: entry.destination, protocol: .udp, sourcePort: 40000, destinationPort: UInt16(vxlan.port))
+        let outer = TracedPacket(source: local, destination: remote, protocol: .udp, sourcePort: 40000, destinationPort: UInt16(vxlan.port))
         hops.append(.init(.encapsulate, namespace: namespace.description,
                           "\(link.id.name) (VNI \(vxlan.vni)) wraps it in UDP \(vxlan.port): neighbour \(nextHop) is \(neighbour.mac), whose FDB entry says VTEP \(entry.destination)",
                           packet: packet, details: ["ip neigh: \(nextHop) lladdr \(neighbour.mac) dev \(link.id.name)",
@@ -429,7 +433,7 @@ private struct Walk {
             guard case .vxlan(let device) = remote.kind, device.vni == vxlan.vni, let bridge = remote.master,
                   walker.links(in: remote.id.namespace).contains(where: { port in
                       guard port.master == bridge, case .veth(let peer) = port.kind else { return false }
-                      return walker.addresses(in: peer.namespace).contains { $0.link == peer && $0.address.address == nextHop }
+                      return walker.addresses(in: peer.namespace).contains { $0.link == peer && $0.address.address == .v4(nextHop) }
                   }) else { continue }
             hops.append(.init(.encapsulate, namespace: namespace.description,
                               "bridge port \(port.id.name) (VNI \(vxlan.vni)) sends it to multicast group \(vxlan.group.map(\.description) ?? "?"); \(name(remote.id.namespace)) learns and takes it",

@@ -66,7 +66,7 @@ extension KernelTests {
                     Address(link: .init(pod, "eth0"), address: IPv4Prefix("10.200.0.2/24")!),
                 ])
                 let route = state.routes[.init(namespace: pod, destination: IPv4Prefix("0.0.0.0/0")!)]
-                #expect(route?.gateway == IPv4Address("10.200.0.1"))
+                #expect(route?.gateway == IPAddress("10.200.0.1"))
                 #expect(route?.device == "eth0")
                 #expect(route?.protocol == 3)
                 #expect(state.routes[.init(namespace: pod, destination: IPv4Prefix("10.200.0.0/24")!)]?.protocol == 2)

@@ -1,4 +1,5 @@
 import CMNL
+import PodnetAddress
 
 /// rtnetlink address requests.
 extension NetlinkRequest {
@@ -17,11 +18,12 @@ extension NetlinkRequest {
         }
     }
 
-    /// `ip -4 addr show`: RTM_GETADDR dump of the namespace's IPv4 addresses, or of one
-    /// link's (strict checking filters by ifa_index).
-    public static func dumpAddresses(linkIndex: Int32 = 0) -> NetlinkRequest {
+    /// `ip addr show`: RTM_GETADDR dump of the namespace's addresses of `family`
+    /// (nil: both, in one dump), or of one link's (strict checking filters by ifa_index).
+    public static func dumpAddresses(family: AddressFamily? = nil, linkIndex: Int32 = 0) -> NetlinkRequest {
         NetlinkRequest(type: UInt16(RTM_GETADDR), summary: "RTM_GETADDR dump") {
             var filter = AddressMessage()
+            filter.family = family?.rawValue ?? UInt8(AF_UNSPEC)
             filter.index = linkIndex
             filter.write(to: &$0)
         }

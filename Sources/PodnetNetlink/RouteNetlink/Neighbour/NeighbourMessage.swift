@@ -1,7 +1,7 @@
 import CMNL
 import PodnetAddress
 
-/// A neighbour entry (family AF_INET: `ip neigh`) or a bridge forwarding database
+/// A neighbour entry (family AF_INET or AF_INET6: `ip neigh`) or a bridge forwarding database
 /// entry (family AF_BRIDGE: `bridge fdb`) as RTM_NEWNEIGH carries it: struct ndmsg and
 /// NDA_* attributes.
 public struct NeighbourMessage: Sendable, Equatable {
@@ -15,7 +15,7 @@ public struct NeighbourMessage: Sendable, Equatable {
     public var type: UInt8 = 0
 
     /// NDA_DST: the neighbour's IP; for an FDB entry of a vxlan device, the remote VTEP.
-    public var destination: IPv4Address?
+    public var destination: IPAddress?
     /// NDA_LLADDR: the neighbour's MAC; for an FDB entry, the MAC forwarded.
     public var linkAddress: MACAddress?
     /// NDA_MASTER: the bridge owning an FDB entry (reported by dumps).
@@ -30,8 +30,9 @@ public struct NeighbourMessage: Sendable, Equatable {
     public init() {}
 
     /// `ip neigh replace IP lladdr MAC dev INDEX nud permanent`.
-    public static func permanent(_ ip: IPv4Address, at mac: MACAddress, onLink index: Int32) -> NeighbourMessage {
+    public static func permanent(_ ip: IPAddress, at mac: MACAddress, onLink index: Int32) -> NeighbourMessage {
         var entry = NeighbourMessage()
+        entry.family = ip.family.rawValue
         entry.index = index
         entry.state = .permanent
         entry.destination = ip
@@ -41,7 +42,7 @@ public struct NeighbourMessage: Sendable, Equatable {
 
     /// `bridge fdb append MAC dev INDEX dst REMOTE self permanent`: the device's own
     /// table (NTF_SELF), as flannel programs its vxlan device.
-    public static func forwardingEntry(_ mac: MACAddress, remote: IPv4Address?, onLink index: Int32) -> NeighbourMessage {
+    public static func forwardingEntry(_ mac: MACAddress, remote: IPAddress?, onLink index: Int32) -> NeighbourMessage {
         var entry = NeighbourMessage()
         entry.family = UInt8(AF_BRIDGE)
         entry.index = index
@@ -67,9 +68,9 @@ public struct NeighbourMessage: Sendable, Equatable {
         // iproute2's orders: `ip neigh` sends the IP first, `bridge fdb` the MAC.
         if isForwardingEntry {
             if let linkAddress { writer.put(NDA_LLADDR, mac: linkAddress) }
-            if let destination { writer.put(NDA_DST, ipv4: destination) }
+            if let destination { writer.put(NDA_DST, ip: destination) }
         } else {
-            if let destination { writer.put(NDA_DST, ipv4: destination) }
+            if let destination { writer.put(NDA_DST, ip: destination) }
             if let linkAddress { writer.put(NDA_LLADDR, mac: linkAddress) }
         }
         if let master { writer.put(NDA_MASTER, u32: UInt32(bitPattern: master)) }
@@ -89,9 +90,9 @@ public struct NeighbourMessage: Sendable, Equatable {
         type = try header.read()
 
         let attributes = try message.attributes(afterHeaderOfSize: Self.headerSize)
-        // A bridge's own FDB entries may carry no NDA_DST, and IPv6 remotes 16
-        // bytes; only a 4-byte NDA_DST is an IPv4 address.
-        if let raw = attributes[NDA_DST], raw.payload.count != 16 { destination = try raw.ipv4() }
+        // A bridge's own FDB entries may carry no NDA_DST; a VXLAN remote is of
+        // the underlay's family, whatever the entry's.
+        destination = try attributes[NDA_DST]?.ip()
         if let raw = attributes[NDA_LLADDR], raw.payload.count == 6 { linkAddress = try raw.mac() }
         master = try attributes[NDA_MASTER]?.u32().signed
         vlan = try attributes[NDA_VLAN]?.u16()

@@ -1,4 +1,5 @@
 import CMNL
+import PodnetAddress
 
 /// rtnetlink neighbour and FDB requests.
 extension NetlinkRequest {
@@ -18,10 +19,14 @@ extension NetlinkRequest {
         }
     }
 
-    /// `ip -4 neigh show`: RTM_GETNEIGH dump of the namespace's IPv4 neighbours.
-    public static func dumpNeighbours() -> NetlinkRequest {
+    /// `ip neigh show`: RTM_GETNEIGH dump of the namespace's neighbours of `family`
+    /// (nil: every neighbour table, ARP's and NDP's, in one dump; the bridges' FDB is
+    /// family AF_BRIDGE and not in it).
+    public static func dumpNeighbours(family: AddressFamily? = nil) -> NetlinkRequest {
         NetlinkRequest(type: UInt16(RTM_GETNEIGH), summary: "RTM_GETNEIGH dump") {
-            NeighbourMessage().write(to: &$0)
+            var filter = NeighbourMessage()
+            filter.family = family?.rawValue ?? UInt8(AF_UNSPEC)
+            filter.write(to: &$0)
         }
     }
 

@@ -26,24 +26,28 @@ extension NetlinkRequest {
     /// `destination` (RTM_GETROUTE for one address; the answer is an RTM_NEWROUTE
     /// with the output interface and gateway chosen). Only RTA_DST is sent: strict
     /// checking refuses a get with the attributes of an added route.
-    public static func getRoute(to destination: IPv4Address) -> NetlinkRequest {
+    public static func getRoute(to destination: IPAddress) -> NetlinkRequest {
         NetlinkRequest(type: UInt16(RTM_GETROUTE), summary: "RTM_GETROUTE \(destination)") {
             var query = RouteMessage()
             query.table = .unspecified
             query.protocol = .unspecified
             query.type = .unspecified
-            query.destinationLength = 32
+            query.family = destination.family.rawValue
+            query.destinationLength = UInt8(destination.family.addressBits)
             query.destination = destination
             query.write(to: &$0)
         }
     }
 
-    /// `ip route show table all`: RTM_GETROUTE dump of IPv4 routes of every table, or
-    /// of `table` only (a table that does not exist is an error, ENOENT).
-    public static func dumpRoutes(table: RouteTable? = nil) -> NetlinkRequest {
+    /// `ip route show table all`: RTM_GETROUTE dump of the routes of `family` (nil:
+    /// every family, in one dump) of every table, or of `table` only (a table that does
+    /// not exist is an error, ENOENT, when a family is given; skipped by the families
+    /// that lack it otherwise).
+    public static func dumpRoutes(family: AddressFamily? = .ipv4, table: RouteTable? = nil) -> NetlinkRequest {
         let what = table.map { "table \($0.rawValue)" } ?? "all tables"
         return NetlinkRequest(type: UInt16(RTM_GETROUTE), summary: "RTM_GETROUTE dump \(what)") {
             var filter = RouteMessage()
+            filter.family = family?.rawValue ?? UInt8(AF_UNSPEC)
             filter.table = .unspecified
             filter.protocol = .unspecified
             filter.type = .unspecified
