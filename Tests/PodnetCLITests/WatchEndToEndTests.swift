@@ -284,3 +284,35 @@ struct WatchEndToEndTests {
         #expect(try shell("ip netns exec \(hosts[0]) \(PodnetBinary.url.path) diff --detailed-exitcode --node node-0 \(file.path)").status == 0)
     }
 }
+
+/// `podnet watch` on the dual-stack example: the IPv6 side drifts and is repaired
+/// like the IPv4 one (the watch hears RTNLGRP_IPV6_IFADDR and _ROUTE, and permanent
+/// NDP entries), and the kernel's own IPv6 churn (link-local addresses, their DAD,
+/// proto kernel routes) starts no look of its own.
+@Suite(.enabled(if: getuid() == 0, "needs root: creates network namespaces"), .serialized)
+struct DualStackWatchEndToEndTests {
+    @Test func ipv6DriftByHandIsRepaired() throws {
+        try withTestCluster(example: "dual-stack") { cluster, file in
+            let watch = try WatchProcess(["watch", "-o", "json", file.path])
+            defer { _ = watch.stop(SIGKILL) }
+            #expect(watch.next(["repaired", "failed"])?["event"] as? String == "repaired")
+            #expect(watch.next(["watching", "failed"])?["event"] as? String == "watching")
+            let node0 = "\(cluster).node-0"
+            let drifts: [(String, String, String)] = [
+                ("an IPv6 route", "ip -n \(node0) -6 route del fd00:200:0:1::/64", "route fd00:200:0:1::/64"),
+                ("an NDP entry", "ip -n \(node0) -6 neigh del fd00:200:0:2:: dev vxlan0", "neighbour fd00:200:0:2::"),
+                ("a pod's IPv6 address", "ip -n \(cluster).b -6 addr del fd00:200:0:1::2/64 dev eth0", "address fd00:200:0:1::2/64"),
+            ]
+            for (what, command, repaired) in drifts {
+                #expect(try shell(command).status == 0, "\(command)")
+                let repair = watch.next(["repaired", "failed"])
+                #expect(repair?["event"] as? String == "repaired", "\(what): \(repair ?? [:])")
+                #expect(objects(repair).contains { $0.hasPrefix(repaired) }, "\(what): \(objects(repair))")
+                #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0, "\(what)")
+            }
+            #expect(try shell("ip netns exec \(cluster).a0 ping -c 1 -W 2 fd00:200:0:1::2").status == 0)
+            #expect(try shell("ip netns exec \(cluster).a0 ping -c 1 -W 2 fd00:200:0:2::2").status == 0)
+            #expect(watch.stop(SIGTERM) == 0)
+        }
+    }
+}

@@ -19,11 +19,14 @@ public struct NetlinkMulticastGroup: Hashable, Sendable, CustomStringConvertible
     public static let neighbour = NetlinkMulticastGroup(bus: .route, number: RTNLGRP_NEIGH.rawValue, name: "RTNLGRP_NEIGH")
     public static let ipv4Address = NetlinkMulticastGroup(bus: .route, number: RTNLGRP_IPV4_IFADDR.rawValue, name: "RTNLGRP_IPV4_IFADDR")
     public static let ipv4Route = NetlinkMulticastGroup(bus: .route, number: RTNLGRP_IPV4_ROUTE.rawValue, name: "RTNLGRP_IPV4_ROUTE")
+    public static let ipv6Address = NetlinkMulticastGroup(bus: .route, number: RTNLGRP_IPV6_IFADDR.rawValue, name: "RTNLGRP_IPV6_IFADDR")
+    public static let ipv6Route = NetlinkMulticastGroup(bus: .route, number: RTNLGRP_IPV6_ROUTE.rawValue, name: "RTNLGRP_IPV6_ROUTE")
     /// Every nf_tables object committed or deleted, and each commit's new generation.
     public static let nftables = NetlinkMulticastGroup(bus: .netfilter, number: UInt32(NFNLGRP_NFTABLES.rawValue), name: "NFNLGRP_NFTABLES")
 
-    /// What podnet reconciles over rtnetlink: links, addresses, routes, neighbours.
-    public static let routeObjects: [NetlinkMulticastGroup] = [.link, .neighbour, .ipv4Address, .ipv4Route]
+    /// What podnet reconciles over rtnetlink: links, addresses, routes, neighbours, in
+    /// both families (a dual-stack cluster's IPv6 objects drift like the rest).
+    public static let routeObjects: [NetlinkMulticastGroup] = [.link, .neighbour, .ipv4Address, .ipv4Route, .ipv6Address, .ipv6Route]
 
     public var description: String { name }
 }
