@@ -21,16 +21,18 @@ parser.add_argument("--backend", default="host-gw", choices=["host-gw", "ipip", 
 parser.add_argument("--proxy", default="nftables", choices=["nftables", "iptables", "ipvs"])
 parser.add_argument("--namespaces", type=int, default=0)
 parser.add_argument("--policies", type=int, default=0)
+parser.add_argument("--dual-stack", action="store_true",
+                    help="an IPv6 prefix beside each IPv4 one (cluster, service and underlay CIDRs)")
 args = parser.parse_args()
 tiers = ["web", "api", "db"]
 
 out = [
     f"name: {args.name}",
-    "clusterCIDR: 10.0.0.0/8",
-    "serviceCIDR: 172.16.0.0/12",
+    "clusterCIDR: [10.0.0.0/8, fd00:10::/48]" if args.dual_stack else "clusterCIDR: 10.0.0.0/8",
+    "serviceCIDR: [172.16.0.0/12, fd00:172::/112]" if args.dual_stack else "serviceCIDR: 172.16.0.0/12",
     f"network: {{ backend: {args.backend} }}",
     f"proxy: {{ mode: {args.proxy} }}",
-    "underlay: { cidr: 192.168.0.0/16 }",
+    "underlay: { cidr: [192.168.0.0/16, fd00:192::/64] }" if args.dual_stack else "underlay: { cidr: 192.168.0.0/16 }",
     "nodes:",
 ]
 out += [f"  - {{ name: node-{n} }}" for n in range(args.nodes)]

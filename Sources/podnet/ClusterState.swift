@@ -51,7 +51,7 @@ struct ClusterState {
         PhaseTiming.mark("desired state rendered")
         let sysctls = Self.sysctlLookup(firstDesired)
         let firstProxy = Self.proxyRenderer(for: firstTopology)
-        let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR,
+        let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR, ipv6Routes: ipv6Routes(of: firstTopology),
                                 ipvsNodePorts: ipvsNodePorts(of: firstTopology), nftRecords: Self.nftRecords(for: firstProxy))
         PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects, \(live.nftRecords.count) tables recorded)")
         let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
@@ -92,7 +92,8 @@ struct ClusterState {
         for (id, recorded) in live.nftRecords {
             guard let wanted = desired.nftTables[id], let node = node(holding: id),
                   let rebuilt = renderer.rebuild(recordedAs: recorded, desired: wanted, onNode: node, current: record) else {
-                state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR)
+                state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR,
+                                               ipv6Routes: Self.ipv6Routes(of: topology))
                 state.recordedTables = []
                 return state
             }
@@ -158,7 +159,7 @@ struct ClusterState {
         let sysctls = Self.sysctlLookup(HostRenderer(topology: topology, node: node, uplink: "").render())
         let proxy = proxyRenderer(for: topology)
         let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR,
-                                ipvsNodePorts: ipvsNodePorts(of: topology, host: node), nftRecords: nftRecords(for: proxy))
+                                ipv6Routes: ipv6Routes(of: topology), ipvsNodePorts: ipvsNodePorts(of: topology, host: node), nftRecords: nftRecords(for: proxy))
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
         return try ClusterState(file: file, topology: topology, live: live, desired: desired, host: host, sysctls: sysctls)
@@ -204,7 +205,8 @@ struct ClusterState {
     /// - Parameter ipvsNodePorts: where the file's IPVS NodePorts may be (`ipvsNodePorts(of:host:)`).
     /// - Parameter nftRecords: records that may stand for nftables tables (nil: read every table).
     static func readLive(cluster: String, sysctls: LiveStateReader.SysctlLookup? = nil, host: String? = nil,
-                         serviceCIDR: IPv4Prefix? = nil, ipvsNodePorts: IPVSOwnership.NodePorts = .init(),
+                         serviceCIDR: IPv4Prefix? = nil, ipv6Routes: LiveStateReader.IPv6Routes = .everywhere,
+                         ipvsNodePorts: IPVSOwnership.NodePorts = .init(),
                          nftRecords: LiveStateReader.NFTablesRecords? = nil) throws -> KernelState {
         guard getuid() == 0 else {
             Terminal.writeError("podnet: error: reading the kernel's namespaces needs root; run with sudo")
@@ -213,6 +215,7 @@ struct ClusterState {
         do {
             var reader = LiveStateReader(serviceCIDR: serviceCIDR)
             reader.ipvsNodePorts = ipvsNodePorts
+            reader.ipv6Routes = ipv6Routes
             if let sysctls { reader.sysctls = sysctls }
             reader.nftRecords = nftRecords
             return try reader.read(cluster: cluster, host: host)
@@ -220,6 +223,12 @@ struct ClusterState {
             Terminal.writeError("podnet: error: cannot read the live state of cluster '\(cluster)': \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// A file with IPv6 reads every namespace's IPv6 routes; an IPv4-only one only
+    /// where IPv6 is configured (`LiveStateReader.IPv6Routes`).
+    static func ipv6Routes(of topology: Topology) -> LiveStateReader.IPv6Routes {
+        topology.usesIPv6 ? .everywhere : .whereIPv6IsConfigured
     }
 
     /// The file's `proxy.nodePortRange`, and in host mode the node's address: there,

@@ -46,6 +46,23 @@ public struct LiveStateReader: Sendable {
     /// nil: every table is read whole (`show`, `destroy`, tests of the reader).
     public var nftRecords: NFTablesRecords?
 
+    /// Where IPv6 routes are read (addresses of both families are read everywhere).
+    public enum IPv6Routes: Sendable {
+        /// In every namespace: the file has IPv6 (a pod's IPv6 address deleted by
+        /// hand must not hide the default route that is still there), and `show`.
+        case everywhere
+        /// Only where podnet can have made one: beside an IPv6 address other than the
+        /// kernel's own (::1, fe80::), or on a VXLAN device (a bridge-less node's
+        /// static VXLAN routes have no IPv6 address beside them). For an IPv4-only
+        /// file: its pods are read as before IPv6 existed, and a cluster it turns
+        /// back from dual stack still shows its IPv6 routes (podnet deletes routes
+        /// before addresses). Reading both families in every pod made the no-op apply
+        /// of 221 IPv4-only namespaces 8% slower (27–28 ms against 25 ms).
+        case whereIPv6IsConfigured
+    }
+
+    public var ipv6Routes = IPv6Routes.everywhere
+
     public init(directory: NetnsDirectory = NetnsDirectory(), sysctls: SysctlLookup = .everyNode(["net.ipv4.ip_forward"]),
                 serviceCIDR: IPv4Prefix? = nil) {
         self.directory = directory
@@ -93,12 +110,13 @@ public struct LiveStateReader: Sendable {
         let roleSuffix = node.map { "@\($0)" }
         let readings = try NamespaceTour.visitConcurrently(names, in: directory, threads: Self.tours) { name in
             try Self.readNamespace(name.rawValue, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name.rawValue),
-                                   serviceCIDR: reader.serviceCIDR, nodePorts: reader.ipvsNodePorts, records: reader.nftRecords)
+                                   serviceCIDR: reader.serviceCIDR, nodePorts: reader.ipvsNodePorts, records: reader.nftRecords,
+                                   ipv6Routes: reader.ipv6Routes)
         }
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
-            var snapshot = try Self.readWhole(name: "", sysctlKeys: sysctlKeys(in: ""))
+            var snapshot = try Self.readWhole(name: "", sysctlKeys: sysctlKeys(in: ""), ipv6Routes: ipv6Routes)
             try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR,
                                     nodePorts: ipvsNodePorts, records: nftRecords)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
@@ -125,7 +143,7 @@ public struct LiveStateReader: Sendable {
     /// Runs on a thread inside the namespace.
     static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String],
                               serviceCIDR: IPv4Prefix?, nodePorts: IPVSOwnership.NodePorts = .init(),
-                              records: NFTablesRecords? = nil) throws -> Reading {
+                              records: NFTablesRecords? = nil, ipv6Routes: IPv6Routes = .everywhere) throws -> Reading {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try connection.links()
         let mark: OwnershipMark
@@ -138,7 +156,8 @@ public struct LiveStateReader: Sendable {
         // Only nodes carry sysctls podnet sets and the service proxy's state: a pod's
         // namespace is spared the /proc/sys lookups (most of a pod's read time).
         let isNode = mark.role.hasPrefix("node/")
-        var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: isNode ? sysctlKeys : [])
+        var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: isNode ? sysctlKeys : [],
+                                     ipv6Routes: ipv6Routes)
         if isNode {
             try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDR: serviceCIDR,
                                nodePorts: nodePorts, records: records)
@@ -209,7 +228,7 @@ public struct LiveStateReader: Sendable {
 
     /// Everything of the namespace the calling thread is in.
     static func readWhole(name: String, links: [LinkMessage]? = nil, connection: NetlinkConnection? = nil,
-                          sysctlKeys: [String]) throws -> NamespaceSnapshot {
+                          sysctlKeys: [String], ipv6Routes: IPv6Routes = .everywhere) throws -> NamespaceSnapshot {
         let connection = try connection ?? NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try links ?? connection.links()
         var sysctls: [String: String] = [:]
@@ -217,13 +236,16 @@ public struct LiveStateReader: Sendable {
             // /proc/sys/net shows the namespace of the thread that opens the file: this one.
             sysctls[key] = try? SysctlFile.read(SysctlKey(key))
         }
-        // Routes of both families in one dump (a dual-stack file needs the IPv6 ones,
-        // a file that dropped IPv6 needs them to remove them).
+        // Addresses of both families in one dump: a file that dropped IPv6 must still
+        // see the IPv6 addresses it is to remove.
+        let addresses = try connection.addresses()
         // podnet's permanent neighbour and FDB entries live on VXLAN devices only: a
         // namespace without one skips those two dumps (2 of 5 round trips).
         let hasVXLAN = links.contains { if case .vxlan = $0.info { return true } else { return false } }
+        let hasIPv6Address = addresses.contains { $0.family == UInt8(AF_INET6) && $0.scope == .universe }
+        let routeFamily: AddressFamily? = ipv6Routes == .everywhere || hasIPv6Address || hasVXLAN ? nil : .ipv4
         return NamespaceSnapshot(
-            name: name, links: links, addresses: try connection.addresses(), routes: try connection.routes(family: nil, table: .main),
+            name: name, links: links, addresses: addresses, routes: try connection.routes(family: routeFamily, table: .main),
             neighbours: hasVXLAN ? try connection.neighbours() : [],
             forwardingEntries: hasVXLAN ? try connection.forwardingEntries() : [], sysctls: sysctls)
     }
