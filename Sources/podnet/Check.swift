@@ -257,7 +257,7 @@ enum ProbeRun {
 
     static func echo(_ expectations: ConnectivityExpectations, namespaces: PodNamespaces, timeout: Double) -> [[EchoObservation]] {
         let present = namespaces.handles.enumerated().compactMap { index, handle in handle.map { (index, $0) } }
-        let sweep = EchoSweep(destinations: expectations.pods.map(\.ip), timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
+        let sweep = EchoSweep(destinations: expectations.pods.map { .v4($0.ip) }, timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
         var rows = Array(repeating: Array(repeating: EchoObservation.notProbed("the pod has no namespace"), count: expectations.pods.count),
                          count: expectations.pods.count)
         for ((index, _), result) in zip(present, sweep.run(from: present.map(\.1))) {

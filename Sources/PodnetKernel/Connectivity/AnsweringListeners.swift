@@ -1,4 +1,5 @@
 import Glibc
+import PodnetAddress
 import Synchronization
 
 /// TCP or UDP, as a probe or listener speaks it.
@@ -26,12 +27,20 @@ public final class AnsweringListeners: Sendable {
         public var answer: String
         /// Whether the line also carries the client's address as seen here ("a0 10.200.0.1\n").
         public var tellsSource: Bool
+        /// The family listened in: one socket per family, an IPv6 one with
+        /// IPV6_V6ONLY, rather than one `::` socket taking IPv4 as mapped addresses:
+        /// an IPv4-only cluster's listeners stay what they were (whatever a pod's
+        /// IPv6 setting), a source is told in its own family ("10.200.0.1", not
+        /// "::ffff:10.200.0.1"), and a server taking the port in one family only is
+        /// found in that family.
+        public var family: AddressFamily
 
-        public init(port: UInt16, protocol: ProbeProtocol, answer: String, tellsSource: Bool = false) {
+        public init(port: UInt16, protocol: ProbeProtocol, answer: String, tellsSource: Bool = false, family: AddressFamily = .ipv4) {
             self.port = port
             self.protocol = `protocol`
             self.answer = answer
             self.tellsSource = tellsSource
+            self.family = family
         }
     }
 
@@ -130,15 +139,17 @@ public final class AnsweringListeners: Sendable {
         let kind: Syscall.SocketKind = spec.protocol == .tcp ? .stream : .datagram
         let socket: FileDescriptor
         do {
-            socket = try Syscall.socket(kind)
+            socket = try Syscall.socket(kind, family: spec.family)
         } catch {
-            throw .system("cannot open a \(spec.protocol.rawValue) socket in \(namespace.path)", error)
+            throw .system("cannot open a \(spec.family.name) \(spec.protocol.rawValue) socket in \(namespace.path)", error)
         }
         do throws(Errno) {
             // TCP: a previous check's connections in TIME_WAIT must not block the port.
             // Another listening server still does (Linux refuses two listeners).
             if spec.protocol == .tcp { try Syscall.setOption(socket, level: SOL_SOCKET, name: SO_REUSEADDR, CInt(1)) }
-            try Syscall.bind(socket, .any(port: spec.port))
+            // IPv6 only: the IPv4 side has its own socket on the same port (Spec.family).
+            if spec.family == .ipv6 { try Syscall.setOption(socket, level: CInt(IPPROTO_IPV6), name: IPV6_V6ONLY, CInt(1)) }
+            try Syscall.bind(socket, .any(port: spec.port, family: spec.family))
             if spec.protocol == .tcp { try Syscall.listen(socket, backlog: 4096) }
         } catch {
             Syscall.close(socket)

@@ -188,7 +188,7 @@ private struct ConnectionWorker: Sendable {
                 try Syscall.setns(sources[probe.source].fileDescriptor, Syscall.cloneNewNet)
                 entered = probe.source
             }
-            socket = try Syscall.socket(probe.protocol == .tcp ? .stream : .datagram)
+            socket = try Syscall.socket(probe.protocol == .tcp ? .stream : .datagram, family: probe.destination.family)
         } catch {
             return .right(.failed(error))
         }

@@ -3,7 +3,8 @@ import PodnetAddress
 import Synchronization
 
 /// Pings every destination from inside every source namespace, in-process: one raw
-/// ICMP socket per source, opened inside its namespace, every echo request sent at
+/// socket per source and family of the destinations (ICMP for IPv4, ICMPv6 for
+/// IPv6), opened inside its namespace, every echo request sent at
 /// once and the replies collected as they come, the sources split over a few
 /// threads. No `ping` process per pair: a 200-pod matrix is 40,000 pairs.
 ///
@@ -14,7 +15,7 @@ import Synchronization
 /// The caller's thread never changes namespace: worker threads enter each source
 /// namespace once, to open its socket there, and end when the sweep does.
 public struct EchoSweep: Sendable {
-    public var destinations: [IPv4Address]
+    public var destinations: [IPAddress]
     /// How long a destination is given to answer, counted from the first request.
     public var timeout: Duration
     /// How many times an unanswered destination is asked again within `timeout`.
@@ -22,7 +23,7 @@ public struct EchoSweep: Sendable {
     /// Worker threads; each serves a share of the sources.
     public var threads: Int
 
-    public init(destinations: [IPv4Address], timeout: Duration = .seconds(1), resends: Int = 3, threads: Int = 2) {
+    public init(destinations: [IPAddress], timeout: Duration = .seconds(1), resends: Int = 3, threads: Int = 2) {
         self.destinations = destinations
         self.timeout = timeout
         self.resends = resends
@@ -37,7 +38,9 @@ public struct EchoSweep: Sendable {
         let results = Mutex<[Int: Result<[EchoOutcome], EchoSourceError>]>([:])
         let identifier = UInt16.random(in: 1...UInt16.max)
         let cookie = UInt64.random(in: 0...UInt64.max)
-        let requests = destinations.indices.map { EchoPacket.request(identifier: identifier, cookie: cookie, index: UInt32($0)) }
+        let requests = destinations.enumerated().map { index, destination in
+            EchoPacket.request(family: destination.family, identifier: identifier, cookie: cookie, index: UInt32(index))
+        }
         let plan = EchoWorker.Plan(destinations: destinations, requests: requests, identifier: identifier, cookie: cookie,
                                    timeout: timeout, resends: max(0, resends))
         var threads: [JoinableThread] = []
@@ -85,13 +88,15 @@ public enum EchoOutcome: Hashable, Sendable {
 
 public enum EchoRefusal: Hashable, Sendable, CustomStringConvertible {
     /// An ICMP error (destination unreachable, time exceeded) from `reporter`.
-    case icmp(type: UInt8, code: UInt8, reporter: IPv4Address)
+    /// The type and code are those of the reporter's family (ICMP or ICMPv6).
+    case icmp(type: UInt8, code: UInt8, reporter: IPAddress)
     /// sendto failed in the source namespace (no route: ENETUNREACH).
     case local(Errno)
 
     public var description: String {
         switch self {
-        case .icmp(let type, let code, let reporter): "ICMP \(EchoPacket.describe(type: type, code: code)) from \(reporter)"
+        case .icmp(let type, let code, let reporter):
+            "\(reporter.family == .ipv4 ? "ICMP" : "ICMPv6") \(EchoPacket.describe(family: reporter.family, type: type, code: code)) from \(reporter)"
         case .local(let errno) where errno.rawValue == ENETUNREACH: "no route (\(errno))"
         // What sendto says when no neighbour entry can be made: the kernel's table
         // is one for all namespaces, and a big lab's full mesh can fill it.
@@ -114,12 +119,12 @@ public enum EchoSourceError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 }
 
-/// One worker thread's share of a sweep: opens a raw socket inside each of its
-/// source namespaces, sends every request, then collects until all are settled
+/// One worker thread's share of a sweep: opens a raw socket per family inside each
+/// of its source namespaces, sends every request, then collects until all are settled
 /// or the time is up, asking the unanswered again at even intervals.
 private struct EchoWorker {
     struct Plan: Sendable {
-        let destinations: [IPv4Address]
+        let destinations: [IPAddress]
         let requests: [[UInt8]]
         let identifier: UInt16
         let cookie: UInt64
@@ -134,15 +139,16 @@ private struct EchoWorker {
 
     final class Source {
         let index: Int
-        let socket: FileDescriptor
+        /// One per family of the destinations, in `Plan.families`' order.
+        let sockets: [(family: AddressFamily, socket: FileDescriptor)]
         var outcomes: [EchoOutcome?]
         var unsettled: Int
         /// Destinations whose last request could not be sent for lack of buffers.
         var starved: Set<Int> = []
 
-        init(index: Int, socket: FileDescriptor, destinations: Int) {
+        init(index: Int, sockets: [(family: AddressFamily, socket: FileDescriptor)], destinations: Int) {
             self.index = index
-            self.socket = socket
+            self.sockets = sockets
             outcomes = Array(repeating: nil, count: destinations)
             unsettled = destinations
         }
@@ -156,21 +162,27 @@ private struct EchoWorker {
     }
 
     let plan: Plan
-    let destinationIndex: [IPv4Address: Int]
+    let destinationIndex: [IPAddress: Int]
+    /// The destinations' families, each opened once per source.
+    let families: [AddressFamily]
 
     init(plan: Plan) {
         self.plan = plan
         destinationIndex = Dictionary(plan.destinations.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        families = AddressFamily.allCases.filter { family in plan.destinations.contains { $0.family == family } }
     }
 
     func run(_ share: [(Int, NetnsHandle)]) -> [Int: Result<[EchoOutcome], EchoSourceError>] {
         var results: [Int: Result<[EchoOutcome], EchoSourceError>] = [:]
         var sources: [Source] = []
-        defer { for source in sources { Syscall.close(source.socket) } }
+        defer { for source in sources { for opened in source.sockets { Syscall.close(opened.socket) } } }
         for (index, handle) in share {
+            var sockets: [(family: AddressFamily, socket: FileDescriptor)] = []
             do throws(EchoSourceError) {
-                sources.append(Source(index: index, socket: try Self.openSocket(in: handle), destinations: plan.destinations.count))
+                for family in families { sockets.append((family, try Self.openSocket(family, in: handle))) }
+                sources.append(Source(index: index, sockets: sockets, destinations: plan.destinations.count))
             } catch {
+                for opened in sockets { Syscall.close(opened.socket) }
                 results[index] = .failure(error)
             }
         }
@@ -209,29 +221,50 @@ private struct EchoWorker {
         return results
     }
 
-    /// Enters the namespace (this worker thread only) and opens a raw ICMP socket there.
-    static func openSocket(in namespace: NetnsHandle) throws(EchoSourceError) -> FileDescriptor {
+    /// Enters the namespace (this worker thread only) and opens a raw ICMP or
+    /// ICMPv6 socket there.
+    static func openSocket(_ family: AddressFamily, in namespace: NetnsHandle) throws(EchoSourceError) -> FileDescriptor {
         let socket: FileDescriptor
         do {
             try Syscall.setns(namespace.fileDescriptor, Syscall.cloneNewNet)
-            socket = try Syscall.socket(.rawICMP)
+            socket = try Syscall.socket(.rawICMP, family: family)
         } catch {
-            throw .system("cannot open a raw ICMP socket in \(namespace.path)", error)
+            throw .system("cannot open a raw \(family == .ipv4 ? "ICMP" : "ICMPv6") socket in \(namespace.path)", error)
         }
-        // Leave every ICMP type but ours in the kernel (SOL_RAW, ICMP_FILTER: a mask of
-        // the types to drop, as ping sets it); a roomy buffer holds a whole burst of replies.
-        try? Syscall.setOption(socket, level: CInt(SOL_RAW), name: 1, ~wantedTypes)
+        // Leave every ICMP type but ours in the kernel (as ping does); a roomy buffer
+        // holds a whole burst of replies.
+        switch family {
+        case .ipv4:
+            // SOL_RAW, ICMP_FILTER: a mask of the types to drop.
+            try? Syscall.setOption(socket, level: CInt(SOL_RAW), name: 1, ~wantedTypes)
+        case .ipv6:
+            // IPPROTO_ICMPV6, ICMP6_FILTER: 256 bits, one per type, set to drop.
+            try? Syscall.setOption(socket, level: CInt(IPPROTO_ICMPV6), name: 1, wantedV6Types)
+        }
         if (try? Syscall.setOption(socket, level: SOL_SOCKET, name: SO_RCVBUFFORCE, receiveBuffer)) == nil {
             try? Syscall.setOption(socket, level: SOL_SOCKET, name: SO_RCVBUF, receiveBuffer)
         }
         return socket
     }
 
+    /// ICMP6_FILTER's value: every type blocked but echo replies and the errors.
+    static let wantedV6Types: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = {
+        var words = Array(repeating: UInt32.max, count: 8)
+        for type in [EchoPacket.V6.destinationUnreachable, EchoPacket.V6.timeExceeded, EchoPacket.V6.echoReply] {
+            words[Int(type) / 32] &= ~(1 << (UInt32(type) % 32))
+        }
+        return (words[0], words[1], words[2], words[3], words[4], words[5], words[6], words[7])
+    }()
+
+    func socket(of source: Source, _ family: AddressFamily) -> FileDescriptor {
+        source.sockets.first { $0.family == family }!.socket
+    }
+
     /// Sends a request to every destination not yet settled.
     func send(from source: Source) {
         for (index, destination) in plan.destinations.enumerated() where source.outcomes[index] == nil {
             do throws(Errno) {
-                _ = try Syscall.send(source.socket, plan.requests[index], to: SocketAddress(destination, port: 0))
+                _ = try Syscall.send(socket(of: source, destination.family), plan.requests[index], to: SocketAddress(destination, port: 0))
                 source.starved.remove(index)
             } catch .wouldBlock {
                 // A full socket buffer: the next round asks again.
@@ -248,17 +281,32 @@ private struct EchoWorker {
     /// Waits up to `waiting` for any socket to become readable, then reads every
     /// packet queued on the readable ones.
     func collect(_ sources: [Source], waiting: Duration, _ buffer: UnsafeMutableRawBufferPointer) {
-        var polled = sources.map { pollfd(fd: $0.socket.rawValue, events: Int16(POLLIN), revents: 0) }
+        let opened = sources.flatMap { source in source.sockets.map { (source, $0.family, $0.socket) } }
+        var polled = opened.map { pollfd(fd: $0.2.rawValue, events: Int16(POLLIN), revents: 0) }
         let milliseconds = CInt(max(0, (waiting / .milliseconds(1)).rounded(.up)))
         guard let ready = try? Syscall.poll(&polled, timeoutMilliseconds: milliseconds), ready > 0 else { return }
         for (position, entry) in polled.enumerated() where entry.revents != 0 {
-            receive(sources[position], buffer)
+            receive(opened[position].0, opened[position].1, opened[position].2, buffer)
         }
     }
 
-    func receive(_ source: Source, _ buffer: UnsafeMutableRawBufferPointer) {
-        while let count = try? Syscall.receive(source.socket, into: buffer) {
-            guard let packet = EchoPacket.parse(UnsafeRawBufferPointer(rebasing: buffer[..<count])) else { continue }
+    /// The next message on an ICMP socket (IPv4: the whole packet) or ICMPv6 socket
+    /// (the message; the sender from recvfrom), parsed; nil when none is queued.
+    func next(_ family: AddressFamily, _ socket: FileDescriptor, _ buffer: UnsafeMutableRawBufferPointer) -> EchoPacket.Received?? {
+        switch family {
+        case .ipv4:
+            guard let count = try? Syscall.receive(socket, into: buffer) else { return nil }
+            return .some(EchoPacket.parse(UnsafeRawBufferPointer(rebasing: buffer[..<count])))
+        case .ipv6:
+            guard let (count, sender) = try? Syscall.receiveFrom(socket, into: buffer) else { return nil }
+            guard let from = sender.address.ipv6 else { return .some(nil) }
+            return .some(EchoPacket.parseV6(UnsafeRawBufferPointer(rebasing: buffer[..<count]), from: from))
+        }
+    }
+
+    func receive(_ source: Source, _ family: AddressFamily, _ socket: FileDescriptor, _ buffer: UnsafeMutableRawBufferPointer) {
+        while let received = next(family, socket, buffer) {
+            guard let packet = received else { continue }
             switch packet {
             case .reply(let from, let identifier, let cookie, let index):
                 guard identifier == plan.identifier, cookie == plan.cookie, Int(index) < plan.destinations.count,

@@ -1,32 +1,72 @@
 import Glibc
 import PodnetAddress
 
-/// An IPv4 address and port, as the socket calls take them.
+/// An address of either family and a port, as the socket calls take them
+/// (`sockaddr_in` or `sockaddr_in6`).
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
-    public var address: IPv4Address
+    public var address: IPAddress
     public var port: UInt16
 
-    public init(_ address: IPv4Address, port: UInt16) {
+    public init(_ address: IPAddress, port: UInt16) {
         self.address = address
         self.port = port
     }
 
-    /// 0.0.0.0:port, to listen on every address of a namespace.
-    public static func any(port: UInt16) -> SocketAddress { SocketAddress(IPv4Address(0), port: port) }
-
-    public var description: String { "\(address):\(port)" }
-
-    var sockaddr: sockaddr_in {
-        var storage = sockaddr_in()
-        storage.sin_family = sa_family_t(AF_INET)
-        storage.sin_port = port.bigEndian
-        storage.sin_addr.s_addr = address.value.bigEndian
-        return storage
+    public init(_ address: IPv4Address, port: UInt16) {
+        self.init(.v4(address), port: port)
     }
 
-    init(_ storage: sockaddr_in) {
-        address = IPv4Address(UInt32(bigEndian: storage.sin_addr.s_addr))
-        port = UInt16(bigEndian: storage.sin_port)
+    /// 0.0.0.0:port or [::]:port, to listen on every address of a namespace in `family`.
+    public static func any(port: UInt16, family: AddressFamily = .ipv4) -> SocketAddress {
+        SocketAddress(family == .ipv4 ? .v4(IPv4Address(0)) : .v6(.unspecified), port: port)
+    }
+
+    public var family: AddressFamily { address.family }
+
+    /// `10.0.0.1:80`, `[fd00::1]:80` (the brackets of RFC 3986 and Go's JoinHostPort).
+    public var description: String {
+        switch address {
+        case .v4(let address): "\(address):\(port)"
+        case .v6(let address): "[\(address)]:\(port)"
+        }
+    }
+
+    /// Calls `body` with the address as a `sockaddr` of its family and its length.
+    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        switch address {
+        case .v4(let address):
+            var storage = sockaddr_in()
+            storage.sin_family = sa_family_t(AF_INET)
+            storage.sin_port = port.bigEndian
+            storage.sin_addr.s_addr = address.value.bigEndian
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        case .v6(let address):
+            var storage = sockaddr_in6()
+            storage.sin6_family = sa_family_t(AF_INET6)
+            storage.sin6_port = port.bigEndian
+            withUnsafeMutableBytes(of: &storage.sin6_addr) { $0.copyBytes(from: address.bytes) }
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+    }
+
+    /// The address a call filled in (`accept`, `recvfrom`); nil for another family.
+    init?(_ storage: sockaddr_storage) {
+        var storage = storage
+        switch CInt(storage.ss_family) {
+        case AF_INET:
+            let inet = withUnsafeBytes(of: &storage) { $0.loadUnaligned(as: sockaddr_in.self) }
+            self.init(IPv4Address(UInt32(bigEndian: inet.sin_addr.s_addr)), port: UInt16(bigEndian: inet.sin_port))
+        case AF_INET6:
+            let inet6 = withUnsafeBytes(of: &storage) { $0.loadUnaligned(as: sockaddr_in6.self) }
+            let bytes = withUnsafeBytes(of: inet6.sin6_addr) { Array($0) }
+            self.init(.v6(IPv6Address(bytes: bytes)!), port: UInt16(bigEndian: inet6.sin6_port))
+        default:
+            return nil
+        }
     }
 }
 
@@ -45,21 +85,26 @@ extension Syscall {
     enum SocketKind {
         case stream, datagram
         /// A raw ICMP socket (CAP_NET_RAW): sends ICMP messages as written, and
-        /// receives every ICMP packet arriving in its namespace, IPv4 header included.
+        /// receives every ICMP packet arriving in its namespace. IPv4: the packets
+        /// with their IPv4 header. IPv6 (ICMPv6): the messages without their header
+        /// (the sender comes from recvfrom), and the kernel fills in the checksum,
+        /// which covers a pseudo-header of addresses only it knows (RFC 3542 §3.1).
         case rawICMP
 
-        var arguments: (type: CInt, protocol: CInt) {
+        func arguments(_ family: AddressFamily) -> (type: CInt, protocol: CInt) {
             switch self {
             case .stream: (CInt(SOCK_STREAM.rawValue), CInt(IPPROTO_TCP))
             case .datagram: (CInt(SOCK_DGRAM.rawValue), CInt(IPPROTO_UDP))
-            case .rawICMP: (CInt(SOCK_RAW.rawValue), CInt(IPPROTO_ICMP))
+            case .rawICMP: (CInt(SOCK_RAW.rawValue), family == .ipv4 ? CInt(IPPROTO_ICMP) : CInt(IPPROTO_ICMPV6))
             }
         }
     }
 
-    static func socket(_ kind: SocketKind) throws(Errno) -> FileDescriptor {
+    static func socket(_ kind: SocketKind, family: AddressFamily = .ipv4) throws(Errno) -> FileDescriptor {
         let flags = CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
-        return FileDescriptor(rawValue: try retryingOnInterrupt { Glibc.socket(AF_INET, kind.arguments.type | flags, kind.arguments.protocol) })
+        let arguments = kind.arguments(family)
+        let domain = family == .ipv4 ? AF_INET : AF_INET6
+        return FileDescriptor(rawValue: try retryingOnInterrupt { Glibc.socket(domain, arguments.type | flags, arguments.protocol) })
     }
 
     static func setOption(_ fd: FileDescriptor, level: CInt, name: CInt, _ value: some BitwiseCopyable) throws(Errno) {
@@ -77,12 +122,7 @@ extension Syscall {
     }
 
     static func bind(_ fd: FileDescriptor, _ address: SocketAddress) throws(Errno) {
-        var storage = address.sockaddr
-        _ = try retryingOnInterrupt {
-            withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
+        _ = try retryingOnInterrupt { address.withSockaddr { Glibc.bind(fd.rawValue, $0, $1) } }
     }
 
     static func listen(_ fd: FileDescriptor, backlog: CInt) throws(Errno) {
@@ -93,23 +133,21 @@ extension Syscall {
     /// socket is blocking (plain accept, which Glibc's module exports).
     /// The accepted connection and the address it came from (after any NAT on the way).
     static func accept(_ fd: FileDescriptor) throws(Errno) -> (FileDescriptor, peer: SocketAddress) {
-        var storage = sockaddr_in()
-        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        var storage = sockaddr_storage()
+        var size = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let accepted = try retryingOnInterrupt {
             withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd.rawValue, $0, &size) }
             }
         }
-        return (FileDescriptor(rawValue: accepted), SocketAddress(storage))
+        // The listener's own family: the kernel gives nothing else.
+        return (FileDescriptor(rawValue: accepted), SocketAddress(storage) ?? .any(port: 0))
     }
 
     /// Not retried on EINTR: a non-blocking connect does not sleep, and repeating
     /// an interrupted one would report EALREADY. `.inProgress` is the usual answer.
     static func connect(_ fd: FileDescriptor, _ address: SocketAddress) throws(Errno) {
-        var storage = address.sockaddr
-        let result = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let result = address.withSockaddr { Glibc.connect(fd.rawValue, $0, $1) }
         if result == -1 { throw Errno.current }
     }
 
@@ -119,13 +157,9 @@ extension Syscall {
     }
 
     static func send(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(Errno) -> Int {
-        var storage = address.sockaddr
-        return try retryingOnInterrupt {
-            withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.sendto(fd.rawValue, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL) | CInt(MSG_DONTWAIT),
-                                 $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+        try retryingOnInterrupt {
+            address.withSockaddr {
+                Glibc.sendto(fd.rawValue, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL) | CInt(MSG_DONTWAIT), $0, $1)
             }
         }
     }
@@ -145,8 +179,8 @@ extension Syscall {
 
     /// A datagram and who sent it.
     static func receiveFrom(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> (count: Int, sender: SocketAddress) {
-        var storage = sockaddr_in()
-        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        var storage = sockaddr_storage()
+        var size = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let count = try retryingOnInterrupt {
             withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -154,6 +188,6 @@ extension Syscall {
                 }
             }
         }
-        return (count, SocketAddress(storage))
+        return (count, SocketAddress(storage) ?? .any(port: 0))
     }
 }

@@ -29,7 +29,7 @@ extension KernelTests {
         @Test func echoSweepMeasuresTheMatrixFromInsideEachNamespace() throws {
             try withPods { _, _, _, names in
                 let missing = try NetnsName(TestNames.prefix + "missing")
-                let sweep = EchoSweep(destinations: [Self.a, Self.b, Self.nobody], timeout: .milliseconds(600))
+                let sweep = EchoSweep(destinations: [.v4(Self.a), .v4(Self.b), .v4(Self.nobody)], timeout: .milliseconds(600))
                 let results = sweep.run(from: names + [missing])
                 #expect(try results[0].get() == [.replied, .replied, .timedOut])
                 #expect(try results[1].get() == [.replied, .replied, .timedOut])
