@@ -17,7 +17,9 @@ struct Check: ParsableCommand {
         Pod to pod: an ICMP echo from inside every pod to every pod's IP (in-process, \
         all at once, a few retries within --timeout). Pods behind a bridge must reach \
         every such pod on every node; a pod of a `bridge: none` node must reach its \
-        link peer and nothing else.
+        link peer and nothing else. A dual-stack cluster gets a second matrix: an \
+        ICMPv6 echo to every pod's IPv6 address, expected as IPv4's (NetworkPolicy \
+        filters IPv4 only so far, so it expects no policy there).
 
         Services: for the duration of the check, a listener inside each endpoint pod \
         on the targetPort (TCP or UDP) answers every connection with the pod's name. \
@@ -154,8 +156,12 @@ struct Check: ParsableCommand {
         var timings: [String] = []
         if !servicesOnly {
             let start = Date()
-            observations.echo = ProbeRun.echo(expectations, namespaces: namespaces, timeout: timeout)
-            timings.append("\(expectations.pods.count * expectations.pods.count) pod pairs in \(Self.seconds(since: start))")
+            // Every family the cluster has, each in its own matrix (IPv4 always: its fields are required).
+            let families = AddressFamily.allCases.filter(topology.families.contains)
+            let matrices = ProbeRun.echo(expectations, namespaces: namespaces, timeout: timeout, families: families)
+            observations.echo = matrices[.ipv4]
+            observations.echoV6 = matrices[.ipv6]
+            timings.append("\(expectations.pods.count * expectations.pods.count * families.count) pod pairs in \(Self.seconds(since: start))")
         }
         let policyPorts = expectations.policyProbePorts
         if !servicesOnly, !policyPorts.isEmpty {
@@ -255,18 +261,34 @@ enum ProbeRun {
     /// sender's system call), so it spreads over the cores.
     static let workers = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount))
 
-    static func echo(_ expectations: ConnectivityExpectations, namespaces: PodNamespaces, timeout: Double) -> [[EchoObservation]] {
+    /// The echo matrix of each family in `families`, `[family][source][destination]`:
+    /// one sweep to every pod's address of every family (a socket per family in
+    /// each pod), its columns then dealt out per family. A pod without an address
+    /// of a family is not probed there.
+    static func echo(_ expectations: ConnectivityExpectations, namespaces: PodNamespaces, timeout: Double,
+                     families: [AddressFamily] = [.ipv4]) -> [AddressFamily: [[EchoObservation]]] {
         let present = namespaces.handles.enumerated().compactMap { index, handle in handle.map { (index, $0) } }
-        let sweep = EchoSweep(destinations: expectations.pods.map { .v4($0.ip) }, timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
-        var rows = Array(repeating: Array(repeating: EchoObservation.notProbed("the pod has no namespace"), count: expectations.pods.count),
-                         count: expectations.pods.count)
-        for ((index, _), result) in zip(present, sweep.run(from: present.map(\.1))) {
-            switch result {
-            case .success(let outcomes): rows[index] = outcomes.map(observation)
-            case .failure(let error): rows[index] = rows[index].map { _ in .notProbed(error.description) }
+        // (family, pod) of each destination, in the sweep's order.
+        let columns = families.flatMap { family in expectations.pods.indices.compactMap { pod in expectations.pods[pod].ip(family).map { (family, pod, $0) } } }
+        let sweep = EchoSweep(destinations: columns.map(\.2), timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
+        let pods = expectations.pods.count
+        var matrices = Dictionary(uniqueKeysWithValues: families.map { family in
+            (family, Array(repeating: Array(repeating: EchoObservation.notProbed("the pod has no \(family.name) address"), count: pods), count: pods))
+        })
+        for family in families {
+            for row in 0..<pods where namespaces.handles[row] == nil {
+                matrices[family]![row] = Array(repeating: .notProbed("the pod has no namespace"), count: pods)
             }
         }
-        return rows
+        for ((row, _), result) in zip(present, sweep.run(from: present.map(\.1))) {
+            switch result {
+            case .success(let outcomes):
+                for ((family, pod, _), outcome) in zip(columns, outcomes) { matrices[family]![row][pod] = observation(outcome) }
+            case .failure(let error):
+                for family in families { matrices[family]![row] = Array(repeating: .notProbed(error.description), count: pods) }
+            }
+        }
+        return matrices
     }
 
     static func observation(_ outcome: EchoOutcome) -> EchoObservation {

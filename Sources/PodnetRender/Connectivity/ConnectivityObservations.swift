@@ -6,6 +6,9 @@ public struct ConnectivityObservations: Sendable, Equatable {
     /// Echo outcomes, `[source][destination]`, aligned with the expectations' pods;
     /// nil when pod-to-pod was not probed.
     public var echo: [[EchoObservation]]?
+    /// ICMPv6 echo outcomes to every pod's IPv6 address, as `echo` is to the IPv4
+    /// ones; nil in an IPv4-only cluster or when pod-to-pod was not probed.
+    public var echoV6: [[EchoObservation]]? = nil
     /// Seconds an echo was given to be answered.
     public var echoTimeout: Double
     /// One entry per probed target; nil when services were not probed.

@@ -6,6 +6,8 @@
 ///                     "results": [{ "from", "to", "address", "expected": "reach"|"unreachable",
 ///                                   "observed": "reply"|"timeout"|"unreachable"|"notProbed",
 ///                                   "detail"?, "ok" }] },
+///       "podToPodIPv6": { as podToPod, with "method": "icmpv6-echo", "family": "IPv6", and each
+///                         result's "address" the pod's IPv6 one } (dual-stack clusters only),
 ///       "services": { "connectionsPerPod",
 ///                     "results": [{ "service", "port", "protocol", "targetPort", "route": "clusterIP"|"endpoint",
 ///                                   "endpoint"?, "address", "destinationPort", "from",
@@ -32,7 +34,7 @@
 /// (--services-only, --pods-only, --via endpoints, no NodePort or external IP).
 extension ConnectivityReport: Encodable {
     enum Keys: String, CodingKey {
-        case cluster, ok, failures, podToPod, services
+        case cluster, ok, failures, podToPod, podToPodIPv6, family, services
         case method, timeoutSeconds, pairs, asExpected, results
         case from, to, address, expected, observed, detail
         case connectionsPerPod, targets
@@ -43,39 +45,45 @@ extension ConnectivityReport: Encodable {
         case networkPolicy, ports, probes
     }
 
+    /// A pod-to-pod section: `podToPod` for IPv4, `podToPodIPv6` (which also says its family) for IPv6.
+    private func encode(_ matrix: PodMatrix, in container: inout KeyedEncodingContainer<Keys>) throws {
+        var section = container.nestedContainer(keyedBy: Keys.self, forKey: matrix.family == .ipv4 ? .podToPod : .podToPodIPv6)
+        try section.encode(matrix.family == .ipv4 ? "icmp-echo" : "icmpv6-echo", forKey: .method)
+        if matrix.family == .ipv6 { try section.encode(matrix.family.name, forKey: .family) }
+        try section.encode(matrix.timeout, forKey: .timeoutSeconds)
+        try section.encode(matrix.pairs, forKey: .pairs)
+        try section.encode(matrix.asExpected, forKey: .asExpected)
+        var results = section.nestedUnkeyedContainer(forKey: .results)
+        for (source, row) in matrix.cells.enumerated() {
+            for (destination, cell) in row.enumerated() {
+                var result = results.nestedContainer(keyedBy: Keys.self)
+                try result.encode(pods[source].name, forKey: .from)
+                try result.encode(pods[destination].name, forKey: .to)
+                try result.encode(pods[destination].ip(matrix.family)?.description ?? "", forKey: .address)
+                try result.encode(cell.expected ? "reach" : "unreachable", forKey: .expected)
+                switch cell.observed {
+                case .replied: try result.encode("reply", forKey: .observed)
+                case .timedOut: try result.encode("timeout", forKey: .observed)
+                case .unreachable(let detail):
+                    try result.encode("unreachable", forKey: .observed)
+                    try result.encode(detail, forKey: .detail)
+                case .notProbed(let detail):
+                    try result.encode("notProbed", forKey: .observed)
+                    try result.encode(detail, forKey: .detail)
+                }
+                try result.encode(cell.ok, forKey: .ok)
+            }
+        }
+    }
+
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(cluster, forKey: .cluster)
         try container.encode(ok, forKey: .ok)
         try container.encode(failures, forKey: .failures)
-        if let matrix {
-            var section = container.nestedContainer(keyedBy: Keys.self, forKey: .podToPod)
-            try section.encode("icmp-echo", forKey: .method)
-            try section.encode(matrix.timeout, forKey: .timeoutSeconds)
-            try section.encode(matrix.pairs, forKey: .pairs)
-            try section.encode(matrix.asExpected, forKey: .asExpected)
-            var results = section.nestedUnkeyedContainer(forKey: .results)
-            for (source, row) in matrix.cells.enumerated() {
-                for (destination, cell) in row.enumerated() {
-                    var result = results.nestedContainer(keyedBy: Keys.self)
-                    try result.encode(pods[source].name, forKey: .from)
-                    try result.encode(pods[destination].name, forKey: .to)
-                    try result.encode(pods[destination].ip.description, forKey: .address)
-                    try result.encode(cell.expected ? "reach" : "unreachable", forKey: .expected)
-                    switch cell.observed {
-                    case .replied: try result.encode("reply", forKey: .observed)
-                    case .timedOut: try result.encode("timeout", forKey: .observed)
-                    case .unreachable(let detail):
-                        try result.encode("unreachable", forKey: .observed)
-                        try result.encode(detail, forKey: .detail)
-                    case .notProbed(let detail):
-                        try result.encode("notProbed", forKey: .observed)
-                        try result.encode(detail, forKey: .detail)
-                    }
-                    try result.encode(cell.ok, forKey: .ok)
-                }
-            }
-        }
+        if let matrix { try encode(matrix, in: &container) }
+        // After IPv4's section, so that an IPv4-only cluster's report is byte for byte what it was.
+        if let matrixV6 { try encode(matrixV6, in: &container) }
         if let policy {
             var section = container.nestedContainer(keyedBy: Keys.self, forKey: .networkPolicy)
             try section.encode(policy.ports.map(\.description), forKey: .ports)

@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetTopology
 
 /// A report as people read it: the pod matrix (or, for many pods, a node-by-node
@@ -19,7 +20,8 @@ public struct ConnectivityReportText: Sendable {
     public func render(_ report: ConnectivityReport) -> String {
         var sections: [String] = []
         let detailed = report.pods.count <= maxDetailedPods
-        if let matrix = report.matrix {
+        // A matrix per family (IPv4's first, as it always was), each read alone.
+        for matrix in [report.matrix, report.matrixV6].compactMap({ $0 }) {
             sections.append(detailed ? podMatrix(matrix, pods: report.pods) : nodeMatrix(matrix, pods: report.pods))
         }
         if let policy = report.policy {
@@ -118,7 +120,7 @@ public struct ConnectivityReportText: Sendable {
             rows.append([String(index + 1), pods[index].name] + row.map(Self.symbol))
         }
         return """
-            pod → pod: ICMP echo from inside each pod to every pod's IP (row sends, column answers)
+            \(Self.echoHeading(matrix.family)): \(Self.echoMethod(matrix.family)) from inside each pod to every pod's \(Self.echoAddress(matrix.family)) (row sends, column answers)
 
             \(Columns(rows, rightAligned: [0], separator: " ", indent: "  ").text)
 
@@ -131,11 +133,16 @@ public struct ConnectivityReportText: Sendable {
     func nodeMatrix(_ matrix: PodMatrix, pods: [Pod]) -> String {
         let table = Self.nodePairTable(pods: pods) { source, destination in (matrix.cells[source][destination].ok ? 1 : 0, 1) }
         return """
-            pod → pod, by node: ICMP echo from inside each of \(pods.count) pods to every pod's IP (row: the senders' node, column: the receivers'; ✓ all pairs as expected, else as expected/pairs)
+            \(Self.echoHeading(matrix.family)), by node: \(Self.echoMethod(matrix.family)) from inside each of \(pods.count) pods to every pod's \(Self.echoAddress(matrix.family)) (row: the senders' node, column: the receivers'; ✓ all pairs as expected, else as expected/pairs)
 
             \(table)
             """
     }
+
+    /// "pod → pod", "pod → pod over IPv6": IPv4's words unchanged beside IPv6's.
+    static func echoHeading(_ family: AddressFamily) -> String { family == .ipv4 ? "pod → pod" : "pod → pod over IPv6" }
+    static func echoMethod(_ family: AddressFamily) -> String { family == .ipv4 ? "ICMP echo" : "ICMPv6 echo" }
+    static func echoAddress(_ family: AddressFamily) -> String { family == .ipv4 ? "IP" : "IPv6 address" }
 
     func serviceHeading(_ services: ServiceReport) -> String {
         let route = services.totals.contains { if case .endpoint = $0.target.route { true } else { false } }
@@ -297,6 +304,11 @@ public struct ConnectivityReportText: Sendable {
             counted.append("\(matrix.pairs) pod pairs")
             let bad = matrix.pairs - matrix.asExpected
             if bad > 0 { failed.append("\(bad) of \(matrix.pairs) pod pairs") }
+        }
+        if let matrix = report.matrixV6 {
+            counted.append("\(matrix.pairs) IPv6 pod pairs")
+            let bad = matrix.pairs - matrix.asExpected
+            if bad > 0 { failed.append("\(bad) of \(matrix.pairs) IPv6 pod pairs") }
         }
         if let policy = report.policy {
             counted.append("\(policy.probes) policy probes")

@@ -8,6 +8,8 @@ public struct ConnectivityReport: Sendable {
     public let cluster: String
     public let pods: [Pod]
     public let matrix: PodMatrix?
+    /// Pod to pod over IPv6 (ICMPv6 echo), in a dual-stack cluster.
+    public let matrixV6: PodMatrix?
     /// Pod to pod on the ports policies name, where the cluster has policies.
     public let policy: PolicyMatrix?
     public let services: ServiceReport?
@@ -28,6 +30,13 @@ public struct ConnectivityReport: Sendable {
             self.matrix = matrix
         } else {
             matrix = nil
+        }
+        if let echo = observations.echoV6 {
+            let matrix = PodMatrix(expectations: expectations, echo: echo, timeout: observations.echoTimeout, family: .ipv6)
+            failures += matrix.failures
+            matrixV6 = matrix
+        } else {
+            matrixV6 = nil
         }
         if let observed = observations.policy {
             let matrix = PolicyMatrix(expectations: expectations, ports: observations.policyPorts, observed: observed)
@@ -69,27 +78,32 @@ public struct PodMatrix: Sendable {
     public let cells: [[Cell]]
     public let timeout: Double
     public let failures: [String]
+    /// The family probed: ICMP echo to the pods' IPv4 addresses, or ICMPv6 echo to their IPv6 ones.
+    public let family: AddressFamily
 
     public var pairs: Int { cells.reduce(0) { $0 + $1.count } }
     public var asExpected: Int { cells.reduce(0) { $0 + $1.filter(\.ok).count } }
 
-    init(expectations: ConnectivityExpectations, echo: [[EchoObservation]], timeout: Double) {
+    init(expectations: ConnectivityExpectations, echo: [[EchoObservation]], timeout: Double, family: AddressFamily = .ipv4) {
         let pods = expectations.pods
         self.timeout = timeout
+        self.family = family
         cells = pods.indices.map { source in
             pods.indices.map { destination in
-                Cell(expected: expectations.expectsEcho(from: source, to: destination),
+                Cell(expected: expectations.expectsEcho(from: source, to: destination, family: family),
                      observed: echo[source][destination])
             }
         }
         var failures: [String] = []
         for (source, row) in cells.enumerated() {
             for (destination, cell) in row.enumerated() where !cell.ok {
-                let pair = "\(pods[source].name) → \(pods[destination].name) (\(pods[destination].ip))"
+                let address = pods[destination].ip(family).map(\.description) ?? "no \(family.name) address"
+                let pair = "\(pods[source].name) → \(pods[destination].name) (\(address))"
                 if cell.expected {
                     failures.append("\(pair): \(Self.describe(cell.observed, timeout: timeout))")
                 } else {
-                    let reason = expectations.isolationReason(from: source, to: destination) ?? ""
+                    let reason = family == .ipv4 ? expectations.isolationReason(from: source, to: destination) ?? ""
+                        : expectations.isolationReason(from: source, to: destination, family: family)
                     failures.append("\(pair): answered, but must not: \(reason)")
                 }
             }

@@ -1,0 +1,96 @@
+import Foundation
+import PodnetAddress
+@testable import PodnetRender
+import PodnetTopology
+import Testing
+
+/// A dual-stack cluster's check report: a pod matrix per family, each failing on
+/// its own, IPv4's words and JSON unchanged beside the IPv6 additions.
+@Suite struct DualStackReportTests {
+    static let dualStack = """
+    name: lab
+    clusterCIDR: [10.200.0.0/16, fd00:200::/48]
+    serviceCIDR: [10.96.0.0/12, fd00:96::/112]
+    underlay: { cidr: [192.168.64.0/24, fd00:64::/64] }
+    network: { backend: host-gw }
+    nodes:
+      - { name: node-0 }
+      - { name: node-1 }
+    pods:
+      - { name: a0, node: node-0, labels: { app: web } }
+      - { name: b0, node: node-1, labels: { app: web } }
+    """
+
+    static let all: [[EchoObservation]] = [[.replied, .replied], [.replied, .replied]]
+
+    @Test func anIPv6FailureIsInTheIPv6MatrixOnly() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(Self.dualStack)
+        var observations = ConnectivityObservations(echo: Self.all, echoTimeout: 1)
+        observations.echoV6 = [[.replied, .timedOut], [.replied, .replied]]
+        let report = ConnectivityReport(cluster: "lab", expectations: expectations, observations: observations)
+        #expect(report.matrix?.asExpected == 4)
+        #expect(report.matrix?.family == .ipv4)
+        #expect(report.matrixV6?.family == .ipv6)
+        #expect(report.matrixV6?.asExpected == 3)
+        #expect(report.failures == ["a0 → b0 (fd00:200:0:1::2): no answer within 1 s"])
+
+        let text = ConnectivityReportText().render(report)
+        #expect(text.contains("pod → pod: ICMP echo from inside each pod to every pod's IP (row sends, column answers)"))
+        #expect(text.contains("pod → pod over IPv6: ICMPv6 echo from inside each pod to every pod's IPv6 address (row sends, column answers)"))
+        #expect(text.contains("1 of 4 IPv6 pod pairs"))
+        #expect(!text.contains("of 4 pod pairs"))
+    }
+
+    @Test func bothMatricesAsExpectedAreOK() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(Self.dualStack)
+        var observations = ConnectivityObservations(echo: Self.all)
+        observations.echoV6 = Self.all
+        let report = ConnectivityReport(cluster: "lab", expectations: expectations, observations: observations)
+        #expect(report.ok, "\(report.failures)")
+        #expect(ConnectivityReportText().render(report).hasSuffix("ok: cluster lab: all 4 pod pairs and 4 IPv6 pod pairs as expected"))
+    }
+
+    @Test func jsonAddsTheIPv6SectionAndLeavesIPv4sAlone() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(Self.dualStack)
+        var observations = ConnectivityObservations(echo: Self.all)
+        observations.echoV6 = [[.replied, .unreachable("ICMPv6 no route from fd00:200::1")], [.replied, .replied]]
+        let report = ConnectivityReport(cluster: "lab", expectations: expectations, observations: observations)
+        let json = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(report)) as? [String: Any])
+        let v4 = try #require(json["podToPod"] as? [String: Any])
+        #expect(v4["method"] as? String == "icmp-echo")
+        #expect(v4["family"] == nil)
+        #expect((v4["results"] as? [[String: Any]])?[1]["address"] as? String == "10.200.1.2")
+        let v6 = try #require(json["podToPodIPv6"] as? [String: Any])
+        #expect(v6["method"] as? String == "icmpv6-echo")
+        #expect(v6["family"] as? String == "IPv6")
+        #expect(v6["pairs"] as? Int == 4)
+        #expect(v6["asExpected"] as? Int == 3)
+        let results = try #require(v6["results"] as? [[String: Any]])
+        #expect(results[1]["address"] as? String == "fd00:200:0:1::2")
+        #expect(results[1]["observed"] as? String == "unreachable")
+        #expect(results[1]["detail"] as? String == "ICMPv6 no route from fd00:200::1")
+        #expect(json["failures"] as? [String] == ["a0 → b0 (fd00:200:0:1::2): unreachable: ICMPv6 no route from fd00:200::1"])
+    }
+
+    /// The same IPv4 observations give the same bytes whether or not the IPv6
+    /// section exists in the model: an IPv4-only report has no new key.
+    @Test func anIPv4OnlyReportHasNoIPv6Key() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(ConnectivityReportTests.twoNodes)
+        let report = ConnectivityReport(cluster: "lab", expectations: expectations, observations: .init(echo: Self.all))
+        let text = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(!text.contains("IPv6"))
+        #expect(report.matrixV6 == nil)
+    }
+
+    /// podnet's policy rules match IPv4 only (meta nfproto ipv4): IPv6 echo passes
+    /// a deny-all policy, and the expectations say so rather than what Kubernetes would.
+    @Test func ipv6EchoIsExpectedWherePoliciesDenyIPv4() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(Self.dualStack + """
+
+        networkPolicies:
+          - { name: deny, podSelector: {}, policyTypes: [Ingress] }
+        """)
+        #expect(!expectations.expectsEcho(from: 0, to: 1, family: .ipv4))
+        #expect(expectations.expectsEcho(from: 0, to: 1, family: .ipv6))
+    }
+}
