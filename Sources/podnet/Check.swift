@@ -310,7 +310,7 @@ enum ProbeRun {
         for listener in expectations.listeners(for: targets) {
             guard let pod = expectations.index(ofPod: listener.pod), let handle = sources[pod] else { continue }
             let spec = AnsweringListeners.Spec(port: UInt16(listener.port), protocol: listener.protocol == .udp ? .udp : .tcp,
-                                               answer: listener.pod, tellsSource: true)
+                                               answer: listener.pod, tellsSource: true, family: listener.family)
             if let group = groupOf[listener.pod] {
                 groups[group].specs.append(spec)
             } else {

@@ -40,11 +40,16 @@ struct DualStackCheckEndToEndTests {
     @Test(arguments: DualStackEndToEndTests.networks.keys.sorted())
     func everyPairAnswersInEveryFamily(backend: String) throws {
         try withCluster(network: DualStackEndToEndTests.networks[backend]!) { cluster, file in
-            let checked = try PodnetBinary.run(["check", "--pods-only", file.path])
+            let checked = try PodnetBinary.run(["check", file.path])
             #expect(checked.status == 0, "\(backend): \(checked.stdout)\n\(checked.stderr)")
+            // The service through each ClusterIP, from each pod, answered by both endpoints.
+            for destination in ["10.96.0.1:8080", "[fd00:96::1]:8080"] {
+                #expect(checked.stdout.split(separator: "\n").filter { $0.contains(destination) && $0.hasSuffix("ok") }.count == 3,
+                        "\(destination): \(checked.stdout)")
+            }
             #expect(checked.stdout.contains("pod → pod: ICMP echo"), "\(checked.stdout)")
             #expect(checked.stdout.contains("pod → pod over IPv6: ICMPv6 echo"), "\(checked.stdout)")
-            #expect(checked.stdout.contains("ok: cluster \(cluster): all 9 pod pairs and 9 IPv6 pod pairs as expected"), "\(checked.stdout)")
+            #expect(checked.stdout.contains("ok: cluster \(cluster): all 9 pod pairs, 9 IPv6 pod pairs and 6 service checks as expected"), "\(checked.stdout)")
 
             let machine = try json(try PodnetBinary.run(["check", "--pods-only", "-o", "json", file.path]).stdout)
             #expect(machine["ok"] as? Bool == true)

@@ -61,7 +61,7 @@ extension ConnectivityExpectations {
             expected.append(expectation)
             seen.append(sourceSeen)
         }
-        return ServiceTarget(service: service.name, port: port, route: route, address: address, destinationPort: destinationPort,
+        return ServiceTarget(service: service.name, port: port, route: route, address: .v4(address), destinationPort: destinationPort,
                              endpoints: service.endpoints, expected: expected, sourcesSeen: seen,
                              oneEndpointPerSource: service.sessionAffinity != .none, policy: service.externalTrafficPolicy)
     }

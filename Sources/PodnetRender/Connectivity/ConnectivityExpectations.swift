@@ -150,11 +150,18 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                         let local = endpoints(of: service, on: pods[source].node)
                         return local.isEmpty ? .dropped : filtered(.answered(by: local), from: .pod(pods[source].name), port: port)
                     }
-                    targets.append(ServiceTarget(service: service.name, port: port, route: .clusterIP,
-                                                 address: service.clusterIP, destinationPort: port.port,
-                                                 endpoints: service.endpoints, expected: expected,
-                                                 oneEndpointPerSource: service.sessionAffinity != .none,
-                                                 policy: service.internalTrafficPolicy))
+                    // One target per ClusterIP the service has: what each family's proxy
+                    // rules must do is the same (ip6tables beside iptables). IPv6's
+                    // expectations are IPv4's: no policy is expected here (apply
+                    // refuses policies in a dual-stack cluster for now).
+                    for family in AddressFamily.allCases {
+                        guard let address = service.clusterIP(family) else { continue }
+                        targets.append(ServiceTarget(service: service.name, port: port, route: .clusterIP,
+                                                     address: address, destinationPort: port.port,
+                                                     endpoints: service.endpoints, expected: expected,
+                                                     oneEndpointPerSource: service.sessionAffinity != .none,
+                                                     policy: service.internalTrafficPolicy))
+                    }
                 case .endpoints:
                     for endpoint in endpointIndices {
                         let pod = pods[endpoint]
@@ -163,7 +170,7 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                             return filtered(.answered(by: [pod.name]), from: .pod(pods[source].name), port: port)
                         }
                         targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
-                                                     address: pod.ip, destinationPort: port.targetPort,
+                                                     address: .v4(pod.ip), destinationPort: port.targetPort,
                                                      endpoints: service.endpoints, expected: expected))
                     }
                 }
@@ -183,7 +190,7 @@ public struct ConnectivityExpectations: Sendable, Equatable {
             case .endpoint(let pod): [pod]
             }
             for pod in pods {
-                let listener = ListenerSpec(pod: pod, port: target.port.targetPort, protocol: target.port.protocol)
+                let listener = ListenerSpec(pod: pod, port: target.port.targetPort, protocol: target.port.protocol, family: target.address.family)
                 if seen.insert(listener).inserted { listeners.append(listener) }
             }
         }
@@ -230,7 +237,8 @@ public struct ServiceTarget: Sendable, Equatable {
     public let service: String
     public let port: ServicePort
     public let route: Route
-    public let address: IPv4Address
+    /// The address connected to; an IPv6 ClusterIP is a target of its own.
+    public let address: IPAddress
     /// The port connected to: the service port via the ClusterIP, else the targetPort.
     public let destinationPort: Int
     /// The service's endpoint pods (all of them, also when probing one directly).
@@ -253,8 +261,10 @@ public struct ServiceTarget: Sendable, Equatable {
         "\(service):\(port.port)" + (port.protocol == .udp ? "/UDP" : "")
     }
 
-    /// `10.96.0.1:80`, the address and port connected to.
-    public var destination: String { "\(address):\(destinationPort)" }
+    /// `10.96.0.1:80`, `[fd00:96::1]:80`: the address and port connected to.
+    public var destination: String {
+        address.family == .ipv4 ? "\(address):\(destinationPort)" : "[\(address)]:\(destinationPort)"
+    }
 }
 
 /// What one pod's connections to a target must show.
@@ -285,10 +295,13 @@ public struct ListenerSpec: Hashable, Sendable {
     public let pod: String
     public let port: Int
     public let `protocol`: ServicePort.TransportProtocol
+    /// The family of the targets it serves (a socket per family in the pod).
+    public let family: AddressFamily
 
-    public init(pod: String, port: Int, protocol: ServicePort.TransportProtocol) {
+    public init(pod: String, port: Int, protocol: ServicePort.TransportProtocol, family: AddressFamily = .ipv4) {
         self.pod = pod
         self.port = port
         self.protocol = `protocol`
+        self.family = family
     }
 }

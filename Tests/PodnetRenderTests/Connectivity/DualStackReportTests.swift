@@ -93,4 +93,23 @@ import Testing
         #expect(!expectations.expectsEcho(from: 0, to: 1, family: .ipv4))
         #expect(expectations.expectsEcho(from: 0, to: 1, family: .ipv6))
     }
+
+    /// A dual-stack service is probed at each ClusterIP, the IPv6 one with listeners
+    /// of its own family; an IPv4-only service (ipFamilies) at its one.
+    @Test func eachClusterIPIsATargetWithListenersOfItsFamily() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(Self.dualStack + """
+
+        proxy: { mode: iptables }
+        services:
+          - { name: web, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
+          - { name: v4, ipFamilies: [IPv4], selector: { app: web }, ports: [{ port: 81, targetPort: 8080 }] }
+        """)
+        let targets = expectations.serviceTargets(via: .clusterIP)
+        #expect(targets.map(\.destination) == ["10.96.0.1:80", "[fd00:96::1]:80", "10.96.0.2:81"])
+        #expect(targets[1].expected == targets[0].expected)
+        #expect(Set(expectations.listeners(for: targets)) == [
+            ListenerSpec(pod: "a0", port: 8080, protocol: .tcp), ListenerSpec(pod: "b0", port: 8080, protocol: .tcp),
+            ListenerSpec(pod: "a0", port: 8080, protocol: .tcp, family: .ipv6), ListenerSpec(pod: "b0", port: 8080, protocol: .tcp, family: .ipv6),
+        ])
+    }
 }
