@@ -51,6 +51,10 @@ struct DualStackCheckEndToEndTests {
             #expect(checked.stdout.contains("pod → pod over IPv6: ICMPv6 echo"), "\(checked.stdout)")
             #expect(checked.stdout.contains("ok: cluster \(cluster): all 9 pod pairs, 9 IPv6 pod pairs and 6 service checks as expected"), "\(checked.stdout)")
 
+            let direct = try PodnetBinary.run(["check", "--services-only", "--via", "endpoints", file.path])
+            #expect(direct.status == 0, "\(backend): \(direct.stdout)\n\(direct.stderr)")
+            #expect(direct.stdout.contains("[fd00:200:0:1::2]:8080"), "\(direct.stdout)")
+
             let machine = try json(try PodnetBinary.run(["check", "--pods-only", "-o", "json", file.path]).stdout)
             #expect(machine["ok"] as? Bool == true)
             for key in ["podToPod", "podToPodIPv6"] {

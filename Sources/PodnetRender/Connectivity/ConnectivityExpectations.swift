@@ -172,6 +172,15 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                         targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
                                                      address: .v4(pod.ip), destinationPort: port.targetPort,
                                                      endpoints: service.endpoints, expected: expected))
+                        // The endpoint's IPv6 address where the service has IPv6: reached
+                        // as IPv6 echo is (policies filter IPv4 only, see expectsEcho).
+                        if service.clusterIPv6 != nil, let address = pod.ip(.ipv6) {
+                            targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
+                                                         address: address, destinationPort: port.targetPort, endpoints: service.endpoints,
+                                                         expected: pods.indices.map { source in
+                                                             expectsEcho(from: source, to: endpoint, family: .ipv6) ? .answered(by: [pod.name]) : .unreachable
+                                                         }))
+                        }
                     }
                 }
             }

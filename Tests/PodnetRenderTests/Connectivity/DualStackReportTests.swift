@@ -111,5 +111,9 @@ import Testing
             ListenerSpec(pod: "a0", port: 8080, protocol: .tcp), ListenerSpec(pod: "b0", port: 8080, protocol: .tcp),
             ListenerSpec(pod: "a0", port: 8080, protocol: .tcp, family: .ipv6), ListenerSpec(pod: "b0", port: 8080, protocol: .tcp, family: .ipv6),
         ])
+        // --via endpoints: each endpoint at each of its addresses of the service's families.
+        #expect(expectations.serviceTargets(via: .endpoints).map(\.destination) == [
+            "10.200.0.2:8080", "[fd00:200::2]:8080", "10.200.1.2:8080", "[fd00:200:0:1::2]:8080", "10.200.0.2:8080", "10.200.1.2:8080",
+        ])
     }
 }
