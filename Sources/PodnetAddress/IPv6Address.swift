@@ -71,6 +71,13 @@ public struct IPv6Address: Hashable, Comparable, Sendable {
         self.init(high: 0, low: 0xffff_0000_0000 | UInt64(address.value))
     }
 
+    /// `::a.b.c.d` (RFC 4291 §2.5.5.1, deprecated as an address): what a `sit`
+    /// tunnel without a fixed remote takes the outer IPv4 destination from, when a
+    /// route's gateway is one.
+    public init(ipv4Compatible address: IPv4Address) {
+        self.init(high: 0, low: UInt64(address.value))
+    }
+
     /// The IPv4 address inside an IPv4-mapped address (`::ffff:0:0/96`), else nil.
     public var ipv4Mapped: IPv4Address? {
         guard high == 0, low >> 32 == 0xffff else { return nil }

@@ -53,6 +53,8 @@ public enum LinkKind: Hashable, Sendable, Codable {
     case veth(peer: Link.ID)
     case vxlan(VXLANDevice)
     case ipip(IPIPDevice)
+    /// IPv6 in IPv4 (`sit`, 6in4): ipip's counterpart for a dual-stack cluster's IPv6 pods.
+    case sit(IPIPDevice)
     case dummy
     /// A kind podnet does not create (e.g. a physical uplink), read from the kernel.
     case other(String)
@@ -65,6 +67,7 @@ public enum LinkKind: Hashable, Sendable, Codable {
         case .veth: return "veth"
         case .vxlan: return "vxlan"
         case .ipip: return "ipip"
+        case .sit: return "sit"
         case .dummy: return "dummy"
         case .other(let name): return name
         }

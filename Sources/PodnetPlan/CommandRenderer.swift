@@ -77,6 +77,10 @@ public enum CommandRenderer {
             words.append("mode ipip")
             if let local = ipip.local { words.append("local \(local)") }
             if let device = ipip.device { words.append("dev \(device)") }
+        case .sit(let sit):
+            words.append("mode ip6ip")
+            if let local = sit.local { words.append("local \(local)") }
+            if let device = sit.device { words.append("dev \(device)") }
         default:
             break
         }

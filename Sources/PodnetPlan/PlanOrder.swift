@@ -33,7 +33,7 @@ public enum PlanOrder {
             // multicast VXLAN joins its group then, and an IGMP report sent from
             // an address-less device (source 0.0.0.0) can be lost to a snooping
             // switch, leaving the node deaf to the group until the next report.
-            case .vxlan, .ipip: return 12
+            case .vxlan, .ipip, .sit: return 12
             default: return 8
             }
         case .setLink: return 10
@@ -61,7 +61,7 @@ public enum PlanOrder {
         for planned in operations {
             guard case .addLink(let link, _) = planned.operation else { continue }
             switch link.kind {
-            case .vxlan, .ipip: tunnels.insert(link.id)
+            case .vxlan, .ipip, .sit: tunnels.insert(link.id)
             default: break
             }
         }

@@ -65,6 +65,24 @@ struct CrossNodeRenderer {
         for other in others {
             state.insert(route(to: .v4(other.podCIDR), via: .v4(other.address), device: KernelNames.ipipDevice, onlink: true))
         }
+        if topology.ipv6 != nil { renderSIT(node, others: others, into: &state) }
+    }
+
+    /// IPv6 pods over IP-in-IP: ipip carries only IPv4, so a second tunnel, `sit`
+    /// (6in4, protocol 41), carries the IPv6 ones over the same IPv4 underlay, with
+    /// no fixed remote either. A route's gateway names the remote node as an
+    /// IPv4-compatible address (`::192.168.64.5`), from whose last 32 bits sit takes
+    /// the outer destination, as ipip takes it from an IPv4 gateway. The node's own
+    /// IPv6 traffic takes the bridge's global address as its source (RFC 6724).
+    private func renderSIT(_ node: Node, others: [Node], into state: inout KernelState) {
+        let tunnel = Link.ID(namespace, KernelNames.sitDevice)
+        state.insert(Link(id: tunnel, kind: .sit(IPIPDevice(local: node.address, device: uplink)),
+                          mtu: topology.network.podMTU, up: true, mark: mark))
+        for other in others {
+            guard let podCIDR = other.podCIDR(.ipv6) else { continue }
+            state.insert(route(to: podCIDR, via: .v6(IPv6Address(ipv4Compatible: other.address)), device: KernelNames.sitDevice,
+                               onlink: true))
+        }
     }
 
     /// Static VXLAN (flannel's way): the device knows no one by itself (no learning,

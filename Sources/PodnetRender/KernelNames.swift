@@ -34,6 +34,11 @@ public enum KernelNames {
     /// A node's IP-in-IP tunnel device (seed 003 §4.2).
     public static let ipipDevice = "ipip0"
 
+    /// A dual-stack IP-in-IP node's IPv6-in-IPv4 tunnel device: `sit0` is the kernel's
+    /// own fallback device of every namespace once the sit module is loaded, as
+    /// `tunl0` is ipip's.
+    public static let sitDevice = "sit1"
+
     /// The MAC address of a node's static VXLAN endpoint. The other nodes' neighbour
     /// and FDB entries name it, so it must be known before the device exists and stay
     /// the same across re-creations.

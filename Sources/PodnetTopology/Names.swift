@@ -9,7 +9,7 @@ public enum Names {
 
     /// Interface names podnet itself uses inside node namespaces: a bridge may
     /// not take one of them.
-    public static let reservedInterfaceNames: Set<String> = ["lo", "eth0", "vxlan0", "ipip0", "tunl0", "kube-ipvs0"]
+    public static let reservedInterfaceNames: Set<String> = ["lo", "eth0", "vxlan0", "ipip0", "tunl0", "sit0", "sit1", "kube-ipvs0"]
 
     public static func clusterNameProblem(_ name: String) -> String? {
         if name.isEmpty { return "is empty" }

@@ -28,15 +28,12 @@ extension Topology {
 
     /// Why the reconciling commands cannot apply this topology yet, or nil. Dual
     /// stack is applied where the kernel side exists (pods, nodes and routes over
-    /// host-gw and VXLAN; services in iptables mode); the rest is refused rather
+    /// every backend, IPv6 over ipip by sit; services in iptables mode); the rest is refused rather
     /// than half made: an IPv6 ClusterIP nothing answers, or IPv6 traffic that
     /// NetworkPolicy would let through unfiltered, is worse than an error.
     public var refusalToApply: String? {
         guard usesIPv6 else { return nil }
         let fix = "; remove the IPv6 values to apply the IPv4 cluster (issue 17, docs/dual-stack.md)"
-        if network.backend == .ipip {
-            return "IPv6 pods over backend ipip need the kernel's sit (6in4) tunnel, which podnet does not make yet; use backend vxlan (IPv6 pods over the IPv4 underlay) or host-gw with an IPv6 underlay.cidr" + fix
-        }
         if proxy.mode != .iptables, let service = services.first(where: { $0.clusterIPv6 != nil }) {
             return "service '\(service.name)' has an IPv6 ClusterIP, and proxy mode \(proxy.mode.rawValue) does not serve IPv6 yet (iptables mode does); set 'proxy: { mode: iptables }', or 'ipFamilies: [IPv4]' on the service" + fix
         }

@@ -40,6 +40,8 @@ enum KernelFeatureCheck {
             switch absent.kind {
             case "ipip":
                 text += "\n  Load it with 'modprobe ipip' where the kernel has it, or choose another backend: 'network: { backend: vxlan }' or 'network: { backend: host-gw }'."
+            case "sit":
+                text += "\n  A dual-stack ipip cluster carries its IPv6 pods in sit (6in4) tunnels. Load it with 'modprobe sit' where the kernel has it, or choose 'network: { backend: vxlan }' (both families over one device)."
             case "dummy" where topology.proxy.mode == .ipvs:
                 text += "\n  proxy.mode ipvs holds the ClusterIPs on a dummy device (kube-ipvs0). Load it with 'modprobe dummy' where the kernel has it, or choose another proxy mode: 'proxy: { mode: nftables }' or 'proxy: { mode: iptables }'."
             default: break

@@ -68,6 +68,10 @@ import Testing
         ] {
             #expect(commands.contains(expected), "\(expected)")
         }
+        let sit = Link(id: .init(.named("ds.node-0"), "sit1"), kind: .sit(IPIPDevice(local: IPv4Address("192.168.64.4"), device: "eth0")),
+                       mtu: 1480, up: true)
+        #expect(CommandRenderer.commands(for: .addLink(sit, peer: nil)).first
+                == "ip -n ds.node-0 link add sit1 mtu 1480 type sit mode ip6ip local 192.168.64.4 dev eth0")
         let deletion = CommandRenderer.commands(for: .deleteRoute(Route(id: .init(namespace: .named("ds.a0"), destination: .everything(.ipv6)))))
         #expect(deletion == ["ip -n ds.a0 -6 route del default"])
         let addressDeletion = CommandRenderer.commands(for: .deleteAddress(Address(link: .init(.named("ds.a0"), "eth0"), address: IPPrefix("fd00:200::2/64")!)))

@@ -82,6 +82,29 @@ import Testing
         #expect(state.neighbours.isEmpty && state.fdb.isEmpty)
     }
 
+    /// IP-in-IP carries IPv4 only: IPv6 pods get a sit (6in4) tunnel beside ipip0,
+    /// routes via each remote node's IPv4-compatible address (sit's outer destination;
+    /// ::192.168.64.5, printed in RFC 5952's hexadecimal form).
+    @Test func ipipAddsASitTunnelForTheIPv6Pods() throws {
+        let (_, state) = try render(Self.text("{ backend: ipip }", underlay: false))
+        let sit = try #require(state.links[.init(node0, "sit1")])
+        #expect(sit.kind == .sit(IPIPDevice(local: IPv4Address("192.168.64.4"), device: "eth0")))
+        #expect(sit.mtu == 1480)
+        #expect(state.links[.init(node0, "ipip0")] != nil)
+        #expect(routes(in: node0, state, family: .ipv6).map { "\($0.id.destination) via \($0.gateway!) dev \($0.device!) onlink \($0.onlink)" }
+                == ["fd00:200:0:1::/64 via ::c0a8:4005 dev sit1 onlink true", "fd00:200:0:2::/64 via ::c0a8:4006 dev sit1 onlink true"])
+        #expect(routes(in: node0, state, family: .ipv4).allSatisfy { $0.device == "ipip0" })
+        #expect(state.addresses.filter { $0.link == sit.id }.isEmpty)
+        // IPv4-only ipip: no sit.
+        let (_, v4) = try render("""
+        name: v4
+        clusterCIDR: 10.200.0.0/16
+        network: { backend: ipip }
+        nodes: [{ name: node-0 }, { name: node-1 }]
+        """)
+        #expect(!v4.links.values.contains { if case .sit = $0.kind { return true } else { return false } })
+    }
+
     @Test func servicesAndPoliciesSendBridgedIPv6ThroughTheIPHooksAndRouteTheIPv6ServiceCIDR() throws {
         let text = Self.text("{ backend: host-gw }") + """
 

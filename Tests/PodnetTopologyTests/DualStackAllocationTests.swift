@@ -163,9 +163,20 @@ func prefixV6(_ text: String) -> IPv6Prefix { IPv6Prefix(text)! }
         #expect(try loadValid(podsOnly).refusalToApply == nil)
     }
 
-    @Test func dualStackOverIPIPIsRefusedWithTheBackendsThatWork() throws {
-        let refusal = try #require(try loadValid(Self.dualStack + "\nnetwork: { backend: ipip }\nproxy: { mode: iptables }\n").refusalToApply)
-        #expect(refusal.hasPrefix("IPv6 pods over backend ipip need the kernel's sit (6in4) tunnel"))
-        #expect(refusal.contains("use backend vxlan"))
+    @Test func dualStackIsAppliedOverEveryBackend() throws {
+        for backend in ["host-gw", "ipip", "vxlan"] {
+            let text = Self.dualStack + "\nnetwork: { backend: \(backend) }\nproxy: { mode: iptables }\nunderlay: { cidr: [192.168.64.0/24, fd00:64::/64] }\n"
+            #expect(try loadValid(text).refusalToApply == nil, "\(backend)")
+        }
+    }
+
+    @Test func networkPoliciesInADualStackClusterAreRefused() throws {
+        let text = Self.dualStack + """
+
+        proxy: { mode: iptables }
+        networkPolicies: [{ name: deny, podSelector: {}, policyTypes: [Ingress] }]
+        """
+        let refusal = try #require(try loadValid(text).refusalToApply)
+        #expect(refusal.hasPrefix("NetworkPolicy filters IPv4 only so far"))
     }
 }

@@ -26,6 +26,8 @@ enum WireMessages {
                                             underlyingIndex: vxlan.device.flatMap { indexes[$0] }, learning: vxlan.learning))
         case .ipip(let ipip):
             message.info = .ipip(IPIPInfo(local: ipip.local, underlyingIndex: ipip.device.flatMap { indexes[$0] }))
+        case .sit(let sit):
+            message.info = .sit(IPIPInfo(local: sit.local, underlyingIndex: sit.device.flatMap { indexes[$0] }))
         case .loopback, .other:
             break
         }

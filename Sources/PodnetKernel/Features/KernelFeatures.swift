@@ -63,6 +63,7 @@ public enum KernelFeatures {
         switch kind {
         // A local address of its own (TEST-NET-1), unlike the fallback tunl0's "any".
         case "ipip": return LinkMessage(name: name, info: .ipip(IPIPInfo(local: IPv4Address("192.0.2.1"))))
+        case "sit": return LinkMessage(name: name, info: .sit(IPIPInfo(local: IPv4Address("192.0.2.1"))))
         case "dummy": return LinkMessage(name: name, info: .dummy)
         case "vxlan": return LinkMessage(name: name, info: .vxlan(VXLANInfo(id: 1, port: 4789)))
         default: return nil

@@ -8,6 +8,7 @@ enum LiveStateDecoder {
     /// Placeholder peer of a veth end until `pairVeths` finds the other end.
     static let unknownPeer = Link.ID(.current, "")
     static let linkLocal = IPv6Prefix("fe80::/10")!
+    static let ipv4Compatible = IPv6Prefix("::/96")!
 
     static func add(_ snapshot: NamespaceSnapshot, in namespace: NamespaceRef, to state: inout KernelState) {
         let names = Dictionary(snapshot.links.compactMap { link in link.name.map { (link.index, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -20,6 +21,9 @@ enum LiveStateDecoder {
             // The kernel gives every IPv6 interface a link-local address of its own
             // (fe80::/64, from the MAC): not podnet's, nor anything it would remove.
             if case .v6(let address) = prefix.address, Self.linkLocal.contains(address) { continue }
+            // A sit device gets IPv4-compatible addresses (::192.168.64.4/96) of the
+            // kernel's own making, one per local IPv4 address; podnet makes none.
+            if case .v6(let address) = prefix.address, Self.ipv4Compatible.contains(address) { continue }
             state.insert(Address(link: .init(namespace, name), address: prefix))
         }
         for message in snapshot.routes where message.type == .unicast && message.table == .main {
@@ -64,6 +68,8 @@ enum LiveStateDecoder {
                                       device: info.underlyingIndex.flatMap { names[$0] }, learning: info.learning ?? true))
         case .ipip(let info):
             kind = .ipip(IPIPDevice(local: info.local, device: info.underlyingIndex.flatMap { names[$0] }))
+        case .sit(let info):
+            kind = .sit(IPIPDevice(local: info.local, device: info.underlyingIndex.flatMap { names[$0] }))
         case .other(let other): kind = .other(other)
         // No IFLA_LINKINFO: lo (ARPHRD_LOOPBACK, 772) or a physical device.
         case nil: kind = message.deviceType == 772 ? .loopback : .other("device")

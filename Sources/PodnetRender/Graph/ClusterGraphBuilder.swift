@@ -102,6 +102,7 @@ public struct ClusterGraphBuilder: Sendable {
             switch link.kind {
             case .vxlan(let vxlan): description = "VXLAN VNI \(vxlan.vni), UDP \(vxlan.port)"
             case .ipip: description = "IP-in-IP"
+            case .sit: description = "IPv6-in-IPv4 (sit)"
             default: continue
             }
             let tunnelID = Self.tunnelID(node: node.name, device: link.id.name)

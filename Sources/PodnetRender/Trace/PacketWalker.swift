@@ -359,6 +359,8 @@ private struct Walk {
             hops.append(.init(.encapsulate, namespace: namespace.description,
                               "\(device) wraps it in IP-in-IP: an outer packet \(outer.source) → \(nextHop)", packet: packet))
             tunnel(packet, outer: outer, from: namespace, decapsulatedBy: { if case .ipip = $0.kind { return true } else { return false } })
+        case .sit:
+            drop("\(device) is an IPv6-in-IPv4 (sit) tunnel: it carries no IPv4 packet", packet, in: namespace)
         case .loopback:
             deliver(packet, in: namespace, local: true)
         case .dummy, .other:

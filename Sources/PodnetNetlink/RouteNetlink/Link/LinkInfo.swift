@@ -14,6 +14,8 @@ public indirect enum LinkInfo: Sendable, Equatable {
     case bridge
     case vxlan(VXLANInfo)
     case ipip(IPIPInfo)
+    /// IPv6 in IPv4 (6in4, protocol 41): the same IFLA_IPTUN_* attributes as ipip.
+    case sit(IPIPInfo)
     case dummy
     /// Any other kind, by name; its data is not decoded.
     case other(kind: String)
@@ -25,6 +27,7 @@ public indirect enum LinkInfo: Sendable, Equatable {
         case .bridge: return "bridge"
         case .vxlan: return "vxlan"
         case .ipip: return "ipip"
+        case .sit: return "sit"
         case .dummy: return "dummy"
         case let .other(kind): return kind
         }
@@ -41,7 +44,7 @@ public indirect enum LinkInfo: Sendable, Equatable {
             }
         case let .vxlan(info):
             writer.nest(IFLA_INFO_DATA) { info.write(to: &$0) }
-        case let .ipip(info):
+        case let .ipip(info), let .sit(info):
             writer.nest(IFLA_INFO_DATA) { info.write(to: &$0) }
         case .veth(nil), .bridge, .dummy, .other:
             break
@@ -60,6 +63,7 @@ public indirect enum LinkInfo: Sendable, Equatable {
             case "dummy": info = .dummy
             case "vxlan": info = .vxlan(try VXLANInfo(decoding: data ?? NetlinkAttributes([])))
             case "ipip": info = .ipip(try IPIPInfo(decoding: data ?? NetlinkAttributes([])))
+            case "sit": info = .sit(try IPIPInfo(decoding: data ?? NetlinkAttributes([])))
             default: info = .other(kind: kind)
             }
         }

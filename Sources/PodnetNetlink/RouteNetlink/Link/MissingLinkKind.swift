@@ -25,6 +25,7 @@ public struct MissingLinkKind: Equatable, Sendable {
         "bridge": ("CONFIG_BRIDGE", "bridge"),
         "vxlan": ("CONFIG_VXLAN", "vxlan"),
         "ipip": ("CONFIG_NET_IPIP", "ipip"),
+        "sit": ("CONFIG_IPV6_SIT", "sit"),
         "gre": ("CONFIG_NET_IPGRE", "ip_gre"),
         "dummy": ("CONFIG_DUMMY", "dummy"),
         "macvlan": ("CONFIG_MACVLAN", "macvlan"),
