@@ -15,20 +15,6 @@ struct BackendEndToEndTests {
         "ipip": "network: { backend: ipip }",
     ]
 
-    /// The three-node example with its `network:` block replaced.
-    func rewrite(_ file: URL, network: String) throws {
-        let text = try String(contentsOf: file, encoding: .utf8)
-        var lines: [String] = []
-        var skipping = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("network:") { lines.append(network); skipping = true; continue }
-            if skipping, line.hasPrefix(" ") { continue }
-            skipping = false
-            lines.append(line)
-        }
-        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-    }
-
     /// ifindex of each pod's eth0: unchanged means the pod was not re-created.
     func podInterfaces(_ cluster: String) throws -> String {
         try shell("for p in a0 b c; do ip -n \(cluster).$p -o link show eth0 | cut -d: -f1; done").stdout
@@ -39,7 +25,7 @@ struct BackendEndToEndTests {
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
             let pods = try podInterfaces(cluster)
             for backend in ["host-gw", "vxlan-multicast", "vxlan-static", "vxlan-multicast", "host-gw", "vxlan-static"] {
-                try rewrite(file, network: Self.networks[backend]!)
+                try replaceNetwork(of: file, with: Self.networks[backend]!)
                 let applied = try PodnetBinary.run(["apply", file.path])
                 #expect(applied.status == 0, "→ \(backend): \(applied.stderr)")
                 #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0, "→ \(backend)")

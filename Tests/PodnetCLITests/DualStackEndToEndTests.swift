@@ -15,19 +15,6 @@ struct DualStackEndToEndTests {
         "vxlan-multicast": "network: { backend: vxlan, vxlan: { vni: 100, discovery: multicast, group: 239.1.1.1 } }",
     ]
 
-    /// The file with its `network:` block replaced.
-    func rewrite(_ file: URL, network: String) throws {
-        var lines: [String] = []
-        var skipping = false
-        for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("network:") { lines.append(network); skipping = true; continue }
-            if skipping, line.hasPrefix(" ") { continue }
-            skipping = false
-            lines.append(line)
-        }
-        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-    }
-
     /// Every pod pings every other pod's address of each family, and node-0 each
     /// remote pod (its own traffic, sourced from the bridge's address); one ping
     /// each, right after apply: no waiting for Duplicate Address Detection.
@@ -48,7 +35,7 @@ struct DualStackEndToEndTests {
     @Test(arguments: ["host-gw", "vxlan-static", "vxlan-multicast"])
     func everyPodReachesEveryPodInBothFamilies(backend: String) throws {
         try withTestCluster(example: "dual-stack") { cluster, file in
-            try rewrite(file, network: Self.networks[backend]!)
+            try replaceNetwork(of: file, with: Self.networks[backend]!)
             let applied = try PodnetBinary.run(["apply", file.path])
             #expect(applied.status == 0, "\(applied.stderr)")
             #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)

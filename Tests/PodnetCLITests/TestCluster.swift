@@ -32,3 +32,17 @@ func shell(_ script: String) throws -> (status: Int32, stdout: String) {
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// A topology file with its `network:` block (the line and its indented ones)
+/// replaced by `network`: the same cluster over another backend.
+func replaceNetwork(of file: URL, with network: String) throws {
+    var lines: [String] = []
+    var skipping = false
+    for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        if line.hasPrefix("network:") { lines.append(network); skipping = true; continue }
+        if skipping, line.hasPrefix(" ") { continue }
+        skipping = false
+        lines.append(line)
+    }
+    try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+}
