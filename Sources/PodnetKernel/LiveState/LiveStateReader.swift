@@ -186,11 +186,13 @@ public struct LiveStateReader: Sendable {
                 snapshot.nftTables = [try connection.nfTable(id, comment: listing.comment)]
             }
         }
-        // NetworkPolicy's table (family inet, same name) in every proxy mode: read
-        // whole, and only where the listing shows it.
-        let policyID = NFTable.ID(namespace: namespace, family: .inet, name: id.name)
-        if let listing = tables.first(where: { $0.family == policyID.family.rawValue && $0.name == policyID.name }) {
-            snapshot.nftTables.append(try connection.nfTable(policyID, comment: listing.comment))
+        // The proxy's IPv6 table (family ip6, same name) and NetworkPolicy's (family
+        // inet): read whole, and only where the listing shows them.
+        for family in [NFTFamily.ip6, .inet] {
+            let other = NFTable.ID(namespace: namespace, family: family, name: id.name)
+            if let listing = tables.first(where: { $0.family == family.rawValue && $0.name == other.name }) {
+                snapshot.nftTables.append(try connection.nfTable(other, comment: listing.comment))
+            }
         }
         let heldStill = try snapshot.nftRecord != nil || connection.nfGeneration() == stamp.generation
         if heldStill { snapshot.nftGeneration = (id, stamp) }

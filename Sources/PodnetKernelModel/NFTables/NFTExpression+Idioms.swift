@@ -2,36 +2,52 @@ import PodnetAddress
 
 /// The expression sequences nft compiles its common statements to, so that a rule
 /// podnet builds is the very rule `nft add rule …` would make from the same text
-/// (and reads back identically from either).
+/// (and reads back identically from either). Address matches come in both families:
+/// `ip saddr` loads 4 bytes at offset 12 of the IPv4 header, `ip6 saddr` 16 at offset
+/// 8 of the IPv6 one; the family follows from the address or prefix given.
 extension NFTExpression {
-    /// `ip saddr ADDRESS` / `ip daddr ADDRESS` (`!=` with `negated`).
-    public static func ipAddress(_ field: IPv4Field, equals address: IPv4Address, negated: Bool = false) -> [NFTExpression] {
-        [.payload(NFTPayload(base: .network, offset: field.offset, length: 4)),
+    /// `ip saddr ADDRESS` / `ip6 daddr ADDRESS` (`!=` with `negated`).
+    public static func ipAddress(_ field: NFTAddressField, equals address: IPAddress, negated: Bool = false) -> [NFTExpression] {
+        [.payload(NFTPayload(base: .network, offset: field.offset(in: address.family), length: UInt32(address.family.addressBytes))),
          .compare(NFTComparison(negated ? .notEqual : .equal, address.bytes))]
     }
 
-    /// `ip saddr` / `ip daddr` loaded into register 1, for a lookup.
-    public static func ipAddressLoad(_ field: IPv4Field) -> [NFTExpression] {
-        [.payload(NFTPayload(base: .network, offset: field.offset, length: 4))]
+    public static func ipAddress(_ field: NFTAddressField, equals address: IPv4Address, negated: Bool = false) -> [NFTExpression] {
+        ipAddress(field, equals: .v4(address), negated: negated)
     }
 
-    /// `ip saddr PREFIX`: nft loads only the prefix's whole bytes when the length is a
-    /// multiple of 8, and masks a full load otherwise.
-    public static func ipAddress(_ field: IPv4Field, in prefix: IPv4Prefix, negated: Bool = false) -> [NFTExpression] {
+    /// `ip saddr` / `ip6 saddr` loaded into register 1, for a lookup.
+    public static func ipAddressLoad(_ field: NFTAddressField, family: AddressFamily = .ipv4) -> [NFTExpression] {
+        [.payload(NFTPayload(base: .network, offset: field.offset(in: family), length: UInt32(family.addressBytes)))]
+    }
+
+    /// `ip saddr PREFIX` / `ip6 saddr PREFIX`: nft loads only the prefix's whole bytes
+    /// when the length is a multiple of 8, and masks a full load otherwise.
+    public static func ipAddress(_ field: NFTAddressField, in prefix: IPPrefix, negated: Bool = false) -> [NFTExpression] {
+        let family = prefix.family
         let op: NFTComparison.Operator = negated ? .notEqual : .equal
         let network = prefix.network.address.bytes
-        if prefix.length == 32 { return ipAddress(field, equals: prefix.address, negated: negated) }
-        // 0.0.0.0/0 holds every address: nft drops the test (a load of no bytes is
-        // invalid); its negation, true of none, keeps a masked load.
+        let offset = field.offset(in: family)
+        if prefix.length == family.addressBits { return ipAddress(field, equals: prefix.address, negated: negated) }
+        // 0.0.0.0/0 (::/0) holds every address: nft drops the test (a load of no bytes
+        // is invalid); its negation, true of none, keeps a masked load.
         if prefix.length == 0, !negated { return [] }
         if prefix.length % 8 == 0, prefix.length > 0 {
             let count = prefix.length / 8
-            return [.payload(NFTPayload(base: .network, offset: field.offset, length: UInt32(count))),
+            return [.payload(NFTPayload(base: .network, offset: offset, length: UInt32(count))),
                     .compare(NFTComparison(op, Array(network[0..<count])))]
         }
-        return [.payload(NFTPayload(base: .network, offset: field.offset, length: 4)),
-                .bitwise(NFTBitwise(mask: IPv4Address(prefix.mask).bytes, xor: [0, 0, 0, 0])),
+        let mask = (0..<family.addressBytes).map { index -> UInt8 in
+            let bits = min(8, max(0, prefix.length - Int(index) * 8))
+            return bits == 0 ? 0 : UInt8(truncatingIfNeeded: 0xff << (8 - bits))
+        }
+        return [.payload(NFTPayload(base: .network, offset: offset, length: UInt32(family.addressBytes))),
+                .bitwise(NFTBitwise(mask: mask, xor: [UInt8](repeating: 0, count: mask.count))),
                 .compare(NFTComparison(op, network))]
+    }
+
+    public static func ipAddress(_ field: NFTAddressField, in prefix: IPv4Prefix, negated: Bool = false) -> [NFTExpression] {
+        ipAddress(field, in: .v4(prefix), negated: negated)
     }
 
     /// `meta l4proto PROTOCOL`.
@@ -91,11 +107,19 @@ extension NFTExpression {
     }
 
     /// `ip daddr . meta l4proto . th dport`: the service tuple, in three 4-byte registers.
-    public static let serviceTuple: [NFTExpression] = [
-        .payload(NFTPayload(base: .network, offset: IPv4Field.destination.offset, length: 4, into: NFTRegister.word(0))),
-        .metaLoad(.l4proto, into: NFTRegister.word(1)),
-        .payload(NFTPayload(base: .transport, offset: 2, length: 2, into: NFTRegister.word(2))),
-    ]
+    public static let serviceTuple: [NFTExpression] = serviceTuple(.ipv4)
+
+    /// The service tuple of `family`: `ip6 daddr` fills four 4-byte registers, and the
+    /// protocol and port follow it.
+    public static func serviceTuple(_ family: AddressFamily) -> [NFTExpression] {
+        let words = family.addressBytes / 4
+        return [
+            .payload(NFTPayload(base: .network, offset: NFTAddressField.destination.offset(in: family), length: UInt32(family.addressBytes),
+                                into: NFTRegister.word(0))),
+            .metaLoad(.l4proto, into: NFTRegister.word(words)),
+            .payload(NFTPayload(base: .transport, offset: 2, length: 2, into: NFTRegister.word(words + 1))),
+        ]
+    }
 
     /// `KEY vmap @SET`, the key loaded from register 1 on.
     public static func verdictMap(_ set: NFTSetReference) -> NFTExpression {
@@ -123,22 +147,27 @@ extension NFTExpression {
     ]
 
     /// `fib saddr type local` / `fib daddr type local`: the address is one of this host's.
-    public static func addressIsLocal(_ field: IPv4Field) -> [NFTExpression] {
+    public static func addressIsLocal(_ field: NFTAddressField) -> [NFTExpression] {
         [.fib(NFTFib(result: .addressType, flags: field == .source ? NFTFib.sourceAddress : NFTFib.destinationAddress)),
          .compare(NFTComparison(.equal, hostBytes(NFTFib.local)))]
     }
 
     /// `update @SET { ip saddr }`: the client's address remembered (or refreshed) in SET.
-    public static func rememberSource(in set: String) -> [NFTExpression] {
-        ipAddressLoad(.source) + [.dynamicSetUpdate(NFTDynamicSetUpdate(set: set))]
+    public static func rememberSource(in set: String, family: AddressFamily = .ipv4) -> [NFTExpression] {
+        ipAddressLoad(.source, family: family) + [.dynamicSetUpdate(NFTDynamicSetUpdate(set: set))]
     }
 
-    /// `dnat to ADDRESS:PORT`.
-    public static func destinationNAT(to address: IPv4Address, port: UInt16) -> [NFTExpression] {
+    /// `dnat to ADDRESS:PORT` (`dnat to [ADDRESS]:PORT` in IPv6): the address in
+    /// register 1 (all four words of it for IPv6), the port in register 2.
+    public static func destinationNAT(to address: IPAddress, port: UInt16) -> [NFTExpression] {
         [.immediate(register: NFTRegister.word(0), data: .value(address.bytes)),
          .immediate(register: 2, data: .value(hostBytes16BigEndianPadded(port))),
-         .nat(NFTNat(kind: .dnat, family: .ip, addressRegister: NFTRegister.word(0), portRegister: 2,
+         .nat(NFTNat(kind: .dnat, family: NFTFamily(address.family), addressRegister: NFTRegister.word(0), portRegister: 2,
                      flags: NFTNat.protoSpecified))]
+    }
+
+    public static func destinationNAT(to address: IPv4Address, port: UInt16) -> [NFTExpression] {
+        destinationNAT(to: .v4(address), port: port)
     }
 
     /// A 32-bit value as the kernel holds it in a register (host order).
@@ -152,15 +181,39 @@ extension NFTExpression {
     }
 }
 
-/// The IPv4 header fields rules match on.
-public enum IPv4Field: Sendable {
+/// The address fields of the IP header rules match on, at their offsets in each
+/// family's header.
+public enum NFTAddressField: Sendable {
     case source
     case destination
 
-    public var offset: UInt32 {
+    public func offset(in family: AddressFamily) -> UInt32 {
+        switch (self, family) {
+        case (.source, .ipv4): return 12
+        case (.destination, .ipv4): return 16
+        case (.source, .ipv6): return 8
+        case (.destination, .ipv6): return 24
+        }
+    }
+}
+
+extension AddressFamily {
+    /// 4 or 16: an address's size in a header, a register and a set key.
+    public var addressBytes: Int { self == .ipv4 ? 4 : 16 }
+}
+
+extension NFTFamily {
+    /// The table family of one address family: `ip` or `ip6`.
+    public init(_ family: AddressFamily) {
+        self = family == .ipv4 ? .ip : .ip6
+    }
+
+    /// The address family of an `ip` or `ip6` table; nil for the others.
+    public var addressFamily: AddressFamily? {
         switch self {
-        case .source: return 12
-        case .destination: return 16
+        case .ip: return .ipv4
+        case .ip6: return .ipv6
+        default: return nil
         }
     }
 }

@@ -276,6 +276,8 @@ public struct NFTFib: Hashable, Sendable, Codable {
     public static let local: UInt32 = 2
 }
 
+import PodnetAddress
+
 public struct NFTReject: Hashable, Sendable, Codable {
     /// NFT_REJECT_*.
     public enum Kind: UInt32, Hashable, Sendable, Codable {
@@ -295,5 +297,12 @@ public struct NFTReject: Hashable, Sendable, Codable {
     /// What `reject` alone means in family ip: ICMP port unreachable. A TCP client
     /// sees ECONNREFUSED at once.
     public static let portUnreachable = NFTReject(kind: .icmpUnreachable, code: 3)
+    /// What `reject` alone means in family ip6: ICMPv6 port unreachable (code 4).
+    public static let portUnreachableIPv6 = NFTReject(kind: .icmpUnreachable, code: 4)
+
+    /// `reject` alone in the table of `family`.
+    public static func portUnreachable(_ family: AddressFamily) -> NFTReject {
+        family == .ipv4 ? portUnreachable : portUnreachableIPv6
+    }
     public static let tcpReset = NFTReject(kind: .tcpReset, code: 0)
 }

@@ -107,6 +107,7 @@ public enum NFTSetDataType: Hashable, Sendable, Codable {
 public enum NFTDataType: String, Hashable, Sendable, Codable, CaseIterable {
     case integer
     case ipv4Address = "ipv4_addr"
+    case ipv6Address = "ipv6_addr"
     case inetProto = "inet_proto"
     case inetService = "inet_service"
     case mark
@@ -115,6 +116,7 @@ public enum NFTDataType: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .integer: return 4
         case .ipv4Address: return 7
+        case .ipv6Address: return 8
         case .inetProto: return 12
         case .inetService: return 13
         case .mark: return 19
@@ -130,6 +132,7 @@ public enum NFTDataType: String, Hashable, Sendable, Codable, CaseIterable {
     public var size: Int {
         switch self {
         case .integer, .ipv4Address, .mark: return 4
+        case .ipv6Address: return 16
         case .inetProto: return 1
         case .inetService: return 2
         }
@@ -138,7 +141,7 @@ public enum NFTDataType: String, Hashable, Sendable, Codable, CaseIterable {
     /// Whether values are in network byte order (nft's BYTEORDER_BIG_ENDIAN) or host order.
     public var isBigEndian: Bool {
         switch self {
-        case .ipv4Address, .inetService: return true
+        case .ipv4Address, .ipv6Address, .inetService: return true
         case .integer, .mark, .inetProto: return false
         }
     }
@@ -152,6 +155,7 @@ public enum NFTDataType: String, Hashable, Sendable, Codable, CaseIterable {
 /// One value of a key or of map data.
 public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     case ipv4(IPv4Address)
+    case ipv6(IPv6Address)
     case inetProto(UInt8)
     case inetService(UInt16)
     case integer(UInt32)
@@ -160,6 +164,7 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
     public var type: NFTDataType {
         switch self {
         case .ipv4: return .ipv4Address
+        case .ipv6: return .ipv6Address
         case .inetProto: return .inetProto
         case .inetService: return .inetService
         case .integer: return .integer
@@ -172,6 +177,7 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
     public var bytes: [UInt8] {
         switch self {
         case .ipv4(let address): return address.bytes
+        case .ipv6(let address): return address.bytes
         case .inetProto(let number): return [number]
         case .inetService(let port): return [UInt8(port >> 8), UInt8(port & 0xff)]
         case .integer(let value), .mark(let value): return withUnsafeBytes(of: value) { Array($0) }
@@ -180,11 +186,17 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
 
     /// Reads a value of `type` from exactly `type.size` bytes.
     public init?(type: NFTDataType, bytes: some Collection<UInt8>) {
+        if type == .ipv6Address {
+            guard let address = IPv6Address(bytes: bytes) else { return nil }
+            self = .ipv6(address)
+            return
+        }
         guard bytes.count == type.size, type.size <= 4 else { return nil }
         // The bytes as one big-endian number (no array made: a read decodes thousands).
         let number = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         switch type {
         case .ipv4Address: self = .ipv4(IPv4Address(number))
+        case .ipv6Address: return nil
         case .inetProto: self = .inetProto(UInt8(number))
         case .inetService: self = .inetService(UInt16(number))
         // Integers and marks are in host order: their memory, read big-endian, is this.
@@ -197,6 +209,7 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
     public var description: String {
         switch self {
         case .ipv4(let address): return address.description
+        case .ipv6(let address): return address.description
         case .inetProto(let number):
             switch number {
             case 6: return "tcp"
@@ -218,16 +231,20 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
 
     /// The order of `bytes`, compared byte by byte.
     public static func < (lhs: NFTValue, rhs: NFTValue) -> Bool {
-        guard lhs.type.size == rhs.type.size else { return lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+        // Two IPv6 addresses compare as their bytes do: most significant half first.
+        if case .ipv6(let a) = lhs, case .ipv6(let b) = rhs { return a < b }
+        guard lhs.type.size == rhs.type.size, lhs.type.size <= 4 else { return lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
         return lhs.bytesAsNumber < rhs.bytesAsNumber
     }
 
-    /// `bytes` read as one big-endian number: for values of one size, comparing these
-    /// orders them as comparing the bytes would, without making the arrays (sets of a
-    /// thousand services are sorted on every read and render).
+    /// `bytes` read as one big-endian number: for values of one size up to 4 bytes,
+    /// comparing these orders them as comparing the bytes would, without making the
+    /// arrays (sets of a thousand services are sorted on every read and render). An
+    /// IPv6 address gives its first 4 bytes only: `<` compares those whole.
     var bytesAsNumber: UInt32 {
         switch self {
         case .ipv4(let address): return address.value
+        case .ipv6(let address): return UInt32(truncatingIfNeeded: address.high >> 32)
         case .inetProto(let number): return UInt32(number)
         case .inetService(let port): return UInt32(port)
         case .integer(let value), .mark(let value): return UInt32(bigEndian: value)
@@ -282,6 +299,10 @@ public struct NFTSetElement: Hashable, Sendable, Codable, Comparable {
             return lhs.keyBytes.lexicographicallyPrecedes(rhs.keyBytes)
         }
         for (left, right) in zip(lhs.key, rhs.key) {
+            if case .ipv6(let a) = left, case .ipv6(let b) = right {
+                if a != b { return a < b }
+                continue
+            }
             let (a, b) = (left.bytesAsNumber, right.bytesAsNumber)
             if a != b { return a < b }
         }

@@ -123,8 +123,9 @@ public enum NFTSyntax {
 
     /// The rule as nft prints it, or nil when it holds expressions nft's statements
     /// do not produce in this form.
-    public static func text(of rule: NFTRule) -> String? {
-        var decompiler = RuleDecompiler()
+    /// - Parameter family: the table's family, which decides what `reject` alone means.
+    public static func text(of rule: NFTRule, family: NFTFamily = .ip) -> String? {
+        var decompiler = RuleDecompiler(family: family)
         for expression in rule.expressions {
             guard decompiler.feed(expression) else { return nil }
         }
@@ -148,6 +149,8 @@ private struct RuleDecompiler {
         case value([UInt8])
     }
 
+    /// The table's family.
+    var family: NFTFamily
     var registers: [UInt32: Content] = [:]
     /// Fields loaded and not yet used, in load order (a concatenation is several).
     var pending: [UInt32] = []
@@ -213,7 +216,7 @@ private struct RuleDecompiler {
             guard flags & ~(0x4 | 0x8 | NFTNat.fullyRandom) == 0 else { return false }
             statements.append(text)
         case .reject(let reject):
-            guard let text = Self.rejectText(reject) else { return false }
+            guard let text = Self.rejectText(reject, family: family) else { return false }
             // nft adds `meta l4proto tcp` before a TCP reset by itself, and hides it again.
             if reject.kind == .tcpReset, let index = statements.firstIndex(of: "meta l4proto tcp") {
                 statements.remove(at: index)
@@ -223,7 +226,7 @@ private struct RuleDecompiler {
             guard let start = pending.firstIndex(of: update.source) else { return false }
             var parts: [String] = []
             for register in pending[start...] {
-                guard case .field(let name, _, 4, nil, nil)? = registers[register] else { return false }
+                guard case .field(let name, _, let loaded, nil, nil)? = registers[register], loaded == 4 || loaded == 16 else { return false }
                 parts.append(name)
             }
             pending.removeSubrange(start...)
@@ -256,6 +259,9 @@ private struct RuleDecompiler {
         switch (payload.base, payload.offset, payload.length) {
         case (.network, 12, 1...4): return ("ip saddr", .ipv4Address, 4)
         case (.network, 16, 1...4): return ("ip daddr", .ipv4Address, 4)
+        // IPv6 header offsets: no IPv4 rule of podnet's loads from 8 or 24.
+        case (.network, 8, 1...16): return ("ip6 saddr", .ipv6Address, 16)
+        case (.network, 24, 1...16): return ("ip6 daddr", .ipv6Address, 16)
         case (.network, 9, 1): return ("ip protocol", .inetProto, 1)
         case (.transport, 0, 2): return ("th sport", .inetService, 2)
         case (.transport, 2, 2): return ("th dport", .inetService, 2)
@@ -306,6 +312,19 @@ private struct RuleDecompiler {
             }
             return "\(name) \(op)\(address)"
         }
+        if type == .ipv6Address {
+            let padded = comparison.data + [UInt8](repeating: 0, count: max(0, 16 - comparison.data.count))
+            guard let address = IPv6Address(bytes: padded) else { return nil }
+            if loaded < 16 {
+                guard mask == nil, comparison.data.count == loaded else { return nil }
+                return "\(name) \(op)\(address)/\(loaded * 8)"
+            }
+            if let mask {
+                guard let xor, xor.allSatisfy({ $0 == 0 }), let length = Self.prefixLength(mask) else { return nil }
+                return "\(name) \(op)\(address)/\(length)"
+            }
+            return "\(name) \(op)\(address)"
+        }
         if type == .mark, let mask {
             guard let xor, xor.allSatisfy({ $0 == 0 }) else { return nil }
             return "\(name) & \(NFTValue.hex32(Self.host32(mask))) \(op.isEmpty ? "== " : op)\(NFTValue.hex32(Self.host32(comparison.data)))"
@@ -321,7 +340,7 @@ private struct RuleDecompiler {
         var parts: [String] = []
         for register in keyRegisters {
             guard case .field(let name, _, let loaded, nil, nil)? = registers[register],
-                  loaded == 4 || name.hasPrefix("meta") || name.hasPrefix("th") || name.hasPrefix("numgen") else { return nil }
+                  loaded == 4 || loaded == 16 || name.hasPrefix("meta") || name.hasPrefix("th") || name.hasPrefix("numgen") else { return nil }
             parts.append(name)
         }
         pending.removeSubrange(start...)
@@ -338,23 +357,32 @@ private struct RuleDecompiler {
         }
     }
 
+    /// `dnat to 10.200.0.2:8080`, `dnat to [fd00:200::2]:8080` (nft's brackets keep the
+    /// port apart from the address).
     func natText(_ nat: NFTNat) -> String? {
-        guard nat.family == .ip, let addressRegister = nat.addressRegister,
+        guard nat.family == .ip || nat.family == .ip6, let addressRegister = nat.addressRegister,
               case .value(let addressBytes)? = registers[addressRegister],
-              let address = IPv4Address(bytes: addressBytes) else { return nil }
-        var text = "\(nat.kind == .dnat ? "dnat" : "snat") to \(address)"
+              let address = IPAddress(bytes: addressBytes), NFTFamily(address.family) == nat.family else { return nil }
+        var text = "\(nat.kind == .dnat ? "dnat" : "snat") to "
         if let portRegister = nat.portRegister {
             guard case .value(let portBytes)? = registers[portRegister], portBytes.count == 2 else { return nil }
-            text += ":\(UInt16(portBytes[0]) << 8 | UInt16(portBytes[1]))"
+            let port = UInt16(portBytes[0]) << 8 | UInt16(portBytes[1])
+            text += address.family == .ipv4 ? "\(address):\(port)" : "[\(address)]:\(port)"
+        } else {
+            text += "\(address)"
         }
         return text
     }
 
-    static func rejectText(_ reject: NFTReject) -> String? {
+    static func rejectText(_ reject: NFTReject, family: NFTFamily) -> String? {
         let icmpNames: [UInt8: String] = [0: "net-unreachable", 1: "host-unreachable", 2: "prot-unreachable",
                                           3: "port-unreachable", 9: "net-prohibited", 10: "host-prohibited",
                                           13: "admin-prohibited"]
         switch reject.kind {
+        case .icmpUnreachable where family == .ip6:
+            let names: [UInt8: String] = [0: "no-route", 1: "admin-prohibited", 3: "addr-unreachable", 4: "port-unreachable"]
+            if reject.code == 4 { return "reject" }
+            return names[reject.code].map { "reject with icmpv6 type \($0)" }
         case .icmpUnreachable:
             if reject.code == 3 { return "reject" }
             return icmpNames[reject.code].map { "reject with icmp type \($0)" }
@@ -373,10 +401,15 @@ private struct RuleDecompiler {
         return chosen.map(\.1).joined(separator: ",")
     }
 
+    /// The length of a prefix mask of either family, or nil when the mask's ones do not
+    /// all come first.
     static func prefixLength(_ mask: [UInt8]) -> Int? {
-        guard let value = IPv4Address(bytes: mask)?.value else { return nil }
-        let length = value.nonzeroBitCount
-        guard length == 32 || value == UInt32.max << UInt32(32 - length) else { return nil }
+        guard mask.count == 4 || mask.count == 16 else { return nil }
+        let length = mask.reduce(0) { $0 + $1.nonzeroBitCount }
+        for (index, byte) in mask.enumerated() {
+            let bits = min(8, max(0, length - index * 8))
+            guard byte == (bits == 0 ? 0 : UInt8(truncatingIfNeeded: 0xff << (8 - bits))) else { return nil }
+        }
         return length
     }
 

@@ -73,7 +73,7 @@ public enum NFTablesChange: Hashable, Sendable {
         case .flushChain(let id, let name):
             return ["flush chain \(id.family) \(id.name) \(name)"]
         case .addRule(let id, let chain, let rule):
-            guard let text = NFTSyntax.text(of: rule) else {
+            guard let text = NFTSyntax.text(of: rule, family: id.family) else {
                 return ["# a rule of \(chain) that nft syntax cannot express: \(rule.expressions.count) expressions"]
             }
             return ["add rule \(id.family) \(id.name) \(chain) \(text)"]

@@ -177,7 +177,7 @@ public struct NetworkPolicyRenderer: Sendable {
     /// lists none). An ingress peer is the source, an egress peer the destination.
     static func rules(for rule: NetworkPolicyRule, index: Int, of policy: NetworkPolicy, _ type: PolicyType) -> [NFTRule] {
         let verdict: NFTVerdict = type == .ingress ? .accept : .goto(Names.ingress)
-        let field: IPv4Field = type == .ingress ? .source : .destination
+        let field: NFTAddressField = type == .ingress ? .source : .destination
         let peers: [[NFTExpression]] = rule.peers.isEmpty ? [[]] : rule.peers.map { peer in
             if let block = peer.ipBlock {
                 return block.except.reduce(NFTExpression.ipAddress(field, in: block.cidr)) {

@@ -48,7 +48,7 @@ extension IPVSProxyObjects {
                                               + NFTExpression.markSetting(mark))]))
         // ip daddr . meta l4proto . th dport . ip saddr @hairpin masquerade
         let hairpinKey = NFTExpression.serviceTuple
-            + [.payload(NFTPayload(base: .network, offset: IPv4Field.source.offset, length: 4, into: NFTRegister.word(3)))]
+            + [.payload(NFTPayload(base: .network, offset: NFTAddressField.source.offset(in: .ipv4), length: 4, into: NFTRegister.word(3)))]
         var postrouting = [
             NFTRule(hairpinKey + [NFTExpression.setMembership(Ruleset.hairpinSet), .masquerade(flags: NFTNat.fullyRandom)]),
             // meta mark & 0x4000 != 0 masquerade
