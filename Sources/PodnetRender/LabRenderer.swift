@@ -145,7 +145,9 @@ struct ClusterRenderer {
         }
         CrossNodeRenderer(topology: topology, namespace: namespace, uplink: uplink,
                           routeProtocol: routeProtocol, mark: mark(role)).render(node, into: &state)
-        if let table = proxy.table(forNode: node, in: namespace) { state.insert(table) }
+        for family in topology.families {
+            if let table = proxy.table(forNode: node, in: namespace, family: family) { state.insert(table) }
+        }
         if let table = policies.table(forNode: node, in: namespace) { state.insert(table) }
         let iptables = iptablesProxy.ruleset(forNode: node, in: namespace)
         for chain in iptables.chains { state.insert(chain) }

@@ -43,8 +43,9 @@ public enum LiveAssignmentsReader {
         // ClusterIPs: read back from the rules of proxy modes nftables and iptables.
         assignments.clusterIPs = NFTablesLiveClusterIPs.clusterIPs(in: live, cluster: cluster)
         assignments.clusterIPs.merge(IPTablesProxyClusterIPs.read(from: live, cluster: cluster)) { current, _ in current }
-        // IPv6 ClusterIPs: so far from ip6tables' rules (iptables mode) only.
-        assignments.clusterIPsV6 = IPTablesProxyClusterIPs.read(from: live, cluster: cluster, family: .ipv6).compactMapValues(\.ipv6)
+        // IPv6 ClusterIPs: from the ip6 table (nftables mode) and ip6tables' rules.
+        assignments.clusterIPsV6 = NFTablesLiveClusterIPs.clusterIPs(in: live, cluster: cluster, family: .ipv6).compactMapValues(\.ipv6)
+        assignments.clusterIPsV6.merge(IPTablesProxyClusterIPs.read(from: live, cluster: cluster, family: .ipv6).compactMapValues(\.ipv6)) { current, _ in current }
         return assignments
     }
 }

@@ -9,7 +9,7 @@ import Testing
 struct DualStackCheckEndToEndTests {
     /// The dual-stack example under a fresh name with `network` as its network
     /// block, applied; always destroyed.
-    func withCluster(network: String, _ body: (String, URL) throws -> Void) throws {
+    func withCluster(network: String, proxy: String? = nil, _ body: (String, URL) throws -> Void) throws {
         let cluster = "pnc6" + String(Int.random(in: 100_000...999_999))
         let source = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/dual-stack.yaml"), encoding: .utf8)
         var lines: [String] = []
@@ -17,6 +17,7 @@ struct DualStackCheckEndToEndTests {
         for line in source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             if line.hasPrefix("name: ") { lines.append("name: \(cluster)"); continue }
             if line.hasPrefix("network:") { lines.append(network); skipping = true; continue }
+            if let proxy, line.hasPrefix("proxy:") { lines.append(proxy); skipping = true; continue }
             if skipping, line.hasPrefix(" ") { continue }
             skipping = false
             lines.append(line)
@@ -61,6 +62,28 @@ struct DualStackCheckEndToEndTests {
                 let section = try #require(machine[key] as? [String: Any], "\(key)")
                 #expect(section["pairs"] as? Int == 9, "\(key)")
                 #expect(section["asExpected"] as? Int == 9, "\(key)")
+            }
+        }
+    }
+
+    /// The service in each proxy mode that serves IPv6 (the example's is nftables):
+    /// through both ClusterIPs from every pod, a second apply has nothing to do, and
+    /// the IPv6 side is each mode's own (`ip6 podnet-CLUSTER`, or ip6tables' chains).
+    @Test(arguments: ["nftables", "iptables"])
+    func theServiceAnswersInBothFamiliesInEachProxyMode(mode: String) throws {
+        try withCluster(network: DualStackEndToEndTests.networks["host-gw"]!, proxy: "proxy: { mode: \(mode) }") { cluster, file in
+            let checked = try PodnetBinary.run(["check", "--services-only", file.path])
+            #expect(checked.status == 0, "\(mode): \(checked.stdout)\n\(checked.stderr)")
+            for destination in ["10.96.0.1:8080", "[fd00:96::1]:8080"] {
+                #expect(checked.stdout.split(separator: "\n").filter { $0.contains(destination) && $0.hasSuffix("ok") }.count == 3,
+                        "\(mode) \(destination): \(checked.stdout)")
+            }
+            let again = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
+            #expect(again.status == 0, "\(mode): \(again.stdout)\n\(again.stderr)")
+            let tables = try shell("ip netns exec \(cluster).node-0 nft list tables").stdout
+            #expect(tables.contains("table ip6 podnet-\(cluster)") == (mode == "nftables"), "\(tables)")
+            if mode == "iptables" {
+                #expect(try shell("ip netns exec \(cluster).node-0 ip6tables-save -t nat").stdout.contains("fd00:96::1/128"))
             }
         }
     }

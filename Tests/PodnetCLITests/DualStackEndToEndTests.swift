@@ -83,6 +83,7 @@ struct DualStackEndToEndTests {
             #expect(!adding.isEmpty)
             let additionsOnly = adding.allSatisfy { command in
                 command.contains(" -6 ") || command.contains("ip6tables") || command.contains("net.ipv6.")
+                    || command.contains(" ip6 podnet-\(cluster)")
             }
             #expect(additionsOnly, "\(adding)")
             #expect(!adding.contains { $0.contains(" del ") || $0.contains("link add") || $0.contains("netns add") }, "\(adding)")
@@ -94,7 +95,8 @@ struct DualStackEndToEndTests {
             try Self.ipv4Only(dualStack).write(to: file, atomically: true, encoding: .utf8)
             let removing = try plannedCommands(file)
             #expect(!removing.isEmpty)
-            #expect(removing.allSatisfy { $0.contains(" -6 ") || $0.contains("ip6tables") }, "\(removing)")
+            #expect(removing.allSatisfy { $0.contains(" -6 ") || $0.contains("ip6tables") || $0.contains("delete table ip6 podnet-\(cluster)") },
+                    "\(removing)")
             #expect(!removing.contains { $0.contains(" add ") && !$0.contains("ip6tables") }, "\(removing)")
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)
             #expect(try shell("ip -n \(cluster).a0 -6 addr show scope global").stdout.isEmpty)

@@ -146,6 +146,11 @@ public enum NFTDataType: String, Hashable, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// `ipv4_addr` or `ipv6_addr`.
+    public static func address(_ family: AddressFamily) -> NFTDataType {
+        family == .ipv4 ? .ipv4Address : .ipv6Address
+    }
+
     /// The name nft uses in `type …`.
     public var nftName: String { rawValue }
 
@@ -248,6 +253,23 @@ public enum NFTValue: Hashable, Sendable, Codable, Comparable, CustomStringConve
         case .inetProto(let number): return UInt32(number)
         case .inetService(let port): return UInt32(port)
         case .integer(let value), .mark(let value): return UInt32(bigEndian: value)
+        }
+    }
+
+    /// An address of either family, as the key of an `ipv4_addr` or `ipv6_addr` set.
+    public static func address(_ address: IPAddress) -> NFTValue {
+        switch address {
+        case .v4(let address): return .ipv4(address)
+        case .v6(let address): return .ipv6(address)
+        }
+    }
+
+    /// The address held, if the value is one.
+    public var address: IPAddress? {
+        switch self {
+        case .ipv4(let address): return .v4(address)
+        case .ipv6(let address): return .v6(address)
+        default: return nil
         }
     }
 

@@ -11,16 +11,22 @@ import PodnetTopology
 /// reject chain): it is allocated again, from the file alone.
 public enum NFTablesLiveClusterIPs {
     public static func clusterIPs(in live: KernelState, cluster: String) -> [String: IPv4Address] {
-        var clusterIPs: [String: IPv4Address] = [:]
+        clusterIPs(in: live, cluster: cluster, family: .ipv4).compactMapValues(\.ipv4)
+    }
+
+    /// The ClusterIPs of `family`, from the `ip` or the `ip6` table (only the `ip` one
+    /// has a record).
+    public static func clusterIPs(in live: KernelState, cluster: String, family: AddressFamily) -> [String: IPAddress] {
+        var clusterIPs: [String: IPAddress] = [:]
         let table = NFTablesProxyNames.table(cluster: cluster)
-        for (id, nft) in live.nftTables where id.name == table {
+        for (id, nft) in live.nftTables where id.name == table && id.family == NFTFamily(family) {
             for element in nft.sets[NFTablesProxyNames.serviceIPs]?.elements ?? [] {
-                guard case .ipv4(let clusterIP)? = element.key.first, case .verdict(.goto(let chain))? = element.data,
+                guard let clusterIP = element.key.first?.address, case .verdict(.goto(let chain))? = element.data,
                       let service = service(ofServiceChain: chain) else { continue }
                 clusterIPs[service] = clusterIP
             }
         }
-        for (id, record) in live.nftRecords where id.name == table {
+        for (id, record) in live.nftRecords where id.name == table && id.family == NFTFamily(family) {
             for (service, line) in record.services {
                 guard let inputs = NFTablesProxyRenderer.inputs(ofLine: line, service: service) else { continue }
                 clusterIPs[service] = inputs.clusterIP

@@ -52,8 +52,8 @@ public enum NFTablesProxyNames {
 
     /// `affinity-HASH-web/tcp/80__10.200.0.2/8080`: the clients an endpoint keeps
     /// (`sessionAffinity: ClientIP`).
-    public static func affinitySet(service: String, port: ServicePort, endpointIP: IPv4Address) -> String {
-        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(endpointIP)/\(port.targetPort)"
+    public static func affinitySet(service: String, port: ServicePort, endpointIP: IPAddress) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(nameText(endpointIP))/\(port.targetPort)"
         return "affinity-\(hash(base))-\(base)"
     }
 
@@ -69,12 +69,30 @@ public enum NFTablesProxyNames {
 
     /// `endpoint-HASH-kube-svc-1/tcp/8080__10.200.0.2/8080`.
     public static func endpointChain(service: String, port: ServicePort, endpoint: Pod) -> String {
-        endpointChain(service: service, port: port, endpointIP: endpoint.ip)
+        endpointChain(service: service, port: port, endpointIP: .v4(endpoint.ip))
+    }
+
+    public static func endpointChain(service: String, port: ServicePort, endpointIP: IPAddress) -> String {
+        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(nameText(endpointIP))/\(port.targetPort)"
+        return "endpoint-\(hash(base))-\(base)"
     }
 
     public static func endpointChain(service: String, port: ServicePort, endpointIP: IPv4Address) -> String {
-        let base = "\(service)/\(port.protocol.rawValue.lowercased())/\(port.port)__\(endpointIP)/\(port.targetPort)"
-        return "endpoint-\(hash(base))-\(base)"
+        endpointChain(service: service, port: port, endpointIP: .v4(endpointIP))
+    }
+
+    public static func affinitySet(service: String, port: ServicePort, endpointIP: IPv4Address) -> String {
+        affinitySet(service: service, port: port, endpointIP: .v4(endpointIP))
+    }
+
+    /// An address as it appears in a chain or set name: IPv6's colons become dots
+    /// (`fd00.200..2`), as kube-proxy writes them, since nft's parser takes a colon in a
+    /// name for the separator of a map's data.
+    static func nameText(_ address: IPAddress) -> String {
+        switch address {
+        case .v4(let address): return address.description
+        case .v6(let address): return String(address.description.map { $0 == ":" ? "." : $0 })
+        }
     }
 
     /// 8 base32 characters of a 64-bit FNV-1a hash: stable across runs and

@@ -32,23 +32,24 @@ extension NFTablesProxyRenderer {
         let ports = [ServicePort(port: 80, targetPort: 8080), ServicePort(port: 53, protocol: .udp)]
         let nodePorts = [ServicePort(port: 80, targetPort: 8080, nodePort: 30080), ServicePort(port: 53, protocol: .udp, nodePort: 30053)]
         typealias Endpoint = NFTablesServiceInputs.Endpoint
+        func v4(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> IPAddress { .v4(IPv4Address(a, b, c, d)) }
         let here = "probe-node", elsewhere = "probe-other"
         let probes = [
-            NFTablesServiceInputs(name: "probe-a", clusterIP: IPv4Address(10, 0, 0, 1), ports: ports,
-                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 1, 2)), Endpoint(address: IPv4Address(10, 0, 1, 3))]),
-            NFTablesServiceInputs(name: "probe-b", clusterIP: IPv4Address(10, 0, 0, 2), ports: nodePorts, endpoints: [],
-                                  externalIPs: [IPv4Address(192, 0, 2, 1)]),
-            NFTablesServiceInputs(name: "probe-c", clusterIP: IPv4Address(10, 0, 0, 3), ports: nodePorts,
-                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 1, 2), node: here),
-                                              Endpoint(address: IPv4Address(10, 0, 2, 2), node: elsewhere)],
-                                  externalIPs: [IPv4Address(192, 0, 2, 2)], externalTrafficPolicy: .local,
+            NFTablesServiceInputs(name: "probe-a", clusterIP: v4(10, 0, 0, 1), ports: ports,
+                                  endpoints: [Endpoint(address: v4(10, 0, 1, 2)), Endpoint(address: v4(10, 0, 1, 3))]),
+            NFTablesServiceInputs(name: "probe-b", clusterIP: v4(10, 0, 0, 2), ports: nodePorts, endpoints: [],
+                                  externalIPs: [v4(192, 0, 2, 1)]),
+            NFTablesServiceInputs(name: "probe-c", clusterIP: v4(10, 0, 0, 3), ports: nodePorts,
+                                  endpoints: [Endpoint(address: v4(10, 0, 1, 2), node: here),
+                                              Endpoint(address: v4(10, 0, 2, 2), node: elsewhere)],
+                                  externalIPs: [v4(192, 0, 2, 2)], externalTrafficPolicy: .local,
                                   internalTrafficPolicy: .local, affinityTimeoutSeconds: 60),
-            NFTablesServiceInputs(name: "probe-d", clusterIP: IPv4Address(10, 0, 0, 4), ports: nodePorts,
-                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 2, 2), node: elsewhere)],
-                                  externalIPs: [IPv4Address(192, 0, 2, 3)], externalTrafficPolicy: .local,
+            NFTablesServiceInputs(name: "probe-d", clusterIP: v4(10, 0, 0, 4), ports: nodePorts,
+                                  endpoints: [Endpoint(address: v4(10, 0, 2, 2), node: elsewhere)],
+                                  externalIPs: [v4(192, 0, 2, 3)], externalTrafficPolicy: .local,
                                   internalTrafficPolicy: .local),
-            NFTablesServiceInputs(name: "probe-e", clusterIP: IPv4Address(10, 0, 0, 5), ports: nodePorts,
-                                  endpoints: [Endpoint(address: IPv4Address(10, 0, 2, 2))], affinityTimeoutSeconds: 10800),
+            NFTablesServiceInputs(name: "probe-e", clusterIP: v4(10, 0, 0, 5), ports: nodePorts,
+                                  endpoints: [Endpoint(address: v4(10, 0, 2, 2))], affinityTimeoutSeconds: 10800),
         ].map { footprint(of: $0, onNode: here) }
         var lines = [NFTSyntax.tableDefinition(probe), "\(topology.clusterCIDR) \(topology.network.masquerade)"]
         for chain in probe.chains.values.sorted(by: NFTable.listsBefore) + probes.flatMap(\.chains) {
@@ -122,7 +123,7 @@ extension NFTablesProxyRenderer {
         swap(NFTablesProxyNames.serviceNodePorts, \.serviceNodePorts)
         swap(NFTablesProxyNames.noEndpointNodePorts, \.noEndpointNodePorts)
         // ClusterIPs are unique to a service (the topology refuses two services on one).
-        swap(NFTablesProxyNames.clusterIPs) { $0.clusterIP.map { [NFTSetElement(key: [.ipv4($0)])] } ?? [] }
+        swap(NFTablesProxyNames.clusterIPs) { $0.clusterIP.map { [NFTSetElement(key: [.address($0)])] } ?? [] }
         return RecordedTable(table: table, differingChains: differing)
     }
 
@@ -181,7 +182,11 @@ extension NFTablesProxyRenderer {
         return line(service, buffer: &buffer)
     }
 
-    private static func append(_ address: IPv4Address, to buffer: inout [UInt8]) {
+    private static func append(_ address: IPAddress, to buffer: inout [UInt8]) {
+        guard case .v4(let address) = address else {
+            buffer.append(contentsOf: address.description.utf8)
+            return
+        }
         for shift in stride(from: 24, through: 0, by: -8) {
             append(Int(address.value >> UInt32(shift) & 0xFF), to: &buffer)
             if shift > 0 { buffer.append(UInt8(ascii: ".")) }
@@ -197,7 +202,7 @@ extension NFTablesProxyRenderer {
     /// The inputs a line was written from; nil for anything `line` does not write.
     static func inputs(ofLine line: String, service name: String) -> NFTablesServiceInputs? {
         let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard fields.count >= 3, let clusterIP = IPv4Address(String(fields[0])) else { return nil }
+        guard fields.count >= 3, let clusterIP = IPAddress(fields[0]) else { return nil }
         var ports: [ServicePort] = []
         if fields[1] != "-" {
             for text in fields[1].split(separator: ",") {
@@ -217,7 +222,7 @@ extension NFTablesProxyRenderer {
         if fields[2] != "-" {
             for text in fields[2].split(separator: ",") {
                 let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-                guard parts.count <= 2, let address = IPv4Address(String(parts[0])) else { return nil }
+                guard parts.count <= 2, let address = IPAddress(parts[0]) else { return nil }
                 endpoints.append(.init(address: address, node: parts.count == 2 ? String(parts[1]) : nil))
             }
         }
@@ -228,7 +233,7 @@ extension NFTablesProxyRenderer {
             case "itp=Local": service.internalTrafficPolicy = .local
             case _ where field.hasPrefix("ext="):
                 for text in field.dropFirst(4).split(separator: ",") {
-                    guard let address = IPv4Address(String(text)) else { return nil }
+                    guard let address = IPAddress(text) else { return nil }
                     service.externalIPs.append(address)
                 }
             case _ where field.hasPrefix("affinity="):

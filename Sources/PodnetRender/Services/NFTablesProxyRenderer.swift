@@ -24,13 +24,22 @@ import PodnetTopology
 ///
 /// Every node gets the same table: endpoints on other nodes are reached through the
 /// pod network.
+///
+/// A dual-stack cluster gets a second table, `ip6 podnet-CLUSTER`, of the same layout
+/// for the IPv6 ClusterIPs and endpoints, as kube-proxy's nftables mode runs one proxier
+/// per family with a table each (`ip kube-proxy`, `ip6 kube-proxy`) rather than one
+/// `inet` table: every rule then matches one header layout without `meta nfproto`
+/// tests, a map's key type is one family's, and an IPv4-only cluster's table is the
+/// same as before dual stack existed.
 public struct NFTablesProxyRenderer: Sendable {
     public let topology: Topology
 
-    /// Each service's inputs (its endpoints those of the topology's pods, in order), by
-    /// the service's index in `topology.services`: looked up once for the tables of
-    /// every node and the record alike.
+    /// Each service's IPv4 inputs (its endpoints those of the topology's pods, in
+    /// order), by the service's index in `topology.services`: looked up once for the
+    /// tables of every node and the record alike.
     let inputs: [NFTablesServiceInputs]
+    /// The IPv6 inputs of the services that have an IPv6 ClusterIP.
+    let inputsV6: [NFTablesServiceInputs]
 
     public init(topology: Topology) {
         self.topology = topology
@@ -38,32 +47,37 @@ public struct NFTablesProxyRenderer: Sendable {
         inputs = topology.services.map { service in
             NFTablesServiceInputs(service: service, endpoints: service.endpoints.compactMap { pods[$0] })
         }
+        inputsV6 = topology.usesIPv6 ? topology.services.compactMap { service in
+            NFTablesServiceInputs(service: service, endpoints: service.endpoints.compactMap { pods[$0] }, family: .ipv6)
+        } : []
     }
 
     /// The packet mark bit of traffic to masquerade (kube-proxy's default bit 14).
     public static let masqueradeMark: UInt32 = 0x4000
 
-    /// The table node `node` should hold in `namespace`, or nil when it should hold
-    /// none: the proxy mode is not nftables, or the cluster has neither services nor
-    /// masquerade.
-    public func table(forNode node: Node, in namespace: NamespaceRef) -> NFTable? {
-        guard topology.proxy.mode == .nftables, !topology.services.isEmpty || topology.network.masquerade else {
+    /// The table node `node` should hold in `namespace` for `family` (`ip` or `ip6`),
+    /// or nil when it should hold none: the proxy mode is not nftables, the cluster
+    /// lacks the family, or it has neither services (of the family) nor masquerade.
+    public func table(forNode node: Node, in namespace: NamespaceRef, family: AddressFamily = .ipv4) -> NFTable? {
+        let services = family == .ipv4 ? inputs : inputsV6
+        guard topology.proxy.mode == .nftables, topology.clusterCIDR(family) != nil,
+              !services.isEmpty || topology.network.masquerade else {
             return nil
         }
-        var table = NFTable(id: NFTable.ID(namespace: namespace, family: .ip,
+        var table = NFTable(id: NFTable.ID(namespace: namespace, family: NFTFamily(family),
                                            name: NFTablesProxyNames.table(cluster: topology.name)),
                             comment: "podnet cluster \(topology.name): services and masquerade")
-        addSkeleton(to: &table)
+        addSkeleton(to: &table, family: family)
         var elements = ServiceElements()
-        for index in topology.services.indices {
-            add(footprint(of: inputs[index], onNode: node.name), to: &table, elements: &elements)
+        for service in services {
+            add(footprint(of: service, onNode: node.name), to: &table, elements: &elements)
         }
         // Assigned once: a set keeps its elements sorted.
         table.sets[Names.serviceIPs]!.elements = elements.serviceIPs
         table.sets[Names.noEndpointServices]!.elements = elements.noEndpoints
         table.sets[Names.serviceNodePorts]!.elements = elements.serviceNodePorts
         table.sets[Names.noEndpointNodePorts]!.elements = elements.noEndpointNodePorts
-        table.sets[Names.clusterIPs]!.elements = elements.clusterIPs.map { NFTSetElement(key: [.ipv4($0)]) }
+        table.sets[Names.clusterIPs]!.elements = elements.clusterIPs.map { NFTSetElement(key: [.address($0)]) }
         return table
     }
 
@@ -72,7 +86,7 @@ public struct NFTablesProxyRenderer: Sendable {
 
     private typealias Names = NFTablesProxyNames
 
-    func addSkeleton(to table: inout NFTable) {
+    func addSkeleton(to table: inout NFTable, family: AddressFamily = .ipv4) {
         let dstnat = NFTBaseChain.dstnatPriority
         table.insert(NFTChain(name: Names.natPrerouting, base: NFTBaseChain(type: .nat, hook: .prerouting, priority: dstnat),
                               rules: [NFTRule([.verdict(.jump(Names.services))])]))
@@ -95,7 +109,7 @@ public struct NFTablesProxyRenderer: Sendable {
                               base: NFTBaseChain(type: .filter, hook: .output, priority: dstnat + 10),
                               rules: newConnectionChecks))
 
-        let serviceTupleType: [NFTDataType] = [.ipv4Address, .inetProto, .inetService]
+        let serviceTupleType: [NFTDataType] = [.address(family), .inetProto, .inetService]
         table.insert(NFTSet(name: Names.serviceIPs, keyType: serviceTupleType, dataType: .verdict,
                             comment: "ClusterIP or external IP, protocol and port to the service port's chain"))
         table.insert(NFTSet(name: Names.noEndpointServices, keyType: serviceTupleType, dataType: .verdict,
@@ -104,19 +118,22 @@ public struct NFTablesProxyRenderer: Sendable {
                             comment: "NodePort protocol and port to the service port's external chain"))
         table.insert(NFTSet(name: Names.noEndpointNodePorts, keyType: [.inetProto, .inetService], dataType: .verdict,
                             comment: "NodePorts without endpoints (for this node's traffic policy)"))
-        table.insert(NFTSet(name: Names.clusterIPs, keyType: [.ipv4Address], comment: "every ClusterIP"))
+        table.insert(NFTSet(name: Names.clusterIPs, keyType: [.address(family)], comment: "every ClusterIP"))
 
         // NodePorts are served on every address of the node, as kube-proxy's default
-        // (`fib daddr type local`), but not on 127.0.0.0/8: a DNAT of a loopback
+        // (`fib daddr type local`), but not on 127.0.0.0/8 (::1): a DNAT of a loopback
         // destination would send the packet out with a martian source.
+        let loopback = family == .ipv4 ? IPPrefix.v4(IPv4Prefix(address: IPv4Address(127, 0, 0, 0), length: 8))
+                                       : IPPrefix.v6(IPv6Prefix(address: .loopback, length: 128))
         let nodePortAddress = NFTExpression.addressIsLocal(.destination)
-            + NFTExpression.ipAddress(.destination, in: IPv4Prefix(address: IPv4Address(127, 0, 0, 0), length: 8), negated: true)
+            + NFTExpression.ipAddress(.destination, in: loopback, negated: true)
+        let serviceTuple = NFTExpression.serviceTuple(family)
         table.insert(NFTChain(name: Names.services, rules: [
-            NFTRule(NFTExpression.serviceTuple + [NFTExpression.verdictMap(.named(Names.serviceIPs))]),
+            NFTRule(serviceTuple + [NFTExpression.verdictMap(.named(Names.serviceIPs))]),
             NFTRule(nodePortAddress + NFTExpression.protocolAndPort + [NFTExpression.verdictMap(.named(Names.serviceNodePorts))]),
         ]))
         table.insert(NFTChain(name: Names.endpointsCheck, rules: [
-            NFTRule(NFTExpression.serviceTuple + [NFTExpression.verdictMap(.named(Names.noEndpointServices))]),
+            NFTRule(serviceTuple + [NFTExpression.verdictMap(.named(Names.noEndpointServices))]),
             NFTRule(nodePortAddress + NFTExpression.protocolAndPort + [NFTExpression.verdictMap(.named(Names.noEndpointNodePorts))]),
         ]))
         // TCP is refused with a reset: an ICMP error reaching a client on the same
@@ -125,12 +142,13 @@ public struct NFTablesProxyRenderer: Sendable {
         // a second later (found in the full-kernel lane's IPVS tests). The protocol test
         // comes first, where nft puts the one it adds for a reset itself.
         let tcp = NFTExpression.layer4Protocol(equals: 6)
-        let clusterIP = NFTExpression.ipAddressLoad(.destination) + [NFTExpression.setMembership(Names.clusterIPs)]
+        let clusterIP = NFTExpression.ipAddressLoad(.destination, family: family) + [NFTExpression.setMembership(Names.clusterIPs)]
+        let unreachable = NFTReject.portUnreachable(family)
         table.insert(NFTChain(name: Names.clusterIPsCheck, rules: [
             NFTRule(tcp + clusterIP + [.reject(.tcpReset)], comment: "a port that is not one of the service's"),
-            NFTRule(clusterIP + [.reject(.portUnreachable)], comment: "a port that is not one of the service's"),
+            NFTRule(clusterIP + [.reject(unreachable)], comment: "a port that is not one of the service's"),
         ]))
-        table.insert(NFTChain(name: Names.reject, rules: [NFTRule(tcp + [.reject(.tcpReset)]), NFTRule([.reject(.portUnreachable)])]))
+        table.insert(NFTChain(name: Names.reject, rules: [NFTRule(tcp + [.reject(.tcpReset)]), NFTRule([.reject(unreachable)])]))
 
         let mark = Self.masqueradeMark
         table.insert(NFTChain(name: Names.markForMasquerade, rules: [NFTRule(NFTExpression.markSetting(mark))]))
@@ -139,12 +157,11 @@ public struct NFTablesProxyRenderer: Sendable {
             NFTRule(NFTExpression.markToggling(mark)),
             NFTRule([.masquerade(flags: NFTNat.fullyRandom)]),
         ]))
-        if topology.network.masquerade {
+        if topology.network.masquerade, let cluster = topology.clusterCIDR(family) {
             // Pod traffic leaving the cluster CIDR (towards the underlay and beyond)
             // leaves with the node's address. Service traffic never gets here
             // masqueraded twice: marked packets were masqueraded (and accepted) in
             // `masquerading`, and DNATed ones are addressed to pods.
-            let cluster = topology.clusterCIDR
             table.insert(NFTChain(name: Names.podEgress, rules: [
                 NFTRule(NFTExpression.ipAddress(.source, in: cluster) + NFTExpression.ipAddress(.destination, in: cluster, negated: true)
                         + [.masquerade(flags: NFTNat.fullyRandom)]),

@@ -5,23 +5,26 @@ import PodnetTopology
 /// Everything one service's part of a node's nftables table is rendered from: what a
 /// record line holds (`NFTablesProxyRenderer.line(_:buffer:)`), so that a table can be
 /// rebuilt from its record without the topology it was rendered from.
+///
+/// One family's: a dual-stack service has inputs for the `ip` table (its IPv4 ClusterIP,
+/// its endpoints' IPv4 addresses) and others for the `ip6` one.
 struct NFTablesServiceInputs: Equatable, Sendable {
     struct Endpoint: Equatable, Sendable {
-        var address: IPv4Address
+        var address: IPAddress
         /// The endpoint's node: only a `Local` policy needs it, and only then is it recorded.
         var node: String?
     }
 
     var name: String
-    var clusterIP: IPv4Address
+    var clusterIP: IPAddress
     var ports: [ServicePort]
     var endpoints: [Endpoint]
-    var externalIPs: [IPv4Address] = []
+    var externalIPs: [IPAddress] = []
     var externalTrafficPolicy: TrafficPolicy = .cluster
     var internalTrafficPolicy: TrafficPolicy = .cluster
     var affinityTimeoutSeconds: Int? = nil
 
-    init(name: String, clusterIP: IPv4Address, ports: [ServicePort], endpoints: [Endpoint], externalIPs: [IPv4Address] = [],
+    init(name: String, clusterIP: IPAddress, ports: [ServicePort], endpoints: [Endpoint], externalIPs: [IPAddress] = [],
          externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,
          affinityTimeoutSeconds: Int? = nil) {
         self.name = name
@@ -34,17 +37,20 @@ struct NFTablesServiceInputs: Equatable, Sendable {
         self.affinityTimeoutSeconds = affinityTimeoutSeconds
     }
 
-    init(service: Service, endpoints: [Pod]) {
+    /// The inputs of `service` in `family`, or nil when the service lacks the family.
+    /// Endpoints without an address of the family are not endpoints in it.
+    init?(service: Service, endpoints: [Pod], family: AddressFamily) {
+        guard let clusterIP = service.clusterIP(family) else { return nil }
         let external = service.acceptsExternalTraffic
-        self.init(name: service.name, clusterIP: service.clusterIP,
+        self.init(name: service.name, clusterIP: clusterIP,
                   ports: service.type == .nodePort ? service.ports : service.ports.map { var port = $0; port.nodePort = nil; return port },
-                  endpoints: [], externalIPs: service.externalIPs,
+                  endpoints: [], externalIPs: service.externalIPs(family),
                   // Kubernetes ignores externalTrafficPolicy where there is no external traffic.
                   externalTrafficPolicy: external ? service.externalTrafficPolicy : .cluster,
                   internalTrafficPolicy: service.internalTrafficPolicy,
                   affinityTimeoutSeconds: service.sessionAffinity.timeoutSeconds)
         let located = usesLocalEndpoints
-        self.endpoints = endpoints.map { Endpoint(address: $0.ip, node: located ? $0.node : nil) }
+        self.endpoints = endpoints.compactMap { pod in pod.ip(family).map { Endpoint(address: $0, node: located ? pod.node : nil) } }
     }
 
     var acceptsExternalTraffic: Bool { !externalIPs.isEmpty || ports.contains { $0.nodePort != nil } }
@@ -65,7 +71,7 @@ struct ServiceFootprint: Equatable {
     var noEndpoints: [NFTSetElement] = []
     var serviceNodePorts: [NFTSetElement] = []
     var noEndpointNodePorts: [NFTSetElement] = []
-    var clusterIP: IPv4Address?
+    var clusterIP: IPAddress?
 }
 
 /// The elements of the table's maps and sets, gathered while the chains are made.
@@ -74,7 +80,7 @@ struct ServiceElements {
     var noEndpoints: [NFTSetElement] = []
     var serviceNodePorts: [NFTSetElement] = []
     var noEndpointNodePorts: [NFTSetElement] = []
-    var clusterIPs: Set<IPv4Address> = []
+    var clusterIPs: Set<IPAddress> = []
 }
 
 extension NFTablesProxyRenderer {
@@ -98,14 +104,20 @@ extension NFTablesProxyRenderer {
     /// - `ClientIP` affinity: an endpoint's chain remembers the client in the endpoint's
     ///   `affinity-…` set (`update @set { ip saddr }`, timed by the set), and the choosing
     ///   chains send a remembered client to the same endpoint before choosing at random.
+    ///
+    /// The family is the ClusterIP's: the same layout in the `ip6` table, with IPv6
+    /// addresses and the IPv6 cluster CIDR.
     func footprint(of service: NFTablesServiceInputs, onNode node: String) -> ServiceFootprint {
+        let family = service.clusterIP.family
+        // A family the topology lacks has no services to render (inputs exist per family the service has).
+        let clusterCIDR = topology.clusterCIDR(family) ?? .everything(family)
         var footprint = ServiceFootprint()
         footprint.clusterIP = service.ports.isEmpty ? nil : service.clusterIP
         let local = service.usesLocalEndpoints ? service.endpoints.filter { $0.node == node } : []
         for port in service.ports {
             let proto = NFTValue.inetProto(port.protocol.number)
-            let clusterKey: [NFTValue] = [.ipv4(service.clusterIP), proto, .inetService(UInt16(port.port))]
-            let externalKeys = service.externalIPs.map { [NFTValue.ipv4($0), proto, .inetService(UInt16(port.port))] }
+            let clusterKey: [NFTValue] = [.address(service.clusterIP), proto, .inetService(UInt16(port.port))]
+            let externalKeys = service.externalIPs.map { [NFTValue.address($0), proto, .inetService(UInt16(port.port))] }
             let nodePortKey = port.nodePort.map { [proto, NFTValue.inetService(UInt16($0))] }
             guard !service.endpoints.isEmpty else {
                 let reject = NFTData.verdict(.goto(Names.reject))
@@ -116,12 +128,12 @@ extension NFTablesProxyRenderer {
             let serviceChain = Names.serviceChain(service: service.name, port: port)
             let localChain = Names.localChain(service: service.name, port: port)
 
-            var endpointChains: [(address: IPv4Address, chain: String, affinity: String?)] = []
+            var endpointChains: [(address: IPAddress, chain: String, affinity: String?)] = []
             for endpoint in service.endpoints {
                 let chain = Names.endpointChain(service: service.name, port: port, endpointIP: endpoint.address)
                 let affinity = service.affinityTimeoutSeconds.map { timeout in
                     let name = Names.affinitySet(service: service.name, port: port, endpointIP: endpoint.address)
-                    footprint.sets.append(NFTSet(name: name, keyType: [.ipv4Address], flags: [.dynamic, .timeout],
+                    footprint.sets.append(NFTSet(name: name, keyType: [.address(family)], flags: [.dynamic, .timeout],
                                                  timeoutMilliseconds: UInt64(timeout) * 1000))
                     return name
                 }
@@ -131,16 +143,16 @@ extension NFTablesProxyRenderer {
                     // the gateway's address, not from itself.
                     NFTRule(NFTExpression.ipAddress(.source, equals: endpoint.address) + [.verdict(.jump(Names.markForMasquerade))]),
                 ]
-                if let affinity { rules.append(NFTRule(NFTExpression.rememberSource(in: affinity))) }
+                if let affinity { rules.append(NFTRule(NFTExpression.rememberSource(in: affinity, family: family))) }
                 rules.append(NFTRule(NFTExpression.layer4Protocol(equals: port.protocol.number)
                                      + NFTExpression.destinationNAT(to: endpoint.address, port: UInt16(port.targetPort))))
                 footprint.chains.append(NFTChain(name: chain, rules: rules))
             }
-            func choosing(_ chosen: [(address: IPv4Address, chain: String, affinity: String?)]) -> [NFTRule] {
+            func choosing(_ chosen: [(address: IPAddress, chain: String, affinity: String?)]) -> [NFTRule] {
                 var rules: [NFTRule] = []
                 for endpoint in chosen {
                     guard let affinity = endpoint.affinity else { continue }
-                    rules.append(NFTRule(NFTExpression.ipAddressLoad(.source) + [NFTExpression.setMembership(affinity)]
+                    rules.append(NFTRule(NFTExpression.ipAddressLoad(.source, family: family) + [NFTExpression.setMembership(affinity)]
                                          + [.verdict(.goto(endpoint.chain))]))
                 }
                 rules.append(NFTRule(NFTExpression.randomChoice(chosen.map { .goto($0.chain) })))
@@ -149,7 +161,7 @@ extension NFTablesProxyRenderer {
             footprint.chains.append(NFTChain(name: serviceChain, rules: [
                 // From outside the cluster CIDR (the node itself): masquerade, so that the
                 // answer comes back through this node.
-                NFTRule(NFTExpression.ipAddress(.source, in: topology.clusterCIDR, negated: true)
+                NFTRule(NFTExpression.ipAddress(.source, in: clusterCIDR, negated: true)
                         + [.verdict(.jump(Names.markForMasquerade))]),
             ] + choosing(endpointChains)))
             let localAddresses = Set(local.map(\.address))
@@ -177,7 +189,7 @@ extension NFTablesProxyRenderer {
                 ]))
             case .local:
                 var rules = [
-                    NFTRule(NFTExpression.ipAddress(.source, in: topology.clusterCIDR) + [toService], comment: "pod traffic: any endpoint"),
+                    NFTRule(NFTExpression.ipAddress(.source, in: clusterCIDR) + [toService], comment: "pod traffic: any endpoint"),
                     NFTRule(NFTExpression.addressIsLocal(.source) + [.verdict(.jump(Names.markForMasquerade))],
                             comment: "the node's own traffic: masquerade, any endpoint"),
                     NFTRule(NFTExpression.addressIsLocal(.source) + [toService]),
@@ -195,5 +207,27 @@ extension NFTablesProxyRenderer {
             }
         }
         return footprint
+    }
+}
+
+extension NFTablesServiceInputs {
+    /// The IPv4 inputs of `service` (every service has an IPv4 ClusterIP).
+    init(service: Service, endpoints: [Pod]) {
+        self.init(service: service, endpoints: endpoints, family: .ipv4)!
+    }
+
+    /// An IPv4 service's inputs, as most of them are.
+    init(name: String, clusterIP: IPv4Address, ports: [ServicePort], endpoints: [Endpoint], externalIPs: [IPv4Address] = [],
+         externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,
+         affinityTimeoutSeconds: Int? = nil) {
+        self.init(name: name, clusterIP: .v4(clusterIP), ports: ports, endpoints: endpoints, externalIPs: externalIPs.map(IPAddress.v4),
+                  externalTrafficPolicy: externalTrafficPolicy, internalTrafficPolicy: internalTrafficPolicy,
+                  affinityTimeoutSeconds: affinityTimeoutSeconds)
+    }
+}
+
+extension NFTablesServiceInputs.Endpoint {
+    init(address: IPv4Address, node: String? = nil) {
+        self.init(address: .v4(address), node: node)
     }
 }

@@ -25,7 +25,8 @@ public struct PacketWalker: Sendable {
         addressesByNamespace = Dictionary(grouping: state.addresses.filter { $0.family == .ipv4 }, by: \.link.namespace)
         routesByNamespace = Dictionary(grouping: state.routes.values.filter { $0.id.table == Route.mainTable && $0.family == .ipv4 },
                                        by: \.id.namespace)
-        tablesByNamespace = Dictionary(grouping: state.nftTables.values, by: \.id.namespace)
+        // An IPv4 packet meets `ip` and `inet` tables, never an `ip6` one.
+        tablesByNamespace = Dictionary(grouping: state.nftTables.values.filter { $0.id.family != .ip6 }, by: \.id.namespace)
     }
 
     /// Which way random choices go: to the candidate leading to `endpoint` (an

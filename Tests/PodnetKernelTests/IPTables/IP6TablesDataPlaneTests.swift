@@ -95,6 +95,36 @@ extension KernelTests {
         @Test(arguments: [IPTablesVariant.nft, .legacy])
         func theThreeCasesOfSeed003HoldOverIPv6(variant: IPTablesVariant) throws {
             let topology = try IPTablesExample.topology(Self.yaml)
+            let renderer = IPTablesProxyRenderer(topology: topology)
+            try Self.threeCasesOfSeed003(topology) { node, thread, _ in
+                let desired = renderer.ruleset(forNode: node, family: .ipv6)
+                try IPTablesDriver.apply(IPTablesDiff.changes(live: IPTablesRuleset(), desired: desired), in: thread,
+                                         family: .ipv6, variant: variant)
+                #expect(try IPTablesDriver.read(in: thread, cluster: "lab", family: .ipv6, variant: variant) == desired)
+            }
+        }
+
+        /// The same three cases in proxy mode nftables: each node's `ip6 podnet-lab`
+        /// table, as the renderer makes it, written by NFTablesDriver in one transaction
+        /// and read back equal.
+        @Test func theThreeCasesOfSeed003HoldOverIPv6InNFTablesMode() throws {
+            let yaml = Self.yaml.replacingOccurrences(of: "proxy: { mode: iptables }", with: "proxy: { mode: nftables }")
+            let topology = try IPTablesExample.topology(yaml)
+            let renderer = NFTablesProxyRenderer(topology: topology)
+            try Self.threeCasesOfSeed003(topology) { node, _, namespace in
+                let desired = try #require(renderer.table(forNode: node, in: .named(namespace), family: .ipv6))
+                #expect(desired.id.family == .ip6)
+                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(NetnsName(namespace)))
+                try driver.apply(NFTablesDiff.changes(live: nil, desired: desired))
+                #expect(try driver.read(desired.id) == desired)
+            }
+        }
+
+        /// Builds the lab, installs each node's IPv6 proxy rules with `install` (the
+        /// node, a thread in its namespace, the namespace's name), and checks seed
+        /// 003 §5's three cases, refusals and the node's own traffic over IPv6.
+        static func threeCasesOfSeed003(_ topology: Topology,
+                                        install: (PodnetTopology.Node, NetnsThread, String) throws -> Void) throws {
             let memberNames = topology.nodes.map(\.name) + topology.pods.map(\.name) + ["underlay"]
             try withScratchNamespaces(memberNames.count, prefix: "pni6-") { names in
                 let namespace = Dictionary(uniqueKeysWithValues: zip(memberNames, names.map(\.rawValue)))
@@ -103,7 +133,6 @@ extension KernelTests {
                 try Lab.ip(underlay, "link", "add", "underlay", "type", "bridge")
                 try Lab.ip(underlay, "link", "set", "underlay", "up")
                 let serviceCIDR = try #require(topology.ipv6?.serviceCIDR)
-                let renderer = IPTablesProxyRenderer(topology: topology)
                 var threads: [NetnsThread] = []
                 defer { for thread in threads { thread.close() } }
                 for node in topology.nodes {
@@ -112,10 +141,7 @@ extension KernelTests {
                                        others: topology.nodes, serviceCIDR: serviceCIDR)
                     let thread = try NetnsThread(named: NetnsName(namespace[node.name]!))
                     threads.append(thread)
-                    let desired = renderer.ruleset(forNode: node, family: .ipv6)
-                    try IPTablesDriver.apply(IPTablesDiff.changes(live: IPTablesRuleset(), desired: desired), in: thread,
-                                             family: .ipv6, variant: variant)
-                    #expect(try IPTablesDriver.read(in: thread, cluster: "lab", family: .ipv6, variant: variant) == desired)
+                    try install(node, thread, namespace[node.name]!)
                 }
 
                 let servers = try Lab.startServers([("a0", namespace["a0"]!), ("b", namespace["b"]!)], bind: "::")
