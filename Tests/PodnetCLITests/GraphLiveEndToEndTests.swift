@@ -39,7 +39,7 @@ import Testing
 
     /// `graph --cluster NAME`: no file, the kernel alone. For a cluster without
     /// services (which only a file names), the picture is the file's, object for object.
-    @Test(arguments: ["vxlan-static", "host-gw", "veth-pair", "nodeport-local"])
+    @Test(arguments: ["vxlan-static", "host-gw", "veth-pair", "nodeport-local", "dual-stack"])
     func theLiveClusterAloneDrawsWhatTheFileDraws(example: String) throws {
         try withTestCluster(example: example) { cluster, file in
             #expect(try PodnetBinary.run(["apply", file.path]).status == 0)

@@ -88,12 +88,15 @@ public struct ClusterGraphBuilder: Sendable {
         let id = Self.nodeID(node.name)
         let netns = KernelNames.namespace(cluster: cluster, member: node.name)
         append(.init(id: id, kind: .node,
-                     label: [node.name, "\(KernelNames.nodeUplink) \(node.address)", "pods \(node.podCIDR)", "netns \(netns)"],
+                     label: [node.name, "\(KernelNames.nodeUplink) \(Self.perFamily(node.address, node.addressV6))",
+                             "pods \(Self.perFamily(node.podCIDR, node.podCIDRv6))", "netns \(netns)"],
                      kernelNames: [netns, KernelNames.nodeUplink], group: id), standingFor: [.namespace(netns)], to: &graph)
         addUnderlayPort(member: node.name, memberID: id, to: &graph)
         if let bridge = node.bridge {
             let bridgeID = Self.bridgeID(node: node.name, bridge: bridge)
-            append(.init(id: bridgeID, kind: .bridge, label: [bridge, "\(node.gateway)/\(node.podCIDR.length)"],
+            let gateways = Self.perFamily("\(node.gateway)/\(node.podCIDR.length)",
+                                          node.gatewayV6.flatMap { gateway in node.podCIDRv6.map { "\(gateway)/\($0.length)" } })
+            append(.init(id: bridgeID, kind: .bridge, label: [bridge, gateways],
                          kernelNames: [bridge], group: id), standingFor: [.link(namespace: netns, name: bridge)], to: &graph)
             graph.edges.append(.init(from: id, to: bridgeID, kind: .holds))
         }
@@ -117,26 +120,33 @@ public struct ClusterGraphBuilder: Sendable {
     private func addRoutesBetweenNodes(to graph: inout ClusterGraph) {
         for source in topology.nodes {
             for target in topology.nodes where target.name != source.name {
-                let id = Route.ID(namespace: namespace(of: source.name), destination: target.podCIDR)
-                guard let route = state.routes[id] else { continue }
-                var text = "\(target.podCIDR)"
-                if let gateway = route.gateway { text += " via \(gateway)" }
-                if let device = route.device { text += " dev \(device)" }
-                let from = route.device.flatMap { device -> String? in
-                    let tunnel = Self.tunnelID(node: source.name, device: device)
-                    return graph.node(id: tunnel) == nil ? nil : tunnel
-                } ?? Self.nodeID(source.name)
-                append(.init(from: from, to: Self.nodeID(target.name), kind: .route, label: text,
-                             kernelNames: route.device.map { [$0] } ?? []),
-                       standingFor: [.route(namespace: id.namespace.description, destination: "\(id.destination)")], to: &graph)
+                // One edge per family's route: each stands for its own kernel route.
+                for podCIDR in topology.families.compactMap(target.podCIDR) {
+                    addRoute(from: source, to: target, podCIDR: podCIDR, to: &graph)
+                }
             }
         }
+    }
+
+    private func addRoute(from source: Node, to target: Node, podCIDR: IPPrefix, to graph: inout ClusterGraph) {
+        let id = Route.ID(namespace: namespace(of: source.name), destination: podCIDR)
+        guard let route = state.routes[id] else { return }
+        var text = "\(podCIDR)"
+        if let gateway = route.gateway { text += " via \(gateway)" }
+        if let device = route.device { text += " dev \(device)" }
+        let from = route.device.flatMap { device -> String? in
+            let tunnel = Self.tunnelID(node: source.name, device: device)
+            return graph.node(id: tunnel) == nil ? nil : tunnel
+        } ?? Self.nodeID(source.name)
+        append(.init(from: from, to: Self.nodeID(target.name), kind: .route, label: text,
+                     kernelNames: route.device.map { [$0] } ?? []),
+               standingFor: [.route(namespace: id.namespace.description, destination: "\(id.destination)")], to: &graph)
     }
 
     private func addPod(_ pod: Pod, to graph: inout ClusterGraph) {
         let id = Self.podID(pod.name)
         let netns = KernelNames.namespace(cluster: cluster, member: pod.name)
-        var label = [pod.name, "\(KernelNames.podInterface) \(pod.ip)", "netns \(netns)"]
+        var label = [pod.name, "\(KernelNames.podInterface) \(Self.perFamily(pod.ip, pod.ipv6))", "netns \(netns)"]
         if pod.namespace != PodnetTopology.Namespace.defaultName { label.insert("namespace \(pod.namespace)", at: 1) }
         append(.init(id: id, kind: .pod, label: label, kernelNames: [netns, KernelNames.podInterface], group: Self.nodeID(pod.node)),
                standingFor: [.namespace(netns)], to: &graph)
@@ -170,7 +180,7 @@ public struct ClusterGraphBuilder: Sendable {
     private func addService(_ service: Service, to graph: inout ClusterGraph) {
         let id = Self.serviceID(namespace: service.namespace, name: service.name)
         var label = [service.namespace == PodnetTopology.Namespace.defaultName ? service.name : "\(service.namespace)/\(service.name)",
-                     "\(service.type.rawValue) \(service.clusterIP)"]
+                     "\(service.type.rawValue) \(Self.perFamily(service.clusterIP, service.clusterIPv6))"]
         for port in service.ports {
             var text = "\(port.port)/\(port.protocol.rawValue) → \(port.targetPort)"
             if let nodePort = port.nodePort { text += ", NodePort \(nodePort)" }
@@ -187,5 +197,12 @@ public struct ClusterGraphBuilder: Sendable {
         for endpoint in service.endpoints {
             graph.edges.append(.init(from: id, to: Self.podID(endpoint), kind: .endpoint, label: ":\(targets)"))
         }
+    }
+
+    /// A value and its IPv6 counterpart, as a dual-stack label shows them:
+    /// `10.200.0.2, fd00:200::2`; the IPv4 value alone where there is no IPv6 one.
+    static func perFamily(_ ipv4: some CustomStringConvertible, _ ipv6: (some CustomStringConvertible)?) -> String {
+        guard let ipv6 else { return ipv4.description }
+        return "\(ipv4), \(ipv6)"
     }
 }

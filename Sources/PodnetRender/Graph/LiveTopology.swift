@@ -16,9 +16,14 @@ public enum LiveTopology {
             guard parts.count == 2 else { return nil }
             return (parts[0], parts[1].split(separator: "@").first.map(String.init) ?? parts[1])
         }
-        // The graph of a live cluster shows its IPv4 side (the nodes' and pods' first family).
         func addresses(_ link: PodnetKernelModel.Link.ID) -> [IPv4Prefix] {
             state.addresses.filter { $0.link == link }.compactMap(\.address.ipv4).sorted { $0.address < $1.address }
+        }
+        /// The IPv6 side of a dual-stack cluster: the global addresses (the kernel's
+        /// link-local ones are not read).
+        func addressesV6(_ link: PodnetKernelModel.Link.ID) -> [IPv6Prefix] {
+            state.addresses.filter { $0.link == link }.compactMap(\.address.ipv6).filter { !$0.address.isLinkLocal }
+                .sorted { $0.address < $1.address }
         }
 
         var nodes: [Node] = []
@@ -38,7 +43,10 @@ public enum LiveTopology {
                 underlay = underlay ?? address.network
                 let bridge = state.links.values.first { $0.id.namespace == reference && $0.kind == .bridge }
                 let podCIDR = bridge.flatMap { addresses($0.id).first?.network } ?? IPv4Prefix(address: address.address, length: 32)
-                nodes.append(Node(name: name, address: address.address, podCIDR: podCIDR, bridge: bridge?.id.name))
+                var node = Node(name: name, address: address.address, podCIDR: podCIDR, bridge: bridge?.id.name)
+                node.addressV6 = addressesV6(uplink).first?.address
+                node.podCIDRv6 = bridge.flatMap { addressesV6($0.id).first?.network }
+                nodes.append(node)
                 for link in state.links.values where link.id.namespace == reference {
                     if case .vxlan = link.kind { backend = .vxlan }
                     if case .ipip = link.kind { backend = .ipip }
@@ -56,7 +64,7 @@ public enum LiveTopology {
             guard let link = state.links[eth0], let address = addresses(eth0).first, case .veth(let peer) = link.kind else { continue }
             // Behind a bridge, the peer is in the node's namespace; a direct link's in the other pod's.
             if let (peerKind, peerName) = role(peer.namespace), peerKind == "node" {
-                pods.append(Pod(name: name, node: peerName, ip: address.address))
+                pods.append(Pod(name: name, node: peerName, ip: address.address, ipv6: addressesV6(eth0).first?.address))
             } else if let (peerKind, peerName) = role(peer.namespace), peerKind == "pod" {
                 linkedNetworks[name] = address.network
                 pods.append(Pod(name: name, node: "", ip: address.address))
@@ -78,8 +86,17 @@ public enum LiveTopology {
             while !candidate.contains(prefix), candidate.length > 0 { candidate = IPv4Prefix(address: candidate.address, length: candidate.length - 1).network }
             return candidate
         } ?? IPv4Prefix(address: IPv4Address(10, 0, 0, 0), length: 8)
+        // Dual stack: the IPv6 pod CIDRs' covering prefix, as IPv4's.
+        let podCIDRsV6 = nodes.compactMap(\.podCIDRv6)
+        let ipv6 = podCIDRsV6.first.map { first in
+            ClusterIPv6(clusterCIDR: podCIDRsV6.dropFirst().reduce(first) { covering, prefix in
+                var candidate = covering
+                while !candidate.contains(prefix), candidate.length > 0 { candidate = IPv6Prefix(address: candidate.address, length: candidate.length - 1).network }
+                return candidate
+            })
+        }
         return Topology(name: cluster, clusterCIDR: clusterCIDR, serviceCIDR: nil, network: Network(backend: backend),
                         proxy: Proxy(), underlay: Underlay(cidr: underlay ?? Underlay.defaultCIDR),
-                        nodes: nodes, pods: pods, links: links, services: [], clients: clients)
+                        nodes: nodes, pods: pods, links: links, services: [], clients: clients, ipv6: ipv6)
     }
 }

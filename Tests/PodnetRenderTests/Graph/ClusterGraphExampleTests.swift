@@ -28,13 +28,16 @@ import Testing
         }
         let tunnels = state.links.values.compactMap { link -> String? in
             switch link.kind {
-            case .vxlan, .ipip: return link.id.name
+            case .vxlan, .ipip, .sit: return link.id.name
             default: return nil
             }
         }
         return topology.nodes.map(\.name) + topology.nodes.compactMap(\.bridge) + topology.pods.map(\.name)
             + topology.pods.map { "\($0.ip)" } + topology.clients.map(\.name) + topology.services.map(\.name)
             + topology.services.map { "\($0.clusterIP)" } + topology.services.flatMap { $0.externalIPs.map { "\($0)" } }
+            // A dual-stack cluster's IPv6 side: pods' and nodes' addresses, pod CIDRs, ClusterIPs.
+            + topology.pods.compactMap { $0.ipv6.map { "\($0)" } } + topology.services.compactMap { $0.clusterIPv6.map { "\($0)" } }
+            + topology.nodes.compactMap { $0.podCIDRv6.map { "\($0)" } } + topology.nodes.compactMap { $0.addressV6.map { "\($0)" } }
             + topology.services.flatMap { $0.ports.compactMap(\.nodePort).map { "NodePort \($0)" } }
             + veths + tunnels + [KernelNames.underlayBridge]
     }
