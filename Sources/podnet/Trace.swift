@@ -37,9 +37,12 @@ struct Trace: ParsableCommand {
         the kernel's for that comparison.
 
         SRC: a pod, a lab client or a node. DST: a pod, a service (its ClusterIP), \
-        a node (with a port: its NodePort), a client, or an IPv4 address; with \
-        :PORT[/TCP|/UDP] a TCP (or UDP) connection's first packet, without a port \
-        an ICMP echo (a service without a port: its first port). Random choices \
+        a node (with a port: its NodePort), a client, or an IP address ([ADDRESS] \
+        for IPv6 with a port); with :PORT[/TCP|/UDP] a TCP (or UDP) connection's \
+        first packet, without a port an ICMP (ICMPv6) echo (a service without a \
+        port: its first port). In a dual-stack cluster names stand for their \
+        addresses of the primary family (the first listed), or of the one -4 or -6 \
+        chooses; an address given is its own family's. Random choices \
         (which endpoint) follow the first candidate unless --endpoint POD names \
         one. In iptables and IPVS proxy modes the service's rules are not run \
         (only nf_tables rules are): a ClusterIP is then not translated and the \
@@ -51,6 +54,8 @@ struct Trace: ParsableCommand {
           podnet trace topologies/netpol-lab.yaml xb xa:80/TCP     # a policy's drop
           podnet trace -o json topologies/vxlan-static.yaml a0 c0 | jq '.hops[].text'
           podnet trace --live topologies/lab.yaml a0 web:80        # after podnet apply
+          podnet trace -6 topologies/dual-stack.yaml c web:8080    # over IPv6
+          podnet trace topologies/dual-stack.yaml a0 '[fd00:200:0:1::2]:8080'
 
         Exit status: 0 the packet is delivered (and with --live, the kernel agrees), \
         1 it is dropped or rejected, or --live found a difference, 64 a usage mistake.
@@ -69,6 +74,9 @@ struct Trace: ParsableCommand {
     @Flag(help: "Only the hops, without the routes and rules behind them.")
     var brief = false
 
+    @Flag(help: "The family names stand for in a dual-stack cluster (default: its primary one).")
+    var family: TraceFamily?
+
     @Argument(help: "The topology file.")
     var file: String
 
@@ -80,15 +88,16 @@ struct Trace: ParsableCommand {
 
     func run() throws {
         let (topology, desired, liveState) = try states()
-        let choices = PacketWalker.Choices(endpoint: endpoint.flatMap { topology.pod(named: $0)?.ip })
         if let endpoint, topology.pod(named: endpoint) == nil { throw ValidationError("--endpoint: no pod named '\(endpoint)'") }
         let walker = PacketWalker(state: desired)
         let resolved: TraceRequest
         do {
-            resolved = try TraceRequest.resolve(source: source, destination: destination, in: topology, walker: walker)
+            resolved = try TraceRequest.resolve(source: source, destination: destination, in: topology, walker: walker,
+                                                family: family?.addressFamily)
         } catch {
             throw ValidationError(error.description)
         }
+        let choices = PacketWalker.Choices(endpoint: endpoint.flatMap { topology.pod(named: $0)?.ip(resolved.packet.family) })
         var request = resolved
         // A port of its own, so that a real probe (--live) is told from other traffic.
         if live { request.packet.sourcePort = UInt16.random(in: 40000...59999) }
@@ -165,9 +174,12 @@ struct Trace: ParsableCommand {
         }
         let events = observed.filter(\.event.isRuleMatch).map { item in
             let event = item.event
-            // iptables-nft keeps iptables' tables as nf_tables tables of family ip.
-            let table = event.family == NFTFamily.ip.rawValue && ["nat", "filter", "mangle", "raw"].contains(event.table)
-                ? "iptables \(event.table)" : "\(NFTFamily(rawValue: event.family).map(\.description) ?? String(event.family)) \(event.table)"
+            // iptables-nft keeps iptables' tables as nf_tables tables of family ip, and
+            // ip6tables' as tables of family ip6.
+            let builtIn = ["nat", "filter", "mangle", "raw"].contains(event.table)
+            let table = builtIn && event.family == NFTFamily.ip.rawValue ? "iptables \(event.table)"
+                : builtIn && event.family == NFTFamily.ip6.rawValue ? "ip6tables \(event.table)"
+                : "\(NFTFamily(rawValue: event.family).map(\.description) ?? String(event.family)) \(event.table)"
             return KernelRuleEvent(namespace: item.namespace.description, table: table, chain: event.chain)
         }
         let replyIsMarked = request.packet.protocol == .tcp
@@ -184,8 +196,8 @@ struct Trace: ParsableCommand {
     /// (`ip route get` in that namespace): where they part, a line.
     static func routeLookups(of path: PacketPath) throws -> [String] {
         let hops = (path.hops + (path.reply ?? [])).filter { $0.route != nil }
-        let queries = hops.compactMap { hop -> (namespace: NamespaceRef, destination: IPv4Address)? in
-            guard let route = hop.route, let destination = IPv4Address(route.destination) else { return nil }
+        let queries = hops.compactMap { hop -> (namespace: NamespaceRef, destination: IPAddress)? in
+            guard let route = hop.route, let destination = IPAddress(route.destination) else { return nil }
             return (PacketWalker.namespace(named: hop.namespace), destination)
         }
         let answers: [KernelRouteLookup.Answer]
@@ -214,4 +226,19 @@ struct Trace: ParsableCommand {
         guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
         return (topology, LabRenderer(topology: topology).render(), nil)
     }
+}
+
+/// `-4` / `-6`, as `ip` spells them.
+enum TraceFamily: String, EnumerableFlag {
+    case ipv4, ipv6
+
+    static func name(for value: TraceFamily) -> NameSpecification {
+        value == .ipv4 ? [.customShort("4"), .customLong("ipv4")] : [.customShort("6"), .customLong("ipv6")]
+    }
+
+    static func help(for value: TraceFamily) -> ArgumentHelp? {
+        value == .ipv4 ? "Names stand for their IPv4 addresses." : "Names stand for their IPv6 addresses (pods', services' ClusterIPs, nodes')."
+    }
+
+    var addressFamily: AddressFamily { self == .ipv4 ? .ipv4 : .ipv6 }
 }

@@ -43,6 +43,34 @@ struct TraceLiveEndToEndTests {
         }
     }
 
+    /// The dual-stack example (a0 and b the endpoints of web): each case over IPv6
+    /// (`-6`), on each backend and proxy mode this kernel has; the kernel's path, its
+    /// route look-ups and a real probe's nftrace agree with the file's.
+    @Test(arguments: [("vxlan-static", "nftables"), ("vxlan-multicast", "nftables"), ("host-gw", "nftables"), ("host-gw", "iptables")])
+    func theKernelTakesTheFilesPathOverIPv6(network: String, proxy: String) throws {
+        try withTestCluster(example: "dual-stack") { cluster, file in
+            try replaceNetwork(of: file, with: DualStackEndToEndTests.networks[network]!)
+            let text = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "  mode: nftables ", with: "  mode: \(proxy) ")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let applied = try PodnetBinary.run(["apply", file.path])
+            try #require(applied.status == 0, "\(applied.stderr)")
+            let cases: [(source: String, destination: String, endpoint: String?, delivered: String)] = [
+                ("a0", "b", nil, "b"), ("c", "web:8080", "b", "b"), ("a0", "web:8080", "a0", "a0"),
+                ("c", "[fd00:200::2]:8080", nil, "a0"), ("node-0", "c", nil, "c"),
+            ]
+            for (source, destination, endpoint, delivered) in cases {
+                let arguments = ["trace", "--live", "-6", "-o", "json", file.path, source, destination] + (endpoint.map { ["--endpoint", $0] } ?? [])
+                let run = try PodnetBinary.run(arguments)
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stderr)")
+                let differences = json["differences"] as? [String]
+                #expect(run.status == 0 && differences == [], "\(network)/\(proxy) \(source) → \(destination): \(differences ?? [run.stderr])")
+                #expect((json["packet"] as? String)?.contains("fd00:") == true, "\(json["packet"] ?? "")")
+                let outcome = try #require((json["path"] as? [String: Any])?["outcome"] as? [String: Any])
+                #expect(outcome["namespace"] as? String == "\(cluster).\(delivered)", "\(source) → \(destination)")
+            }
+        }
+    }
+
     /// A policy-routing rule (another table) is beyond the routes the trace reads;
     /// the kernel's own look-up (`ip route get`) on the path still catches it.
     @Test func theKernelsOwnRouteLookUpCatchesWhatTheReadStateMisses() throws {

@@ -9,11 +9,11 @@ public enum KernelRouteLookup {
     public struct Answer: Equatable, Sendable {
         /// nil: the kernel has no route there.
         public var device: String?
-        public var gateway: IPv4Address?
+        public var gateway: IPAddress?
     }
 
     /// One answer per query, in order.
-    public static func answers(for queries: [(namespace: NamespaceRef, destination: IPv4Address)]) throws -> [Answer] {
+    public static func answers(for queries: [(namespace: NamespaceRef, destination: IPAddress)]) throws -> [Answer] {
         var order: [NamespaceRef] = []
         for query in queries where !order.contains(query.namespace) { order.append(query.namespace) }
         let directory = NetnsDirectory()
@@ -33,8 +33,8 @@ public enum KernelRouteLookup {
                                           uniquingKeysWith: { first, _ in first })
         }
         return try queries.map { query in
-            guard let route = try connections[query.namespace]!.route(to: .v4(query.destination)) else { return Answer() }
-            return Answer(device: route.outputInterface.flatMap { names[query.namespace]?[$0] }, gateway: route.gateway?.ipv4)
+            guard let route = try connections[query.namespace]!.route(to: query.destination) else { return Answer() }
+            return Answer(device: route.outputInterface.flatMap { names[query.namespace]?[$0] }, gateway: route.gateway)
         }
     }
 }

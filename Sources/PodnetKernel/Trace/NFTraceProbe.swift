@@ -17,13 +17,13 @@ import PodnetPlan
 /// the probe.
 public enum NFTraceProbe {
     public struct Flow: Sendable, Equatable {
-        public var destination: IPv4Address
+        public var destination: IPAddress
         /// IPPROTO_TCP or IPPROTO_UDP.
         public var `protocol`: UInt8
         public var sourcePort: UInt16
         public var destinationPort: UInt16
 
-        public init(destination: IPv4Address, protocol: UInt8, sourcePort: UInt16, destinationPort: UInt16) {
+        public init(destination: IPAddress, protocol: UInt8, sourcePort: UInt16, destinationPort: UInt16) {
             self.destination = destination
             self.protocol = `protocol`
             self.sourcePort = sourcePort
@@ -102,10 +102,11 @@ public enum NFTraceProbe {
     static func send(_ flow: Flow, from namespace: NetnsHandle) throws {
         let thread = try NetnsThread(namespace, label: "podnet trace probe")
         try thread.run {
-            let socket = try Syscall.socket(flow.protocol == 17 ? .datagram : .stream)
+            let family = flow.destination.family
+            let socket = try Syscall.socket(flow.protocol == 17 ? .datagram : .stream, family: family)
             defer { Syscall.close(socket) }
             try Syscall.setOption(socket, level: SOL_SOCKET, name: SO_REUSEADDR, CInt(1))
-            try Syscall.bind(socket, .any(port: flow.sourcePort))
+            try Syscall.bind(socket, .any(port: flow.sourcePort, family: family))
             let destination = SocketAddress(flow.destination, port: flow.destinationPort)
             if flow.protocol == 17 {
                 _ = try Syscall.send(socket, Array("podnet trace".utf8), to: destination)

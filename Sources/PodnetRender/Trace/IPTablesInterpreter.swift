@@ -13,9 +13,12 @@ struct IPTablesInterpreter {
     let chains: [String: [String]]
     /// podnet's rules in the built-in chains, by table and chain.
     let builtIn: [String: [String]]
+    /// `iptables` or `ip6tables`, as a matched rule's table is named (`ip6tables nat`).
+    let command: String
 
     /// The chains of `family` (a packet's: iptables and ip6tables are apart).
     init(state: KernelState, namespace: NamespaceRef, family: AddressFamily = .ipv4) {
+        command = family == .ipv4 ? "iptables" : "ip6tables"
         var chains: [String: [String]] = [:]
         for chain in state.iptablesChains.values where chain.id.namespace == namespace && chain.id.family == family {
             chains["\(chain.id.table) \(chain.id.name)"] = chain.rules
@@ -48,6 +51,21 @@ struct IPTablesInterpreter {
         return walk.outcome
     }
 
+    /// `10.200.0.2:8080`, `[fd00:200::2]:8080`, or an address alone.
+    static func addressAndPort(_ text: String) -> (IPAddress, UInt16?)? {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            guard let address = IPAddress(text[text.index(after: text.startIndex)..<close]) else { return nil }
+            let rest = text[text.index(after: close)...]
+            guard !rest.isEmpty else { return (address, nil) }
+            guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()) else { return nil }
+            return (address, port)
+        }
+        if let address = IPAddress(text) { return (address, nil) }
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let address = IPAddress(parts[0]), let port = UInt16(parts[1]) else { return nil }
+        return (address, port)
+    }
+
     private struct Walk {
         let interpreter: IPTablesInterpreter
         let table: String
@@ -77,7 +95,7 @@ struct IPTablesInterpreter {
             for (index, rule) in rules.enumerated() {
                 let words = IPTablesRuleText.words(rule)
                 guard matches(words, index: index, chosenEndpoint: chosenEndpoint, endpointRules: Set(endpoints.map(\.offset))) else { continue }
-                outcome.matched.append(.init(table: "iptables \(table)", chain: chain, text: rule))
+                outcome.matched.append(.init(table: "\(interpreter.command) \(table)", chain: chain, text: rule))
                 guard let target = Self.value(after: "-j", in: words) else { continue }
                 switch target {
                 case "RETURN": return nil
@@ -90,11 +108,10 @@ struct IPTablesInterpreter {
                     let (value, mask) = Self.valueAndMask(spec)
                     outcome.packet.mark = (outcome.packet.mark & ~mask) ^ value
                 case "DNAT":
-                    guard let to = Self.value(after: "--to-destination", in: words) else { continue }
-                    let parts = to.split(separator: ":")
-                    guard let address = IPv4Address(parts[0]) else { continue }
+                    guard let to = Self.value(after: "--to-destination", in: words),
+                          let (address, port) = IPTablesInterpreter.addressAndPort(to), address.family == outcome.packet.family else { continue }
                     outcome.packet.destination = address
-                    if parts.count == 2, let port = UInt16(parts[1]) { outcome.packet.destinationPort = port }
+                    if let port { outcome.packet.destinationPort = port }
                     outcome.destinationNAT = true
                     return .accept
                 case "MASQUERADE":
@@ -168,8 +185,8 @@ struct IPTablesInterpreter {
 
         static func target(of rule: String) -> String? { value(after: "-j", in: IPTablesRuleText.words(rule)) }
 
-        static func prefix(_ text: String) -> IPv4Prefix? {
-            IPv4Prefix(text) ?? IPv4Address(text).map { IPv4Prefix(address: $0, length: 32) }
+        static func prefix(_ text: String) -> IPPrefix? {
+            IPPrefix(text) ?? IPAddress(text).map { IPPrefix(address: $0, length: $0.family.addressBits) }
         }
 
         /// `0x4000/0x4000` → (0x4000, 0x4000); a bare value's mask is every bit.

@@ -48,9 +48,9 @@ struct NFTInterpreter {
     struct Context {
         var established: Bool
         /// Whether an address is one of this namespace's own (`fib … type local`).
-        var isLocal: (IPv4Address) -> Bool
-        /// The source address a masquerade picks: the output device's.
-        var masqueradeAddress: IPv4Address?
+        var isLocal: (IPAddress) -> Bool
+        /// The source address a masquerade picks: the output device's, of the packet's family.
+        var masqueradeAddress: IPAddress?
         /// Which candidate a random choice takes, given their chain names.
         var choose: ([String]) -> Int
     }
@@ -128,7 +128,7 @@ struct NFTInterpreter {
         private var pendingReject: Outcome.Verdict?
 
         mutating func record(_ rule: NFTRule, in chain: String) {
-            let text = NFTSyntax.text(of: rule) ?? "(a rule nft cannot print)"
+            let text = NFTSyntax.text(of: rule, family: table.id.family) ?? "(a rule nft cannot print)"
             outcome.matched.append(MatchedRule(table: "\(table.id.family) \(table.id.name)", chain: chain, text: text))
         }
 
@@ -151,7 +151,8 @@ struct NFTInterpreter {
                 case .metaLoad(let key, let register):
                     switch key {
                     case .l4proto: store([outcome.packet.protocol.rawValue], in: register)
-                    case .nfproto: store([NFTExpression.nfprotoIPv4], in: register)
+                    case .nfproto:
+                        store([outcome.packet.family == .ipv4 ? NFTExpression.nfprotoIPv4 : NFTExpression.nfprotoIPv6], in: register)
                     case .mark: store(NFTExpression.hostBytes(outcome.packet.mark), in: register)
                     default: return nil
                     }
@@ -179,8 +180,9 @@ struct NFTInterpreter {
                 case .numberGenerator(let generator):
                     store(NFTExpression.hostBytes(choose(generator, in: rule)), in: generator.destination)
                 case .nat(let nat):
-                    guard let addressRegister = nat.addressRegister,
-                          let address = IPv4Address(bytes: load(addressRegister, count: 4)) else { return nil }
+                    guard let addressRegister = nat.addressRegister, let family = nat.family.addressFamily ?? Optional(outcome.packet.family),
+                          family == outcome.packet.family,
+                          let address = IPAddress(bytes: load(addressRegister, count: family.addressBytes)) else { return nil }
                     let port = nat.portRegister.map { register -> UInt16 in
                         let bytes = load(register, count: 2)
                         return UInt16(bytes[0]) << 8 | UInt16(bytes[1])
@@ -201,7 +203,7 @@ struct NFTInterpreter {
                     outcome.sourceNAT = true
                     verdict = .accept
                 case .reject(let reject):
-                    pendingReject = .reject(reject.kind == .tcpReset ? "TCP reset" : "ICMP unreachable")
+                    pendingReject = .reject(reject.kind == .tcpReset ? "TCP reset" : outcome.packet.family == .ipv4 ? "ICMP unreachable" : "ICMPv6 unreachable")
                     verdict = .drop
                 case .dynamicSetUpdate:
                     // Session affinity's memory: the packet path's own, nothing to decide.

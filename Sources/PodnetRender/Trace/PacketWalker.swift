@@ -20,26 +20,30 @@ public struct PacketWalker: Sendable {
     public init(state: KernelState) {
         self.state = state
         linksByNamespace = Dictionary(grouping: state.links.values, by: \.id.namespace)
-        // Trace walks IPv4 packets (issue 17 leaves IPv6 traces for later): the
-        // other family's addresses and routes would only be candidates it must skip.
-        addressesByNamespace = Dictionary(grouping: state.addresses.filter { $0.family == .ipv4 }, by: \.link.namespace)
-        routesByNamespace = Dictionary(grouping: state.routes.values.filter { $0.id.table == Route.mainTable && $0.family == .ipv4 },
-                                       by: \.id.namespace)
-        // An IPv4 packet meets `ip` and `inet` tables, never an `ip6` one.
-        tablesByNamespace = Dictionary(grouping: state.nftTables.values.filter { $0.id.family != .ip6 }, by: \.id.namespace)
+        // Both families: a packet's look-ups meet only its own family's prefixes
+        // (`IPPrefix.contains` is false across families). Link-local addresses are
+        // the kernel's, and no packet podnet traces is sent from or to one.
+        addressesByNamespace = Dictionary(grouping: state.addresses.filter { $0.address.ipv6?.address.isLinkLocal != true },
+                                          by: \.link.namespace)
+        routesByNamespace = Dictionary(grouping: state.routes.values.filter { $0.id.table == Route.mainTable }, by: \.id.namespace)
+        tablesByNamespace = Dictionary(grouping: state.nftTables.values, by: \.id.namespace)
     }
 
     /// Which way random choices go: to the candidate leading to `endpoint` (an
     /// endpoint pod's address), else the first.
     public struct Choices: Sendable {
-        public var endpoint: IPv4Address?
-        public init(endpoint: IPv4Address? = nil) { self.endpoint = endpoint }
+        public var endpoint: IPAddress?
+        public init(endpoint: IPAddress? = nil) { self.endpoint = endpoint }
+        public init(endpoint: IPv4Address?) { self.endpoint = endpoint.map(IPAddress.v4) }
 
-        /// nftables names an endpoint's chain `endpoint-…__IP/PORT`; the iptables
-        /// interpreter labels a KUBE-SEP chain `KUBE-SEP-… (IP:PORT)`.
+        /// nftables names an endpoint's chain `endpoint-…__IP/PORT` (IPv6's colons as
+        /// dots); the iptables interpreter labels a KUBE-SEP chain `KUBE-SEP-… (IP:PORT)`
+        /// (`([IPv6]:PORT)`), IPVS a real server `IP:PORT` (`[IPv6]:PORT`).
         func choose(_ candidates: [String]) -> Int {
             guard let endpoint else { return 0 }
-            return candidates.firstIndex { $0.contains("__\(endpoint)/") || $0.contains("(\(endpoint):") } ?? 0
+            let named = "__\(NFTablesProxyNames.nameText(endpoint))/"
+            let labelled = endpoint.family == .ipv4 ? "(\(endpoint):" : "([\(endpoint)]:"
+            return candidates.firstIndex { $0.contains(named) || $0.contains(labelled) } ?? 0
         }
     }
 
@@ -68,20 +72,24 @@ public struct PacketWalker: Sendable {
     func addresses(in namespace: NamespaceRef) -> [Address] { addressesByNamespace[namespace] ?? [] }
     func tables(in namespace: NamespaceRef) -> [NFTable] { tablesByNamespace[namespace] ?? [] }
 
-    func isLocal(_ address: IPv4Address, in namespace: NamespaceRef) -> Bool {
-        IPv4Prefix(address: IPv4Address(127, 0, 0, 0), length: 8).contains(address)
-            || addresses(in: namespace).contains { $0.address.address == .v4(address) }
+    func isLocal(_ address: IPAddress, in namespace: NamespaceRef) -> Bool {
+        Self.loopback(address.family).contains(address) || addresses(in: namespace).contains { $0.address.address == address }
+    }
+
+    /// 127.0.0.0/8, ::1/128.
+    static func loopback(_ family: AddressFamily) -> IPPrefix {
+        family == .ipv4 ? .v4(IPv4Prefix(address: IPv4Address(127, 0, 0, 0), length: 8)) : .v6(IPv6Prefix(address: .loopback, length: 128))
     }
 
     /// The route the kernel picks in `namespace` for `destination`: the longest prefix
     /// among the main table's routes and those the kernel makes for each address's
     /// prefix (on-link, through the address's device).
-    func route(to destination: IPv4Address, in namespace: NamespaceRef) -> (route: Route, connected: Bool)? {
+    func route(to destination: IPAddress, in namespace: NamespaceRef) -> (route: Route, connected: Bool)? {
         var best: (route: Route, connected: Bool)?
-        for route in routesByNamespace[namespace] ?? [] where route.id.destination.contains(.v4(destination)) {
+        for route in routesByNamespace[namespace] ?? [] where route.id.destination.contains(destination) {
             if best == nil || route.id.destination.length > best!.route.id.destination.length { best = (route, false) }
         }
-        for address in addresses(in: namespace) where address.address.network.contains(.v4(destination)) {
+        for address in addresses(in: namespace) where address.address.network.contains(destination) {
             let prefix = address.address.network
             if best == nil || prefix.length > best!.route.id.destination.length {
                 best = (Route(id: .init(namespace: namespace, destination: prefix), device: address.link.name), true)
@@ -95,9 +103,44 @@ public struct PacketWalker: Sendable {
         return best
     }
 
-    /// The first address of a device: the source of what the kernel sends from it.
-    func address(of device: Link.ID) -> IPv4Address? {
-        addresses(in: device.namespace).filter { $0.link == device }.compactMap(\.address.address.ipv4).min()
+    /// The first address of `family` of a device: the source of what the kernel sends from it.
+    func address(of device: Link.ID, family: AddressFamily = .ipv4) -> IPAddress? {
+        addresses(in: device.namespace).filter { $0.link == device && $0.family == family }.map(\.address.address).min()
+    }
+
+    /// The source address the kernel picks for a packet of `family` to `destination`
+    /// leaving by `device`: the device's own first address; in IPv6, without one, the
+    /// namespace's global address sharing the longest prefix with the destination
+    /// (RFC 6724's rule 8: the selection looks beyond the outgoing interface, so a
+    /// node's traffic over `vxlan0`, which holds no IPv6 address, leaves with the
+    /// bridge's `fd00:200::1` toward another node's pods).
+    func sourceAddress(leaving device: Link.ID, family: AddressFamily, toward destination: IPAddress) -> IPAddress? {
+        if let own = address(of: device, family: family) { return own }
+        guard family == .ipv6 else { return nil }
+        let candidates = addresses(in: device.namespace).filter { $0.family == .ipv6 && $0.address.address != .v6(.loopback) }
+            .map(\.address.address).sorted()
+        return candidates.max { Self.commonPrefixLength($0, destination) < Self.commonPrefixLength($1, destination) }
+    }
+
+    /// How many leading bits two addresses share.
+    static func commonPrefixLength(_ a: IPAddress, _ b: IPAddress) -> Int {
+        var length = 0
+        for (x, y) in zip(a.bytes, b.bytes) {
+            let differing = x ^ y
+            if differing != 0 { return length + differing.leadingZeroBitCount }
+            length += 8
+        }
+        return length
+    }
+
+    /// The sysctl by which `namespace` forwards packets of `family`.
+    static func forwardingKey(_ family: AddressFamily) -> String {
+        family == .ipv4 ? "net.ipv4.ip_forward" : "net.ipv6.conf.all.forwarding"
+    }
+
+    /// The sysctl by which bridged packets of `family` cross the IP hooks (br_netfilter).
+    static func bridgedThroughHooksKey(_ family: AddressFamily) -> String {
+        family == .ipv4 ? "net.bridge.bridge-nf-call-iptables" : "net.bridge.bridge-nf-call-ip6tables"
     }
 
     func sysctl(_ key: String, in namespace: NamespaceRef) -> String? {
@@ -169,8 +212,9 @@ private struct Walk {
             if let scheduled = ipvs(packet, in: namespace) { return sendOn(scheduled, from: namespace) }
             return deliver(packet, in: namespace, local: false)
         }
-        guard walker.sysctl("net.ipv4.ip_forward", in: namespace) == "1" || namespace == .current else {
-            return drop("\(name(namespace)) does not forward (net.ipv4.ip_forward is not 1): the packet for \(packet.destination) dies here", packet, in: namespace)
+        let forwarding = PacketWalker.forwardingKey(packet.family)
+        guard walker.sysctl(forwarding, in: namespace) == "1" || namespace == .current else {
+            return drop("\(name(namespace)) does not forward (\(forwarding) is not 1): the packet for \(packet.destination) dies here", packet, in: namespace)
         }
         guard let (_, outDevice, nextHop) = routeOrDrop(packet, in: namespace) else { return }
         guard let forwarded = hook(.forward, packet, in: namespace, outDevice: outDevice),
@@ -184,7 +228,7 @@ private struct Walk {
     mutating func ipvs(_ packet: TracedPacket, in namespace: NamespaceRef) -> TracedPacket? {
         guard !established, packet.protocol == .tcp || packet.protocol == .udp else { return nil }
         guard let service = walker.state.ipvsServices.values.first(where: {
-            $0.id.namespace == namespace && $0.id.address == packet.destination && $0.id.port == packet.destinationPort
+            $0.id.namespace == namespace && IPAddress.v4($0.id.address) == packet.destination && $0.id.port == packet.destinationPort
                 && $0.id.protocol.number == UInt16(packet.protocol.rawValue)
         }) else { return nil }
         let servers = service.destinations.map { "\($0.id)" }
@@ -194,7 +238,7 @@ private struct Walk {
         }
         let chosen = min(max(0, choices.choose(servers.map { "(\($0)" })), servers.count - 1)
         var scheduled = packet
-        scheduled.destination = service.destinations[chosen].id.address
+        scheduled.destination = .v4(service.destinations[chosen].id.address)
         scheduled.destinationPort = service.destinations[chosen].id.port
         hops.append(.init(.netfilter, namespace: namespace.description,
                           "\(name(namespace)) IPVS: virtual server \(service.id) (\(service.scheduler)) sends it to real server \(servers[chosen])",
@@ -215,7 +259,7 @@ private struct Walk {
     }
 
     mutating func deliver(_ packet: TracedPacket, in namespace: NamespaceRef, local: Bool) {
-        let what = packet.protocol == .icmp ? "answers the echo" : "listening on port \(packet.destinationPort) takes it"
+        let what = packet.isEcho ? "answers the echo" : "listening on port \(packet.destinationPort) takes it"
         hops.append(.init(.deliver, namespace: namespace.description,
                           "\(packet.destination) is \(name(namespace))'s own address: delivered there; a process \(what)", packet: packet))
         deliveredPacket = packet
@@ -223,12 +267,12 @@ private struct Walk {
     }
 
     /// The route for the packet, said as a hop; nil (and the walk dropped) without one.
-    mutating func routeOrDrop(_ packet: TracedPacket, in namespace: NamespaceRef) -> (Route, String, IPv4Address)? {
+    mutating func routeOrDrop(_ packet: TracedPacket, in namespace: NamespaceRef) -> (Route, String, IPAddress)? {
         guard let (route, connected) = walker.route(to: packet.destination, in: namespace), let device = route.device else {
             drop("\(name(namespace)) has no route to \(packet.destination)", packet, in: namespace)
             return nil
         }
-        let nextHop = route.gateway?.ipv4 ?? packet.destination
+        let nextHop = route.gateway ?? packet.destination
         let destination = route.id.destination.length == 0 ? "default" : route.id.destination.description
         var text = "\(destination)"
         if let gateway = route.gateway { text += " via \(gateway)" }
@@ -243,10 +287,12 @@ private struct Walk {
 
     /// The netfilter hook's rules; the packet as they leave it, or nil when they end it.
     mutating func hook(_ hook: NFTBaseChain.Hook, _ packet: TracedPacket, in namespace: NamespaceRef, outDevice: String?) -> TracedPacket? {
-        let tables = walker.tables(in: namespace)
-        let iptables = IPTablesInterpreter(state: walker.state, namespace: namespace)
+        // A packet meets its own family's tables (`ip` or `ip6`) and the `inet` ones;
+        // iptables' or ip6tables' chains.
+        let tables = walker.tables(in: namespace).filter { $0.id.family == .inet || $0.id.family.addressFamily == packet.family }
+        let iptables = IPTablesInterpreter(state: walker.state, namespace: namespace, family: packet.family)
         guard !tables.isEmpty || !iptables.isEmpty else { return packet }
-        let masquerade = outDevice.flatMap { walker.address(of: Link.ID(namespace, $0)) }
+        let masquerade = outDevice.flatMap { walker.sourceAddress(leaving: Link.ID(namespace, $0), family: packet.family, toward: packet.destination) }
         let context = NFTInterpreter.Context(established: established, isLocal: { [walker] in walker.isLocal($0, in: namespace) },
                                              masqueradeAddress: masquerade, choose: { [choices] in choices.choose($0) })
         // iptables' nat chains (priority -100) run before the nf_tables filter chains
@@ -284,7 +330,7 @@ private struct Walk {
                                + choice.candidates.enumerated().map { $0 == choice.chosen ? "[\($1)]" : $1 }.joined(separator: ", "))
             }
             var did: [String] = []
-            if result.destinationNAT { did.append("DNAT to \(result.packet.destination):\(result.packet.destinationPort)") }
+            if result.destinationNAT { did.append("DNAT to \(TracedPacket.endpoint(result.packet.destination, result.packet.destinationPort))") }
             if result.sourceNAT { did.append("source NAT to \(result.packet.source)") }
             let verdict: String = switch result.verdict {
             case .accept: did.isEmpty ? "accepted by \(decisive.last.map { "\($0.chain): \($0.text)" } ?? "a rule")" : did.joined(separator: ", ")
@@ -331,13 +377,13 @@ private struct Walk {
 
     static func sameFlow(_ a: TracedPacket, _ b: TracedPacket) -> Bool {
         a.source == b.source && a.destination == b.destination && a.protocol == b.protocol
-            && (a.protocol == .icmp || (a.sourcePort == b.sourcePort && a.destinationPort == b.destinationPort))
+            && (a.isEcho || (a.sourcePort == b.sourcePort && a.destinationPort == b.destinationPort))
     }
 
     // MARK: Links
 
     /// Out of `device` of `namespace`, toward `nextHop`.
-    mutating func transmit(_ packet: TracedPacket, in namespace: NamespaceRef, device: String, nextHop: IPv4Address) {
+    mutating func transmit(_ packet: TracedPacket, in namespace: NamespaceRef, device: String, nextHop: IPAddress) {
         guard let link = walker.link(Link.ID(namespace, device)) else {
             return drop("\(name(namespace)) has no device \(device)", packet, in: namespace)
         }
@@ -356,12 +402,26 @@ private struct Walk {
         case .vxlan(let vxlan):
             encapsulateVXLAN(packet, in: namespace, link: link, vxlan: vxlan, nextHop: nextHop)
         case .ipip(let ipip):
-            let outer = TracedPacket(source: ipip.local ?? walker.address(of: link.id) ?? packet.source, destination: nextHop, protocol: .ipip)
+            guard packet.family == .ipv4, case .v4(let remote) = nextHop,
+                  let local = ipip.local.map(IPAddress.v4) ?? walker.address(of: link.id) else {
+                return drop("\(device) is an IP-in-IP tunnel: it carries no IPv6 packet", packet, in: namespace)
+            }
+            let outer = TracedPacket(source: local, destination: .v4(remote), protocol: .ipip)
             hops.append(.init(.encapsulate, namespace: namespace.description,
                               "\(device) wraps it in IP-in-IP: an outer packet \(outer.source) → \(nextHop)", packet: packet))
             tunnel(packet, outer: outer, from: namespace, decapsulatedBy: { if case .ipip = $0.kind { return true } else { return false } })
-        case .sit:
-            drop("\(device) is an IPv6-in-IPv4 (sit) tunnel: it carries no IPv4 packet", packet, in: namespace)
+        case .sit(let sit):
+            // 6in4: the outer IPv4 destination is the one the next hop embeds
+            // (`::192.168.64.5`, IPv4-compatible), the source the tunnel's local.
+            guard packet.family == .ipv6, let remote = nextHop.ipv6.flatMap(Self.embeddedIPv4),
+                  let local = sit.local.map(IPAddress.v4) ?? walker.address(of: link.id) else {
+                return drop("\(device) is an IPv6-in-IPv4 (sit) tunnel: it carries IPv6 packets to IPv4-compatible next hops only", packet, in: namespace)
+            }
+            let outer = TracedPacket(source: local, destination: .v4(remote), protocol: .ipv6)
+            hops.append(.init(.encapsulate, namespace: namespace.description,
+                              "\(device) wraps it in IPv4 (6in4, protocol 41): an outer packet \(outer.source) → \(remote), the address \(nextHop) embeds",
+                              packet: packet))
+            tunnel(packet, outer: outer, from: namespace, decapsulatedBy: { if case .sit = $0.kind { return true } else { return false } })
         case .loopback:
             deliver(packet, in: namespace, local: true)
         case .dummy, .other:
@@ -374,8 +434,8 @@ private struct Walk {
     /// A bridge's forwarding: up into its own stack when the next hop is the bridge's
     /// address, else out of the port whose far end holds it (through the IP hooks of
     /// the bridge's namespace first, with br_netfilter on).
-    mutating func bridgeForward(_ packet: TracedPacket, in namespace: NamespaceRef, bridge: String, from port: String?, nextHop: IPv4Address) {
-        if walker.addresses(in: namespace).contains(where: { $0.link.name == bridge && $0.address.address == .v4(nextHop) }) {
+    mutating func bridgeForward(_ packet: TracedPacket, in namespace: NamespaceRef, bridge: String, from port: String?, nextHop: IPAddress) {
+        if walker.addresses(in: namespace).contains(where: { $0.link.name == bridge && $0.address.address == nextHop }) {
             hops.append(.init(.bridge, namespace: namespace.description,
                               "bridge \(bridge) of \(name(namespace)) takes it up: \(nextHop) is the bridge's own address", packet: packet))
             return arrive(packet, in: namespace, device: bridge)
@@ -383,12 +443,12 @@ private struct Walk {
         let ports = walker.links(in: namespace).filter { $0.master == bridge && $0.id.name != port }
         for candidate in ports {
             guard case .veth(let peerID) = candidate.kind,
-                  walker.addresses(in: peerID.namespace).contains(where: { $0.link == peerID && $0.address.address == .v4(nextHop) }) else { continue }
+                  walker.addresses(in: peerID.namespace).contains(where: { $0.link == peerID && $0.address.address == nextHop }) else { continue }
             hops.append(.init(.bridge, namespace: namespace.description,
                               "bridge \(bridge) of \(name(namespace)) forwards it out of port \(candidate.id.name), whose far end holds \(nextHop)", packet: packet))
             var packet = packet
-            if port != nil, walker.sysctl("net.bridge.bridge-nf-call-iptables", in: namespace) == "1" {
-                // br_netfilter: bridged IPv4 crosses the namespace's IP hooks, and its
+            if port != nil, walker.sysctl(PacketWalker.bridgedThroughHooksKey(packet.family), in: namespace) == "1" {
+                // br_netfilter: bridged IP crosses the namespace's IP hooks, and its
                 // conntrack: a reply bridged past a NAT is translated back here.
                 packet = undoNAT(packet, in: namespace)
                 guard let pre = hook(.prerouting, packet, in: namespace, outDevice: nil),
@@ -409,7 +469,8 @@ private struct Walk {
 
     /// Static VXLAN: the neighbour entry gives the next hop's MAC, the FDB entry the
     /// remote VTEP; the frame goes inside UDP to it.
-    mutating func encapsulateVXLAN(_ packet: TracedPacket, in namespace: NamespaceRef, link: Link, vxlan: VXLANDevice, nextHop: IPv4Address) {
+    /// IPv6 goes the same way, inside the frames of the IPv4 underlay.
+    mutating func encapsulateVXLAN(_ packet: TracedPacket, in namespace: NamespaceRef, link: Link, vxlan: VXLANDevice, nextHop: IPAddress) {
         guard let neighbour = walker.state.neighbours[Neighbour.ID(link: link.id, address: nextHop)] else {
             return drop("\(link.id.name) has no neighbour entry for \(nextHop)", packet, in: namespace)
         }
@@ -417,8 +478,10 @@ private struct Walk {
               let remote = entry.destination.ipv4 else {
             return drop("\(link.id.name) has no IPv4 FDB entry for \(neighbour.mac)", packet, in: namespace)
         }
-        let local = vxlan.local ?? walker.address(of: Link.ID(namespace, vxlan.device ?? "eth0")) ?? packet.source
-        let outer = TracedPacket(source: local, destination: remote, protocol: .udp, sourcePort: 40000, destinationPort: UInt16(vxlan.port))
+        guard let local = vxlan.local.map(IPAddress.v4) ?? walker.address(of: Link.ID(namespace, vxlan.device ?? "eth0")) else {
+            return drop("\(link.id.name) has no local IPv4 address to send from", packet, in: namespace)
+        }
+        let outer = TracedPacket(source: local, destination: .v4(remote), protocol: .udp, sourcePort: 40000, destinationPort: UInt16(vxlan.port))
         hops.append(.init(.encapsulate, namespace: namespace.description,
                           "\(link.id.name) (VNI \(vxlan.vni)) wraps it in UDP \(vxlan.port): neighbour \(nextHop) is \(neighbour.mac), whose FDB entry says VTEP \(entry.destination)",
                           packet: packet, details: ["ip neigh: \(nextHop) lladdr \(neighbour.mac) dev \(link.id.name)",
@@ -431,12 +494,12 @@ private struct Walk {
 
     /// Multicast VXLAN as a bridge port: the frame for an unknown MAC goes to the
     /// group, and the node whose bridge holds the next hop takes it.
-    mutating func floodVXLAN(_ packet: TracedPacket, in namespace: NamespaceRef, port: Link, vxlan: VXLANDevice, nextHop: IPv4Address) {
+    mutating func floodVXLAN(_ packet: TracedPacket, in namespace: NamespaceRef, port: Link, vxlan: VXLANDevice, nextHop: IPAddress) {
         for remote in walker.state.links.values where remote.id.namespace != namespace {
             guard case .vxlan(let device) = remote.kind, device.vni == vxlan.vni, let bridge = remote.master,
                   walker.links(in: remote.id.namespace).contains(where: { port in
                       guard port.master == bridge, case .veth(let peer) = port.kind else { return false }
-                      return walker.addresses(in: peer.namespace).contains { $0.link == peer && $0.address.address == .v4(nextHop) }
+                      return walker.addresses(in: peer.namespace).contains { $0.link == peer && $0.address.address == nextHop }
                   }) else { continue }
             hops.append(.init(.encapsulate, namespace: namespace.description,
                               "bridge port \(port.id.name) (VNI \(vxlan.vni)) sends it to multicast group \(vxlan.group.map(\.description) ?? "?"); \(name(remote.id.namespace)) learns and takes it",
@@ -479,12 +542,19 @@ private struct Walk {
     }
 
     /// The local address a tunnel device is bound to, if any.
-    static func local(of link: Link) -> IPv4Address? {
+    static func local(of link: Link) -> IPAddress? {
         switch link.kind {
-        case .ipip(let device): device.local
-        case .vxlan(let device): device.local
+        case .ipip(let device): device.local.map(IPAddress.v4)
+        case .sit(let device): device.local.map(IPAddress.v4)
+        case .vxlan(let device): device.local.map(IPAddress.v4)
         default: nil
         }
+    }
+
+    /// The IPv4 address an IPv4-compatible IPv6 address (`::192.168.64.5`) embeds.
+    static func embeddedIPv4(_ address: IPv6Address) -> IPv4Address? {
+        guard address.high == 0, address.low >> 32 == 0, address.low > 1 else { return nil }
+        return IPv4Address(UInt32(truncatingIfNeeded: address.low))
     }
 
     // MARK: Words

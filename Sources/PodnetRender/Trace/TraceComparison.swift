@@ -82,17 +82,21 @@ extension TraceComparison {
 /// address). nil when the trace shows none (no service on the way, or IPVS, whose
 /// scheduling nftrace does not see).
 public enum KernelEndpointChoice {
-    public static func endpoint(in events: [KernelRuleEvent], state: KernelState) -> IPv4Address? {
+    public static func endpoint(in events: [KernelRuleEvent], state: KernelState) -> IPAddress? {
         for event in events {
-            // `endpoint-HASH-SERVICE/PROTO/PORT__IP/TARGET`: the address after the last `__`.
+            // `endpoint-HASH-SERVICE/PROTO/PORT__IP/TARGET`: the address after the last
+            // `__`, an IPv6 one with its colons written as dots (`fd00.200..2`).
             let parts = event.chain.split(separator: "__", omittingEmptySubsequences: false)
-            if event.chain.hasPrefix("endpoint-"), parts.count > 1, let address = parts.last?.split(separator: "/").first.flatMap({ IPv4Address($0) }) {
+            if event.chain.hasPrefix("endpoint-"), parts.count > 1, let text = parts.last?.split(separator: "/").first,
+               let address = IPv4Address(text).map(IPAddress.v4) ?? IPv6Address(String(text.map { $0 == "." ? ":" : $0 })).map(IPAddress.v6) {
                 return address
             }
-            if event.chain.hasPrefix("KUBE-SEP-"), case let namespace = PacketWalker.namespace(named: event.namespace),
-               let chain = state.iptablesChains[IPTablesChain.ID(namespace: namespace, table: "nat", name: event.chain)],
-               let destination = chain.rules.lazy.compactMap({ IPTablesRuleText.words($0).split(separator: "--to-destination").dropFirst().first?.first }).first,
-               let address = IPv4Address(destination.split(separator: ":")[0]) {
+            guard event.chain.hasPrefix("KUBE-SEP-") else { continue }
+            let namespace = PacketWalker.namespace(named: event.namespace)
+            for family in AddressFamily.allCases {
+                guard let chain = state.iptablesChains[IPTablesChain.ID(namespace: namespace, family: family, table: "nat", name: event.chain)],
+                      let destination = chain.rules.lazy.compactMap({ IPTablesRuleText.words($0).split(separator: "--to-destination").dropFirst().first?.first }).first,
+                      let (address, _) = IPTablesInterpreter.addressAndPort(String(destination)) else { continue }
                 return address
             }
         }

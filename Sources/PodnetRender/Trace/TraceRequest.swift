@@ -17,28 +17,37 @@ public struct TraceRequest: Sendable, Equatable {
         case badPort(String)
         case noServicePort(service: String, ports: String)
         case noRoute(source: String)
+        /// The cluster, or the pod, service, node or client named, lacks the family.
+        case noAddress(String, AddressFamily)
 
         public var description: String {
             switch self {
             case .unknownSource(let text): "'\(text)' is no pod, client or node of the cluster"
-            case .unknownDestination(let text): "'\(text)' is no pod, service, node, client or IPv4 address of the cluster"
+            case .unknownDestination(let text): "'\(text)' is no pod, service, node, client or IP address of the cluster"
             case .badPort(let text): "'\(text)' is not PORT or PORT/PROTO (1-65535, TCP or UDP)"
             case .noServicePort(let service, let ports): "service \(service) has no such port; its ports: \(ports)"
             case .noRoute(let source): "\(source) has no route toward the destination, so it has no source address to send from"
+            case .noAddress(let what, let family): "\(what) has no \(family) address"
             }
         }
     }
 
     /// - Parameters:
-    ///   - destination: a pod, service, node or client name, or an IPv4 address,
-    ///     with `:PORT` and `/TCP` or `/UDP` (no port: an ICMP echo; a service
-    ///     without a port: its first port). A node with a port is its NodePort.
+    ///   - destination: a pod, service, node or client name, or an IP address
+    ///     (`[ADDRESS]` for IPv6 with a port), with `:PORT` and `/TCP` or `/UDP` (no
+    ///     port: an echo; a service without a port: its first port). A node with a
+    ///     port is its NodePort.
+    ///   - family: which of their addresses names stand for; nil: the cluster's primary
+    ///     family. An address given decides it.
     ///   - walker: the state the trace will follow, for a node's source address.
     public static func resolve(source: String, destination: String, in topology: Topology,
-                               walker: PacketWalker, host: String? = nil) throws(Problem) -> TraceRequest {
+                               walker: PacketWalker, host: String? = nil, family: AddressFamily? = nil) throws(Problem) -> TraceRequest {
         let (target, portText) = split(destination)
+        var family = family ?? topology.families[0]
+        if let address = IPAddress(target) { family = address.family }
+        guard topology.families.contains(family) || IPAddress(target) != nil else { throw .noAddress("cluster \(topology.name)", family) }
         var port: UInt16?
-        var proto: TracedPacket.TransportProtocol = .icmp
+        var proto = TracedPacket.TransportProtocol.echo(family)
         if let portText {
             let parts = portText.split(separator: "/", maxSplits: 1).map(String.init)
             guard let number = UInt16(parts[0]), number > 0 else { throw .badPort(portText) }
@@ -52,17 +61,20 @@ public struct TraceRequest: Sendable, Equatable {
                 }
             }
         }
-        let (address, destinationName, destinationPort, resolvedProto) = try resolveDestination(target, port: port, proto: proto, in: topology)
+        let (address, destinationName, destinationPort, resolvedProto) = try resolveDestination(target, port: port, proto: proto,
+                                                                                                family: family, in: topology)
         let namespace: NamespaceRef
-        var sourceAddress: IPv4Address?
+        var sourceAddress: IPAddress?
         let sourceName: String
         if let pod = topology.pod(named: source) {
             namespace = .named(KernelNames.namespace(cluster: topology.name, member: pod.name))
-            sourceAddress = pod.ip
+            guard let ip = pod.ip(family) else { throw .noAddress("pod \(pod.name)", family) }
+            sourceAddress = ip
             sourceName = "pod \(pod.name)"
         } else if let client = topology.clients.first(where: { $0.name == source }) {
             namespace = .named(KernelNames.namespace(cluster: topology.name, member: client.name))
-            sourceAddress = client.address
+            guard family == .ipv4 else { throw .noAddress("client \(client.name)", family) }
+            sourceAddress = .v4(client.address)
             sourceName = "client \(client.name)"
         } else if let node = topology.node(named: source) {
             namespace = host == node.name ? .current : .named(KernelNames.namespace(cluster: topology.name, member: node.name))
@@ -73,7 +85,7 @@ public struct TraceRequest: Sendable, Equatable {
         if sourceAddress == nil {
             // A node's own packet leaves with the address of the device its route takes.
             guard let (route, _) = walker.route(to: address, in: namespace), let device = route.device,
-                  let chosen = walker.address(of: Link.ID(namespace, device)) else { throw .noRoute(source: sourceName) }
+                  let chosen = walker.sourceAddress(leaving: Link.ID(namespace, device), family: family, toward: address) else { throw .noRoute(source: sourceName) }
             sourceAddress = chosen
         }
         let packet = TracedPacket(source: sourceAddress!, destination: address, protocol: resolvedProto,
@@ -81,37 +93,50 @@ public struct TraceRequest: Sendable, Equatable {
         return TraceRequest(namespace: namespace, packet: packet, sourceName: sourceName, destinationName: destinationName)
     }
 
-    /// `web:80/TCP` → (`web`, `80/TCP`); `10.0.0.1` → (`10.0.0.1`, nil).
+    /// `web:80/TCP` → (`web`, `80/TCP`); `10.0.0.1` → (`10.0.0.1`, nil);
+    /// `[fd00:96::1]:80` → (`fd00:96::1`, `80`); `fd00:96::1` → (`fd00:96::1`, nil).
     static func split(_ text: String) -> (String, String?) {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let address = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            return (address, rest.hasPrefix(":") ? String(rest.dropFirst()) : nil)
+        }
+        if IPv6Address(text) != nil { return (text, nil) }
         guard let colon = text.firstIndex(of: ":") else { return (text, nil) }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
     private static func resolveDestination(_ target: String, port: UInt16?, proto: TracedPacket.TransportProtocol,
-                                           in topology: Topology) throws(Problem)
-        -> (IPv4Address, String, UInt16, TracedPacket.TransportProtocol) {
+                                           family: AddressFamily, in topology: Topology) throws(Problem)
+        -> (IPAddress, String, UInt16, TracedPacket.TransportProtocol) {
         if let pod = topology.pod(named: target) {
-            return (pod.ip, "pod \(pod.name)", port ?? 0, proto)
+            guard let ip = pod.ip(family) else { throw .noAddress("pod \(pod.name)", family) }
+            return (ip, "pod \(pod.name)", port ?? 0, proto)
         }
         if let service = topology.services.first(where: { $0.name == target }) {
             let wanted = service.ports.first { servicePort in
                 guard let port else { return true }
-                return servicePort.port == Int(port) && (proto == .icmp || servicePort.protocol == (proto == .udp ? .udp : .tcp))
+                return servicePort.port == Int(port) && (proto.rawValue == TracedPacket.TransportProtocol.echo(family).rawValue
+                                                         || servicePort.protocol == (proto == .udp ? .udp : .tcp))
             }
             guard let servicePort = wanted else {
                 throw .noServicePort(service: service.name, ports: service.ports.map { "\($0.port)/\($0.protocol.rawValue.uppercased())" }.joined(separator: ", "))
             }
+            guard let clusterIP = service.clusterIP(family) else { throw .noAddress("service \(service.name)", family) }
             let transport: TracedPacket.TransportProtocol = servicePort.protocol == .udp ? .udp : .tcp
-            return (service.clusterIP, "service \(service.name) (ClusterIP \(service.clusterIP):\(servicePort.port)/\(transport.name))",
+            return (clusterIP, "service \(service.name) (ClusterIP \(TracedPacket.endpoint(clusterIP, UInt16(servicePort.port)))/\(transport.name))",
                     UInt16(servicePort.port), transport)
         }
         if let node = topology.node(named: target) {
-            return (node.address, port.map { "node \(node.name), port \($0)" } ?? "node \(node.name)", port ?? 0, proto)
+            // A node without an IPv6 underlay address is reached at its bridge's (IPv6 over VXLAN).
+            guard let address = node.address(family) ?? node.gateway(family) else { throw .noAddress("node \(node.name)", family) }
+            return (address, port.map { "node \(node.name), port \($0)" } ?? "node \(node.name)", port ?? 0, proto)
         }
         if let client = topology.clients.first(where: { $0.name == target }) {
-            return (client.address, "client \(client.name)", port ?? 0, proto)
+            guard family == .ipv4 else { throw .noAddress("client \(client.name)", family) }
+            return (.v4(client.address), "client \(client.name)", port ?? 0, proto)
         }
-        if let address = IPv4Address(target) {
+        if let address = IPAddress(target) {
             return (address, address.description, port ?? 0, proto)
         }
         throw .unknownDestination(target)
