@@ -28,15 +28,12 @@ extension Topology {
 
     /// Why the reconciling commands cannot apply this topology yet, or nil. Dual
     /// stack is applied where the kernel side exists (pods, nodes and routes over
-    /// every backend, IPv6 over ipip by sit; services in nftables and iptables modes); the rest is refused rather
-    /// than half made: an IPv6 ClusterIP nothing answers, or IPv6 traffic that
-    /// NetworkPolicy would let through unfiltered, is worse than an error.
+    /// every backend, IPv6 over ipip by sit; services in every proxy mode); the rest is refused rather
+    /// than half made: IPv6 traffic that NetworkPolicy would let through unfiltered
+    /// is worse than an error.
     public var refusalToApply: String? {
         guard usesIPv6 else { return nil }
         let fix = "; remove the IPv6 values to apply the IPv4 cluster (issue 17, docs/dual-stack.md)"
-        if proxy.mode == .ipvs, let service = services.first(where: { $0.clusterIPv6 != nil }) {
-            return "service '\(service.name)' has an IPv6 ClusterIP, and proxy mode \(proxy.mode.rawValue) does not serve IPv6 yet (nftables and iptables modes do); set 'proxy: { mode: nftables }', or 'ipFamilies: [IPv4]' on the service" + fix
-        }
         if !networkPolicies.isEmpty {
             return "NetworkPolicy filters IPv4 only so far: the cluster's IPv6 traffic would pass unfiltered" + fix
         }

@@ -51,7 +51,8 @@ struct ClusterState {
         PhaseTiming.mark("desired state rendered")
         let sysctls = Self.sysctlLookup(firstDesired)
         let firstProxy = Self.proxyRenderer(for: firstTopology)
-        let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR, ipv6Routes: ipv6Routes(of: firstTopology),
+        let live = try readLive(cluster: name, sysctls: sysctls, serviceCIDR: firstTopology.serviceCIDR, serviceCIDRv6: firstTopology.ipv6?.serviceCIDR,
+                                ipv6Routes: ipv6Routes(of: firstTopology),
                                 ipvsNodePorts: ipvsNodePorts(of: firstTopology), nftRecords: Self.nftRecords(for: firstProxy))
         PhaseTiming.mark("live state read (\(live.namespaces.count) namespaces, \(live.objectCount) objects, \(live.nftRecords.count) tables recorded)")
         let file = first.resolved(live: LiveAssignmentsReader.assignments(in: live, cluster: name))
@@ -92,7 +93,7 @@ struct ClusterState {
         for (id, recorded) in live.nftRecords {
             guard let wanted = desired.nftTables[id], let node = node(holding: id),
                   let rebuilt = renderer.rebuild(recordedAs: recorded, desired: wanted, onNode: node, current: record) else {
-                state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR,
+                state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR, serviceCIDRv6: topology.ipv6?.serviceCIDR,
                                                ipv6Routes: Self.ipv6Routes(of: topology))
                 state.recordedTables = []
                 return state
@@ -158,7 +159,7 @@ struct ClusterState {
         }
         let sysctls = Self.sysctlLookup(HostRenderer(topology: topology, node: node, uplink: "").render())
         let proxy = proxyRenderer(for: topology)
-        let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR,
+        let live = try readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR, serviceCIDRv6: topology.ipv6?.serviceCIDR,
                                 ipv6Routes: ipv6Routes(of: topology), ipvsNodePorts: ipvsNodePorts(of: topology, host: node), nftRecords: nftRecords(for: proxy))
         let uplink = try hostUplink(of: node, live: live, path: path)
         let desired = HostRenderer(topology: topology, node: node, uplink: uplink).render()
@@ -201,11 +202,12 @@ struct ClusterState {
     }
 
     /// - Parameter sysctls: what to look up where (see `sysctlLookup`); nil: the reader's default.
-    /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it may be podnet's.
+    /// - Parameter serviceCIDR: the file's, when there is one: IPVS services on it may
+    ///   be podnet's; `serviceCIDRv6`: its IPv6 one, likewise.
     /// - Parameter ipvsNodePorts: where the file's IPVS NodePorts may be (`ipvsNodePorts(of:host:)`).
     /// - Parameter nftRecords: records that may stand for nftables tables (nil: read every table).
     static func readLive(cluster: String, sysctls: LiveStateReader.SysctlLookup? = nil, host: String? = nil,
-                         serviceCIDR: IPv4Prefix? = nil, ipv6Routes: LiveStateReader.IPv6Routes = .everywhere,
+                         serviceCIDR: IPv4Prefix? = nil, serviceCIDRv6: IPv6Prefix? = nil, ipv6Routes: LiveStateReader.IPv6Routes = .everywhere,
                          ipvsNodePorts: IPVSOwnership.NodePorts = .init(),
                          nftRecords: LiveStateReader.NFTablesRecords? = nil) throws -> KernelState {
         guard getuid() == 0 else {
@@ -214,6 +216,7 @@ struct ClusterState {
         }
         do {
             var reader = LiveStateReader(serviceCIDR: serviceCIDR)
+            reader.serviceCIDRv6 = serviceCIDRv6
             reader.ipvsNodePorts = ipvsNodePorts
             reader.ipv6Routes = ipv6Routes
             if let sysctls { reader.sysctls = sysctls }
@@ -236,7 +239,8 @@ struct ClusterState {
     static func ipvsNodePorts(of topology: Topology, host: Node? = nil) -> IPVSOwnership.NodePorts {
         let range = topology.proxy.nodePortRange
         let ports = UInt16(clamping: range.lowerBound)...UInt16(clamping: range.upperBound)
-        return IPVSOwnership.NodePorts(addresses: host.map { [$0.address] } ?? [], range: ports)
+        let addresses = host.map { node in topology.families.compactMap { node.address($0) } } ?? []
+        return IPVSOwnership.NodePorts(addresses: Set(addresses), range: ports)
     }
 
     func plan() throws -> Plan {

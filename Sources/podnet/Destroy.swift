@@ -104,7 +104,8 @@ struct Destroy: ParsableCommand {
         // NodePorts: those on the file's node address in its nodePortRange.
         let topology = file.flatMap { TopologyFile(path: $0).result.topology }
         let nodePorts = topology.map { ClusterState.ipvsNodePorts(of: $0, host: $0.node(named: node)) } ?? .init()
-        let live = try ClusterState.readLive(cluster: name, host: node, serviceCIDR: topology?.serviceCIDR, ipvsNodePorts: nodePorts)
+        let live = try ClusterState.readLive(cluster: name, host: node, serviceCIDR: topology?.serviceCIDR,
+                                             serviceCIDRv6: topology?.ipv6?.serviceCIDR, ipvsNodePorts: nodePorts)
         let plan = try Self.removal(of: name, live: live)
         do {
             try PlanExecutor().execute(plan)

@@ -145,13 +145,10 @@ func prefixV6(_ text: String) -> IPv6Prefix { IPv6Prefix(text)! }
     }
 
     @Test func dualStackIsAppliedWhereTheKernelSideExists() throws {
-        // Proxy mode ipvs with IPv6 ClusterIPs: refused, naming the service and the fixes.
-        let ipvs = try #require(try loadValid(Self.dualStack + "\nproxy: { mode: ipvs }\n").refusalToApply)
-        #expect(ipvs.hasPrefix("service 'web' has an IPv6 ClusterIP, and proxy mode ipvs does not serve IPv6 yet"))
-        #expect(ipvs.contains("ipFamilies: [IPv4]"))
-        // The default mode (nftables) and iptables mode serve IPv6: nothing refused.
+        // Every proxy mode serves IPv6 ClusterIPs: nothing refused.
         #expect(try loadValid(Self.dualStack).refusalToApply == nil)
         #expect(try loadValid(Self.dualStack + "\nproxy: { mode: iptables }\n").refusalToApply == nil)
+        #expect(try loadValid(Self.dualStack + "\nproxy: { mode: ipvs }\n").refusalToApply == nil)
         // Pods and routes only (no IPv6 service): any proxy mode.
         let podsOnly = """
         name: ds

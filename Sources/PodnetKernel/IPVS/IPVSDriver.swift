@@ -66,7 +66,7 @@ public final class IPVSDriver {
         }
     }
 
-    /// Every IPv4 TCP/UDP service of the namespace with its real servers, sorted.
+    /// Every IPv4 and IPv6 TCP/UDP service of the namespace with its real servers, sorted.
     /// One dump of the services, then one dump of each one's destinations.
     public func services() throws(IPVSError) -> [IPVSService] {
         try services(where: { _, _ in true }).included
@@ -75,7 +75,7 @@ public final class IPVSDriver {
     /// The services on an address and port `include` accepts, each with its real servers, and
     /// the identities of the others, whose real servers are not asked for (a host's
     /// thousands of kube-proxy services cost one dump, not one each).
-    public func services(where include: (IPv4Address, UInt16) -> Bool) throws(IPVSError) -> (included: [IPVSService], others: [IPVSService.ID]) {
+    public func services(where include: (IPAddress, UInt16) -> Bool) throws(IPVSError) -> (included: [IPVSService], others: [IPVSService.ID]) {
         do throws(NetlinkError) {
             var services: [IPVSService] = []
             var others: [IPVSService.ID] = []

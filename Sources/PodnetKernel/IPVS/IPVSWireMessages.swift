@@ -27,8 +27,9 @@ enum IPVSWireMessages {
     }
 
     /// The service a dump described, in `namespace`; nil for what podnet does not
-    /// model (firewall-mark, IPv6, protocols other than TCP and UDP). The kernel's
-    /// own `hashed` flag is dropped; IPv6 destinations are left out.
+    /// model (firewall-mark, protocols other than TCP and UDP). The kernel's own
+    /// `hashed` flag is dropped. Destinations of the other family than the
+    /// service's (IPVS allows them for tunnelling) are kept: the diff then deletes them.
     static func model(_ message: IPVSServiceMessage, destinations: [IPVSDestinationMessage],
                       namespace: NamespaceRef) -> IPVSService? {
         guard message.firewallMark == nil, let address = message.address,

@@ -26,6 +26,11 @@ public struct LiveStateReader: Sendable {
     /// (`--cluster NAME`), and beside it (after the CIDR changed), those on an address
     /// of the cluster's own `kube-ipvs0` are (IPVSOwnership).
     public var serviceCIDR: IPv4Prefix?
+    /// The IPv6 `serviceCIDR` of a dual-stack file, likewise.
+    public var serviceCIDRv6: IPv6Prefix?
+
+    /// Both, as IPVSOwnership takes them.
+    var serviceCIDRs: [IPPrefix] { [serviceCIDR.map(IPPrefix.v4), serviceCIDRv6.map(IPPrefix.v6)].compactMap { $0 } }
 
     /// Where the cluster's IPVS NodePorts may be (IPVSOwnership): the range from the
     /// file, and in host mode the node's address.
@@ -110,14 +115,14 @@ public struct LiveStateReader: Sendable {
         let roleSuffix = node.map { "@\($0)" }
         let readings = try NamespaceTour.visitConcurrently(names, in: directory, threads: Self.tours) { name in
             try Self.readNamespace(name.rawValue, cluster: cluster, roleSuffix: roleSuffix, sysctlKeys: reader.sysctlKeys(in: name.rawValue),
-                                   serviceCIDR: reader.serviceCIDR, nodePorts: reader.ipvsNodePorts, records: reader.nftRecords,
+                                   serviceCIDRs: reader.serviceCIDRs, nodePorts: reader.ipvsNodePorts, records: reader.nftRecords,
                                    ipv6Routes: reader.ipv6Routes)
         }
         var state = KernelState()
         if node != nil {
             // The caller's thread is in the current namespace: read it from here.
             var snapshot = try Self.readWhole(name: "", sysctlKeys: sysctlKeys(in: ""), ipv6Routes: ipv6Routes)
-            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDR: serviceCIDR,
+            try Self.readProxyState(into: &snapshot, namespace: .current, cluster: cluster, serviceCIDRs: serviceCIDRs,
                                     nodePorts: ipvsNodePorts, records: nftRecords)
             LiveStateDecoder.add(snapshot, in: .current, to: &state)
         }
@@ -142,7 +147,7 @@ public struct LiveStateReader: Sendable {
 
     /// Runs on a thread inside the namespace.
     static func readNamespace(_ name: String, cluster: String, roleSuffix: String?, sysctlKeys: [String],
-                              serviceCIDR: IPv4Prefix?, nodePorts: IPVSOwnership.NodePorts = .init(),
+                              serviceCIDRs: [IPPrefix], nodePorts: IPVSOwnership.NodePorts = .init(),
                               records: NFTablesRecords? = nil, ipv6Routes: IPv6Routes = .everywhere) throws -> Reading {
         let connection = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps())
         let links = try connection.links()
@@ -159,7 +164,7 @@ public struct LiveStateReader: Sendable {
         var snapshot = try readWhole(name: name, links: links, connection: connection, sysctlKeys: isNode ? sysctlKeys : [],
                                      ipv6Routes: ipv6Routes)
         if isNode {
-            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDR: serviceCIDR,
+            try readProxyState(into: &snapshot, namespace: .named(name), cluster: cluster, serviceCIDRs: serviceCIDRs,
                                nodePorts: nodePorts, records: records)
         }
         return .owned(snapshot, mark)
@@ -169,7 +174,7 @@ public struct LiveStateReader: Sendable {
     /// nf_tables table, and podnet's iptables chains where the namespace has iptables
     /// tables at all (iptables-save is a process: not run where it could find nothing).
     static func readProxyState(into snapshot: inout NamespaceSnapshot, namespace: NamespaceRef, cluster: String,
-                               serviceCIDR: IPv4Prefix?, nodePorts: IPVSOwnership.NodePorts = .init(),
+                               serviceCIDRs: [IPPrefix], nodePorts: IPVSOwnership.NodePorts = .init(),
                                records: NFTablesRecords? = nil) throws {
         let socket = try KernelNetlinkSocket.forDumps(bus: .netfilter)
         let connection = NetlinkConnection(socket: socket)
@@ -213,17 +218,17 @@ public struct LiveStateReader: Sendable {
         // family would load ip_vs for nothing.
         if Syscall.exists("/proc/thread-self/net/ip_vs") {
             let generic = NetlinkConnection(socket: try KernelNetlinkSocket.forDumps(bus: .generic))
-            let ownership = IPVSOwnership(cluster: cluster, serviceCIDR: serviceCIDR, held: heldAddresses(in: snapshot), nodePorts: nodePorts)
+            let ownership = IPVSOwnership(cluster: cluster, serviceCIDRs: serviceCIDRs, held: heldAddresses(in: snapshot), nodePorts: nodePorts)
             (snapshot.ipvsServices, snapshot.foreignIPVSServices) = try IPVSDriver(connection: generic, namespace: namespace)
                 .services(where: { ownership.owns($0, port: $1) })
         }
     }
 
-    /// Every IPv4 address of the snapshot's devices, with the device's name and mark.
+    /// Every address of the snapshot's devices, of both families, with the device's name and mark.
     static func heldAddresses(in snapshot: NamespaceSnapshot) -> [IPVSOwnership.HeldAddress] {
         let links = Dictionary(snapshot.links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
         return snapshot.addresses.compactMap { message in
-            guard case .v4(let address)? = message.prefix?.address, let link = links[message.index], let name = link.name else { return nil }
+            guard let address = message.prefix?.address, let link = links[message.index], let name = link.name else { return nil }
             return IPVSOwnership.HeldAddress(address: address, device: name, deviceMark: link.alias.flatMap(OwnershipMark.init(alias:)))
         }
     }

@@ -1,19 +1,24 @@
 import PodnetAddress
 
 /// A real server of an IPVS service (`ipvsadm -a -t VIP:PORT -r 10.200.0.2:8080 -m`):
-/// for podnet, an endpoint pod's address and target port.
+/// for podnet, an endpoint pod's address and target port, of the service's family.
 public struct IPVSDestination: Hashable, Sendable, Codable {
     public struct ID: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
-        public var address: IPv4Address
+        public var address: IPAddress
         public var port: UInt16
 
-        public init(address: IPv4Address, port: UInt16) {
+        public init(address: IPAddress, port: UInt16) {
             self.address = address
             self.port = port
         }
 
+        public init(address: IPv4Address, port: UInt16) {
+            self.init(address: .v4(address), port: port)
+        }
+
         public static func < (lhs: ID, rhs: ID) -> Bool { (lhs.address, lhs.port) < (rhs.address, rhs.port) }
-        public var description: String { "\(address):\(port)" }
+        /// `10.200.0.2:8080`, `[fd00:200::2]:8080`, as ipvsadm takes and lists them.
+        public var description: String { address.joined(port: Int(port)) }
     }
 
     public var id: ID
@@ -33,8 +38,12 @@ public struct IPVSDestination: Hashable, Sendable, Codable {
         self.lowerThreshold = lowerThreshold
     }
 
-    public init(address: IPv4Address, port: UInt16, weight: Int32 = 1, forwarding: IPVSForwardingMethod = .masquerade) {
+    public init(address: IPAddress, port: UInt16, weight: Int32 = 1, forwarding: IPVSForwardingMethod = .masquerade) {
         self.init(id: ID(address: address, port: port), weight: weight, forwarding: forwarding)
+    }
+
+    public init(address: IPv4Address, port: UInt16, weight: Int32 = 1, forwarding: IPVSForwardingMethod = .masquerade) {
+        self.init(address: .v4(address), port: port, weight: weight, forwarding: forwarding)
     }
 }
 

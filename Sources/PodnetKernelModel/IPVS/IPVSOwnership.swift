@@ -2,7 +2,7 @@ import PodnetAddress
 
 /// Which IPVS virtual servers of a namespace are podnet's, for one cluster: those
 /// on an address of the cluster's own `kube-ipvs0` (marked as its), and those on
-/// the cluster's `serviceCIDR` whose address no other device holds. An address
+/// the cluster's `serviceCIDR` (either family's) whose address no other device holds. An address
 /// another owner's device holds (kube-proxy's unmarked `kube-ipvs0` on a real host
 /// using the same service CIDR, another cluster's, a node address) makes the
 /// virtual server someone else's, whatever the CIDR says.
@@ -21,40 +21,49 @@ import PodnetAddress
 public struct IPVSOwnership: Sendable {
     /// An address of a device in the namespace, and the device's owner.
     public struct HeldAddress: Sendable {
-        public var address: IPv4Address
+        public var address: IPAddress
         public var device: String
         public var deviceMark: OwnershipMark?
 
-        public init(address: IPv4Address, device: String, deviceMark: OwnershipMark?) {
+        public init(address: IPAddress, device: String, deviceMark: OwnershipMark?) {
             self.address = address
             self.device = device
             self.deviceMark = deviceMark
+        }
+
+        public init(address: IPv4Address, device: String, deviceMark: OwnershipMark?) {
+            self.init(address: .v4(address), device: device, deviceMark: deviceMark)
         }
     }
 
     /// Where the cluster's NodePorts may be: the node addresses the file names
     /// (none without a file), and the ports of `proxy.nodePortRange`.
     public struct NodePorts: Sendable, Equatable {
-        public var addresses: Set<IPv4Address>
+        public var addresses: Set<IPAddress>
         public var range: ClosedRange<UInt16>
 
         /// kube-proxy's default `--service-node-port-range`, as TOPOLOGY.md's.
         public static let defaultRange: ClosedRange<UInt16> = 30000...32767
 
-        public init(addresses: Set<IPv4Address> = [], range: ClosedRange<UInt16> = NodePorts.defaultRange) {
+        public init(addresses: Set<IPAddress> = [], range: ClosedRange<UInt16> = NodePorts.defaultRange) {
             self.addresses = addresses
             self.range = range
         }
+
+        public init(addresses: Set<IPv4Address>, range: ClosedRange<UInt16> = NodePorts.defaultRange) {
+            self.init(addresses: Set(addresses.map(IPAddress.v4)), range: range)
+        }
     }
 
-    private let vouched: Set<IPv4Address>
-    private let foreign: Set<IPv4Address>
-    private let nodeAddresses: Set<IPv4Address>
+    private let vouched: Set<IPAddress>
+    private let foreign: Set<IPAddress>
+    private let nodeAddresses: Set<IPAddress>
     private let nodePortRange: ClosedRange<UInt16>
-    private let serviceCIDR: IPv4Prefix?
+    private let serviceCIDRs: [IPPrefix]
 
-    public init(cluster: String, serviceCIDR: IPv4Prefix?, held: [HeldAddress], nodePorts: NodePorts = NodePorts()) {
-        var vouched: Set<IPv4Address> = [], foreign: Set<IPv4Address> = [], marked: Set<IPv4Address> = []
+    /// - Parameter serviceCIDRs: the cluster's, one per family it has (none without a file).
+    public init(cluster: String, serviceCIDRs: [IPPrefix], held: [HeldAddress], nodePorts: NodePorts = NodePorts()) {
+        var vouched: Set<IPAddress> = [], foreign: Set<IPAddress> = [], marked: Set<IPAddress> = []
         for address in held {
             if address.deviceMark?.isOwned(by: cluster) == true {
                 if address.device == IPVSService.clusterIPDevice { vouched.insert(address.address) } else { marked.insert(address.address) }
@@ -66,12 +75,19 @@ public struct IPVSOwnership: Sendable {
         self.foreign = foreign.subtracting(vouched)
         nodeAddresses = marked.union(nodePorts.addresses).subtracting(vouched)
         nodePortRange = nodePorts.range
-        self.serviceCIDR = serviceCIDR
+        self.serviceCIDRs = serviceCIDRs
+    }
+
+    /// An IPv4-only cluster's.
+    public init(cluster: String, serviceCIDR: IPv4Prefix?, held: [HeldAddress], nodePorts: NodePorts = NodePorts()) {
+        self.init(cluster: cluster, serviceCIDRs: serviceCIDR.map { [.v4($0)] } ?? [], held: held, nodePorts: nodePorts)
     }
 
     /// Whether the virtual server on `address` and `port` is podnet's.
-    public func owns(_ address: IPv4Address, port: UInt16) -> Bool {
+    public func owns(_ address: IPAddress, port: UInt16) -> Bool {
         vouched.contains(address) || (nodeAddresses.contains(address) && nodePortRange.contains(port))
-            || (serviceCIDR?.contains(address) == true && !foreign.contains(address))
+            || (serviceCIDRs.contains { $0.contains(address) } && !foreign.contains(address))
     }
+
+    public func owns(_ address: IPv4Address, port: UInt16) -> Bool { owns(.v4(address), port: port) }
 }

@@ -6,8 +6,10 @@ import PodnetAddress
 /// Identity: namespace, protocol, virtual address and port (what the kernel keys a
 /// service on). Attributes an edit may change in place: the scheduler, the flags,
 /// the persistence timeout, and the destinations (added, edited or deleted one by
-/// one). Firewall-mark and IPv6 services are not modelled: podnet makes none, and
-/// the reader leaves them out.
+/// one). Either family: an IPv6 virtual server (IPVS_SVC_ATTR_AF = AF_INET6) has
+/// IPv6 real servers, as kube-proxy's proxier of each family makes them.
+/// Firewall-mark services are not modelled: podnet makes none, and the reader
+/// leaves them out.
 ///
 /// Ownership: see `IPVSOwnership` (the cluster's own `kube-ipvs0` vouches for a
 /// service; so does the `serviceCIDR`, unless another owner's device holds its address).
@@ -15,23 +17,29 @@ public struct IPVSService: Hashable, Sendable, Codable {
     public struct ID: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
         public var namespace: NamespaceRef
         public var `protocol`: IPVSProtocol
-        public var address: IPv4Address
+        public var address: IPAddress
         public var port: UInt16
 
-        public init(namespace: NamespaceRef, protocol: IPVSProtocol, address: IPv4Address, port: UInt16) {
+        public init(namespace: NamespaceRef, protocol: IPVSProtocol, address: IPAddress, port: UInt16) {
             self.namespace = namespace
             self.protocol = `protocol`
             self.address = address
             self.port = port
         }
 
+        public init(namespace: NamespaceRef, protocol: IPVSProtocol, address: IPv4Address, port: UInt16) {
+            self.init(namespace: namespace, protocol: `protocol`, address: .v4(address), port: port)
+        }
+
+        public var family: AddressFamily { address.family }
+
         public static func < (lhs: ID, rhs: ID) -> Bool {
             (lhs.namespace, lhs.address, lhs.port, lhs.protocol.rawValue)
                 < (rhs.namespace, rhs.address, rhs.port, rhs.protocol.rawValue)
         }
 
-        /// `TCP 10.96.0.2:8080`, as `ipvsadm -Ln` lists it.
-        public var description: String { "\(`protocol`.rawValue) \(address):\(port)" }
+        /// `TCP 10.96.0.2:8080`, `TCP [fd00:96::1]:8080`, as `ipvsadm -Ln` lists them.
+        public var description: String { "\(`protocol`.rawValue) \(address.joined(port: Int(port)))" }
     }
 
     /// kube-proxy's name for the dummy device holding a node's ClusterIPs, which

@@ -5,8 +5,8 @@ import PodnetAddress
 /// The attributes of an IPVS real server (IPVS_DEST_ATTR_*), nested in
 /// IPVS_CMD_ATTR_DEST.
 public struct IPVSDestinationMessage: Sendable, Equatable {
-    /// nil for an IPv6 destination.
-    public var address: IPv4Address?
+    /// nil for a family other than AF_INET and AF_INET6.
+    public var address: IPAddress?
     /// Host order here; big-endian on the wire.
     public var port: UInt16
     /// IP_VS_CONN_F_MASQ (0), _LOCALNODE, _TUNNEL, _DROUTE, _BYPASS.
@@ -20,7 +20,7 @@ public struct IPVSDestinationMessage: Sendable, Equatable {
     public var activeConnections: UInt32 = 0
     public var inactiveConnections: UInt32 = 0
 
-    public init(address: IPv4Address, port: UInt16, forwardingMethod: UInt32 = 0, weight: Int32 = 1,
+    public init(address: IPAddress, port: UInt16, forwardingMethod: UInt32 = 0, weight: Int32 = 1,
                 upperThreshold: UInt32 = 0, lowerThreshold: UInt32 = 0) {
         self.address = address
         self.port = port
@@ -28,7 +28,13 @@ public struct IPVSDestinationMessage: Sendable, Equatable {
         self.weight = weight
         self.upperThreshold = upperThreshold
         self.lowerThreshold = lowerThreshold
-        addressFamily = UInt16(AF_INET)
+        addressFamily = UInt16(address.family.rawValue)
+    }
+
+    public init(address: IPv4Address, port: UInt16, forwardingMethod: UInt32 = 0, weight: Int32 = 1,
+                upperThreshold: UInt32 = 0, lowerThreshold: UInt32 = 0) {
+        self.init(address: .v4(address), port: port, forwardingMethod: forwardingMethod, weight: weight,
+                  upperThreshold: upperThreshold, lowerThreshold: lowerThreshold)
     }
 
     /// The nest IPVS_CMD_ATTR_DEST. `full`: with forwarding method, weight and
@@ -38,10 +44,7 @@ public struct IPVSDestinationMessage: Sendable, Equatable {
     public func write(to writer: inout NetlinkWriter, full: Bool) {
         writer.nest(IPVS_CMD_ATTR_DEST, nestedFlag: true) { nest in
             nest.put(IPVS_DEST_ATTR_ADDR_FAMILY, u16: addressFamily)
-            nest.attribute(IPVS_DEST_ATTR_ADDR) { field in
-                field.append((address?.value ?? 0).bigEndian)
-                field.append(contentsOf: repeatElement(0, count: IPVSServiceMessage.addressFieldSize - 4))
-            }
+            nest.attribute(IPVS_DEST_ATTR_ADDR) { field in field.append(contentsOf: IPVSServiceMessage.addressField(address)) }
             nest.put(IPVS_DEST_ATTR_PORT, u16BigEndian: port)
             if full {
                 nest.put(IPVS_DEST_ATTR_FWD_METHOD, u32: forwardingMethod)
@@ -52,15 +55,13 @@ public struct IPVSDestinationMessage: Sendable, Equatable {
         }
     }
 
-    /// Decodes the IPVS_CMD_ATTR_DEST nest of a dumped IPVS_CMD_NEW_DEST.
-    public init(decoding attributes: NetlinkAttributes) throws(NetlinkParseError) {
-        addressFamily = try attributes[IPVS_DEST_ATTR_ADDR_FAMILY]?.u16() ?? UInt16(AF_INET)
+    /// Decodes the IPVS_CMD_ATTR_DEST nest of a dumped IPVS_CMD_NEW_DEST, of a
+    /// service of `serviceFamily` (the destinations' family on kernels before 4.9).
+    public init(decoding attributes: NetlinkAttributes, serviceFamily: UInt16 = UInt16(AF_INET)) throws(NetlinkParseError) {
+        addressFamily = try attributes[IPVS_DEST_ATTR_ADDR_FAMILY]?.u16() ?? serviceFamily
         address = nil
-        if addressFamily == UInt16(AF_INET), let field = attributes[IPVS_DEST_ATTR_ADDR] {
-            guard field.payload.count >= 4, let address = IPv4Address(bytes: field.payload.prefix(4)) else {
-                throw .wrongAttributeSize(type: field.type, expected: 4, actual: field.payload.count)
-            }
-            self.address = address
+        if let field = attributes[IPVS_DEST_ATTR_ADDR] {
+            address = try IPVSServiceMessage.address(family: addressFamily, in: field)
         }
         port = try attributes[IPVS_DEST_ATTR_PORT]?.u16BigEndian() ?? 0
         forwardingMethod = (try attributes[IPVS_DEST_ATTR_FWD_METHOD]?.u32() ?? 0) & UInt32(IP_VS_CONN_F_FWD_MASK)
@@ -71,6 +72,6 @@ public struct IPVSDestinationMessage: Sendable, Equatable {
         inactiveConnections = try attributes[IPVS_DEST_ATTR_INACT_CONNS]?.u32() ?? 0
     }
 
-    /// "10.200.0.2:8080".
-    public var subject: String { "\(address?.description ?? "(no IPv4 address)"):\(port)" }
+    /// "10.200.0.2:8080", "[fd00:200::2]:8080".
+    public var subject: String { IPVSServiceMessage.subject(address, port: port) }
 }

@@ -90,7 +90,7 @@ extension NetlinkConnection {
     public func ipvsDestinations(of service: IPVSServiceMessage, family: GenericNetlinkFamily) throws(NetlinkError) -> [IPVSDestinationMessage] {
         let request = NetlinkRequest.dumpIPVSDestinations(of: service, family: family)
         return try ipvsNests(dump(request), command: IPVS_CMD_NEW_DEST, nest: IPVS_CMD_ATTR_DEST, summary: request.summary) {
-            (attributes) throws(NetlinkParseError) in try IPVSDestinationMessage(decoding: attributes)
+            (attributes) throws(NetlinkParseError) in try IPVSDestinationMessage(decoding: attributes, serviceFamily: service.addressFamily)
         }
     }
 

@@ -3,14 +3,15 @@ import Glibc
 import PodnetAddress
 
 /// The attributes of an IPVS service (linux/ip_vs.h, IPVS_SVC_ATTR_*), nested in
-/// IPVS_CMD_ATTR_SERVICE. IPv4 and TCP/UDP/SCTP services by address and port;
-/// firewall-mark and IPv6 services are parsed enough to be recognised and skipped.
+/// IPVS_CMD_ATTR_SERVICE. IPv4 and IPv6 TCP/UDP/SCTP services by address and port;
+/// firewall-mark services are parsed enough to be recognised and skipped.
 public struct IPVSServiceMessage: Sendable, Equatable {
     public var addressFamily: UInt16
     /// IPPROTO_TCP, IPPROTO_UDP, … (0 for a firewall-mark service).
     public var protocolNumber: UInt16
-    /// The virtual address; nil for a firewall-mark or IPv6 service.
-    public var address: IPv4Address?
+    /// The virtual address; nil for a firewall-mark service, or one of a family
+    /// other than AF_INET and AF_INET6.
+    public var address: IPAddress?
     /// Host order here; big-endian on the wire, as the kernel keeps it (__be16).
     public var port: UInt16
     /// Set for a firewall-mark service (`ipvsadm -f`), which has no address or port.
@@ -19,12 +20,18 @@ public struct IPVSServiceMessage: Sendable, Equatable {
     public var flags: UInt32
     /// Persistence timeout in seconds.
     public var timeout: UInt32
-    /// Persistence netmask (big-endian on the wire); all ones for IPv4 by default.
+    /// Persistence netmask: for IPv4 a mask (big-endian on the wire), all ones by
+    /// default; for IPv6 a prefix length, 128 by default, which the kernel takes as
+    /// the raw 32-bit value and refuses outside 1...128 (ip_vs_add_service: `plen =
+    /// (__force __u32) u->netmask`; ipvsadm and kube-proxy send 128).
     public var netmask: UInt32
 
-    public init(protocolNumber: UInt16, address: IPv4Address, port: UInt16, scheduler: String = "rr",
-                flags: UInt32 = 0, timeout: UInt32 = 0, netmask: UInt32 = .max) {
-        addressFamily = UInt16(AF_INET)
+    /// The default `netmask` of `family`: one client address per persistence template.
+    public static func hostNetmask(_ family: AddressFamily) -> UInt32 { family == .ipv4 ? .max : 128 }
+
+    public init(protocolNumber: UInt16, address: IPAddress, port: UInt16, scheduler: String = "rr",
+                flags: UInt32 = 0, timeout: UInt32 = 0, netmask: UInt32? = nil) {
+        addressFamily = UInt16(address.family.rawValue)
         self.protocolNumber = protocolNumber
         self.address = address
         self.port = port
@@ -32,12 +39,43 @@ public struct IPVSServiceMessage: Sendable, Equatable {
         self.scheduler = scheduler
         self.flags = flags
         self.timeout = timeout
-        self.netmask = netmask
+        self.netmask = netmask ?? Self.hostNetmask(address.family)
+    }
+
+    public init(protocolNumber: UInt16, address: IPv4Address, port: UInt16, scheduler: String = "rr",
+                flags: UInt32 = 0, timeout: UInt32 = 0, netmask: UInt32 = .max) {
+        self.init(protocolNumber: protocolNumber, address: .v4(address), port: port, scheduler: scheduler,
+                  flags: flags, timeout: timeout, netmask: netmask)
     }
 
     /// Bytes of the kernel's address field (union nf_inet_addr), which ipvsadm sends
-    /// whole and the kernel dumps whole: the IPv4 address, then zeros.
+    /// whole and the kernel dumps whole: the IPv4 address then zeros, or the IPv6 address.
     static let addressFieldSize = 16
+
+    /// An address as the field holds it, zero-padded to `addressFieldSize`.
+    static func addressField(_ address: IPAddress?) -> [UInt8] {
+        let bytes = address?.bytes ?? []
+        return bytes + repeatElement(0, count: addressFieldSize - bytes.count)
+    }
+
+    /// The address of `family` (AF_INET: the first 4 bytes; AF_INET6: 16) in a
+    /// dumped address field; nil for another family.
+    static func address(family: UInt16, in field: NetlinkAttribute) throws(NetlinkParseError) -> IPAddress? {
+        let size: Int
+        switch family {
+        case UInt16(AF_INET): size = 4
+        case UInt16(AF_INET6): size = 16
+        default: return nil
+        }
+        guard field.payload.count >= size, let address = IPAddress(bytes: field.payload.prefix(size)) else {
+            throw .wrongAttributeSize(type: field.type, expected: size, actual: field.payload.count)
+        }
+        return address
+    }
+
+    /// The netmask as IPVS_SVC_ATTR_NETMASK carries it: a mask in network order, or
+    /// IPv6's prefix length as it is.
+    private var netmaskOnTheWire: UInt32 { addressFamily == UInt16(AF_INET6) ? netmask : netmask.bigEndian }
 
     /// The nest IPVS_CMD_ATTR_SERVICE. `full`: with scheduler, flags, timeout and
     /// netmask, which IPVS_CMD_NEW_SERVICE and IPVS_CMD_SET_SERVICE require; without,
@@ -50,10 +88,7 @@ public struct IPVSServiceMessage: Sendable, Equatable {
                 nest.put(IPVS_SVC_ATTR_FWMARK, u32: firewallMark)
             } else {
                 nest.put(IPVS_SVC_ATTR_PROTOCOL, u16: protocolNumber)
-                nest.attribute(IPVS_SVC_ATTR_ADDR) { field in
-                    field.append((address?.value ?? 0).bigEndian)
-                    field.append(contentsOf: repeatElement(0, count: Self.addressFieldSize - 4))
-                }
+                nest.attribute(IPVS_SVC_ATTR_ADDR) { field in field.append(contentsOf: Self.addressField(address)) }
                 nest.put(IPVS_SVC_ATTR_PORT, u16BigEndian: port)
             }
             guard full else { return }
@@ -64,7 +99,7 @@ public struct IPVSServiceMessage: Sendable, Equatable {
                 field.append(UInt32.max)
             }
             nest.put(IPVS_SVC_ATTR_TIMEOUT, u32: timeout)
-            nest.put(IPVS_SVC_ATTR_NETMASK, u32: netmask.bigEndian)
+            nest.put(IPVS_SVC_ATTR_NETMASK, u32: netmaskOnTheWire)
         }
     }
 
@@ -74,11 +109,8 @@ public struct IPVSServiceMessage: Sendable, Equatable {
         protocolNumber = try attributes[IPVS_SVC_ATTR_PROTOCOL]?.u16() ?? 0
         firewallMark = try attributes[IPVS_SVC_ATTR_FWMARK]?.u32()
         address = nil
-        if addressFamily == UInt16(AF_INET), let field = attributes[IPVS_SVC_ATTR_ADDR] {
-            guard field.payload.count >= 4, let address = IPv4Address(bytes: field.payload.prefix(4)) else {
-                throw .wrongAttributeSize(type: field.type, expected: 4, actual: field.payload.count)
-            }
-            self.address = address
+        if firewallMark == nil, let field = attributes[IPVS_SVC_ATTR_ADDR] {
+            address = try Self.address(family: addressFamily, in: field)
         }
         port = try attributes[IPVS_SVC_ATTR_PORT]?.u16BigEndian() ?? 0
         scheduler = attributes[IPVS_SVC_ATTR_SCHED_NAME]?.string() ?? ""
@@ -89,13 +121,26 @@ public struct IPVSServiceMessage: Sendable, Equatable {
             flags = 0
         }
         timeout = try attributes[IPVS_SVC_ATTR_TIMEOUT]?.u32() ?? 0
-        netmask = UInt32(bigEndian: try attributes[IPVS_SVC_ATTR_NETMASK]?.u32() ?? UInt32.max.bigEndian)
+        let family = addressFamily == UInt16(AF_INET6) ? AddressFamily.ipv6 : .ipv4
+        let wire = try attributes[IPVS_SVC_ATTR_NETMASK]?.u32()
+        netmask = wire.map { family == .ipv6 ? $0 : UInt32(bigEndian: $0) } ?? Self.hostNetmask(family)
     }
 
-    /// "TCP 10.96.0.2:8080", for request summaries.
+    /// "TCP 10.96.0.2:8080", "TCP [fd00:96::1]:8080", for request summaries.
     public var subject: String {
         if let firewallMark { return "fwmark \(firewallMark)" }
         let name = protocolNumber == 6 ? "TCP" : protocolNumber == 17 ? "UDP" : "protocol \(protocolNumber)"
-        return "\(name) \(address?.description ?? "(no IPv4 address)"):\(port)"
+        return "\(name) \(Self.subject(address, port: port))"
+    }
+}
+
+extension IPVSServiceMessage {
+    /// `ADDRESS:PORT`, an IPv6 address in brackets as ipvsadm writes it.
+    static func subject(_ address: IPAddress?, port: UInt16) -> String {
+        switch address {
+        case .v4(let address)?: return "\(address):\(port)"
+        case .v6(let address)?: return "[\(address)]:\(port)"
+        case nil: return "(no address):\(port)"
+        }
     }
 }

@@ -30,7 +30,7 @@ struct IPVSExternalTraffic {
     }
 
     struct VirtualServer: Equatable {
-        var address: IPv4Address
+        var address: IPAddress
         var port: UInt16
         var endpoints: [Pod]
         var handling: Handling
@@ -47,21 +47,23 @@ struct IPVSExternalTraffic {
         local = endpoints.filter { $0.node == node }
     }
 
-    /// The ClusterIP's virtual server, then the external IPs' in the file's order,
-    /// then the NodePort's (on `nodeAddress`) when the service is a NodePort and the
-    /// port has one.
-    func virtualServers(port: ServicePort, nodeAddress: IPv4Address) -> [VirtualServer] {
-        var servers = [server(service.clusterIP, UInt16(port.port), policy: service.internalTrafficPolicy, external: false)]
-        for address in service.externalIPs {
+    /// The virtual servers of `family`: the ClusterIP's, then the external IPs' in
+    /// the file's order, then the NodePort's (on `nodeAddress`, when the node has one
+    /// of the family) when the service is a NodePort and the port has one. None
+    /// when the service lacks the family.
+    func virtualServers(port: ServicePort, family: AddressFamily, nodeAddress: IPAddress?) -> [VirtualServer] {
+        guard let clusterIP = service.clusterIP(family) else { return [] }
+        var servers = [server(clusterIP, UInt16(port.port), policy: service.internalTrafficPolicy, external: false)]
+        for address in service.externalIPs(family) {
             servers.append(server(address, UInt16(port.port), policy: service.externalTrafficPolicy, external: true))
         }
-        if service.type == .nodePort, let nodePort = port.nodePort {
+        if service.type == .nodePort, let nodePort = port.nodePort, let nodeAddress {
             servers.append(server(nodeAddress, UInt16(nodePort), policy: service.externalTrafficPolicy, external: true))
         }
         return servers
     }
 
-    private func server(_ address: IPv4Address, _ port: UInt16, policy: TrafficPolicy, external: Bool) -> VirtualServer {
+    private func server(_ address: IPAddress, _ port: UInt16, policy: TrafficPolicy, external: Bool) -> VirtualServer {
         guard !endpoints.isEmpty else { return VirtualServer(address: address, port: port, endpoints: [], handling: .refused) }
         switch policy {
         case .local:

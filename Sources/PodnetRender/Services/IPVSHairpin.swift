@@ -12,15 +12,19 @@ import PodnetKernelModel
 /// gives them as data; `IPVSNFTablesRuleset` and `iptablesRules` say the exact rules.
 /// The rules see IPVS's packets only with `net.ipv4.vs.conntrack=1`.
 public struct IPVSHairpin: Hashable, Sendable, Comparable, Codable {
-    public var endpoint: IPv4Address
+    public var endpoint: IPAddress
     public var `protocol`: IPVSProtocol
     /// The endpoint's port (the service port's target port).
     public var port: UInt16
 
-    public init(endpoint: IPv4Address, protocol: IPVSProtocol, port: UInt16) {
+    public init(endpoint: IPAddress, protocol: IPVSProtocol, port: UInt16) {
         self.endpoint = endpoint
         self.protocol = `protocol`
         self.port = port
+    }
+
+    public init(endpoint: IPv4Address, protocol: IPVSProtocol, port: UInt16) {
+        self.init(endpoint: .v4(endpoint), protocol: `protocol`, port: port)
     }
 
     public static func < (lhs: IPVSHairpin, rhs: IPVSHairpin) -> Bool {
@@ -30,9 +34,9 @@ public struct IPVSHairpin: Hashable, Sendable, Comparable, Codable {
     /// The nft set element: destination address . protocol . destination port . source address.
     public var nftablesElement: String { "\(endpoint) . \(`protocol`.rawValue.lowercased()) . \(port) . \(endpoint)" }
 
-    /// The same as one iptables rule of the nat table (no ipset needed).
+    /// The same as one iptables (ip6tables) rule of the nat table (no ipset needed).
     public var iptablesRule: String {
-        "-A POSTROUTING -s \(endpoint)/32 -d \(endpoint)/32 -p \(`protocol`.rawValue.lowercased()) -m \(`protocol`.rawValue.lowercased()) --dport \(port) -j MASQUERADE"
+        "-A POSTROUTING -s \(endpoint.iptablesHost) -d \(endpoint.iptablesHost) -p \(`protocol`.rawValue.lowercased()) -m \(`protocol`.rawValue.lowercased()) --dport \(port) -j MASQUERADE"
     }
 
     /// `iptables-restore --noflush` input for the same rules, in the nat table.

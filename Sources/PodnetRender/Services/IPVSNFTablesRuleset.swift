@@ -27,6 +27,9 @@ import PodnetAddress
 /// Names as kube-proxy's nftables mode has them where it has them
 /// (`no-endpoint-services`, base chains named by type and hook, the masquerade mark
 /// 0x4000). Empty sets are kept, so that a later change only edits elements.
+///
+/// IPv6's table is the same in family ip6: `table ip6 TABLE`, `ipv6_addr` keys,
+/// `ip6 daddr`/`ip6 saddr`, and `reject` (ICMPv6 port unreachable in family ip6).
 public enum IPVSNFTablesRuleset {
     public static let hairpinSet = "hairpin"
     public static let noEndpointsSet = "no-endpoint-services"
@@ -40,17 +43,19 @@ public enum IPVSNFTablesRuleset {
 
     /// - Parameter podEgress: with `network.masquerade`, the cluster CIDR: pod traffic
     ///   leaving it is masqueraded in `nat-postrouting`.
-    public static func text(table: String, hairpins: [IPVSHairpin], rejections: [IPVSRejection],
+    public static func text(table: String, family: AddressFamily = .ipv4, hairpins: [IPVSHairpin], rejections: [IPVSRejection],
                             masqueraded: [IPVSVirtualAddress] = [], dropped: [IPVSVirtualAddress] = [],
-                            podEgress: IPv4Prefix? = nil) -> String {
+                            podEgress: IPPrefix? = nil) -> String {
+        let ip = family == .ipv4 ? "ip" : "ip6"
+        let address = family == .ipv4 ? "ipv4_addr" : "ipv6_addr"
         func elements(_ items: [String]) -> [String] {
             items.isEmpty ? [] : ["\t\telements = { " + items.joined(separator: ", ") + " }"]
         }
         func set(_ name: String, _ items: [String]) -> [String] {
-            ["\tset \(name) {", "\t\ttype ipv4_addr . inet_proto . inet_service"] + elements(items) + ["\t}"]
+            ["\tset \(name) {", "\t\ttype \(address) . inet_proto . inet_service"] + elements(items) + ["\t}"]
         }
-        let tuple = "ip daddr . meta l4proto . th dport"
-        let lines = ["table ip \(table) {", "\tset \(hairpinSet) {", "\t\ttype ipv4_addr . inet_proto . inet_service . ipv4_addr"]
+        let tuple = "\(ip) daddr . meta l4proto . th dport"
+        let lines = ["table \(ip) \(table) {", "\tset \(hairpinSet) {", "\t\ttype \(address) . inet_proto . inet_service . \(address)"]
             + elements(hairpins.sorted().map(\.nftablesElement)) + ["\t}"]
             + set(noEndpointsSet, rejections.sorted().map(\.nftablesElement))
             + set(externalMasqueradeSet, masqueraded.sorted().map(\.nftablesElement))
@@ -62,10 +67,10 @@ public enum IPVSNFTablesRuleset {
                 "\t}",
                 "\tchain \(natPostrouting) {",
                 "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-                "\t\t\(tuple) . ip saddr @\(hairpinSet) masquerade",
+                "\t\t\(tuple) . \(ip) saddr @\(hairpinSet) masquerade",
                 "\t\tmeta mark & \(hex(masqueradeMark)) != \(hex(0)) masquerade",
             ]
-            + (podEgress.map { ["\t\tip saddr \($0) ip daddr != \($0) masquerade"] } ?? [])
+            + (podEgress.map { ["\t\t\(ip) saddr \($0) \(ip) daddr != \($0) masquerade"] } ?? [])
             + [
                 "\t}",
                 "\tchain \(filterInput) {",

@@ -47,13 +47,16 @@ public struct IPVSProxyRenderer: Sendable {
     public func objects(forNode node: Node, in namespace: NamespaceRef) -> IPVSProxyObjects {
         guard topology.proxy.mode == .ipvs else { return IPVSProxyObjects() }
         var objects = IPVSProxyObjects()
-        if topology.network.masquerade { objects.podEgress = topology.clusterCIDR }
+        let families = topology.families.sorted()
+        if topology.network.masquerade { objects.podEgress = families.compactMap(topology.clusterCIDR) }
         guard !topology.services.isEmpty else { return objects }
         let dummy = PodnetKernelModel.Link.ID(namespace, Self.dummyDevice)
         objects.links = [PodnetKernelModel.Link(id: dummy, kind: .dummy, up: false,
                               mark: OwnershipMark(cluster: topology.name, role: "node/\(node.name)"))]
-        let held = Set(topology.services.flatMap { [$0.clusterIP] + $0.externalIPs }).sorted()
-        objects.addresses = held.map { Address(link: dummy, address: IPv4Prefix(address: $0, length: 32)) }
+        let held = Set(topology.services.flatMap { service in
+            families.flatMap { family in [service.clusterIP(family)].compactMap { $0 } + service.externalIPs(family) }
+        }).sorted()
+        objects.addresses = held.map { Address(link: dummy, address: IPPrefix(address: $0, length: $0.family.addressBits)) }
         objects.sysctls = IPVSSysctls.sysctls(in: namespace)
         let pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var services: [IPVSService.ID: IPVSService] = [:]
@@ -61,26 +64,32 @@ public struct IPVSProxyRenderer: Sendable {
         var rejections: Set<IPVSRejection> = []
         var masqueraded: Set<IPVSVirtualAddress> = []
         var dropped: Set<IPVSVirtualAddress> = []
-        for service in topology.services {
-            let endpoints = service.endpoints.compactMap { pods[$0] }
-            let traffic = IPVSExternalTraffic(service: service, endpoints: endpoints, node: node.name)
-            let (flags, timeout) = Self.persistence(service.sessionAffinity)
-            for port in service.ports {
-                let proto = IPVSProtocol(port.protocol)
-                for server in traffic.virtualServers(port: port, nodeAddress: node.address) {
-                    let id = IPVSService.ID(namespace: namespace, protocol: proto, address: server.address, port: server.port)
-                    let destinations = server.endpoints.map { IPVSDestination(address: $0.ip, port: UInt16(port.targetPort)) }
-                    services[id] = IPVSService(id: id, flags: flags, timeout: timeout, destinations: destinations)
-                    let key = IPVSVirtualAddress(id)
-                    switch server.handling {
-                    case .balanced: break
-                    case .masqueraded: masqueraded.insert(key)
-                    case .refused: rejections.insert(IPVSRejection(address: key.address, protocol: proto, port: key.port))
-                    case .dropped: dropped.insert(key)
+        // One pass per family, as kube-proxy runs one proxier per family: a service's
+        // IPv6 virtual servers have its endpoints' IPv6 addresses as real servers.
+        for family in families {
+            for service in topology.services {
+                let endpoints = service.endpoints.compactMap { pods[$0] }.filter { $0.ip(family) != nil }
+                let traffic = IPVSExternalTraffic(service: service, endpoints: endpoints, node: node.name)
+                let (flags, timeout) = Self.persistence(service.sessionAffinity)
+                for port in service.ports {
+                    let proto = IPVSProtocol(port.protocol)
+                    let targetPort = UInt16(port.targetPort)
+                    for server in traffic.virtualServers(port: port, family: family, nodeAddress: node.address(family)) {
+                        let id = IPVSService.ID(namespace: namespace, protocol: proto, address: server.address, port: server.port)
+                        let destinations = server.endpoints.compactMap { $0.ip(family) }.map { IPVSDestination(address: $0, port: targetPort) }
+                        services[id] = IPVSService(id: id, flags: flags, timeout: timeout, destinations: destinations)
+                        let key = IPVSVirtualAddress(id)
+                        switch server.handling {
+                        case .balanced: break
+                        case .masqueraded: masqueraded.insert(key)
+                        case .refused: rejections.insert(IPVSRejection(address: key.address, protocol: proto, port: key.port))
+                        case .dropped: dropped.insert(key)
+                        }
                     }
-                }
-                for endpoint in endpoints where endpoint.node == node.name {
-                    hairpins.insert(IPVSHairpin(endpoint: endpoint.ip, protocol: proto, port: UInt16(port.targetPort)))
+                    guard service.clusterIP(family) != nil else { continue }
+                    for endpoint in endpoints where endpoint.node == node.name {
+                        if let address = endpoint.ip(family) { hairpins.insert(IPVSHairpin(endpoint: address, protocol: proto, port: targetPort)) }
+                    }
                 }
             }
         }
@@ -120,32 +129,43 @@ public struct IPVSProxyObjects: Sendable, Equatable {
     /// Virtual servers under a `Local` policy where this node has none of the
     /// service's endpoints: dropped, as kube-proxy drops them, sorted.
     public var noLocalEndpoints: [IPVSVirtualAddress] = []
-    /// `network.masquerade`: the cluster CIDR, whose traffic to anywhere else leaves
-    /// with the node's address; nil without masquerade.
-    public var podEgress: IPv4Prefix?
+    /// `network.masquerade`: the cluster CIDR of each family, whose traffic to
+    /// anywhere else leaves with the node's address; empty without masquerade.
+    public var podEgress: [IPPrefix] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         links.isEmpty && addresses.isEmpty && sysctls.isEmpty && services.isEmpty && hairpins.isEmpty && rejections.isEmpty
-            && masqueradedExternal.isEmpty && noLocalEndpoints.isEmpty && podEgress == nil
+            && masqueradedExternal.isEmpty && noLocalEndpoints.isEmpty && podEgress.isEmpty
     }
 
-    /// The node's netfilter rules (`nft -f` text) for the hairpin, rejection and
-    /// masquerade entries.
-    public func nftablesRuleset(table: String) -> String {
-        IPVSNFTablesRuleset.text(table: table, hairpins: hairpins, rejections: rejections, masqueraded: masqueradedExternal,
-                                 dropped: noLocalEndpoints, podEgress: podEgress)
+    /// The node's netfilter rules of `family` (`nft -f` text) for the hairpin,
+    /// rejection and masquerade entries.
+    public func nftablesRuleset(table: String, family: AddressFamily = .ipv4) -> String {
+        IPVSNFTablesRuleset.text(table: table, family: family, hairpins: hairpins.filter { $0.endpoint.family == family },
+                                 rejections: rejections.filter { $0.address.family == family },
+                                 masqueraded: masqueradedExternal.filter { $0.address.family == family },
+                                 dropped: noLocalEndpoints.filter { $0.address.family == family },
+                                 podEgress: podEgress.first { $0.family == family })
+    }
+
+    /// The families the objects have anything of: those of the virtual servers and
+    /// of `podEgress`. An IPv4-only cluster's are [IPv4].
+    var families: [AddressFamily] {
+        Set(services.map(\.id.family) + podEgress.map(\.family)).sorted()
     }
 
     /// Adds everything to `state`: the link, addresses, sysctls, virtual servers, and
-    /// the netfilter table (`nftTable`) of cluster `cluster` in `namespace`.
+    /// the netfilter tables (`nftTable`) of cluster `cluster` in `namespace`, one per family.
     public func insert(into state: inout KernelState, cluster: String, namespace: NamespaceRef) {
         for link in links { state.insert(link) }
         for address in addresses { state.insert(address) }
         for sysctl in sysctls { state.insert(sysctl) }
         for service in services { state.insert(service) }
-        if let table = nftTable(cluster: cluster, in: namespace) { state.insert(table) }
+        for family in families {
+            if let table = nftTable(cluster: cluster, in: namespace, family: family) { state.insert(table) }
+        }
     }
 }
 

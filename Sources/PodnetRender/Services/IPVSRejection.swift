@@ -16,14 +16,18 @@ import PodnetKernelModel
 /// rule `reject with tcp reset`, on the input hook, ahead of IPVS (LOCAL_IN,
 /// priority 99). UDP ports get `reject` (ICMP port unreachable), as IPVS would.
 public struct IPVSRejection: Hashable, Sendable, Comparable, Codable {
-    public var address: IPv4Address
+    public var address: IPAddress
     public var `protocol`: IPVSProtocol
     public var port: UInt16
 
-    public init(address: IPv4Address, protocol: IPVSProtocol, port: UInt16) {
+    public init(address: IPAddress, protocol: IPVSProtocol, port: UInt16) {
         self.address = address
         self.protocol = `protocol`
         self.port = port
+    }
+
+    public init(address: IPv4Address, protocol: IPVSProtocol, port: UInt16) {
+        self.init(address: .v4(address), protocol: `protocol`, port: port)
     }
 
     public static func < (lhs: IPVSRejection, rhs: IPVSRejection) -> Bool {
@@ -33,11 +37,11 @@ public struct IPVSRejection: Hashable, Sendable, Comparable, Codable {
     /// The nft set element: destination address . protocol . destination port.
     public var nftablesElement: String { "\(address) . \(`protocol`.rawValue.lowercased()) . \(port)" }
 
-    /// The same as one iptables rule of the filter table.
+    /// The same as one iptables (ip6tables) rule of the filter table.
     public var iptablesRule: String {
         let name = `protocol`.rawValue.lowercased()
-        let with = `protocol` == .tcp ? "tcp-reset" : "icmp-port-unreachable"
-        return "-A INPUT -d \(address)/32 -p \(name) -m \(name) --dport \(port) -j REJECT --reject-with \(with)"
+        let with = `protocol` == .tcp ? "tcp-reset" : address.family.portUnreachable
+        return "-A INPUT -d \(address.iptablesHost) -p \(name) -m \(name) --dport \(port) -j REJECT --reject-with \(with)"
     }
 
     public static func iptablesRules(entries: [IPVSRejection]) -> [String] {

@@ -227,9 +227,9 @@ private struct Walk {
     /// rewritten; nil when no virtual server has the packet's address and port.
     mutating func ipvs(_ packet: TracedPacket, in namespace: NamespaceRef) -> TracedPacket? {
         guard !established, packet.protocol == .tcp || packet.protocol == .udp else { return nil }
-        guard let service = walker.state.ipvsServices.values.first(where: {
-            $0.id.namespace == namespace && IPAddress.v4($0.id.address) == packet.destination && $0.id.port == packet.destinationPort
-                && $0.id.protocol.number == UInt16(packet.protocol.rawValue)
+        guard let service = walker.state.ipvsServices.values.first(where: { (service: IPVSService) -> Bool in
+            service.id.namespace == namespace && service.id.address == packet.destination && service.id.port == packet.destinationPort
+                && service.id.protocol.number == UInt16(packet.protocol.rawValue)
         }) else { return nil }
         let servers = service.destinations.map { "\($0.id)" }
         guard !servers.isEmpty else {
@@ -238,12 +238,12 @@ private struct Walk {
         }
         let chosen = min(max(0, choices.choose(servers.map { "(\($0)" })), servers.count - 1)
         var scheduled = packet
-        scheduled.destination = .v4(service.destinations[chosen].id.address)
+        scheduled.destination = service.destinations[chosen].id.address
         scheduled.destinationPort = service.destinations[chosen].id.port
         hops.append(.init(.netfilter, namespace: namespace.description,
                           "\(name(namespace)) IPVS: virtual server \(service.id) (\(service.scheduler)) sends it to real server \(servers[chosen])",
                           packet: scheduled,
-                          details: ["ipvsadm: -t/-u \(service.id.address):\(service.id.port) -s \(service.scheduler)",
+                          details: ["ipvsadm: -t/-u \(service.id.address.joined(port: Int(service.id.port))) -s \(service.scheduler)",
                                     "real servers (each 1/\(servers.count)): " + servers.enumerated().map { $0 == chosen ? "[\($1)]" : $1 }.joined(separator: ", ")]))
         conntrack[namespace, default: []].append((scheduled.reversed, packet.reversed))
         return scheduled

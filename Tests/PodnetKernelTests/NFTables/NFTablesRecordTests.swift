@@ -18,7 +18,7 @@ extension KernelTests {
             try withNetns(name) {
                 var snapshot = NamespaceSnapshot(name: name.rawValue, links: [], addresses: [], routes: [], neighbours: [],
                                                  forwardingEntries: [], sysctls: [:])
-                try LiveStateReader.readProxyState(into: &snapshot, namespace: id.namespace, cluster: "lab", serviceCIDR: nil,
+                try LiveStateReader.readProxyState(into: &snapshot, namespace: id.namespace, cluster: "lab", serviceCIDRs: [],
                                                    records: records)
                 return snapshot
             }

@@ -58,7 +58,7 @@ import Testing
         """
         let objects = try Self.objects(text, node: "node-0")
         #expect(objects.addresses.map(\.address.description) == ["10.96.0.2/32", "10.96.0.3/32"])
-        let empty = objects.services.filter { $0.id.address == IPv4Address(10, 96, 0, 3) }
+        let empty = objects.services.filter { $0.id.address == .v4(IPv4Address(10, 96, 0, 3)) }
         #expect(empty.map(\.id.description) == ["UDP 10.96.0.3:53", "TCP 10.96.0.3:80"])
         #expect(empty.allSatisfy { $0.destinations.isEmpty })
         #expect(objects.rejections.map(\.nftablesElement) == ["10.96.0.3 . udp . 53", "10.96.0.3 . tcp . 80"])
@@ -80,7 +80,7 @@ import Testing
         #expect(try Self.objects(nftables, node: "node-0").isEmpty)
         let noServices = String(Self.example[..<Self.example.range(of: "services:")!.lowerBound])
         // Masquerade is on by default: its rule is all a node without services needs.
-        #expect(try Self.objects(noServices, node: "node-0").podEgress == IPv4Prefix("10.200.0.0/16"))
+        #expect(try Self.objects(noServices, node: "node-0").podEgress == [IPPrefix("10.200.0.0/16")!])
         let bare = noServices.replacingOccurrences(of: "  backend: vxlan\n", with: "  backend: vxlan\n  masquerade: false\n")
         #expect(try Self.objects(bare, node: "node-0").isEmpty)
     }
@@ -118,7 +118,7 @@ import Testing
     @Test func masqueradeAddsPodEgressToTheTableEvenWithoutServices() throws {
         let masquerading = Self.example
         let objects = try Self.objects(masquerading, node: "node-0")
-        #expect(objects.podEgress == IPv4Prefix("10.200.0.0/16"))
+        #expect(objects.podEgress == [IPPrefix("10.200.0.0/16")!])
         let table = try #require(objects.nftTable(cluster: "lab", in: .named("lab.node-0")))
         #expect(table.chains["nat-postrouting"]?.rules.count == 3)
         #expect(table.chains["nat-postrouting"]?.rules.last?.expressions.last == .masquerade(flags: NFTNat.fullyRandom))
