@@ -30,9 +30,9 @@ public enum IPVSCommandRenderer {
 
     public static func commands(for changes: [IPVSChange]) -> [String] { changes.map(command(for:)) }
 
-    /// `-t ADDR:PORT` (TCP) or `-u ADDR:PORT` (UDP).
+    /// `-t ADDR:PORT` (TCP) or `-u ADDR:PORT` (UDP); an IPv6 address in brackets, `-t [fd00:96::1]:8080`.
     private static func virtualService(_ id: IPVSService.ID) -> [String] {
-        [id.protocol == .tcp ? "-t" : "-u", "\(id.address):\(id.port)"]
+        [id.protocol == .tcp ? "-t" : "-u", id.address.joined(port: Int(id.port))]
     }
 
     private static func serviceOptions(_ service: IPVSService) -> [String] {
