@@ -31,6 +31,16 @@ public enum IPVSSysctls {
     /// the lane's control with it off fails that case). `net.ipv4.vs.conn_reuse_mode`
     /// is left alone, as kube-proxy leaves it on kernels from 5.9 on (the bug it
     /// worked around, 1-second stalls on reused ports, is fixed there).
+    ///
+    /// IPv6 adds none. The `net.ipv4.vs.*` keys are IPVS's for both families: the
+    /// kernel has no `net.ipv6.vs` (Documentation/networking/ipvs-sysctl.rst lists
+    /// its variables under /proc/sys/net/ipv4/vs/ only), and `conntrack=1` tracks
+    /// IPv6 virtual servers' connections too, which the ip6 table's hairpin
+    /// masquerade needs. IPv6 forwarding and `bridge-nf-call-ip6tables` are every
+    /// dual-stack node's (`NodeSysctls`). `strictARP` has no IPv6 twin: neighbour
+    /// discovery answers only for addresses of the interface asked on (ndisc_recv_ns
+    /// looks the target up strictly on the receiving device), so the IPv6 ClusterIPs on
+    /// `kube-ipvs0` never appear on the underlay.
     public static func sysctls(in namespace: NamespaceRef) -> [Sysctl] {
         let values: [(String, String)] = [
             ("net.ipv4.vs.conntrack", "1"),

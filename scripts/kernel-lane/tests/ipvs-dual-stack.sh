@@ -42,7 +42,7 @@ services:
   - name: web
     selector: { app: web }
     ports: [{ port: 8080 }]
-  - { name: nobody, selector: { app: none }, ports: [{ port: 80 }] }
+  - { name: nobody, endpoints: [], ports: [{ port: 80 }] }
 YAML
 cleanup() { podnet destroy "$topology" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
