@@ -22,11 +22,14 @@ enum KernelFeatureCheck {
         var kinds: Set<String> = []
         var bridgeSysctl = false
         var ipvs = false
+        var ipvs6 = false
         for planned in plan.operations {
             switch planned.operation {
             case .addLink(let link, _): kinds.insert(link.kind.kernelName)
             case .setSysctl(let sysctl) where sysctl.id.key.hasPrefix("net.bridge."): bridgeSysctl = true
-            case .ipvs(.addService): ipvs = true
+            case .ipvs(.addService(let service)):
+                ipvs = true
+                ipvs6 = ipvs6 || service.id.family == .ipv6
             default: break
             }
         }
@@ -51,7 +54,7 @@ enum KernelFeatureCheck {
         if ipvs {
             // br_netfilter is reported above when the plan sets its sysctl.
             let bridges = topology.nodes.contains { $0.bridge != nil } && !bridgeSysctl
-            let missing = try KernelFeatures.missingIPVSFeatures(scheduler: IPVSService.roundRobin, bridgeNetfilter: bridges)
+            let missing = try KernelFeatures.missingIPVSFeatures(scheduler: IPVSService.roundRobin, bridgeNetfilter: bridges, ipv6: ipvs6)
             if !missing.isEmpty {
                 problems.append("proxy.mode ipvs cannot work on this kernel; nothing was changed:\n  "
                                 + missing.map(\.description).joined(separator: "\n  ")

@@ -1,4 +1,5 @@
 import Glibc
+import PodnetAddress
 import PodnetKernelModel
 import PodnetTopology
 
@@ -114,10 +115,10 @@ struct LiveStateView: Encodable {
         if !ipvsServices.isEmpty {
             var services = TextTable("NAMESPACE", "IPVS SERVICE", "SCHEDULER", "REAL SERVERS")
             for row in ipvsServices {
-                let servers = row.realServers.map { "\($0.address):\($0.port) \($0.forwarding) \($0.weight)" }
+                let servers = row.realServers.map { "\(Self.joined($0.address, $0.port)) \($0.forwarding) \($0.weight)" }
                 // As ipvsadm -Ln: "rr persistent 10800".
                 let scheduler = row.scheduler + (row.persistenceSeconds.map { " persistent \($0)" } ?? "")
-                services.add(row.namespace, "\(row.protocol) \(row.address):\(row.port)", scheduler,
+                services.add(row.namespace, "\(row.protocol) \(Self.joined(row.address, row.port))", scheduler,
                              servers.isEmpty ? "(none: refused)" : servers.joined(separator: ", "))
             }
             sections.append(services.rendered)
@@ -125,6 +126,11 @@ struct LiveStateView: Encodable {
         sections += externalTraffic.text(cluster: cluster)
         sections += networkPolicy.text()
         return sections.joined(separator: "\n\n")
+    }
+
+    /// `10.96.0.2:8080`, `[fd00:96::1]:8080`, as ipvsadm -Ln lists them.
+    static func joined(_ address: String, _ port: Int) -> String {
+        IPAddress(address)?.joined(port: port) ?? "\(address):\(port)"
     }
 
     static func protocolName(_ value: Int) -> String {

@@ -3,9 +3,11 @@ import PodnetKernelModel
 
 /// An endpoint on this node that may reach itself through its service (seed 003
 /// §5, case 3). IPVS sends the connection back to the endpoint from the endpoint's
-/// own address; the endpoint would drop that packet as a martian (a source that is
-/// its own), so the node masquerades it: the endpoint sees the node's bridge
-/// address as the client, answers it, and the node undoes both rewrites.
+/// own address; the endpoint would drop that packet as a martian (IPv4: a source
+/// that is its own) or answer it to itself directly (IPv6, where the answer never
+/// passes the node to be rewritten back), so the node masquerades it: the endpoint
+/// sees the node's bridge address as the client, answers it, and the node undoes
+/// both rewrites. Each family has its own entries (IPv6's in the ip6 table).
 ///
 /// kube-proxy keeps these in the ipset `KUBE-LOOP-BACK` (hash:ip,port,ip: endpoint,
 /// protocol:port, endpoint) matched in nat POSTROUTING with `dst,dst,src`. podnet

@@ -59,45 +59,20 @@ public struct IPVSProxyRenderer: Sendable {
         objects.addresses = held.map { Address(link: dummy, address: IPPrefix(address: $0, length: $0.family.addressBits)) }
         objects.sysctls = IPVSSysctls.sysctls(in: namespace)
         let pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var services: [IPVSService.ID: IPVSService] = [:]
-        var hairpins: Set<IPVSHairpin> = []
-        var rejections: Set<IPVSRejection> = []
-        var masqueraded: Set<IPVSVirtualAddress> = []
-        var dropped: Set<IPVSVirtualAddress> = []
+        var entries = NodeEntries()
         // One pass per family, as kube-proxy runs one proxier per family: a service's
         // IPv6 virtual servers have its endpoints' IPv6 addresses as real servers.
         for family in families {
             for service in topology.services {
                 let endpoints = service.endpoints.compactMap { pods[$0] }.filter { $0.ip(family) != nil }
-                let traffic = IPVSExternalTraffic(service: service, endpoints: endpoints, node: node.name)
-                let (flags, timeout) = Self.persistence(service.sessionAffinity)
-                for port in service.ports {
-                    let proto = IPVSProtocol(port.protocol)
-                    let targetPort = UInt16(port.targetPort)
-                    for server in traffic.virtualServers(port: port, family: family, nodeAddress: node.address(family)) {
-                        let id = IPVSService.ID(namespace: namespace, protocol: proto, address: server.address, port: server.port)
-                        let destinations = server.endpoints.compactMap { $0.ip(family) }.map { IPVSDestination(address: $0, port: targetPort) }
-                        services[id] = IPVSService(id: id, flags: flags, timeout: timeout, destinations: destinations)
-                        let key = IPVSVirtualAddress(id)
-                        switch server.handling {
-                        case .balanced: break
-                        case .masqueraded: masqueraded.insert(key)
-                        case .refused: rejections.insert(IPVSRejection(address: key.address, protocol: proto, port: key.port))
-                        case .dropped: dropped.insert(key)
-                        }
-                    }
-                    guard service.clusterIP(family) != nil else { continue }
-                    for endpoint in endpoints where endpoint.node == node.name {
-                        if let address = endpoint.ip(family) { hairpins.insert(IPVSHairpin(endpoint: address, protocol: proto, port: targetPort)) }
-                    }
-                }
+                entries.add(service, endpoints: endpoints, family: family, node: node, namespace: namespace)
             }
         }
-        objects.services = services.values.sorted { $0.id < $1.id }
-        objects.hairpins = hairpins.sorted()
-        objects.rejections = rejections.sorted()
-        objects.masqueradedExternal = masqueraded.sorted()
-        objects.noLocalEndpoints = dropped.sorted()
+        objects.services = entries.services.values.sorted { $0.id < $1.id }
+        objects.hairpins = entries.hairpins.sorted()
+        objects.rejections = entries.rejections.sorted()
+        objects.masqueradedExternal = entries.masqueraded.sorted()
+        objects.noLocalEndpoints = entries.dropped.sorted()
         return objects
     }
 
@@ -106,6 +81,42 @@ public struct IPVSProxyRenderer: Sendable {
     static func persistence(_ affinity: SessionAffinity) -> (IPVSServiceFlags, UInt32) {
         guard let seconds = affinity.timeoutSeconds else { return ([], 0) }
         return ([.persistent], UInt32(clamping: seconds))
+    }
+}
+
+/// What one node's services come to, gathered service by service and family by family.
+private struct NodeEntries {
+    var services: [IPVSService.ID: IPVSService] = [:]
+    var hairpins: Set<IPVSHairpin> = []
+    var rejections: Set<IPVSRejection> = []
+    var masqueraded: Set<IPVSVirtualAddress> = []
+    var dropped: Set<IPVSVirtualAddress> = []
+
+    /// `service`'s virtual servers of `family` on `node`, over `endpoints` (those with
+    /// an address of the family), and the hairpin entries of its endpoints there.
+    mutating func add(_ service: Service, endpoints: [Pod], family: AddressFamily, node: Node, namespace: NamespaceRef) {
+        guard service.clusterIP(family) != nil else { return }
+        let traffic = IPVSExternalTraffic(service: service, endpoints: endpoints, node: node.name)
+        let (flags, timeout) = IPVSProxyRenderer.persistence(service.sessionAffinity)
+        for port in service.ports {
+            let proto = IPVSProtocol(port.protocol)
+            let targetPort = UInt16(port.targetPort)
+            for server in traffic.virtualServers(port: port, family: family, nodeAddress: node.address(family)) {
+                let id = IPVSService.ID(namespace: namespace, protocol: proto, address: server.address, port: server.port)
+                let destinations = server.endpoints.compactMap { $0.ip(family) }.map { IPVSDestination(address: $0, port: targetPort) }
+                services[id] = IPVSService(id: id, flags: flags, timeout: timeout, destinations: destinations)
+                let key = IPVSVirtualAddress(id)
+                switch server.handling {
+                case .balanced: break
+                case .masqueraded: masqueraded.insert(key)
+                case .refused: rejections.insert(IPVSRejection(address: key.address, protocol: proto, port: key.port))
+                case .dropped: dropped.insert(key)
+                }
+            }
+            for endpoint in endpoints where endpoint.node == node.name {
+                if let address = endpoint.ip(family) { hairpins.insert(IPVSHairpin(endpoint: address, protocol: proto, port: targetPort)) }
+            }
+        }
     }
 }
 

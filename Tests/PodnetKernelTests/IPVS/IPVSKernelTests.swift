@@ -43,6 +43,19 @@ extension KernelTests {
             }
         }
 
+        /// A dual-stack cluster's probe also makes an IPv6 service: found unless IPVS
+        /// lacks CONFIG_IP_VS_IPV6 (the full-kernel lane's apply of ipvs-dual-stack runs it).
+        @Test func theIPv6ProbeReportsIPv6OnlyWhereIPVSLacksIt() throws {
+            let missing = try KernelFeatures.missingIPVSFeatures(ipv6: true)
+            if Self.kernelHasIPVS {
+                #expect(!missing.contains(.ipv6))
+            } else {
+                #expect(!missing.contains(.ipv6), "no IPVS at all is reported as that, not as missing IPv6")
+                #expect(missing.contains { if case .ipvs = $0 { return true } else { return false } })
+            }
+            #expect(MissingIPVSFeature.ipv6.description.hasPrefix("the kernel's IPVS has no IPv6 (CONFIG_IP_VS_IPV6)"))
+        }
+
         @Test func theDriverOfANamespaceRefusesOrRoundTrips() throws {
             try withScratchNamespaces(1) { names in
                 let namespace = NamespaceRef.named(names[0].rawValue)
