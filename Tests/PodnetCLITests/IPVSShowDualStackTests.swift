@@ -11,9 +11,10 @@ import Testing
 @Suite struct IPVSShowDualStackTests {
     @Test func ipv6VirtualServersAreListedInBrackets() throws {
         let text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/dual-stack.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "  mode: iptables", with: "  mode: ipvs")
+            .replacingOccurrences(of: "\n  mode: nftables ", with: "\n  mode: ipvs ")
         let result = TopologyLoader.load(text: text, file: "dual-stack.yaml")
         let topology = try #require(result.topology, "\(result.diagnostics.map(\.message))")
+        try #require(topology.proxy.mode == .ipvs)
         let view = LiveStateView(cluster: topology.name, state: LabRenderer(topology: topology).render())
         let shown = view.text
         #expect(shown.contains("TCP [fd00:96::1]:8080  rr         [fd00:200::2]:8080 masq 1, [fd00:200:0:1::2]:8080 masq 1"), "\(shown)")
