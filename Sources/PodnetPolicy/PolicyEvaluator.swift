@@ -28,6 +28,9 @@ import PodnetTopology
 /// the cluster and leaves open whether they match pod addresses; like Calico,
 /// kube-network-policies and the iptables-based plugins (and cyclonus' model), this
 /// matches a pod's address too, so that `ipBlock: 10.200.0.0/16` admits pods in it.
+/// A connection is of one family (`Connection.family`): its ends are taken at
+/// their addresses of that family, and only ipBlocks of that family can match, so
+/// between two pods the verdict differs by family only through ipBlock peers.
 ///
 /// Selections are computed once, so a full pod × pod matrix costs a few set
 /// lookups per cell: with 1,000 pods in 20 namespaces and 200 policies (release
@@ -36,8 +39,8 @@ import PodnetTopology
 public struct PolicyEvaluator: Sendable {
     public let topology: Topology
     private let podIndex: [String: Int]
-    private let podByAddress: [IPv4Address: Int]
-    private let nodeByAddress: [IPv4Address: String]
+    private let podByAddress: [IPAddress: Int]
+    private let nodeByAddress: [IPAddress: String]
     /// Per policy: the pods it selects.
     private let selected: [Set<Int>]
     /// Per direction (`slot`), per pod: the policies of that type isolating it, in file order.
@@ -55,10 +58,14 @@ public struct PolicyEvaluator: Sendable {
         self.topology = topology
         let pods = topology.pods
         podIndex = Dictionary(pods.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-        podByAddress = Dictionary(pods.enumerated().map { ($1.ip, $0) }, uniquingKeysWith: { first, _ in first })
-        var nodes: [IPv4Address: String] = [:]
+        podByAddress = Dictionary(pods.enumerated().flatMap { index, pod in
+            AddressFamily.allCases.compactMap { pod.ip($0).map { ($0, index) } }
+        }, uniquingKeysWith: { first, _ in first })
+        var nodes: [IPAddress: String] = [:]
         for node in topology.nodes {
-            for address in Self.addresses(of: node, network: topology.network) where nodes[address] == nil { nodes[address] = node.name }
+            for family in AddressFamily.allCases {
+                for address in Self.addresses(of: node, family, network: topology.network) where nodes[address] == nil { nodes[address] = node.name }
+            }
         }
         nodeByAddress = nodes
         let namespaceLabels = Dictionary(uniqueKeysWithValues: Set(pods.map(\.namespace)).map { ($0, topology.namespaceLabels(of: $0)) })
@@ -100,14 +107,15 @@ public struct PolicyEvaluator: Sendable {
     }
 
     public func verdict(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int,
-                        protocol: PortProtocol = .tcp) -> PolicyVerdict {
-        verdict(for: Connection(from: source, to: destination, port: port, protocol: `protocol`))
+                        protocol: PortProtocol = .tcp, family: AddressFamily? = nil) -> PolicyVerdict {
+        verdict(for: Connection(from: source, to: destination, port: port, protocol: `protocol`, family: family))
     }
 
     /// The verdict alone, without its reasons: stops at the first rule that allows,
     /// for matrices.
-    public func isAllowed(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int, protocol: PortProtocol = .tcp) -> Bool {
-        isAllowed(Connection(from: source, to: destination, port: port, protocol: `protocol`))
+    public func isAllowed(from source: PolicyEndpoint, to destination: PolicyEndpoint, port: Int, protocol: PortProtocol = .tcp,
+                          family: AddressFamily? = nil) -> Bool {
+        isAllowed(Connection(from: source, to: destination, port: port, protocol: `protocol`, family: family))
     }
 
     /// `isAllowed(from:to:port:protocol:)` for any connection (an echo too).
@@ -138,18 +146,18 @@ public struct PolicyEvaluator: Sendable {
     struct ResolvedEndpoint {
         var pod: Int?
         var node: String?
-        /// What an ipBlock is matched against.
-        var address: IPv4Address?
+        /// What an ipBlock is matched against: the end's address of the connection's family.
+        var address: IPAddress?
     }
 
     private static let types: [PolicyType] = [.ingress, .egress]
     private static func slot(_ type: PolicyType) -> Int { type == .ingress ? 0 : 1 }
 
     private func ends(of connection: Connection) -> (source: ResolvedEndpoint, destination: ResolvedEndpoint) {
-        var source = resolve(connection.source)
-        let destination = resolve(connection.destination)
+        var source = resolve(connection.source, connection.family)
+        let destination = resolve(connection.destination, connection.family)
         if let node = source.node, case .node = connection.source, let pod = destination.pod {
-            source.address = sourceAddress(ofNode: node, toward: topology.pods[pod])
+            source.address = sourceAddress(ofNode: node, toward: topology.pods[pod], connection.family)
         }
         return (source, destination)
     }
@@ -172,13 +180,13 @@ public struct PolicyEvaluator: Sendable {
         return false
     }
 
-    private func resolve(_ endpoint: PolicyEndpoint) -> ResolvedEndpoint {
+    private func resolve(_ endpoint: PolicyEndpoint, _ family: AddressFamily) -> ResolvedEndpoint {
         switch endpoint {
         case .pod(let name):
             let index = podIndex[name]
-            return ResolvedEndpoint(pod: index, node: nil, address: index.map { topology.pods[$0].ip })
+            return ResolvedEndpoint(pod: index, node: nil, address: index.flatMap { topology.pods[$0].ip(family) })
         case .node(let name):
-            return ResolvedEndpoint(pod: nil, node: name, address: topology.node(named: name)?.address)
+            return ResolvedEndpoint(pod: nil, node: name, address: topology.node(named: name)?.address(family))
         case .address(let address):
             if let pod = podByAddress[address] { return ResolvedEndpoint(pod: pod, node: nil, address: address) }
             return ResolvedEndpoint(pod: nil, node: nodeByAddress[address], address: address)
@@ -270,24 +278,27 @@ public struct PolicyEvaluator: Sendable {
 
     /// The source address of a node's own packets to a pod: toward a remote pod, the
     /// address of the device its route leaves by (CrossNodeRenderer's routes); else
-    /// its underlay address.
-    private func sourceAddress(ofNode name: String, toward pod: Pod) -> IPv4Address? {
+    /// its underlay address. In IPv6 the bridge's global address wherever the route
+    /// leaves by a device holding no IPv6 address of its own (static VXLAN's vxlan0,
+    /// ipip's sit1: RFC 6724 picks the bridge's), as CrossNodeRenderer says.
+    private func sourceAddress(ofNode name: String, toward pod: Pod, _ family: AddressFamily) -> IPAddress? {
         guard let node = topology.node(named: name) else { return nil }
-        guard pod.node != name else { return node.gateway }
-        switch (topology.network.backend, topology.network.vxlan.discovery) {
-        case (.hostGW, _): return node.address
-        case (.ipip, _), (.vxlan, .multicast): return node.gateway
-        case (.vxlan, .static): return node.podCIDR.first
+        guard pod.node != name else { return node.gateway(family) }
+        switch (topology.network.backend, topology.network.vxlan.discovery, family) {
+        case (.hostGW, _, _): return node.address(family)
+        case (.ipip, _, _), (.vxlan, .multicast, _), (.vxlan, .static, .ipv6): return node.gateway(family)
+        case (.vxlan, .static, .ipv4): return .v4(node.podCIDR.first)
         }
     }
 
     /// The addresses a node's own traffic can come from: its underlay address, the
     /// gateway its bridge (or IP-in-IP device) holds, and with VXLAN static the pod
     /// CIDR's network address its `vxlan0` holds (the source of its packets to
-    /// remote pods). Each marks traffic as the node's.
-    static func addresses(of node: Node, network: Network) -> [IPv4Address] {
-        var addresses = [node.address, node.gateway]
-        if network.backend == .vxlan, network.vxlan.discovery == .static { addresses.append(node.podCIDR.first) }
+    /// remote pods). Each marks traffic as the node's. In IPv6 its underlay and
+    /// bridge addresses, where it has them.
+    static func addresses(of node: Node, _ family: AddressFamily, network: Network) -> [IPAddress] {
+        var addresses = [node.address(family), node.gateway(family)].compactMap { $0 }
+        if family == .ipv4, network.backend == .vxlan, network.vxlan.discovery == .static { addresses.append(.v4(node.podCIDR.first)) }
         return addresses
     }
 }

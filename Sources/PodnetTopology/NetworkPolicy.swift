@@ -93,19 +93,30 @@ public struct NetworkPolicyPeer: Codable, Equatable, Hashable, Sendable, CustomS
     }
 }
 
-/// `ipBlock`: the addresses of `cidr` less those of every `except` prefix.
+/// `ipBlock`: the addresses of `cidr` less those of every `except` prefix, all of
+/// one family (validation ensures it). A block of one family matches only that
+/// family's traffic, as in Kubernetes: an IPv4 block says nothing of IPv6 packets.
 public struct IPBlock: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
-    public var cidr: IPv4Prefix
-    public var except: [IPv4Prefix]
+    public var cidr: IPPrefix
+    public var except: [IPPrefix]
 
-    public init(cidr: IPv4Prefix, except: [IPv4Prefix] = []) {
+    public init(cidr: IPPrefix, except: [IPPrefix] = []) {
         self.cidr = cidr
         self.except = except
     }
 
-    public func contains(_ address: IPv4Address) -> Bool {
+    public init(cidr: IPv4Prefix, except: [IPv4Prefix] = []) {
+        self.init(cidr: .v4(cidr), except: except.map(IPPrefix.v4))
+    }
+
+    public var family: AddressFamily { cidr.family }
+
+    /// False for an address of the other family.
+    public func contains(_ address: IPAddress) -> Bool {
         cidr.contains(address) && !except.contains { $0.contains(address) }
     }
+
+    public func contains(_ address: IPv4Address) -> Bool { contains(.v4(address)) }
 
     public var description: String {
         except.isEmpty ? "\(cidr)" : "\(cidr) except \(except.map(\.description).joined(separator: ", "))"

@@ -155,7 +155,12 @@ struct NetworkPolicyResolver {
     private func ipBlock(_ spec: IPBlockSpec) -> IPBlock? {
         guard let cidr = spec.cidr else { return nil }
         var ok = true
-        for except in spec.except where !(cidr.value.contains(except.value.address) && except.value.length > cidr.value.length) {
+        for except in spec.except where except.value.family != cidr.value.family {
+            log.error(except.mark, "ipBlock except \(except.value) is \(except.value.family), and its cidr \(cidr.value) is \(cidr.value.family); an ipBlock is of one family: write the \(except.value.family) addresses as a peer of their own")
+            ok = false
+        }
+        for except in spec.except where except.value.family == cidr.value.family
+            && !(cidr.value.contains(except.value.address) && except.value.length > cidr.value.length) {
             let fix = except.value == cidr.value ? "an except equal to the cidr leaves nothing; remove the peer instead"
                 : "write a prefix inside \(cidr.value), longer than /\(cidr.value.length)"
             log.error(except.mark, "ipBlock except \(except.value) is not inside its cidr \(cidr.value); \(fix)")

@@ -46,8 +46,8 @@ struct PolicyPeerSpec {
 
 struct IPBlockSpec {
     var mark: SourceMark
-    var cidr: Located<IPv4Prefix>? = nil
-    var except: [Located<IPv4Prefix>] = []
+    var cidr: Located<IPPrefix>? = nil
+    var except: [Located<IPPrefix>] = []
 }
 
 struct PolicyPortSpec {

@@ -102,8 +102,8 @@ extension SpecDecoder {
         peer.ipBlock = present(fields["ipBlock"], ok) { node in
             guard let block = read.mapping(node, "an ipBlock", keys: Self.ipBlockKeys, required: ["cidr"]) else { return nil }
             var spec = IPBlockSpec(mark: node.mark)
-            spec.cidr = present(block["cidr"], ok) { read.prefix($0, "ipBlock.cidr") }
-            spec.except = present(block["except"], ok) { list($0, "ipBlock.except", ok) { item, _ in read.prefix(item, "an ipBlock except") } }?.value ?? []
+            spec.cidr = present(block["cidr"], ok) { read.prefixOfEitherFamily($0, "ipBlock.cidr") }
+            spec.except = present(block["except"], ok) { list($0, "ipBlock.except", ok) { item, _ in read.prefixOfEitherFamily(item, "an ipBlock except") } }?.value ?? []
             return spec
         }
         return peer

@@ -1,4 +1,5 @@
 import Foundation
+import PodnetAddress
 import PodnetTopology
 import Testing
 
@@ -181,6 +182,30 @@ import Testing
             NetworkPolicyPort(protocol: .sctp),
         ])
         #expect(policy.ingress[0].ports.map(\.description) == ["'http'/TCP", "32000-32768/UDP", "every SCTP port"])
+    }
+
+    /// An ipBlock of either family: IPv6's cidr and except read as IPv6 prefixes,
+    /// and a block knows its family.
+    @Test func anIPv6IPBlockDecodes() throws {
+        let topology = try loadValid(Self.header + """
+        pods: [{ name: a0, node: node-0 }]
+        networkPolicies:
+          - name: office
+            podSelector: {}
+            ingress:
+              - from:
+                  - ipBlock: { cidr: "2001:db8::/32", except: ["2001:db8:5::/48"] }
+                  - ipBlock: { cidr: 192.168.0.0/16 }
+        """)
+        let peers = topology.networkPolicies[0].ingress[0].peers
+        let block = try #require(peers[0].ipBlock)
+        #expect(block == IPBlock(cidr: IPPrefix("2001:db8::/32")!, except: [IPPrefix("2001:db8:5::/48")!]))
+        #expect(block.family == .ipv6)
+        #expect(peers[1].ipBlock?.family == .ipv4)
+        #expect(block.contains(IPAddress("2001:db8:4::1")!))
+        #expect(!block.contains(IPAddress("2001:db8:5::1")!))
+        #expect(!block.contains(IPAddress("192.168.0.1")!))
+        #expect(peers[0].description == "ipBlock 2001:db8::/32 except 2001:db8:5::/48")
     }
 
     /// Kubernetes reads a missing and an empty `from` alike: every source.
