@@ -264,6 +264,8 @@ private struct RuleDecompiler {
         case (.network, 24, 1...16): return ("ip6 daddr", .ipv6Address, 16)
         case (.network, 9, 1): return ("ip protocol", .inetProto, 1)
         case (.transport, 0, 2): return ("th sport", .inetService, 2)
+        // ICMPv6's type; compareText asks that `meta l4proto 58` came first.
+        case (.transport, 0, 1): return ("icmpv6 type", nil, 1)
         case (.transport, 2, 2): return ("th dport", .inetService, 2)
         default: return nil
         }
@@ -290,6 +292,13 @@ private struct RuleDecompiler {
             let families: [UInt8: String] = [NFTExpression.nfprotoIPv4: "ipv4", NFTExpression.nfprotoIPv6: "ipv6"]
             guard mask == nil, comparison.data.count == 1, let family = families[comparison.data[0]] else { return nil }
             return "\(name) \(op)\(family)"
+        }
+        if name == "icmpv6 type" {
+            // nft's names for neighbour discovery's types, the only ones podnet matches.
+            let names: [UInt8: String] = [133: "nd-router-solicit", 134: "nd-router-advert",
+                                          135: "nd-neighbor-solicit", 136: "nd-neighbor-advert"]
+            guard mask == nil, comparison.data.count == 1, statements.last == "meta l4proto \(NFTExpression.icmpv6Protocol)" else { return nil }
+            return "\(name) \(op)\(names[comparison.data[0]] ?? String(comparison.data[0]))"
         }
         if name.hasPrefix("fib ") {
             // Address types by their nft names; podnet writes only `local`.

@@ -6,48 +6,60 @@ import PodnetTopology
 /// Topology → the NetworkPolicy table of one node, `table inet podnet-CLUSTER`,
 /// whatever the proxy mode (the service proxy's table is `ip podnet-CLUSTER`, or
 /// iptables, or IPVS: policy lives apart from all three, so a mode switch never
-/// touches it). Family inet: one table for both address families once dual stack
-/// comes; every rule matching IPv4 fields says `meta nfproto ipv4` first, so that
-/// IPv6 packets pass untouched rather than being read at IPv4 offsets.
+/// touches it). Family inet: one table for both address families. Every rule
+/// matching address fields says its family first (`meta nfproto ipv4`, `meta
+/// nfproto ipv6`), so that a packet is never read at the other family's offsets;
+/// the dispatch, the pod chains and the policy chains hold one family's rules
+/// after the other's (IPv4 first), and every set one family's addresses
+/// (`NetworkPolicyNames`). An IPv4-only cluster's table has IPv4's alone: the
+/// same table as before dual stack.
 ///
 /// It filters where Kubernetes says policies apply: after the service's DNAT (the
 /// forward and output hooks come after prerouting's and output's dstnat), so a
 /// rule sees the endpoint pod and its target port. Pods on one bridge are filtered
-/// too: with br_netfilter (`bridge-nf-call-iptables`, set whenever the cluster has
-/// policies) bridged IPv4 crosses the forward hook.
+/// too: with br_netfilter (`bridge-nf-call-iptables` and, in a dual-stack cluster,
+/// `bridge-nf-call-ip6tables`, set whenever the cluster has policies) bridged
+/// traffic crosses the forward hook.
 ///
 /// ```
 /// forward (filter, hook forward):  ct state established,related accept; goto pod-policies
 /// output  (filter, hook output):   ct state established,related accept; fib saddr type local accept; goto pod-policies
-/// pod-policies: ip saddr vmap @egress-pods (→ jump from-POD); goto ingress
-/// ingress:      ip daddr vmap @ingress-pods (→ jump to-POD); accept
-/// from-POD:     ip daddr POD goto ingress; jump egress-NS/POLICY …; drop
-/// to-POD:       ip saddr POD accept;       jump ingress-NS/POLICY …; drop
-/// egress-NS/POLICY:  PEER PORT goto ingress   (one rule per peer and port)
+/// pod-policies: [icmpv6 type nd-… accept]; ip saddr vmap @egress-pods (→ jump from-POD); [ip6 saddr vmap @egress-pods6]; goto ingress
+/// ingress:      ip daddr vmap @ingress-pods (→ jump to-POD); [ip6 daddr vmap @ingress-pods6]; accept
+/// from-POD:     ip daddr POD goto ingress; [ip6 daddr POD6 goto ingress]; jump egress-NS/POLICY …; drop
+/// to-POD:       ip saddr POD accept;       [ip6 saddr POD6 accept];       jump ingress-NS/POLICY …; drop
+/// egress-NS/POLICY:  PEER PORT goto ingress   (one rule per peer, family and port)
 /// ingress-NS/POLICY: PEER PORT accept
 /// ```
+/// (In brackets: what a dual-stack cluster adds.)
 ///
 /// Egress is decided first, at the sender's node; a connection it allows goes on
 /// to ingress, decided at the receiver's node (the same node for pods of one).
 /// Both are terminal (`accept` or `drop`), so an allowing rule deep in a policy
 /// chain ends the walk at once. A pod isolated by no policy has no chain and no
 /// element: its traffic costs one map look-up per direction. Peers are named sets
-/// of pod addresses, one per distinct selection (`PodSelection`), shared by every
-/// policy using it: a pod's arrival, departure or relabelling changes set elements,
-/// not rules. Named ports are one set per name of every pod's `address . protocol
-/// . port`, looked up with the packet's destination: Kubernetes resolves a named
-/// port on the destination pod, for ingress and egress alike.
+/// of pod addresses, one per distinct selection (`PodSelection`) and family, shared
+/// by every policy using it: a pod's arrival, departure or relabelling changes set
+/// elements, not rules. An `ipBlock` peer matches its own family's traffic only,
+/// as in Kubernetes. Named ports are one set per name and family of every pod's
+/// `address . protocol . port`, looked up with the packet's destination:
+/// Kubernetes resolves a named port on the destination pod, for ingress and egress
+/// alike.
 ///
 /// Only new connections meet the rules (`ct state established,related accept`
-/// first): replies of an allowed one pass. The output hook matters only where the
-/// node forwards from its own output path, as IPVS does after choosing an endpoint;
-/// the node's own traffic (`fib saddr type local`) is never a pod's egress.
+/// first): replies of an allowed one pass, and so do the ICMP and ICMPv6 errors
+/// about it (too big, unreachable: conntrack calls them related), which IPv6's
+/// path MTU discovery needs. The output hook matters only where the node forwards
+/// from its own output path, as IPVS does after choosing an endpoint; the node's
+/// own traffic (`fib saddr type local`) is never a pod's egress.
 public struct NetworkPolicyRenderer: Sendable {
     public let topology: Topology
     let evaluator: PolicyEvaluator
+    /// The families the table filters, IPv4 first: IPv4 alone, or both.
+    let families: [AddressFamily]
     /// Per policy and direction: the rules of its chain (the same on every node).
     let policyChains: [String: NFTChain]
-    /// Every selection a policy chain looks up, with its pods' addresses.
+    /// Every selection a policy chain looks up, per family, with its pods' addresses.
     let selectionSets: [String: NFTSet]
     let namedPortSets: [String: NFTSet]
 
@@ -55,22 +67,26 @@ public struct NetworkPolicyRenderer: Sendable {
         self.topology = topology
         let evaluator = PolicyEvaluator(topology: topology)
         self.evaluator = evaluator
+        let families = AddressFamily.allCases.filter(topology.families.contains)
+        self.families = families
         var chains: [String: NFTChain] = [:]
         var selections: [String: NFTSet] = [:]
         var portNames: Set<String> = []
         for policy in topology.networkPolicies {
             for type in PolicyType.allCases where policy.affects(type) {
                 let name = NetworkPolicyNames.policyChain(policy, type)
-                let rules = policy.rules(type).enumerated().flatMap { Self.rules(for: $1, index: $0, of: policy, type) }
+                let rules = policy.rules(type).enumerated().flatMap { Self.rules(for: $1, index: $0, of: policy, type, families: families) }
                 chains[name] = NFTChain(name: name, rules: rules)
                 for rule in policy.rules(type) {
                     for peer in rule.peers {
                         guard let selection = PodSelection(peer: peer, of: policy) else { continue }
-                        let setName = NetworkPolicyNames.selectionSet(selection)
-                        guard selections[setName] == nil else { continue }
-                        selections[setName] = NFTSet(
-                            name: setName, keyType: [.ipv4Address], comment: selection.description,
-                            elements: evaluator.pods(in: selection).map { NFTSetElement(key: [.ipv4($0.ip)]) })
+                        for family in families {
+                            let setName = NetworkPolicyNames.selectionSet(selection, family)
+                            guard selections[setName] == nil else { continue }
+                            selections[setName] = NFTSet(
+                                name: setName, keyType: [Self.addressType(family)], comment: selection.description,
+                                elements: evaluator.pods(in: selection).compactMap { $0.ip(family) }.map { NFTSetElement(key: [Self.value($0)]) })
+                        }
                     }
                     for port in rule.ports { if case .name(let name)? = port.port { portNames.insert(name) } }
                 }
@@ -78,15 +94,17 @@ public struct NetworkPolicyRenderer: Sendable {
         }
         policyChains = chains
         selectionSets = selections
-        namedPortSets = Dictionary(uniqueKeysWithValues: portNames.map { name in
-            let elements = topology.pods.flatMap { pod in
-                pod.ports.filter { $0.name == name }.map { port in
-                    NFTSetElement(key: [.ipv4(pod.ip), .inetProto(port.protocol.number), .inetService(UInt16(port.port))])
+        namedPortSets = Dictionary(uniqueKeysWithValues: portNames.flatMap { name in
+            families.map { family in
+                let elements = topology.pods.flatMap { pod in
+                    pod.ports.filter { $0.name == name }.compactMap { port in
+                        pod.ip(family).map { NFTSetElement(key: [Self.value($0), .inetProto(port.protocol.number), .inetService(UInt16(port.port))]) }
+                    }
                 }
+                let setName = NetworkPolicyNames.namedPortSet(name, family)
+                return (setName, NFTSet(name: setName, keyType: [Self.addressType(family), .inetProto, .inetService],
+                                        comment: "pods' ports named \(name)", elements: elements))
             }
-            let setName = NetworkPolicyNames.namedPortSet(name)
-            return (setName, NFTSet(name: setName, keyType: [.ipv4Address, .inetProto, .inetService],
-                                    comment: "pods' ports named \(name)", elements: elements))
         })
     }
 
@@ -101,8 +119,7 @@ public struct NetworkPolicyRenderer: Sendable {
         var table = NFTable(id: NFTable.ID(namespace: namespace, family: .inet, name: Names.table(cluster: topology.name)),
                             comment: "podnet cluster \(topology.name): NetworkPolicy")
         addDispatch(to: &table)
-        var egressPods: [NFTSetElement] = []
-        var ingressPods: [NFTSetElement] = []
+        var podSets: [String: [NFTSetElement]] = [:]
         var usedPolicyChains: Set<String> = []
         for pod in topology.pods(on: node.name) {
             for type in PolicyType.allCases {
@@ -111,9 +128,12 @@ public struct NetworkPolicyRenderer: Sendable {
                 let chain = type == .ingress ? Names.ingressChain(pod: pod.name) : Names.egressChain(pod: pod.name)
                 let names = policies.map { Names.policyChain($0, type) }
                 usedPolicyChains.formUnion(names)
-                table.insert(NFTChain(name: chain, rules: Self.podChainRules(pod: pod, type, policyChains: names)))
-                let element = NFTSetElement(key: [.ipv4(pod.ip)], data: .verdict(.jump(chain)))
-                if type == .ingress { ingressPods.append(element) } else { egressPods.append(element) }
+                table.insert(NFTChain(name: chain, rules: Self.podChainRules(pod: pod, type, policyChains: names, families: families)))
+                for family in families {
+                    guard let address = pod.ip(family) else { continue }
+                    let set = type == .ingress ? Names.ingressPods(family) : Names.egressPods(family)
+                    podSets[set, default: []].append(NFTSetElement(key: [Self.value(address)], data: .verdict(.jump(chain))))
+                }
             }
         }
         for name in usedPolicyChains.sorted() {
@@ -124,8 +144,7 @@ public struct NetworkPolicyRenderer: Sendable {
                 if let ports = namedPortSets[set] { table.insert(ports) }
             }
         }
-        table.sets[Names.egressPods]!.elements = egressPods
-        table.sets[Names.ingressPods]!.elements = ingressPods
+        for (set, elements) in podSets { table.sets[set]!.elements = elements }
         return table
     }
 
@@ -142,61 +161,104 @@ public struct NetworkPolicyRenderer: Sendable {
             NFTRule(NFTExpression.addressIsLocal(.source) + [.verdict(.accept)], comment: "the node's own traffic"),
             NFTRule([.verdict(.goto(Names.podPolicies))]),
         ]))
-        table.insert(NFTChain(name: Names.podPolicies, rules: [
-            NFTRule(Self.ipv4 + NFTExpression.ipAddressLoad(.source) + [NFTExpression.verdictMap(.named(Names.egressPods))]),
-            NFTRule([.verdict(.goto(Names.ingress))]),
-        ]))
-        table.insert(NFTChain(name: Names.ingress, rules: [
-            NFTRule(Self.ipv4 + NFTExpression.ipAddressLoad(.destination) + [NFTExpression.verdictMap(.named(Names.ingressPods))]),
-            NFTRule([.verdict(.accept)]),
-        ]))
-        table.insert(NFTSet(name: Names.egressPods, keyType: [.ipv4Address], dataType: .verdict,
-                            comment: "this node's pods isolated for egress, to their chain"))
-        table.insert(NFTSet(name: Names.ingressPods, keyType: [.ipv4Address], dataType: .verdict,
-                            comment: "this node's pods isolated for ingress, to their chain"))
+        table.insert(NFTChain(name: Names.podPolicies, rules: neighbourDiscovery + families.map { family in
+            NFTRule(Self.only(family) + NFTExpression.ipAddressLoad(.source, family: family)
+                    + [NFTExpression.verdictMap(.named(Names.egressPods(family)))])
+        } + [NFTRule([.verdict(.goto(Names.ingress))])]))
+        table.insert(NFTChain(name: Names.ingress, rules: families.map { family in
+            NFTRule(Self.only(family) + NFTExpression.ipAddressLoad(.destination, family: family)
+                    + [NFTExpression.verdictMap(.named(Names.ingressPods(family)))])
+        } + [NFTRule([.verdict(.accept)])]))
+        for family in families {
+            table.insert(NFTSet(name: Names.egressPods(family), keyType: [Self.addressType(family)], dataType: .verdict,
+                                comment: "this node's pods isolated for egress, to their chain"))
+            table.insert(NFTSet(name: Names.ingressPods(family), keyType: [Self.addressType(family)], dataType: .verdict,
+                                comment: "this node's pods isolated for ingress, to their chain"))
+        }
+    }
+
+    /// IPv6 finds its neighbours and routers with ICMPv6 (RFC 4861), not a protocol
+    /// of its own as ARP is to IPv4: bridged between two pods (br_netfilter), a
+    /// neighbour solicitation or advertisement between their global addresses would
+    /// meet the pods' chains, and an isolated pod would lose its neighbours, and with
+    /// them every connection policy allows. No policy speaks of them (Kubernetes'
+    /// ports are TCP, UDP and SCTP), so they pass before the dispatch. (MLD, the
+    /// other ICMPv6 a bridge sees, comes from link-local addresses, which no set
+    /// holds, so it passes the dispatch untouched.)
+    private var neighbourDiscovery: [NFTRule] {
+        guard families.contains(.ipv6) else { return [] }
+        return NFTExpression.neighbourDiscoveryTypes.map {
+            NFTRule(NFTExpression.icmpv6Type(equals: $0) + [.verdict(.accept)])
+        }
     }
 
     /// `meta nfproto ipv4`: what nft puts before an IPv4 field in an inet table.
-    static let ipv4 = NFTExpression.networkProtocol(equals: NFTExpression.nfprotoIPv4)
+    static let ipv4 = only(.ipv4)
+
+    /// `meta nfproto ipv4` or `meta nfproto ipv6`.
+    static func only(_ family: AddressFamily) -> [NFTExpression] {
+        NFTExpression.networkProtocol(equals: family == .ipv4 ? NFTExpression.nfprotoIPv4 : NFTExpression.nfprotoIPv6)
+    }
+
+    static func addressType(_ family: AddressFamily) -> NFTDataType { family == .ipv4 ? .ipv4Address : .ipv6Address }
+
+    static func value(_ address: IPAddress) -> NFTValue {
+        switch address {
+        case .v4(let address): return .ipv4(address)
+        case .v6(let address): return .ipv6(address)
+        }
+    }
 
     /// An isolated pod's chain: its traffic with itself passes (a pod calling its
     /// own service, hairpinned back; Kubernetes never filters a pod's traffic to
-    /// itself), then each isolating policy's chain, whose allowing rules end the
-    /// walk; what none allows is dropped (a timeout for the client, as Kubernetes'
-    /// plugins do, rather than a refusal).
-    static func podChainRules(pod: Pod, _ type: PolicyType, policyChains: [String]) -> [NFTRule] {
-        let ownTraffic = type == .ingress
-            ? NFTRule(ipv4 + NFTExpression.ipAddress(.source, equals: pod.ip) + [.verdict(.accept)], comment: "the pod itself")
-            : NFTRule(ipv4 + NFTExpression.ipAddress(.destination, equals: pod.ip) + [.verdict(.goto(Names.ingress))], comment: "the pod itself")
-        return [ownTraffic] + policyChains.map { NFTRule([.verdict(.jump($0))]) } + [NFTRule([.verdict(.drop)])]
+    /// itself), in each family it has, then each isolating policy's chain, whose
+    /// allowing rules end the walk; what none allows is dropped (a timeout for the
+    /// client, as Kubernetes' plugins do, rather than a refusal).
+    static func podChainRules(pod: Pod, _ type: PolicyType, policyChains: [String], families: [AddressFamily] = [.ipv4]) -> [NFTRule] {
+        let ownTraffic = families.compactMap { family in
+            pod.ip(family).map { address in
+                type == .ingress
+                    ? NFTRule(only(family) + NFTExpression.ipAddress(.source, equals: address) + [.verdict(.accept)], comment: "the pod itself")
+                    : NFTRule(only(family) + NFTExpression.ipAddress(.destination, equals: address) + [.verdict(.goto(Names.ingress))], comment: "the pod itself")
+            }
+        }
+        return ownTraffic + policyChains.map { NFTRule([.verdict(.jump($0))]) } + [NFTRule([.verdict(.drop)])]
     }
 
     // MARK: Policy rules
 
-    /// One nft rule per peer and port of a policy rule (every peer or port where it
-    /// lists none). An ingress peer is the source, an egress peer the destination.
-    static func rules(for rule: NetworkPolicyRule, index: Int, of policy: NetworkPolicy, _ type: PolicyType) -> [NFTRule] {
+    /// One nft rule per peer, family and port of a policy rule (every peer or port
+    /// where it lists none). An ingress peer is the source, an egress peer the
+    /// destination. Pod selections and "every peer" are matched in each family; an
+    /// ipBlock in its own alone.
+    static func rules(for rule: NetworkPolicyRule, index: Int, of policy: NetworkPolicy, _ type: PolicyType,
+                      families: [AddressFamily] = [.ipv4]) -> [NFTRule] {
         let verdict: NFTVerdict = type == .ingress ? .accept : .goto(Names.ingress)
         let field: NFTAddressField = type == .ingress ? .source : .destination
-        let peers: [[NFTExpression]] = rule.peers.isEmpty ? [[]] : rule.peers.map { peer in
+        let peers: [(AddressFamily, [NFTExpression])] = rule.peers.isEmpty ? families.map { ($0, []) } : rule.peers.flatMap { peer in
             if let block = peer.ipBlock {
-                return block.except.reduce(NFTExpression.ipAddress(field, in: block.cidr)) {
+                guard families.contains(block.family) else { return [(AddressFamily, [NFTExpression])]() }
+                return [(block.family, block.except.reduce(NFTExpression.ipAddress(field, in: block.cidr)) {
                     $0 + NFTExpression.ipAddress(field, in: $1, negated: true)
-                }
+                })]
             }
             guard let selection = PodSelection(peer: peer, of: policy) else { return [] }
-            return NFTExpression.ipAddressLoad(field) + [NFTExpression.setMembership(Names.selectionSet(selection))]
+            return families.map { family in
+                (family, NFTExpression.ipAddressLoad(field, family: family) + [NFTExpression.setMembership(Names.selectionSet(selection, family))])
+            }
         }
-        let ports: [[NFTExpression]] = rule.ports.isEmpty ? [[]] : rule.ports.map(portMatch)
         let comment = "\(policy.qualifiedName) \(type.rulesKey)[\(index)]"
-        // Every rule matches IPv4 fields (or will, with its port's set), so every rule
-        // says so first.
-        return peers.flatMap { peer in ports.map { port in NFTRule(ipv4 + peer + port + [.verdict(verdict)], comment: comment) } }
+        // Every rule matches address fields (or will, with its port's set), so every
+        // rule says its family first.
+        return peers.flatMap { family, peer in
+            let ports: [[NFTExpression]] = rule.ports.isEmpty ? [[]] : rule.ports.map { portMatch($0, family: family) }
+            return ports.map { port in NFTRule(only(family) + peer + port + [.verdict(verdict)], comment: comment) }
+        }
     }
 
     /// A policy port: `meta l4proto P`, then `th dport N`, a range, or a named
-    /// port's set (resolved on the destination pod).
-    static func portMatch(_ port: NetworkPolicyPort) -> [NFTExpression] {
+    /// port's set of `family` (resolved on the destination pod).
+    static func portMatch(_ port: NetworkPolicyPort, family: AddressFamily = .ipv4) -> [NFTExpression] {
         let proto = NFTExpression.layer4Protocol(equals: port.protocol.number)
         switch port.port {
         case nil:
@@ -205,7 +267,7 @@ public struct NetworkPolicyRenderer: Sendable {
             guard let last = port.endPort, last != first else { return proto + NFTExpression.destinationPort(equals: UInt16(first)) }
             return proto + NFTExpression.destinationPort(in: UInt16(first)...UInt16(last))
         case .name(let name)?:
-            return proto + NFTExpression.serviceTuple + [NFTExpression.setMembership(Names.namedPortSet(name))]
+            return proto + NFTExpression.serviceTuple(family) + [NFTExpression.setMembership(Names.namedPortSet(name, family))]
         }
     }
 }
