@@ -19,7 +19,8 @@ struct Check: ParsableCommand {
         every such pod on every node; a pod of a `bridge: none` node must reach its \
         link peer and nothing else. A dual-stack cluster gets a second matrix: an \
         ICMPv6 echo to every pod's IPv6 address, expected as IPv4's (NetworkPolicy \
-        filters IPv4 only so far, so it expects no policy there).
+        included: it filters both families alike, but for ipBlock peers, which \
+        match their own family only).
 
         Services: for the duration of the check, a listener inside each endpoint pod \
         on the targetPort (TCP or UDP) answers every connection with the pod's name. \
@@ -58,7 +59,8 @@ struct Check: ParsableCommand {
         NetworkPolicy (a cluster with networkPolicies): a listener in every pod on \
         TCP and UDP 80 and 81 and on every port the policies name (numbers, both \
         ends of each endPort range, named pod ports), and one connection from every \
-        pod to every pod on each. A connection the policies allow must be answered \
+        pod to every pod on each, in each family the cluster has (a second \
+        matrix over IPv6 in a dual-stack cluster). A connection the policies allow must be answered \
         (✓); one they deny must be dropped (·), neither answered nor refused. The \
         echo matrix and the services follow the policies too: an echo passes only \
         rules without ports; a service connection is judged at the endpoint the \
@@ -166,14 +168,21 @@ struct Check: ParsableCommand {
         let policyPorts = expectations.policyProbePorts
         if !servicesOnly, !policyPorts.isEmpty {
             let start = Date()
+            // Every family the cluster has, in one sweep: IPv6's matrix beside IPv4's.
+            let families = AddressFamily.allCases.filter(topology.families.contains)
             do {
-                observations.policy = try ProbeRun.policy(expectations, namespaces: namespaces, ports: policyPorts, timeout: timeout + 1)
+                let matrices = try ProbeRun.policy(expectations, namespaces: namespaces, ports: policyPorts, timeout: timeout + 1, families: families)
+                observations.policy = matrices[.ipv4]
+                observations.policyV6 = matrices[.ipv6]
                 observations.policyPorts = policyPorts
             } catch {
                 Terminal.writeError("podnet: error: cannot start the policy probes' listeners: \(error); stop that server, or check with --services-only")
                 throw ExitCode.failure
             }
-            let probes = expectations.pods.count * expectations.pods.count * policyPorts.count
+            let probes = families.reduce(0) { total, family in
+                let pods = expectations.pods.filter { $0.ip(family) != nil }.count
+                return total + pods * pods * policyPorts.count
+            }
             timings.append("\(probes) policy probes in \(Self.seconds(since: start))")
         }
         if servicesOnly || (!podsOnly && !topology.services.isEmpty) {

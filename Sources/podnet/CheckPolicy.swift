@@ -7,12 +7,14 @@ import PodnetTopology
 
 extension ProbeRun {
     /// NetworkPolicy, measured: a listener in every pod on every probed port (TCP
-    /// and UDP), and one connection from every pod to every pod on each, all at
-    /// once. Denied connections wait out the timeout; they run side by side, so
-    /// the whole matrix takes about one timeout.
-    /// - Returns: `[source][destination][port]`, aligned with the expectations' pods.
+    /// and UDP) in each family, and one connection from every pod to every pod's
+    /// address of each family on each, all at once. Denied connections wait out the
+    /// timeout; they run side by side, so the whole matrix takes about one timeout
+    /// whatever the families.
+    /// - Returns: per family, `[source][destination][port]`, aligned with the
+    ///   expectations' pods; a pair where either pod lacks the family is not probed.
     static func policy(_ expectations: ConnectivityExpectations, namespaces: PodNamespaces, ports: [PolicyProbePort],
-                       timeout: Double) throws(ListenerError) -> [[[ConnectionObservation]]] {
+                       timeout: Double, families: [AddressFamily] = [.ipv4]) throws(ListenerError) -> [AddressFamily: [[[ConnectionObservation]]]] {
         let pods = expectations.pods
         let specs = ports.map { port in
             (port: UInt16(port.port), protocol: port.protocol == .udp ? ProbeProtocol.udp : .tcp)
@@ -20,20 +22,26 @@ extension ProbeRun {
         var groups: [(namespace: NetnsHandle, specs: [AnsweringListeners.Spec])] = []
         for (pod, handle) in zip(pods, namespaces.handles) {
             guard let handle else { continue }
-            groups.append((handle, specs.map { AnsweringListeners.Spec(port: $0.port, protocol: $0.protocol, answer: pod.name, tellsSource: true) }))
+            let listening = families.filter { pod.ip($0) != nil }
+            groups.append((handle, listening.flatMap { family in
+                specs.map { AnsweringListeners.Spec(port: $0.port, protocol: $0.protocol, answer: pod.name, tellsSource: true, family: family) }
+            }))
         }
         let listeners = try AnsweringListeners(groups)
         defer { listeners.stop() }
 
         let present = namespaces.handles.enumerated().compactMap { index, handle in handle.map { (index, $0) } }
         var probes: [ConnectionProbe] = []
-        var cells: [(source: Int, destination: Int, port: Int)] = []
-        for (position, (source, _)) in present.enumerated() {
-            for (destination, pod) in pods.enumerated() {
-                for (index, spec) in specs.enumerated() {
-                    probes.append(ConnectionProbe(source: position, destination: SocketAddress(pod.ip, port: spec.port),
-                                                  protocol: spec.protocol, count: 1))
-                    cells.append((source, destination, index))
+        var cells: [(family: AddressFamily, source: Int, destination: Int, port: Int)] = []
+        for family in families {
+            for (position, (source, _)) in present.enumerated() where pods[source].ip(family) != nil {
+                for (destination, pod) in pods.enumerated() {
+                    guard let address = pod.ip(family) else { continue }
+                    for (index, spec) in specs.enumerated() {
+                        probes.append(ConnectionProbe(source: position, destination: SocketAddress(address, port: spec.port),
+                                                      protocol: spec.protocol, count: 1))
+                        cells.append((family, source, destination, index))
+                    }
                 }
             }
         }
@@ -41,10 +49,12 @@ extension ProbeRun {
         var sweep = ConnectionSweep(timeout: .milliseconds(Int(timeout * 1000)), threads: workers)
         sweep.inFlight = max(64, min(4096, (descriptors - 512) / sweep.threads))
         let outcomes = sweep.run(probes, from: present.map(\.1))
-        var observed = Array(repeating: Array(repeating: Array(repeating: ConnectionObservation.failed("the source has no namespace"),
-                                                                count: ports.count), count: pods.count), count: pods.count)
+        var observed = Dictionary(uniqueKeysWithValues: families.map { family in
+            (family, Array(repeating: Array(repeating: Array(repeating: ConnectionObservation.failed("not probed: the source has no namespace or no \(family.name) address"),
+                                                             count: ports.count), count: pods.count), count: pods.count))
+        })
         for (cell, results) in zip(cells, outcomes) {
-            observed[cell.source][cell.destination][cell.port] = results.first.map(observation) ?? .failed("not probed")
+            observed[cell.family]![cell.source][cell.destination][cell.port] = results.first.map(observation) ?? .failed("not probed")
         }
         return observed
     }
@@ -62,7 +72,7 @@ enum PolicyExplanation {
         let (port, proto) = try port(words[2])
         let evaluator = PolicyEvaluator(topology: topology)
         guard let source = PolicyEndpoint(words[0], in: topology) else {
-            throw ValidationError("--explain: '\(words[0])' is no pod, node, client or IPv4 address of cluster \(topology.name)")
+            throw ValidationError("--explain: '\(words[0])' is no pod, node, client or IP address of cluster \(topology.name)")
         }
         if topology.pod(named: words[1]) == nil, let service = topology.services.first(where: { $0.name == words[1] }) {
             let transport: ServicePort.TransportProtocol = proto == .udp ? .udp : .tcp
@@ -82,7 +92,7 @@ enum PolicyExplanation {
             return (lines, allowed == verdicts.count)
         }
         guard let destination = PolicyEndpoint(words[1], in: topology) else {
-            throw ValidationError("--explain: '\(words[1])' is no pod, service, node, client or IPv4 address of cluster \(topology.name)")
+            throw ValidationError("--explain: '\(words[1])' is no pod, service, node, client or IP address of cluster \(topology.name)")
         }
         let verdict = evaluator.verdict(from: source, to: destination, port: port, protocol: proto)
         return (verdict.explanation, verdict.isAllowed)

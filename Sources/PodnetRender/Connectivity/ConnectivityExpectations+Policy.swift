@@ -33,39 +33,28 @@ public struct PolicyProbePort: Hashable, Sendable, Comparable, CustomStringConve
 }
 
 extension ConnectivityExpectations {
-    /// Whether an ICMP echo from pod `source` to pod `destination` must be
-    /// answered: the pods share a segment and, where policies apply, they allow it
-    /// (an echo has no port, so only rules without `ports` let it through).
-    /// Policies are enforced on nodes: between the two pods of a direct link no
-    /// node sees the traffic, so nothing filters it.
-    /// Whether an echo of `family` from pod `source` to pod `destination` must be
-    /// answered. IPv6: where IPv4's pod network reaches, to a pod with an IPv6
-    /// address, whatever the policies: podnet's policy rules match IPv4 only (`meta
-    /// nfproto ipv4`), so IPv6 passes them unfiltered, and the check expects what the
-    /// data plane does. (Apply refuses policies in a dual-stack cluster until they
-    /// filter IPv6 too; then this follows them.)
+    /// Whether an echo of `family` (ICMP, ICMPv6) from pod `source` to pod
+    /// `destination` must be answered: the pods share a segment, both have an
+    /// address of the family, and, where policies apply, they allow it (an echo has
+    /// no port, so only rules without `ports` let it through). The policies'
+    /// verdict is the same in both families but for ipBlock peers, which match
+    /// their own family's traffic alone. Policies are enforced on nodes: between
+    /// the two pods of a direct link no node sees the traffic, so nothing filters it.
     public func expectsEcho(from source: Int, to destination: Int, family: AddressFamily) -> Bool {
-        switch family {
-        case .ipv4: return expectsEcho(from: source, to: destination)
-        case .ipv6:
-            return pods[source].ipv6 != nil && pods[destination].ipv6 != nil && expectsReach(from: source, to: destination)
-        }
-    }
-
-    /// Why an echo of `family` from `source` must not reach `destination`: a pod
-    /// without an address of the family, else where the pod network does not lead
-    /// (as in IPv4; policies do not filter IPv6, see above).
-    func isolationReason(from source: Int, to destination: Int, family: AddressFamily) -> String {
-        if let pod = [pods[source], pods[destination]].first(where: { $0.ip(family) == nil }) {
-            return "\(pod.name) has no \(family.name) address"
-        }
-        return isolationReason(from: source, to: destination) ?? ""
+        guard expectsReach(from: source, to: destination, family: family) else { return false }
+        guard let policies, hasGateway(source) else { return true }
+        return policies.evaluator.isAllowed(.echo(from: .pod(pods[source].name), to: .pod(pods[destination].name), family: family))
     }
 
     public func expectsEcho(from source: Int, to destination: Int) -> Bool {
-        guard expectsReach(from: source, to: destination) else { return false }
-        guard let policies, hasGateway(source) else { return true }
-        return policies.evaluator.isAllowed(.echo(from: .pod(pods[source].name), to: .pod(pods[destination].name)))
+        expectsEcho(from: source, to: destination, family: .ipv4)
+    }
+
+    /// Whether the pod network leads from `source` to `destination` in `family`:
+    /// where it does in IPv4, to and from pods with an address of the family.
+    public func expectsReach(from source: Int, to destination: Int, family: AddressFamily) -> Bool {
+        guard pods[source].ip(family) != nil, pods[destination].ip(family) != nil else { return false }
+        return expectsReach(from: source, to: destination)
     }
 
     /// The ports a policy check probes between every two pods: TCP and UDP 80 and
@@ -107,31 +96,33 @@ extension ConnectivityExpectations {
         }
     }
 
-    /// Whether a connection from pod `source` to pod `destination` on `port` must be
-    /// answered: they reach each other and the policies allow it (a pod's own
-    /// address always; between direct-link pods always, as `expectsEcho` says).
-    public func expectsPolicyReach(from source: Int, to destination: Int, on port: PolicyProbePort) -> Bool {
-        guard expectsReach(from: source, to: destination) else { return false }
+    /// Whether a connection of `family` from pod `source` to pod `destination` on
+    /// `port` must be answered: they reach each other and the policies allow it (a
+    /// pod's own address always; between direct-link pods always, as `expectsEcho` says).
+    public func expectsPolicyReach(from source: Int, to destination: Int, on port: PolicyProbePort,
+                                   family: AddressFamily = .ipv4) -> Bool {
+        guard expectsReach(from: source, to: destination, family: family) else { return false }
         guard let policies, hasGateway(source) else { return true }
         return policies.evaluator.isAllowed(from: .pod(pods[source].name), to: .pod(pods[destination].name),
-                                            port: port.port, protocol: port.policyProtocol)
+                                            port: port.port, protocol: port.policyProtocol, family: family)
     }
 
-    /// The policies' verdict on a pod pair and port, with its reasons (for failures
-    /// and `check --explain`).
-    public func policyVerdict(from source: Int, to destination: Int, on port: PolicyProbePort) -> PolicyVerdict? {
+    /// The policies' verdict on a pod pair, port and family, with its reasons (for
+    /// failures and `check --explain`).
+    public func policyVerdict(from source: Int, to destination: Int, on port: PolicyProbePort,
+                              family: AddressFamily = .ipv4) -> PolicyVerdict? {
         policies?.evaluator.verdict(from: .pod(pods[source].name), to: .pod(pods[destination].name),
-                                    port: port.port, protocol: port.policyProtocol)
+                                    port: port.port, protocol: port.policyProtocol, family: family)
     }
 
     /// `expected` (answered by some endpoints) as NetworkPolicy leaves it for a
-    /// source: policies judge a service connection after DNAT, at the endpoint and
-    /// its target port, so each endpoint is allowed or not on its own.
-    func filtered(_ expected: ConnectionExpectation, from source: PolicyEndpoint, port: ServicePort) -> ConnectionExpectation {
+    /// source pod in `family`: policies judge a service connection after DNAT, at
+    /// the endpoint and its target port, so each endpoint is allowed or not on its own.
+    func filtered(_ expected: ConnectionExpectation, from source: Pod, port: ServicePort, family: AddressFamily) -> ConnectionExpectation {
         guard let policies, case .answered(let endpoints) = expected else { return expected }
         let proto: PortProtocol = port.protocol == .udp ? .udp : .tcp
         let allowed = endpoints.filter {
-            policies.evaluator.isAllowed(from: source, to: .pod($0), port: port.targetPort, protocol: proto)
+            policies.evaluator.isAllowed(from: .pod(source.name), to: .pod($0), port: port.targetPort, protocol: proto, family: family)
         }
         return allowed.count == endpoints.count ? expected : .filtered(allowed: allowed, endpoints: endpoints)
     }

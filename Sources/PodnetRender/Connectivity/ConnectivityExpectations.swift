@@ -109,10 +109,13 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     public func hasGateway(_ pod: Int) -> Bool { segments[pod] == .podNetwork }
 
     /// Why `source` must not reach `destination`, in a user's words; nil if it must.
-    public func isolationReason(from source: Int, to destination: Int) -> String? {
+    public func isolationReason(from source: Int, to destination: Int, family: AddressFamily = .ipv4) -> String? {
+        if let pod = [pods[source], pods[destination]].first(where: { $0.ip(family) == nil }) {
+            return "\(pod.name) has no \(family.name) address"
+        }
         if expectsReach(from: source, to: destination) {
-            guard !expectsEcho(from: source, to: destination), let policies else { return nil }
-            return "NetworkPolicy denies it: " + policies.evaluator.verdict(for: .echo(from: .pod(pods[source].name), to: .pod(pods[destination].name)))
+            guard !expectsEcho(from: source, to: destination, family: family), let policies else { return nil }
+            return "NetworkPolicy denies it: " + policies.evaluator.verdict(for: .echo(from: .pod(pods[source].name), to: .pod(pods[destination].name), family: family))
                 .explanation.dropFirst().filter { !$0.contains("not isolated") && !$0.contains("no policy applies") }.joined(separator: "; ")
         }
         let from = pods[source], to = pods[destination]
@@ -140,22 +143,22 @@ public struct ConnectivityExpectations: Sendable, Equatable {
             for port in service.ports {
                 switch via {
                 case .clusterIP:
-                    let expected: [ConnectionExpectation] = pods.indices.map { source in
-                        guard hasGateway(source) else { return .unreachable }
-                        if service.endpoints.isEmpty { return .rejected }
-                        guard service.internalTrafficPolicy == .local else {
-                            return filtered(.answered(by: service.endpoints), from: .pod(pods[source].name), port: port)
-                        }
-                        // Only the sender's node's endpoints; where it has none, dropped (kube-proxy).
-                        let local = endpoints(of: service, on: pods[source].node)
-                        return local.isEmpty ? .dropped : filtered(.answered(by: local), from: .pod(pods[source].name), port: port)
-                    }
                     // One target per ClusterIP the service has: what each family's proxy
-                    // rules must do is the same (ip6tables beside iptables). IPv6's
-                    // expectations are IPv4's: no policy is expected here (apply
-                    // refuses policies in a dual-stack cluster for now).
+                    // rules must do is the same (ip6tables beside iptables), and so is what
+                    // NetworkPolicy allows, but for ipBlock peers, which match their family's
+                    // traffic alone.
                     for family in AddressFamily.allCases {
                         guard let address = service.clusterIP(family) else { continue }
+                        let expected: [ConnectionExpectation] = pods.indices.map { source in
+                            guard hasGateway(source) else { return .unreachable }
+                            if service.endpoints.isEmpty { return .rejected }
+                            guard service.internalTrafficPolicy == .local else {
+                                return filtered(.answered(by: service.endpoints), from: pods[source], port: port, family: family)
+                            }
+                            // Only the sender's node's endpoints; where it has none, dropped (kube-proxy).
+                            let local = endpoints(of: service, on: pods[source].node)
+                            return local.isEmpty ? .dropped : filtered(.answered(by: local), from: pods[source], port: port, family: family)
+                        }
                         targets.append(ServiceTarget(service: service.name, port: port, route: .clusterIP,
                                                      address: address, destinationPort: port.port,
                                                      endpoints: service.endpoints, expected: expected,
@@ -167,18 +170,19 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                         let pod = pods[endpoint]
                         let expected: [ConnectionExpectation] = pods.indices.map { source in
                             guard expectsReach(from: source, to: endpoint) else { return .unreachable }
-                            return filtered(.answered(by: [pod.name]), from: .pod(pods[source].name), port: port)
+                            return filtered(.answered(by: [pod.name]), from: pods[source], port: port, family: .ipv4)
                         }
                         targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
                                                      address: .v4(pod.ip), destinationPort: port.targetPort,
                                                      endpoints: service.endpoints, expected: expected))
                         // The endpoint's IPv6 address where the service has IPv6: reached
-                        // as IPv6 echo is (policies filter IPv4 only, see expectsEcho).
+                        // where an IPv6 source reaches it, as NetworkPolicy leaves IPv6.
                         if service.clusterIPv6 != nil, let address = pod.ip(.ipv6) {
                             targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
                                                          address: address, destinationPort: port.targetPort, endpoints: service.endpoints,
                                                          expected: pods.indices.map { source in
-                                                             expectsEcho(from: source, to: endpoint, family: .ipv6) ? .answered(by: [pod.name]) : .unreachable
+                                                             guard expectsReach(from: source, to: endpoint, family: .ipv6) else { return .unreachable }
+                                                             return filtered(.answered(by: [pod.name]), from: pods[source], port: port, family: .ipv6)
                                                          }))
                         }
                     }

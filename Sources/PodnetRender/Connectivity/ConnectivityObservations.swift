@@ -21,6 +21,9 @@ public struct ConnectivityObservations: Sendable, Equatable {
     /// `policyPorts`; nil when not probed.
     public var policy: [[[ConnectionObservation]]]?
     public var policyPorts: [PolicyProbePort] = []
+    /// The same probes to every pod's IPv6 address, in a dual-stack cluster; nil
+    /// otherwise or when not probed.
+    public var policyV6: [[[ConnectionObservation]]]? = nil
 
     public init(echo: [[EchoObservation]]? = nil, echoTimeout: Double = 1,
                 services: [ServiceObservation]? = nil, external: [ServiceObservation]? = nil, connectionsPerPod: Int = 0) {

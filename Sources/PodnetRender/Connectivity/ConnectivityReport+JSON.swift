@@ -27,7 +27,10 @@
 ///                          "results": [{ "from", "to", "address", "port", "protocol",
 ///                                        "expected": "allow"|"deny",
 ///                                        "observed": "answer"|"timeout"|"refused"|"unreachable"|"failed",
-///                                        "detail"?, "ok" }] } }
+///                                        "detail"?, "ok" }] },
+///       "networkPolicyIPv6": { as networkPolicy, with "family": "IPv6", each result's "address"
+///                              the pod's IPv6 one, and no result for a pod without one }
+///                              (dual-stack clusters with policies only) }
 ///
 /// Every result also carries "sources": the source addresses the listeners saw.
 /// `podToPod`, `services` or `external` is absent when it was not probed
@@ -42,7 +45,7 @@ extension ConnectivityReport: Encodable {
         case connections, answers, refused, unreachable, timeouts, failed, reasons, problem, problems
         case external, connectionsPerSource, node, sourceKind, policy, oneEndpointPerSource
         case expectedSource, expectedSourceAddresses, sources
-        case networkPolicy, ports, probes
+        case networkPolicy, networkPolicyIPv6, ports, probes
     }
 
     /// A pod-to-pod section: `podToPod` for IPv4, `podToPodIPv6` (which also says its family) for IPv6.
@@ -76,6 +79,41 @@ extension ConnectivityReport: Encodable {
         }
     }
 
+    /// A policy section: `networkPolicy` for IPv4, `networkPolicyIPv6` (which also says its family) for IPv6.
+    private func encode(_ policy: PolicyMatrix, in container: inout KeyedEncodingContainer<Keys>) throws {
+        var section = container.nestedContainer(keyedBy: Keys.self, forKey: policy.family == .ipv4 ? .networkPolicy : .networkPolicyIPv6)
+        if policy.family == .ipv6 { try section.encode(policy.family.name, forKey: .family) }
+        try section.encode(policy.ports.map(\.description), forKey: .ports)
+        try section.encode(policy.probes, forKey: .probes)
+        try section.encode(policy.asExpected, forKey: .asExpected)
+        var results = section.nestedUnkeyedContainer(forKey: .results)
+        for (source, row) in policy.cells.enumerated() {
+            for (destination, cell) in row.enumerated() {
+                for probe in cell where probe.probed {
+                    var result = results.nestedContainer(keyedBy: Keys.self)
+                    try result.encode(pods[source].name, forKey: .from)
+                    try result.encode(pods[destination].name, forKey: .to)
+                    try result.encode(pods[destination].ip(policy.family)?.description ?? "", forKey: .address)
+                    try result.encode(probe.port.port, forKey: .port)
+                    try result.encode(probe.port.protocol.rawValue, forKey: .protocol)
+                    try result.encode(probe.expected ? "allow" : "deny", forKey: .expected)
+                    switch probe.observed {
+                    case .answered: try result.encode("answer", forKey: .observed)
+                    case .timedOut: try result.encode("timeout", forKey: .observed)
+                    case .refused: try result.encode("refused", forKey: .observed)
+                    case .unreachable(let detail):
+                        try result.encode("unreachable", forKey: .observed)
+                        try result.encode(detail, forKey: .detail)
+                    case .failed(let detail):
+                        try result.encode("failed", forKey: .observed)
+                        try result.encode(detail, forKey: .detail)
+                    }
+                    try result.encode(probe.ok, forKey: .ok)
+                }
+            }
+        }
+    }
+
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(cluster, forKey: .cluster)
@@ -84,38 +122,8 @@ extension ConnectivityReport: Encodable {
         if let matrix { try encode(matrix, in: &container) }
         // After IPv4's section, so that an IPv4-only cluster's report is byte for byte what it was.
         if let matrixV6 { try encode(matrixV6, in: &container) }
-        if let policy {
-            var section = container.nestedContainer(keyedBy: Keys.self, forKey: .networkPolicy)
-            try section.encode(policy.ports.map(\.description), forKey: .ports)
-            try section.encode(policy.probes, forKey: .probes)
-            try section.encode(policy.asExpected, forKey: .asExpected)
-            var results = section.nestedUnkeyedContainer(forKey: .results)
-            for (source, row) in policy.cells.enumerated() {
-                for (destination, cell) in row.enumerated() {
-                    for probe in cell {
-                        var result = results.nestedContainer(keyedBy: Keys.self)
-                        try result.encode(pods[source].name, forKey: .from)
-                        try result.encode(pods[destination].name, forKey: .to)
-                        try result.encode(pods[destination].ip.description, forKey: .address)
-                        try result.encode(probe.port.port, forKey: .port)
-                        try result.encode(probe.port.protocol.rawValue, forKey: .protocol)
-                        try result.encode(probe.expected ? "allow" : "deny", forKey: .expected)
-                        switch probe.observed {
-                        case .answered: try result.encode("answer", forKey: .observed)
-                        case .timedOut: try result.encode("timeout", forKey: .observed)
-                        case .refused: try result.encode("refused", forKey: .observed)
-                        case .unreachable(let detail):
-                            try result.encode("unreachable", forKey: .observed)
-                            try result.encode(detail, forKey: .detail)
-                        case .failed(let detail):
-                            try result.encode("failed", forKey: .observed)
-                            try result.encode(detail, forKey: .detail)
-                        }
-                        try result.encode(probe.ok, forKey: .ok)
-                    }
-                }
-            }
-        }
+        if let policy { try encode(policy, in: &container) }
+        if let policyV6 { try encode(policyV6, in: &container) }
         if let services {
             var section = container.nestedContainer(keyedBy: Keys.self, forKey: .services)
             try section.encode(services.connectionsPerPod, forKey: .connectionsPerPod)

@@ -24,7 +24,7 @@ public struct ConnectivityReportText: Sendable {
         for matrix in [report.matrix, report.matrixV6].compactMap({ $0 }) {
             sections.append(detailed ? podMatrix(matrix, pods: report.pods) : nodeMatrix(matrix, pods: report.pods))
         }
-        if let policy = report.policy {
+        for policy in [report.policy, report.policyV6].compactMap({ $0 }) {
             sections.append(detailed ? policyMatrix(policy, pods: report.pods) : policyNodeMatrix(policy, pods: report.pods))
         }
         if let services = report.services {
@@ -47,7 +47,8 @@ public struct ConnectivityReportText: Sendable {
     }
 
     static func symbol(_ cell: PolicyMatrix.Cell) -> String {
-        switch (cell.expected, cell.ok) {
+        guard cell.probed else { return "-" }
+        return switch (cell.expected, cell.ok) {
         case (true, true): "✓"
         case (false, true): "·"
         case (true, false): "✗"
@@ -63,7 +64,7 @@ public struct ConnectivityReportText: Sendable {
             rows.append([String(index + 1), pods[index].name] + row.map { $0.map(Self.symbol).joined() })
         }
         return """
-            NetworkPolicy: a connection from inside each pod to every pod (row connects, column answers) \
+            \(Self.policyHeading(matrix.family)): a connection from inside each pod to \(Self.policyTargets(matrix.family)) (row connects, column answers) \
             on \(matrix.ports.map(\.description).joined(separator: ", ")), one symbol per port in that order
 
             \(Columns(rows, rightAligned: [0], separator: " ", indent: "  ").text)
@@ -72,6 +73,11 @@ public struct ConnectivityReportText: Sendable {
             """
     }
 
+    /// "NetworkPolicy", "NetworkPolicy over IPv6".
+    static func policyHeading(_ family: AddressFamily) -> String { family == .ipv4 ? "NetworkPolicy" : "NetworkPolicy over IPv6" }
+    /// IPv4's words unchanged beside IPv6's.
+    static func policyTargets(_ family: AddressFamily) -> String { family == .ipv4 ? "every pod" : "every pod's IPv6 address" }
+
     /// The policy matrix summed per pair of nodes.
     func policyNodeMatrix(_ matrix: PolicyMatrix, pods: [Pod]) -> String {
         let table = Self.nodePairTable(pods: pods) { source, destination in
@@ -79,7 +85,7 @@ public struct ConnectivityReportText: Sendable {
             return (cell.filter(\.ok).count, cell.count)
         }
         return """
-            NetworkPolicy: every pod to every pod on \(matrix.ports.map(\.description).joined(separator: ", ")), \
+            \(Self.policyHeading(matrix.family)): every pod to \(Self.policyTargets(matrix.family)) on \(matrix.ports.map(\.description).joined(separator: ", ")), \
             summed per node pair (✓ every probe as the policies say, else as expected/probes)
 
             \(table)
@@ -310,10 +316,11 @@ public struct ConnectivityReportText: Sendable {
             let bad = matrix.pairs - matrix.asExpected
             if bad > 0 { failed.append("\(bad) of \(matrix.pairs) IPv6 pod pairs") }
         }
-        if let policy = report.policy {
-            counted.append("\(policy.probes) policy probes")
+        for policy in [report.policy, report.policyV6].compactMap({ $0 }) {
+            let what = policy.family == .ipv4 ? "policy probes" : "IPv6 policy probes"
+            counted.append("\(policy.probes) \(what)")
             let bad = policy.probes - policy.asExpected
-            if bad > 0 { failed.append("\(bad) of \(policy.probes) policy probes") }
+            if bad > 0 { failed.append("\(bad) of \(policy.probes) \(what)") }
         }
         if let services = report.services {
             counted.append("\(services.rows.count) service checks")

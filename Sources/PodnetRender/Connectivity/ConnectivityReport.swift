@@ -12,6 +12,8 @@ public struct ConnectivityReport: Sendable {
     public let matrixV6: PodMatrix?
     /// Pod to pod on the ports policies name, where the cluster has policies.
     public let policy: PolicyMatrix?
+    /// The same over IPv6, in a dual-stack cluster with policies.
+    public let policyV6: PolicyMatrix?
     public let services: ServiceReport?
     /// NodePorts and external IPs, from every client and pod.
     public let external: ServiceReport?
@@ -44,6 +46,13 @@ public struct ConnectivityReport: Sendable {
             policy = matrix
         } else {
             policy = nil
+        }
+        if let observed = observations.policyV6 {
+            let matrix = PolicyMatrix(expectations: expectations, ports: observations.policyPorts, observed: observed, family: .ipv6)
+            failures += matrix.failures
+            policyV6 = matrix
+        } else {
+            policyV6 = nil
         }
         if let services = observations.services {
             let report = ServiceReport(expectations: expectations, observations: services,
@@ -102,8 +111,7 @@ public struct PodMatrix: Sendable {
                 if cell.expected {
                     failures.append("\(pair): \(Self.describe(cell.observed, timeout: timeout))")
                 } else {
-                    let reason = family == .ipv4 ? expectations.isolationReason(from: source, to: destination) ?? ""
-                        : expectations.isolationReason(from: source, to: destination, family: family)
+                    let reason = expectations.isolationReason(from: source, to: destination, family: family) ?? ""
                     failures.append("\(pair): answered, but must not: \(reason)")
                 }
             }
@@ -316,7 +324,7 @@ public struct ServiceReport: Sendable {
                 let pod = expectations.pods[source]
                 reason = "\(pod.name) is on bridge-less node \(pod.node): it has no route to \(target.route == .clusterIP ? "ClusterIPs" : "its node's network")"
             case .endpoint(let endpoint):
-                reason = expectations.index(ofPod: endpoint).flatMap { expectations.isolationReason(from: source, to: $0) } ?? ""
+                reason = expectations.index(ofPod: endpoint).flatMap { expectations.isolationReason(from: source, to: $0, family: target.address.family) } ?? ""
             }
             return "\(tally.answered) of \(total) answered (by \(tally.answers.keys.sorted().joined(separator: ", "))), but must not: \(reason)"
         }

@@ -82,16 +82,84 @@ import Testing
         #expect(report.matrixV6 == nil)
     }
 
-    /// podnet's policy rules match IPv4 only (meta nfproto ipv4): IPv6 echo passes
-    /// a deny-all policy, and the expectations say so rather than what Kubernetes would.
-    @Test func ipv6EchoIsExpectedWherePoliciesDenyIPv4() throws {
+    /// Policies filter both families alike: a deny-all policy denies IPv6 echo as
+    /// it does IPv4's.
+    @Test func ipv6EchoIsDeniedWherePoliciesDenyIPv4() throws {
         let expectations = try ConnectivityExpectationsTests.expectations(Self.dualStack + """
 
         networkPolicies:
           - { name: deny, podSelector: {}, policyTypes: [Ingress] }
         """)
         #expect(!expectations.expectsEcho(from: 0, to: 1, family: .ipv4))
-        #expect(expectations.expectsEcho(from: 0, to: 1, family: .ipv6))
+        #expect(!expectations.expectsEcho(from: 0, to: 1, family: .ipv6))
+        #expect(expectations.isolationReason(from: 0, to: 1, family: .ipv6)?.hasPrefix("NetworkPolicy denies it") == true)
+    }
+
+    /// An ipBlock peer is of one family: an IPv6 block admits IPv6 traffic from the
+    /// pods in it and nothing over IPv4, an IPv4 block the reverse; selector peers
+    /// are the same in both families.
+    static let perFamilyBlocks = dualStack + """
+
+    networkPolicies:
+      - name: v6-block
+        podSelector: { matchLabels: { app: web } }
+        ingress:
+          - from: [{ ipBlock: { cidr: "fd00:200::/64" } }]
+            ports: [{ port: 80 }]
+          - from: [{ ipBlock: { cidr: 10.200.1.0/24 } }]
+            ports: [{ port: 81 }]
+    """
+
+    @Test func ipBlocksMatchTheirOwnFamilyOnly() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(Self.perFamilyBlocks)
+        let p80 = PolicyProbePort(80, .tcp), p81 = PolicyProbePort(81, .tcp)
+        // a0 is in fd00:200::/64 (node-0's IPv6 pod CIDR), b0 in 10.200.1.0/24.
+        #expect(expectations.expectsPolicyReach(from: 0, to: 1, on: p80, family: .ipv6))
+        #expect(!expectations.expectsPolicyReach(from: 0, to: 1, on: p80, family: .ipv4))
+        #expect(expectations.expectsPolicyReach(from: 1, to: 0, on: p81, family: .ipv4))
+        #expect(!expectations.expectsPolicyReach(from: 1, to: 0, on: p81, family: .ipv6))
+        #expect(!expectations.expectsPolicyReach(from: 1, to: 0, on: p80, family: .ipv6))
+    }
+
+    /// The IPv6 policy matrix fails on its own, says the IPv6 address, and has its
+    /// own text and JSON section; IPv4's keep their words.
+    @Test func theIPv6PolicyMatrixIsReportedBesideIPv4s() throws {
+        let expectations = try ConnectivityExpectationsTests.expectations(Self.perFamilyBlocks)
+        let ports = expectations.policyProbePorts
+        let port80 = try #require(ports.firstIndex(of: PolicyProbePort(80, .tcp)))
+        func observed(_ family: AddressFamily) -> [[[ConnectionObservation]]] {
+            (0..<2).map { source in
+                (0..<2).map { destination in
+                    ports.map { port in
+                        expectations.expectsPolicyReach(from: source, to: destination, on: port, family: family)
+                            ? .answered(expectations.pods[destination].name) : .timedOut(connected: false)
+                    }
+                }
+            }
+        }
+        var observations = ConnectivityObservations(echoTimeout: 1)
+        observations.policyPorts = ports
+        observations.policy = observed(.ipv4)
+        var v6 = observed(.ipv6)
+        v6[0][1][port80] = .timedOut(connected: false)  // allowed over IPv6, dropped
+        observations.policyV6 = v6
+        let report = ConnectivityReport(cluster: "lab", expectations: expectations, observations: observations)
+        #expect(report.policy?.asExpected == report.policy?.probes)
+        #expect(report.policyV6?.family == .ipv6)
+        #expect(report.policyV6.map { $0.probes - $0.asExpected } == 1)
+        #expect(report.failures.count == 1)
+        #expect(report.failures.first?.hasPrefix("a0 → b0 (fd00:200:0:1::2) 80/TCP: timed out, but NetworkPolicy allows it") == true)
+
+        let text = ConnectivityReportText().render(report)
+        #expect(text.contains("NetworkPolicy: a connection from inside each pod to every pod (row connects, column answers)"))
+        #expect(text.contains("NetworkPolicy over IPv6: a connection from inside each pod to every pod's IPv6 address (row connects, column answers)"))
+        #expect(text.contains("1 of \(report.policyV6!.probes) IPv6 policy probes"))
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        let section = try #require(json["networkPolicyIPv6"] as? [String: Any])
+        #expect(section["family"] as? String == "IPv6")
+        let results = try #require(section["results"] as? [[String: Any]])
+        #expect(results.contains { $0["address"] as? String == "fd00:200:0:1::2" && $0["ok"] as? Bool == false })
+        #expect((json["networkPolicy"] as? [String: Any])?["family"] == nil)
     }
 
     /// A dual-stack service is probed at each ClusterIP, the IPv6 one with listeners
