@@ -28,14 +28,10 @@ extension Topology {
 
     /// Why the reconciling commands cannot apply this topology yet, or nil. Dual
     /// stack is applied where the kernel side exists (pods, nodes and routes over
-    /// every backend, IPv6 over ipip by sit; services in every proxy mode); the rest is refused rather
-    /// than half made: IPv6 traffic that NetworkPolicy would let through unfiltered
-    /// is worse than an error.
+    /// every backend, IPv6 over ipip by sit; services in every proxy mode;
+    /// NetworkPolicy in both families).
     public var refusalToApply: String? {
         guard usesIPv6 else { return nil }
-        let fix = "; remove the IPv6 values to apply the IPv4 cluster (issue 17, docs/dual-stack.md)"
-        if !networkPolicies.isEmpty {
-            return "NetworkPolicy filters IPv4 only so far: the cluster's IPv6 traffic would pass unfiltered" + fix
         }
         return nil
     }

@@ -20,6 +20,20 @@ import Testing
         #expect(run.stdout.contains("isolated by prod/db-clients; no rule of it allows this"))
     }
 
+    /// An IPv6 address is that pod over IPv6: an IPv6 ipBlock decides, where over
+    /// IPv4 (the pod by name) it does not.
+    @Test func anIPv6AddressIsJudgedOverIPv6() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pnt-explain6-\(getpid()).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try ("name: lab\n" + DualStackPolicyEndToEndTests.topology + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let overIPv6 = try PodnetBinary.run(["check", file.path, "--explain", "fd00:200:0:2::2", "a0", "80"])
+        #expect(overIPv6.status == 0, "\(overIPv6.stdout)\(overIPv6.stderr)")
+        #expect(overIPv6.stdout.hasPrefix("fd00:200:0:2::2 → a0 80/TCP over IPv6: allowed"), "\(overIPv6.stdout)")
+        #expect(overIPv6.stdout.contains("ipBlock fd00:200:0:2::/64"), "\(overIPv6.stdout)")
+        let overIPv4 = try PodnetBinary.run(["check", file.path, "--explain", "c", "a0", "80"])
+        #expect(overIPv4.status == 1, "\(overIPv4.stdout)")
+    }
+
     @Test func aServiceIsJudgedAtEachEndpoint() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("pnt-explain-\(getpid()).yaml")
         defer { try? FileManager.default.removeItem(at: file) }
