@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// NetworkPolicy over IPv6, for real: a dual-stack three-node host-gw lab with a
-/// default-deny, an allow-from-label, an egress policy and IPv6 ipBlocks.
-/// `podnet check` must find both policy matrices as the model says, and plain
+/// NetworkPolicy over IPv6, for real: a dual-stack three-node lab (host-gw, static VXLAN) with a
+/// default-deny, an allow-from-label, an egress policy, IPv6 ipBlocks and a
+/// dual-stack service. `podnet check` must find both policy matrices (and the
+/// service through each ClusterIP, filtered per family) as the model says, and plain
 /// `nc` connections over IPv6 must pass or time out as the policies say: an IPv6
 /// ipBlock admits IPv6 and not IPv4, pods of one bridge keep finding each other
 /// (neighbour discovery passes the policies). Root only; clusters pnp6NNNNNN.
@@ -13,6 +14,7 @@ struct DualStackPolicyEndToEndTests {
     /// b 10.200.1.2 / fd00:200:0:1::2, c 10.200.2.2 / fd00:200:0:2::2.
     static let topology = """
     clusterCIDR: [10.200.0.0/16, fd00:200::/48]
+    serviceCIDR: [10.96.0.0/12, fd00:96::/112]
     underlay: { cidr: [192.168.64.0/24, fd00:64::/64] }
     network: { backend: host-gw }
     nodes:
@@ -43,12 +45,15 @@ struct DualStackPolicyEndToEndTests {
           - to: [{ podSelector: { matchLabels: { app: db } } }]
           - to: [{ ipBlock: { cidr: "fd00:200::/64", except: ["fd00:200::3/128"] } }]
             ports: [{ port: 80 }]
+    services:
+      - { name: web, selector: { app: web }, ports: [{ port: 8080, targetPort: 80 }] }
     """
 
-    func withCluster(_ body: (String, URL) throws -> Void) throws {
+    func withCluster(network: String, _ body: (String, URL) throws -> Void) throws {
         let cluster = "pnp6" + String(Int.random(in: 100_000...999_999))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
         try ("name: \(cluster)\n" + Self.topology + "\n").write(to: file, atomically: true, encoding: .utf8)
+        try replaceNetwork(of: file, with: network)
         defer {
             _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
             _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
@@ -89,14 +94,30 @@ struct DualStackPolicyEndToEndTests {
         return run.stdout
     }
 
-    @Test func bothPolicyMatricesHoldAndIPv6IsFilteredForReal() throws {
-        try withCluster { cluster, file in
+    /// Routed between nodes over host-gw (IPv6 via the nodes' IPv6 addresses) and
+    /// static VXLAN (IPv6 inside frames over the IPv4 underlay); bridged on node-0.
+    @Test(arguments: ["host-gw", "vxlan-static"])
+    func bothPolicyMatricesHoldAndIPv6IsFilteredForReal(backend: String) throws {
+        try withCluster(network: DualStackEndToEndTests.networks[backend]!) { cluster, file in
             // The bridged IPv6 frames cross the IP hooks.
             #expect(try shell("ip netns exec \(cluster).node-0 sysctl -n net.bridge.bridge-nf-call-ip6tables").stdout.hasPrefix("1"))
             let checked = try PodnetBinary.run(["check", file.path])
             #expect(checked.status == 0, "\(checked.stdout)\n\(checked.stderr)")
             #expect(checked.stdout.contains("NetworkPolicy over IPv6: a connection from inside each pod to every pod's IPv6 address"), "\(checked.stdout)")
-            #expect(checked.stdout.contains("64 policy probes and 64 IPv6 policy probes as expected"), "\(checked.stdout)")
+            #expect(checked.stdout.contains("64 policy probes, 64 IPv6 policy probes and 8 service checks as expected"), "\(checked.stdout)")
+            // The service through each ClusterIP, judged at its endpoint a0 in the
+            // connection's family: c is let in over IPv6 only (the IPv6 block).
+            let services = try #require(try JSONSerialization.jsonObject(with: Data(try PodnetBinary.run(["check", "--services-only", "-o", "json", file.path]).stdout.utf8)) as? [String: Any])
+            #expect(services["ok"] as? Bool == true, "\(services["failures"] ?? "")")
+            let rows = ((services["services"] as? [String: Any])?["results"] as? [[String: Any]]) ?? []
+            func expected(from pod: String, _ address: String) -> [String] {
+                rows.filter { $0["from"] as? String == pod && $0["address"] as? String == address }.compactMap { $0["expected"] as? String }
+            }
+            #expect(expected(from: "c", "fd00:96::1") == ["answer"], "\(rows)")
+            #expect(expected(from: "c", "10.96.0.1") == ["answerAllowedDropOthers"], "\(rows)")
+            // a1's egress reaches a0 through client-out's IPv6 block alone.
+            #expect(expected(from: "a1", "fd00:96::1") == ["answer"] && expected(from: "a1", "10.96.0.1") == ["answerAllowedDropOthers"])
+            #expect(expected(from: "b", "fd00:96::1") == ["answerAllowedDropOthers"])
 
             let machine = try #require(try JSONSerialization.jsonObject(with: Data(try PodnetBinary.run(["check", "--pods-only", "-o", "json", file.path]).stdout.utf8)) as? [String: Any])
             #expect(machine["ok"] as? Bool == true, "\(machine["failures"] ?? "")")
