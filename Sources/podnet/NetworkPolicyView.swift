@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetKernelModel
 import PodnetRender
 
@@ -20,7 +21,13 @@ struct NetworkPolicyView: Encodable {
         for table in state.nftTables.values.sorted(by: { $0.id < $1.id })
         where table.id.family == .inet && table.id.name == Names.table(cluster: cluster) {
             let namespace = table.id.namespace.description
-            for (map, direction, prefix) in [(Names.ingressPods, "ingress", "to-"), (Names.egressPods, "egress", "from-")] {
+            // One row per isolated pod's address: IPv4's, then IPv6's in a dual-stack cluster.
+            let dispatch = [("ingress", "to-"), ("egress", "from-")].flatMap { direction, prefix in
+                AddressFamily.allCases.map { family in
+                    (direction == "ingress" ? Names.ingressPods(family) : Names.egressPods(family), direction, prefix)
+                }
+            }
+            for (map, direction, prefix) in dispatch {
                 for element in table.sets[map]?.elements ?? [] {
                     guard case .verdict(let verdict)? = element.data, let chain = verdict.chain else { continue }
                     let policies = (table.chains[chain]?.rules ?? []).compactMap { rule -> String? in
@@ -33,7 +40,8 @@ struct NetworkPolicyView: Encodable {
                         direction: direction, chain: chain, policies: policies))
                 }
             }
-            for set in table.sets.values.sorted(by: { $0.name < $1.name }) where set.name != Names.ingressPods && set.name != Names.egressPods {
+            let maps = Set(dispatch.map(\.0))
+            for set in table.sets.values.sorted(by: { $0.name < $1.name }) where !maps.contains(set.name) {
                 sets.append(PeerSet(namespace: namespace, name: set.name, selects: set.comment ?? "",
                                     elements: set.elements.map { $0.key.map(\.description).joined(separator: " . ") }))
             }

@@ -138,6 +138,15 @@ struct DualStackPolicyEndToEndTests {
             let denied = ((v6["results"] as? [[String: Any]]) ?? []).filter { $0["expected"] as? String == "deny" }.count
             #expect(denied >= 20, "only \(denied) IPv6 probes denied")
 
+            // show: each isolated pod at each of its addresses, the peer sets of both families.
+            let shown = try PodnetBinary.run(["show", "--cluster", cluster, "-o", "json"])
+            let live = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any], "\(shown.stderr)")
+            let view = try #require(live["networkPolicy"] as? [String: Any])
+            let isolated = (view["isolatedPods"] as? [[String: Any]]) ?? []
+            #expect(Set(isolated.filter { $0["pod"] as? String == "b" }.compactMap { $0["address"] as? String }) == ["10.200.1.2", "fd00:200:0:1::2"], "\(isolated)")
+            let setNames = ((view["sets"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+            #expect(setNames.contains { $0.hasPrefix("pods6-") } && !setNames.contains { $0.hasSuffix("-pods6") || $0.hasSuffix("-pods") }, "\(setNames)")
+
             try withListener(cluster, "b", "fd00:200:0:1::2", port: 9000) { () throws in
                 #expect(try connect(cluster, from: "a1", to: "fd00:200:0:1::2", port: 9000) == "connected")  // client → db
                 #expect(try connect(cluster, from: "c", to: "fd00:200:0:1::2", port: 9000) == "timed out")  // default deny
