@@ -17,6 +17,9 @@ struct NetworkPolicyResolver {
         var pods: [Pod]
         /// Nodes without a pod bridge: their pods talk over direct links only.
         var bridgelessNodes: Set<String> = []
+        /// Whether the cluster has IPv6 (an IPv6 clusterCIDR): an IPv6 ipBlock
+        /// matches nothing without it.
+        var hasIPv6 = false
 
         var namespaceNames: [String] { namespaces.map(\.name) }
         func isKnown(namespace: String) -> Bool { namespaceNames.contains(namespace) || declaredNamespaces.contains(namespace) }
@@ -133,6 +136,9 @@ struct NetworkPolicyResolver {
             if spec.podSelector != nil || spec.namespaceSelector != nil {
                 log.error(spec.mark, "a peer with an ipBlock may have no podSelector or namespaceSelector; write them as two peers of the list")
                 return nil
+            }
+            if let cidr = block.cidr, cidr.value.family == .ipv6, !context.hasIPv6 {
+                log.warning(cidr.mark, "ipBlock \(cidr.value) is IPv6, and the cluster has no IPv6 (its clusterCIDR is IPv4 only): this peer of network policy '\(policy)' matches nothing, as an IPv6 block matches IPv6 traffic alone; add an IPv6 clusterCIDR, or remove the peer")
             }
             return ipBlock(block).map(NetworkPolicyPeer.addresses)
         }

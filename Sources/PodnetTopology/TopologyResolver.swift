@@ -40,7 +40,8 @@ struct TopologyResolver {
                                                                     nodePorts: nodePorts, externalIPs: externalIPs)
         let policies = NetworkPolicyResolver(log: log).resolve(
             spec.networkPolicies, context: .init(namespaces: namespaces, declaredNamespaces: declaredNamespaces, pods: pods.map(\.pod),
-                                                 bridgelessNodes: Set(nodes.map(\.node).filter { $0.bridge == nil }.map(\.name))))
+                                                 bridgelessNodes: Set(nodes.map(\.node).filter { $0.bridge == nil }.map(\.name)),
+                                                 hasIPv6: cidrs.clusterV6 != nil))
         if let mark = spec.emptyNodesMark {
             log.error(mark, "a cluster needs at least one node")
         }
