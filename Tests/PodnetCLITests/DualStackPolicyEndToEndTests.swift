@@ -99,6 +99,8 @@ struct DualStackPolicyEndToEndTests {
     @Test(arguments: ["host-gw", "vxlan-static"])
     func bothPolicyMatricesHoldAndIPv6IsFilteredForReal(backend: String) throws {
         try withCluster(network: DualStackEndToEndTests.networks[backend]!) { cluster, file in
+            // Applied as planned: nothing left to do (the table read back equals the rendered one).
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
             // The bridged IPv6 frames cross the IP hooks.
             #expect(try shell("ip netns exec \(cluster).node-0 sysctl -n net.bridge.bridge-nf-call-ip6tables").stdout.hasPrefix("1"))
             let checked = try PodnetBinary.run(["check", file.path])
