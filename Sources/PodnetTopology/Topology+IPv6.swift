@@ -26,16 +26,6 @@ extension Topology {
     /// this is whether the cluster has one.
     public var usesIPv6: Bool { ipv6 != nil }
 
-    /// Why the reconciling commands cannot apply this topology yet, or nil. Dual
-    /// stack is applied where the kernel side exists (pods, nodes and routes over
-    /// every backend, IPv6 over ipip by sit; services in every proxy mode;
-    /// NetworkPolicy in both families).
-    public var refusalToApply: String? {
-        guard usesIPv6 else { return nil }
-        }
-        return nil
-    }
-
     /// The cluster's families, primary first.
     public var families: [AddressFamily] {
         guard let ipv6 else { return [.ipv4] }

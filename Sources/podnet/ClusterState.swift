@@ -36,10 +36,6 @@ struct ClusterState {
             first.reportDiagnostics()
             throw ExitCode.failure
         }
-        if let refusal = firstTopology.refusalToApply {
-            Terminal.writeError("podnet: error: \(path): \(refusal)")
-            throw ExitCode.failure
-        }
         if let host { return try loadHost(host, path: path, file: first, topology: firstTopology, quiet: quiet) }
         let name = firstTopology.name
         PhaseTiming.mark("file loaded")

@@ -138,42 +138,8 @@ func prefixV6(_ text: String) -> IPv6Prefix { IPv6Prefix(text)! }
         let topology = try loadValid(AllocationTests.minimal)
         #expect(topology.ipv6 == nil)
         #expect(!topology.usesIPv6)
-        #expect(topology.refusalToApply == nil)
         #expect(topology.nodes.allSatisfy { $0.podCIDRv6 == nil && $0.addressV6 == nil })
         #expect(topology.pods.allSatisfy { $0.ipv6 == nil })
         #expect(topology.services.allSatisfy { $0.clusterIPv6 == nil && $0.ipFamilies == nil })
-    }
-
-    @Test func dualStackIsAppliedWhereTheKernelSideExists() throws {
-        // Every proxy mode serves IPv6 ClusterIPs: nothing refused.
-        #expect(try loadValid(Self.dualStack).refusalToApply == nil)
-        #expect(try loadValid(Self.dualStack + "\nproxy: { mode: iptables }\n").refusalToApply == nil)
-        #expect(try loadValid(Self.dualStack + "\nproxy: { mode: ipvs }\n").refusalToApply == nil)
-        // Pods and routes only (no IPv6 service): any proxy mode.
-        let podsOnly = """
-        name: ds
-        clusterCIDR: [10.200.0.0/16, fd00:200::/48]
-        serviceCIDR: [10.96.0.0/12, fd00:96::/112]
-        nodes: [{ name: node-0 }, { name: node-1 }]
-        pods: [{ name: a0, node: node-0, labels: { app: web } }]
-        services: [{ name: v4, ipFamilies: [IPv4], selector: { app: web }, ports: [{ port: 80 }] }]
-        """
-        #expect(try loadValid(podsOnly).refusalToApply == nil)
-    }
-
-    @Test func dualStackIsAppliedOverEveryBackend() throws {
-        for backend in ["host-gw", "ipip", "vxlan"] {
-            let text = Self.dualStack + "\nnetwork: { backend: \(backend) }\nproxy: { mode: iptables }\nunderlay: { cidr: [192.168.64.0/24, fd00:64::/64] }\n"
-            #expect(try loadValid(text).refusalToApply == nil, "\(backend)")
-        }
-    }
-
-    @Test func networkPoliciesInADualStackClusterAreApplied() throws {
-        let text = Self.dualStack + """
-
-        proxy: { mode: iptables }
-        networkPolicies: [{ name: deny, podSelector: {}, policyTypes: [Ingress] }]
-        """
-        #expect(try loadValid(text).refusalToApply == nil)
     }
 }
