@@ -202,6 +202,9 @@ struct ClusterRenderer {
                           master: KernelNames.underlayBridge, mark: mark(role),
                           alternativeNames: [KernelNames.peerAlternativeName(kind: "client", member: client.name)]))
         state.insert(Address(link: eth0, address: IPv4Prefix(address: client.address, length: topology.underlay.cidr.length)))
+        if let address = client.addressV6, let underlay = topology.underlayCIDR(.ipv6) {
+            state.insert(Address(link: eth0, address: IPPrefix(address: .v6(address), length: underlay.length)))
+        }
         for service in topology.services {
             guard let node = ExternalIPAnnouncement.node(for: service, in: topology) else { continue }
             for externalIP in service.externalIPs {

@@ -33,6 +33,8 @@ public enum LiveAssignmentsReader {
                 assignments.podIPsV6[member] = prefix.address
             case ("client", .v4(let prefix)) where address.link.name == KernelNames.clientInterface:
                 assignments.clientAddresses[member] = prefix.address
+            case ("client", .v6(let prefix)) where address.link.name == KernelNames.clientInterface:
+                assignments.clientAddressesV6[member] = prefix.address
             default:
                 break
             }

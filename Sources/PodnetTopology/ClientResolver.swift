@@ -31,7 +31,8 @@ struct ClientResolver {
         return held
     }
 
-    func resolve(_ specs: [ClientSpec], underlay: IPv4Prefix?, nodes: [ResolvedNode], names: inout NameRegistry) -> [ResolvedClient] {
+    func resolve(_ specs: [ClientSpec], underlay: IPv4Prefix?, underlayV6: IPv6Prefix? = nil, nodes: [ResolvedNode],
+                 names: inout NameRegistry) -> [ResolvedClient] {
         var valid: [ClientSpec] = []
         for spec in specs {
             guard let name = spec.name else { continue }
@@ -48,9 +49,13 @@ struct ClientResolver {
         }
         guard let underlay, !valid.isEmpty else { return [] }
         let addresses = allocateAddresses(valid, underlay: underlay, nodes: nodes)
+        let addressesV6 = allocateIPv6Addresses(valid, underlay: underlayV6, nodes: nodes)
         return valid.compactMap { spec in
             let name = spec.name!.value
-            return addresses[name].map { ResolvedClient(client: Client(name: name, address: $0), spec: spec) }
+            guard let address = addresses[name] else { return nil }
+            // An IPv6 underlay without an address for the client was reported.
+            if underlayV6 != nil, addressesV6[name] == nil { return nil }
+            return ResolvedClient(client: Client(name: name, address: address, addressV6: addressesV6[name]), spec: spec)
         }
     }
 

@@ -15,6 +15,7 @@ public struct LiveAssignments: Sendable, Equatable {
     /// The IPv6 sides of a dual-stack cluster, by the same names: kept like the IPv4
     /// ones, so that adding or removing a node or pod renumbers no other's IPv6 address.
     public var nodeAddressesV6: [String: IPv6Address]
+    public var clientAddressesV6: [String: IPv6Address] = [:]
     public var podCIDRsV6: [String: IPv6Prefix]
     public var podIPsV6: [String: IPv6Address]
     public var clusterIPsV6: [String: IPv6Address]

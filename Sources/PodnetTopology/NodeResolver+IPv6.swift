@@ -17,7 +17,8 @@ extension NodeResolver {
     ///     an IPv6 address.
     ///   - reportsMissingFamily: whether an IPv6 value without the IPv6 prefix is
     ///     an error here; not after the prefixes themselves were misread (reported).
-    func allocateIPv6Addresses(_ specs: [NodeSpec], underlay: IPv6Prefix?, reportsMissingFamily: Bool) -> [String: IPv6Address] {
+    func allocateIPv6Addresses(_ specs: [NodeSpec], underlay: IPv6Prefix?, held: Set<IPv6Address> = [],
+                               reportsMissingFamily: Bool) -> [String: IPv6Address] {
         guard let underlay else {
             for spec in specs {
                 guard let address = spec.addressV6, reportsMissingFamily else { continue }
@@ -53,6 +54,8 @@ extension NodeResolver {
                 pending.append(spec)
             }
         }
+        // Fresh addresses skip the clients' (a written or live one above still wins).
+        for address in held where !pool.isTaken(address) { pool.reserve(address) }
         for spec in pending {
             guard let address = pool.next() else {
                 log.error(spec.mark, "no free IPv6 address left in underlay.cidr \(underlay) for node '\(spec.name!.value)'; widen underlay.cidr or give the node an address")

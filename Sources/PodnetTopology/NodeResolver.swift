@@ -19,10 +19,12 @@ struct NodeResolver {
     /// Node addresses are handed out from the underlay's fourth host upward, as in seed 003.
     static let firstNodeHost = 4
 
-    /// - Parameter held: underlay addresses that fresh allocation skips (the
-    ///   clients'); a node may still be written with one, or keep its live one.
+    /// - Parameters:
+    ///   - held: underlay addresses that fresh allocation skips (the clients'); a node
+    ///     may still be written with one, or keep its live one.
+    ///   - heldV6: the same in the IPv6 underlay.
     func resolve(_ specs: [NodeSpec], cidrs: TopologyResolver.Prefixes, network: Network, held: Set<IPv4Address> = [],
-                 names: inout NameRegistry) -> [ResolvedNode] {
+                 heldV6: Set<IPv6Address> = [], names: inout NameRegistry) -> [ResolvedNode] {
         var valid: [NodeSpec] = []
         for spec in specs {
             guard let name = spec.name else { continue }
@@ -43,7 +45,7 @@ struct NodeResolver {
         }
         let addresses = allocateAddresses(valid, underlay: cidrs.underlay, held: held)
         let podCIDRs = allocatePodCIDRs(valid, cluster: cidrs.cluster)
-        let addressesV6 = allocateIPv6Addresses(valid, underlay: cidrs.underlayV6,
+        let addressesV6 = allocateIPv6Addresses(valid, underlay: cidrs.underlayV6, held: heldV6,
                                                 reportsMissingFamily: cidrs.underlay != nil && cidrs.cluster != nil)
         let podCIDRsV6 = allocateIPv6PodCIDRs(valid, cluster: cidrs.clusterV6, reportsMissingFamily: cidrs.cluster != nil)
         return valid.compactMap { spec in

@@ -194,7 +194,9 @@ struct SpecDecoder {
         guard let fields = read.mapping(node, "a client", keys: ["name", "address"], required: ["name"]) else { return nil }
         var spec = ClientSpec(mark: node.mark)
         spec.name = field(fields, "name", &spec.invalid) { read.string($0, "the client name") }
-        spec.address = field(fields, "address", &spec.invalid) { read.address($0, "the client address") }
+        if let addresses = field(fields, "address", &spec.invalid, { read.addresses($0, "the client address") }) {
+            (spec.address, spec.addressV6) = (addresses.ipv4, addresses.ipv6)
+        }
         return spec
     }
 }

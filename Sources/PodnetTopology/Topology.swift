@@ -303,10 +303,13 @@ public enum SessionAffinity: Codable, Equatable, Hashable, Sendable {
 public struct Client: Codable, Equatable, Sendable {
     public var name: String
     public var address: IPv4Address
+    /// The client's IPv6 underlay address; nil unless the underlay has an IPv6 prefix.
+    public var addressV6: IPv6Address?
 
-    public init(name: String, address: IPv4Address) {
+    public init(name: String, address: IPv4Address, addressV6: IPv6Address? = nil) {
         self.name = name
         self.address = address
+        self.addressV6 = addressV6
     }
 }
 

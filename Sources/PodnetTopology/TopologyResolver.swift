@@ -14,7 +14,8 @@ struct TopologyResolver {
         let network = self.network(spec)
         var names = NameRegistry(log: log)
         let nodes = NodeResolver(log: log, live: live).resolve(spec.nodes, cidrs: cidrs, network: network,
-                                                               held: ClientResolver.heldAddresses(spec.clients, live: live), names: &names)
+                                                               held: ClientResolver.heldAddresses(spec.clients, live: live),
+                                                               heldV6: ClientResolver.heldAddressesV6(spec.clients, live: live), names: &names)
         let declaredNodes = Set(spec.nodes.compactMap { $0.name?.value })
         let scopes = NamespaceResolver(log: log)
         let namespaces = scopes.resolve(spec.namespaces)
@@ -25,7 +26,8 @@ struct TopologyResolver {
         let serviceSpecs = scopes.checkServices(spec.services, in: namespaces, declared: declaredNamespaces)
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
         let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
-        let clients = ClientResolver(log: log, live: live).resolve(spec.clients, underlay: cidrs.underlay, nodes: nodes, names: &names)
+        let clients = ClientResolver(log: log, live: live).resolve(spec.clients, underlay: cidrs.underlay, underlayV6: cidrs.underlayV6,
+                                                                   nodes: nodes, names: &names)
         var nodePorts = spec.invalid.contains("proxy.nodePortRange") ? nil
             : NodePortAllocator(log: log, live: live, range: spec.nodePortRange)
         if network.backend == .vxlan {

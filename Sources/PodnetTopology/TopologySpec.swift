@@ -120,4 +120,5 @@ struct ClientSpec {
     var invalid: Set<String> = []
     var name: Located<String>? = nil
     var address: Located<IPv4Address>? = nil
+    var addressV6: Located<IPv6Address>? = nil
 }

@@ -142,4 +142,28 @@ func prefixV6(_ text: String) -> IPv6Prefix { IPv6Prefix(text)! }
         #expect(topology.pods.allSatisfy { $0.ipv6 == nil })
         #expect(topology.services.allSatisfy { $0.clusterIPv6 == nil && $0.ipFamilies == nil })
     }
+
+    /// A client on a dual-stack underlay gets an IPv6 address after the nodes', as in
+    /// IPv4; a written one is kept, and a live one is sticky; the nodes skip the
+    /// clients' written addresses.
+    @Test func clientsGetAnIPv6UnderlayAddressAfterTheNodes() throws {
+        let text = Self.dualStack + """
+
+        underlay: { cidr: [192.168.64.0/24, fd00:64::/64] }
+        clients: [{ name: outside }, { name: fixed, address: [192.168.64.50, "fd00:64::5"] }]
+        """
+        let topology = try loadValid(text)
+        let outside = try #require(topology.clients.first { $0.name == "outside" })
+        let fixed = try #require(topology.clients.first { $0.name == "fixed" })
+        #expect(fixed.addressV6 == ipv6("fd00:64::5"))
+        // node-0 and node-1 take ::4 and ::6 (::5 is the fixed client's), outside the next free one.
+        #expect(topology.nodes.map(\.addressV6) == [ipv6("fd00:64::4"), ipv6("fd00:64::6")])
+        #expect(outside.addressV6 == ipv6("fd00:64::7"))
+        // Sticky: a live address is kept.
+        var live = LiveAssignments.none
+        live.clientAddressesV6 = ["outside": ipv6("fd00:64::99")]
+        #expect(try loadValid(text, live: live).clients.first { $0.name == "outside" }?.addressV6 == ipv6("fd00:64::99"))
+        // No IPv6 underlay: no IPv6 address, as for nodes.
+        #expect(try loadValid(Self.dualStack + "\nclients: [{ name: outside }]\n").clients[0].addressV6 == nil)
+    }
 }

@@ -1,0 +1,70 @@
+import PodnetAddress
+import PodnetYAML
+
+/// The IPv6 side of client allocation, as IPv4's: a client on a dual-stack underlay
+/// gets an IPv6 address there too (written, live, then the next free one after the
+/// nodes'), so that it reaches NodePorts at the nodes' IPv6 addresses.
+extension ClientResolver {
+    /// The IPv6 addresses clients will hold that node allocation must skip, as
+    /// `heldAddresses` in IPv4.
+    static func heldAddressesV6(_ specs: [ClientSpec], live: LiveAssignments) -> Set<IPv6Address> {
+        var held: Set<IPv6Address> = []
+        for spec in specs {
+            if let address = spec.addressV6 {
+                held.insert(address.value)
+            } else if let name = spec.name, let address = live.clientAddressesV6[name.value] {
+                held.insert(address)
+            }
+        }
+        return held
+    }
+
+    func allocateIPv6Addresses(_ specs: [ClientSpec], underlay: IPv6Prefix?, nodes: [ResolvedNode]) -> [String: IPv6Address] {
+        guard let underlay else {
+            for spec in specs {
+                guard let address = spec.addressV6 else { continue }
+                log.error(address.mark, "client '\(spec.name!.value)' address \(address.value) is IPv6, but underlay.cidr has no IPv6 prefix; add one, like 'cidr: [192.168.64.0/24, fd00:64::/64]' under underlay, or remove the address")
+            }
+            return [:]
+        }
+        let nodesByAddress = Dictionary(nodes.compactMap { node in node.node.addressV6.map { ($0, node) } }, uniquingKeysWith: { first, _ in first })
+        var pool = IPv6AddressPool(prefix: underlay, firstHost: NodeResolver.firstIPv6NodeHost, taken: Set(nodesByAddress.keys))
+        var result: [String: IPv6Address] = [:]
+        var owners: [IPv6Address: Located<String>] = [:]
+        for spec in specs {
+            guard let address = spec.addressV6 else { continue }
+            let name = spec.name!
+            if !underlay.contains(address.value) {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is outside the IPv6 underlay.cidr \(underlay); clients live on the underlay, with the nodes: pick an address in it")
+            } else if !pool.isHost(address.value) {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is the subnet-router anycast address of underlay.cidr \(underlay) (its first address); pick another")
+            } else if let node = nodesByAddress[address.value] {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by node '\(node.node.name)' (line \(node.spec.mark.line)); pick another address, or leave it out to have one allocated")
+            } else if let owner = owners[address.value] {
+                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by client '\(owner.value)' (line \(owner.mark.line)); pick another address, or leave it out to have one allocated")
+            } else {
+                owners[address.value] = name
+                pool.reserve(address.value)
+                result[name.value] = address.value
+            }
+        }
+        var pending: [ClientSpec] = []
+        for spec in specs where spec.addressV6 == nil {
+            let name = spec.name!.value
+            if let address = live.clientAddressesV6[name], pool.isHost(address), !pool.isTaken(address) {
+                pool.reserve(address)
+                result[name] = address
+            } else {
+                pending.append(spec)
+            }
+        }
+        for spec in pending {
+            guard let address = pool.next() else {
+                log.error(spec.mark, "no free IPv6 address left in underlay.cidr \(underlay) for client '\(spec.name!.value)' (clients take the addresses after the nodes'); widen underlay.cidr or give the client an address")
+                continue
+            }
+            result[spec.name!.value] = address
+        }
+        return result
+    }
+}
