@@ -24,7 +24,10 @@ struct NeighbourIntegrationTests {
             let entry = NeighbourMessage.permanent(ip, at: MACAddress("02:00:00:00:01:01")!, onLink: index)
             try connection.execute(.addNeighbour(entry))
 
-            let live = try connection.neighbours().filter { $0.index == index }
+            // The entry's own: the kernel adds IPv6 ones of its own to an up device
+            // (link-local multicast for router solicitations, MLD) whenever it gets to it,
+            // and a dump reads both families.
+            let live = try connection.neighbours().filter { $0.index == index && $0.destination == ip }
             #expect(live.count == 1)
             #expect(live.first?.destination == ip)
             #expect(live.first?.linkAddress == MACAddress("02:00:00:00:01:01"))
@@ -39,10 +42,10 @@ struct NeighbourIntegrationTests {
             // A node's VTEP MAC changes when it restarts: replace.
             let moved = NeighbourMessage.permanent(ip, at: MACAddress("02:00:00:00:01:02")!, onLink: index)
             try connection.execute(.addNeighbour(moved, mode: .replace))
-            #expect(try connection.neighbours().first { $0.index == index }?.linkAddress == MACAddress("02:00:00:00:01:02"))
+            #expect(try connection.neighbours().first { $0.index == index && $0.destination == ip }?.linkAddress == MACAddress("02:00:00:00:01:02"))
 
             try connection.execute(.deleteNeighbour(moved))
-            #expect(try connection.neighbours().filter { $0.index == index }.isEmpty)
+            #expect(try connection.neighbours().filter { $0.index == index && $0.destination?.family == .ipv4 }.isEmpty)
             let missing = try connection.executeBatch([.deleteNeighbour(moved)])
             #expect(missing.outcomes[0].error?.code == ENOENT)
         }
