@@ -39,16 +39,8 @@ extension KernelTests {
             try withScratchNamespaces(1) { names in
                 let desired = try Self.table(in: names[0], family: .ipv6)
                 #expect(desired.id.family == .ip6)
-                let script = NFTablesDiff.changes(live: nil, desired: desired).flatMap(\.nftStatements).joined(separator: "\n") + "\n"
-                #expect(script.contains("add table ip6 podnet-lab"), "\(script)")
-                let path = "/tmp/podnet-test-\(names[0].rawValue).nft"
-                try script.write(toFile: path, atomically: true, encoding: .utf8)
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                let loaded = try host("ip", "netns", "exec", names[0].rawValue, "nft", "-f", path)
-                #expect(loaded.status == .exited(0), "\(loaded.standardErrorText)")
-                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
-                let live = try #require(try driver.read(desired.id))
-                #expect(live == desired, "\(NFTablesDriverTests.differences(live, desired))")
+                #expect(NftScript.plan(desired).contains("add table ip6 podnet-lab"))
+                try NftScript.expectPlanMakesTheTable(desired, in: names[0])
             }
         }
 
@@ -60,10 +52,7 @@ extension KernelTests {
                 let node = try #require(topology.node(named: "node-0"))
                 let objects = IPVSProxyRenderer(topology: topology).objects(forNode: node, in: .named(names[0].rawValue))
                 let desired = try #require(objects.nftTable(cluster: "lab", in: .named(names[0].rawValue), family: .ipv6))
-                let path = "/tmp/podnet-test-\(names[0].rawValue).nft"
-                try objects.nftablesRuleset(table: "podnet-lab", family: .ipv6).write(toFile: path, atomically: true, encoding: .utf8)
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                let loaded = try host("ip", "netns", "exec", names[0].rawValue, "nft", "-f", path)
+                let loaded = try NftScript.load(objects.nftablesRuleset(table: "podnet-lab", family: .ipv6), in: names[0])
                 #expect(loaded.status == .exited(0), "\(loaded.standardErrorText)")
                 let live = try #require(try NFTablesDriver(namespace: NetnsDirectory().open(names[0])).read(desired.id))
                 // The text has no comments and no fully-random masquerade: the rules'

@@ -102,16 +102,7 @@ extension KernelTests {
         /// writes over netlink: the commands a student pastes are the real thing.
         @Test func nftLoadingThePlanAsTextMakesTheSameTable() throws {
             try withScratchNamespaces(1) { names in
-                let desired = try NFTablesExample.table(in: names[0])
-                let script = NFTablesDiff.changes(live: nil, desired: desired).flatMap(\.nftStatements).joined(separator: "\n") + "\n"
-                let path = "/tmp/podnet-test-\(names[0].rawValue).nft"
-                try script.write(toFile: path, atomically: true, encoding: .utf8)
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                let loaded = try host("ip", "netns", "exec", names[0].rawValue, "nft", "-f", path)
-                #expect(loaded.status == .exited(0), "\(loaded.standardErrorText)")
-                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
-                let live = try #require(try driver.read(desired.id))
-                #expect(live == desired, "\(Self.differences(live, desired))")
+                try NftScript.expectPlanMakesTheTable(try NFTablesExample.table(in: names[0]), in: names[0])
             }
         }
 

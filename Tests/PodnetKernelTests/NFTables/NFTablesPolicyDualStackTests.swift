@@ -74,15 +74,7 @@ extension KernelTests {
         @Test func nftLoadingTheDualStackPolicyPlanMakesTheSameTable() throws {
             try withScratchNamespaces(1) { names in
                 let desired = try DualStackPolicyExample.table(in: names[0])
-                let script = NFTablesDiff.changes(live: nil, desired: desired).flatMap(\.nftStatements).joined(separator: "\n") + "\n"
-                let path = "/tmp/podnet-test-\(names[0].rawValue).nft"
-                try script.write(toFile: path, atomically: true, encoding: .utf8)
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                let loaded = try host("ip", "netns", "exec", names[0].rawValue, "nft", "-f", path)
-                #expect(loaded.status == .exited(0), "\(loaded.standardErrorText)\n\(script)")
-                let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
-                let live = try #require(try driver.read(desired.id))
-                #expect(live == desired, "\(NFTablesDriverTests.differences(live, desired))")
+                try NftScript.expectPlanMakesTheTable(desired, in: names[0])
                 let listing = try host("ip", "netns", "exec", names[0].rawValue, "nft", "list", "table", "inet", "podnet-lab").standardOutputText
                 #expect(listing.contains("icmpv6 type nd-neighbor-solicit accept"))
                 #expect(listing.contains("ip6 saddr vmap @egress-pods6"))
