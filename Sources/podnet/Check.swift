@@ -370,6 +370,6 @@ enum ProbeRun {
     /// A listener's line, "a0 10.200.0.1": who answered and the source address it saw.
     static func answer(_ line: String) -> ConnectionObservation {
         guard let space = line.firstIndex(of: " ") else { return .answered(line) }
-        return .answered(String(line[..<space]), source: IPv4Address(String(line[line.index(after: space)...])))
+        return .answered(String(line[..<space]), source: IPAddress(line[line.index(after: space)...]))
     }
 }

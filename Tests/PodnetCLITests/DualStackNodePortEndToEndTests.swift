@@ -55,7 +55,9 @@ struct DualStackNodePortEndToEndTests {
         finally: c.close()
     """
 
-    func withCluster(mode: String, policy: String, _ body: (String) throws -> Void) throws {
+    /// - Parameter servers: whether the endpoints get the test's servers (not for
+    ///   `podnet check`, which brings listeners of its own).
+    func withCluster(mode: String, policy: String, servers startsServers: Bool = true, _ body: (String) throws -> Void) throws {
         let cluster = "pnn6" + String(Int.random(in: 100_000...999_999))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
         try Self.yaml(cluster, mode: mode, policy: policy).write(to: file, atomically: true, encoding: .utf8)
@@ -73,7 +75,7 @@ struct DualStackNodePortEndToEndTests {
         }
         let applied = try PodnetBinary.run(["apply", file.path])
         try #require(applied.status == 0, "\(applied.stderr)")
-        for pod in ["web-1", "web-2"] {
+        for pod in ["web-1", "web-2"] where startsServers {
             // A process of its own, not a shell's background job: that would hold the
             // shell's output pipe open, and `shell` would wait for it.
             let server = Process()
@@ -127,6 +129,30 @@ struct DualStackNodePortEndToEndTests {
             #expect(atNode2 == ["web-2 fd00:64::7": 20], "\(mode): \(atNode2)")
             let atNode0 = try connect(cluster, to: "fd00:64::4", count: 2)
             #expect(atNode0 == ["timeout": 2], "\(mode): \(atNode0)")
+        }
+    }
+}
+
+extension DualStackNodePortEndToEndTests {
+    /// `podnet check` probes each NodePort at every node's IPv6 address too, from every
+    /// pod and the client, and finds what the policy says (here the dual-stack lab of
+    /// the tests above, each policy in each mode).
+    @Test(arguments: ["nftables", "iptables"], ["Cluster", "Local"])
+    func checkProbesTheNodePortsOverIPv6(mode: String, policy: String) throws {
+        try withCluster(mode: mode, policy: policy, servers: false) { cluster in
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
+            let run = try PodnetBinary.run(["check", "--services-only", "--connections", "10", "-o", "json", file.path])
+            #expect(run.status == 0, "\(mode) \(policy): \(run.stdout.suffix(2000))\n\(run.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let results = try #require((json["external"] as? [String: Any])?["results"] as? [[String: Any]])
+            let ipv6 = results.filter { ($0["address"] as? String)?.hasPrefix("fd00:64::") == true }
+            // 3 nodes × 3 sources (web-1, web-2, outside).
+            #expect(ipv6.count == 9, "\(results.map { $0["address"] ?? "" })")
+            #expect(ipv6.allSatisfy { $0["ok"] as? Bool == true })
+            if policy == "Local" {
+                let kept = ipv6.first { $0["from"] as? String == "outside" && $0["node"] as? String == "node-1" }
+                #expect((kept?["sources"] as? [String: Int])?.keys.sorted() == ["fd00:64::7"], "\(kept ?? [:])")
+            }
         }
     }
 }

@@ -58,7 +58,8 @@ import Testing
 /// A listener's line as check reads it: who answered, and the source it saw.
 @Suite struct ListenerAnswerTests {
     @Test func theLineNamesTheAnswererAndTheSourceItSaw() {
-        #expect(ProbeRun.answer("web-1 192.168.64.7") == .answered("web-1", source: IPv4Address("192.168.64.7")!))
+        #expect(ProbeRun.answer("web-1 192.168.64.7") == .answered("web-1", source: IPAddress("192.168.64.7")!))
+        #expect(ProbeRun.answer("web-1 fd00:64::7") == .answered("web-1", source: IPAddress("fd00:64::7")!))
         #expect(ProbeRun.answer("web-1") == .answered("web-1"))
         // Not an address: the answerer still counts, the source is unknown.
         #expect(ProbeRun.answer("web-1 somewhere") == .answered("web-1", source: nil))

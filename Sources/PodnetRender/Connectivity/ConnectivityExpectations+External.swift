@@ -30,20 +30,26 @@ import PodnetTopology
 /// `sessionAffinity: ClientIP`: all of a source's connections reach one endpoint.
 extension ConnectivityExpectations {
     /// Every NodePort on every node, then every external IP, per service and port, in
-    /// declaration order; probed from every pod and every client.
+    /// declaration order; probed from every pod and every client. A service with an
+    /// IPv6 ClusterIP is reached over IPv6 too, at each node's IPv6 underlay address:
+    /// that family's NodePort, judged as IPv4's (kube-proxy runs one proxier per
+    /// family, with the same rules).
     public func externalTargets() -> [ServiceTarget] {
         var targets: [ServiceTarget] = []
         for service in services where service.acceptsExternalTraffic {
             for port in service.ports {
                 if service.type == .nodePort, let nodePort = port.nodePort {
-                    for node in nodes {
-                        targets.append(target(service, port, route: .nodePort(node: node.name), address: node.address,
-                                              destinationPort: nodePort))
+                    for family in AddressFamily.allCases where service.clusterIP(family) != nil {
+                        for node in nodes {
+                            guard let address = node.address(family) else { continue }
+                            targets.append(target(service, port, route: .nodePort(node: node.name), address: address,
+                                                  destinationPort: nodePort))
+                        }
                     }
                 }
                 guard let announcer = externalIPNodes[service.name] else { continue }
                 for externalIP in service.externalIPs {
-                    targets.append(target(service, port, route: .externalIP(node: announcer), address: externalIP,
+                    targets.append(target(service, port, route: .externalIP(node: announcer), address: .v4(externalIP),
                                           destinationPort: port.port))
                 }
             }
@@ -51,17 +57,23 @@ extension ConnectivityExpectations {
         return targets
     }
 
-    private func target(_ service: Service, _ port: ServicePort, route: ServiceTarget.Route, address: IPv4Address,
+    private func target(_ service: Service, _ port: ServicePort, route: ServiceTarget.Route, address: IPAddress,
                         destinationPort: Int) -> ServiceTarget {
         let node = route.receivingNode!
         var expected: [ConnectionExpectation] = []
         var seen: [SourceExpectation] = []
         for (index, source) in sources.enumerated() {
+            // A source without an address of the target's family cannot connect.
+            guard source.address(address.family) != nil else {
+                expected.append(.unreachable)
+                seen.append(.sender)
+                continue
+            }
             let (expectation, sourceSeen) = external(service, at: node, route: route, from: source, index: index)
             expected.append(expectation)
             seen.append(sourceSeen)
         }
-        return ServiceTarget(service: service.name, port: port, route: route, address: .v4(address), destinationPort: destinationPort,
+        return ServiceTarget(service: service.name, port: port, route: route, address: address, destinationPort: destinationPort,
                              endpoints: service.endpoints, expected: expected, sourcesSeen: seen,
                              oneEndpointPerSource: service.sessionAffinity != .none, policy: service.externalTrafficPolicy)
     }
@@ -109,27 +121,30 @@ extension ConnectivityExpectations {
     }
 
     /// Whether `seen` is a source address `expectation` allows for a connection from
-    /// `source` answered by `answerer`.
-    public func allows(_ seen: IPv4Address, _ expectation: SourceExpectation, from source: ProbeSource, answeredBy answerer: String) -> Bool {
-        allowedSources(expectation, from: source, answeredBy: answerer).contains(seen)
+    /// `source` answered by `answerer` (in `seen`'s family: the target's).
+    public func allows(_ seen: IPAddress, _ expectation: SourceExpectation, from source: ProbeSource, answeredBy answerer: String) -> Bool {
+        allowedSources(expectation, from: source, answeredBy: answerer, family: seen.family).contains(seen)
     }
 
-    /// The addresses `expectation` allows.
-    public func allowedSources(_ expectation: SourceExpectation, from source: ProbeSource, answeredBy answerer: String? = nil) -> [IPv4Address] {
+    /// The addresses of `family` `expectation` allows.
+    public func allowedSources(_ expectation: SourceExpectation, from source: ProbeSource, answeredBy answerer: String? = nil,
+                               family: AddressFamily = .ipv4) -> [IPAddress] {
+        let own = source.address(family).map { [$0] } ?? []
+        func node(_ name: String) -> [IPAddress] { (nodeAddresses[name] ?? []).filter { $0.family == family } }
         switch expectation {
-        case .node(let node):
-            return nodeAddresses[node] ?? []
+        case .node(let name):
+            return node(name)
         case .sender:
-            return [source.address]
-        case .senderUnlessHairpin(let node):
-            guard let answerer else { return [source.address] + (nodeAddresses[node] ?? []) }
-            return answerer == source.name ? nodeAddresses[node] ?? [] : [source.address]
+            return own
+        case .senderUnlessHairpin(let name):
+            guard let answerer else { return own + node(name) }
+            return answerer == source.name ? node(name) : own
         }
     }
 
     /// Who holds `address`: a node, a pod or a client; nil when nobody of the topology does.
-    public func owner(of address: IPv4Address) -> String? {
-        if let source = sources.first(where: { $0.address == address }) { return source.name }
-        return nodes.first { (nodeAddresses[$0.name] ?? [$0.address]).contains(address) }?.name
+    public func owner(of address: IPAddress) -> String? {
+        if let source = sources.first(where: { $0.address(address.family) == address }) { return source.name }
+        return nodes.first { (nodeAddresses[$0.name] ?? [.v4($0.address)]).contains(address) }?.name
     }
 }

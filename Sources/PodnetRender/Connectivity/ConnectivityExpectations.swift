@@ -21,7 +21,7 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     public let sources: [ProbeSource]
     public let nodes: [Node]
     /// Every address of each node (`NodeAddresses`): what masquerade may pick.
-    public let nodeAddresses: [String: [IPv4Address]]
+    public let nodeAddresses: [String: [IPAddress]]
     /// Per service with external IPs, the node the clients route them to (`ExternalIPAnnouncement`).
     public let externalIPNodes: [String: String]
     /// Whether pods' traffic leaving the cluster CIDR leaves with its node's address
@@ -55,14 +55,14 @@ public struct ConnectivityExpectations: Sendable, Equatable {
     /// - Parameter nodeAddresses: every address of each node; by default those of
     ///   the lab rendering of `topology`, worked out only when a service accepts
     ///   traffic from outside (the external probes' source expectations need them).
-    public init(topology: Topology, nodeAddresses: [String: [IPv4Address]]? = nil) {
+    public init(topology: Topology, nodeAddresses: [String: [IPAddress]]? = nil) {
         pods = topology.pods
         services = topology.services
         nodes = topology.nodes
         masqueradesPodEgress = topology.network.masquerade
         shortCircuitsPodTraffic = topology.proxy.mode != .ipvs
-        sources = topology.pods.map { ProbeSource(name: $0.name, address: $0.ip, kind: .pod, node: $0.node) }
-            + topology.clients.map { ProbeSource(name: $0.name, address: $0.address, kind: .client, node: nil) }
+        sources = topology.pods.map { ProbeSource(name: $0.name, address: $0.ip, kind: .pod, node: $0.node, addressV6: $0.ipv6) }
+            + topology.clients.map { ProbeSource(name: $0.name, address: $0.address, kind: .client, node: nil, addressV6: $0.addressV6) }
         externalIPNodes = Dictionary(topology.services.filter { !$0.externalIPs.isEmpty }.compactMap { service in
             ExternalIPAnnouncement.node(for: service, in: topology).map { (service.name, $0.name) }
         }, uniquingKeysWith: { first, _ in first })

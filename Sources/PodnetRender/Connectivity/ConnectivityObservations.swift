@@ -50,7 +50,7 @@ public enum EchoObservation: Hashable, Sendable {
 public enum ConnectionObservation: Hashable, Sendable {
     /// The listener of this pod answered; `source` is the address it saw the
     /// connection come from (nil when it did not say).
-    case answered(String, source: IPv4Address? = nil)
+    case answered(String, source: IPAddress? = nil)
     /// Refused at once: a TCP reset or an ICMP port unreachable (ECONNREFUSED).
     case refused
     /// Another error on the way: no route, host or network unreachable.

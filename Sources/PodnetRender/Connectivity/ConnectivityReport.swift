@@ -139,7 +139,7 @@ public struct ServiceReport: Sendable {
         /// The source address the endpoint must see; nil where that is not checked.
         public let sourceSeen: SourceExpectation?
         /// The addresses `sourceSeen` allows (for the report; the check is per connection).
-        public let allowedSources: [IPv4Address]
+        public let allowedSources: [IPAddress]
         public let tally: ConnectionTally
         /// The source addresses the listeners saw, each with who holds it and how often.
         public let seen: [SeenSource]
@@ -200,9 +200,9 @@ public struct ServiceReport: Sendable {
                         + Self.sourceProblem(connections, sourceSeen, from: source, expectations: expectations)
                     if !more.isEmpty { problem = ([problem].compactMap { $0 } + more).joined(separator: "; ") }
                 }
-                let allowed = sourceSeen.map { expectations.allowedSources($0, from: source) } ?? []
+                let allowed = sourceSeen.map { expectations.allowedSources($0, from: source, family: target.address.family) } ?? []
                 let seen = tally.sources.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { address, count in
-                    SeenSource(address: address, owner: IPv4Address(address).flatMap(expectations.owner(of:)), count: count)
+                    SeenSource(address: address, owner: IPAddress(address).flatMap(expectations.owner(of:)), count: count)
                 }
                 rows.append(Row(target: target, source: source.name, sourceKind: source.kind, expected: expected, sourceSeen: sourceSeen,
                                 allowedSources: allowed, tally: tally, seen: seen, problem: problem))
@@ -252,16 +252,20 @@ public struct ServiceReport: Sendable {
         }
         guard !order.isEmpty else { return [] }
         let count = wrong.values.reduce(0, +)
+        let sourceAddress = connections.lazy.compactMap { observation -> IPAddress? in
+            if case .answered(_, let seen?) = observation { return source.address(seen.family) }
+            return nil
+        }.first.map(\.description) ?? source.address.description
         let must: String = switch expectation {
         case .node(let node): "an address of \(node) (masqueraded)"
-        case .sender: "\(source.name)'s own \(source.address) (kept)"
-        case .senderUnlessHairpin: "\(source.name)'s own \(source.address) (short-circuited, kept)"
+        case .sender: "\(source.name)'s own \(sourceAddress) (kept)"
+        case .senderUnlessHairpin: "\(source.name)'s own \(sourceAddress) (short-circuited, kept)"
         }
         return ["\(count) saw the source \(order.joined(separator: ", ")), not \(must)"]
     }
 
     /// `10.200.0.1 (node-0)`: an address and who holds it.
-    static func describe(_ address: IPv4Address, expectations: ConnectivityExpectations) -> String {
+    static func describe(_ address: IPAddress, expectations: ConnectivityExpectations) -> String {
         expectations.owner(of: address).map { "\(address) (\($0))" } ?? address.description
     }
 

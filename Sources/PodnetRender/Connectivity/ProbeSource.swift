@@ -12,15 +12,23 @@ public struct ProbeSource: Sendable, Equatable {
 
     public let name: String
     public let address: IPv4Address
+    /// The source's IPv6 address, in a dual-stack cluster (a client's on a dual-stack underlay).
+    public let addressV6: IPv6Address?
     public let kind: Kind
     /// A pod's node; nil for a client.
     public let node: String?
 
-    public init(name: String, address: IPv4Address, kind: Kind, node: String?) {
+    public init(name: String, address: IPv4Address, kind: Kind, node: String?, addressV6: IPv6Address? = nil) {
         self.name = name
         self.address = address
+        self.addressV6 = addressV6
         self.kind = kind
         self.node = node
+    }
+
+    /// The address it connects from to a target of `family`.
+    public func address(_ family: AddressFamily) -> IPAddress? {
+        family == .ipv4 ? .v4(address) : addressV6.map(IPAddress.v6)
     }
 }
 
@@ -39,17 +47,17 @@ public enum SourceExpectation: Hashable, Sendable {
     case senderUnlessHairpin(node: String)
 }
 
-/// Every IPv4 address each node holds in a rendered (desired) state: what a node's
-/// masquerade may choose as the source of a connection it forwards.
+/// Every address each node holds in a rendered (desired) state, of both families:
+/// what a node's masquerade may choose as the source of a connection it forwards
+/// (the target's family's).
 public enum NodeAddresses {
-    public static func of(_ state: KernelState, topology: Topology) -> [String: [IPv4Address]] {
+    public static func of(_ state: KernelState, topology: Topology) -> [String: [IPAddress]] {
         var byNamespace: [String: String] = [:]
         for node in topology.nodes { byNamespace[KernelNames.namespace(cluster: topology.name, member: node.name)] = node.name }
-        var addresses: [String: Set<IPv4Address>] = [:]
+        var addresses: [String: Set<IPAddress>] = [:]
         for address in state.addresses where address.link.name != "lo" {
-            guard case .named(let namespace) = address.link.namespace, let node = byNamespace[namespace],
-                  case .v4(let prefix) = address.address else { continue }
-            addresses[node, default: []].insert(prefix.address)
+            guard case .named(let namespace) = address.link.namespace, let node = byNamespace[namespace] else { continue }
+            addresses[node, default: []].insert(address.address.address)
         }
         return addresses.mapValues { $0.sorted() }
     }

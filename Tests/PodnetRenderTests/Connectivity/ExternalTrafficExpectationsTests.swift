@@ -64,10 +64,10 @@ import Testing
 
     @Test func theNodesAddressesAreEveryAddressItsRenderingHolds() throws {
         let expectations = try Self.expectations(Self.topology())
-        #expect(expectations.nodeAddresses["node-0"] == [IPv4Address("10.200.0.1")!, IPv4Address("192.168.64.4")!])
-        #expect(expectations.owner(of: IPv4Address("10.200.1.1")!) == "node-1")
-        #expect(expectations.owner(of: IPv4Address("192.168.64.100")!) == "ext")
-        #expect(expectations.owner(of: IPv4Address("10.200.0.2")!) == "a0")
+        #expect(expectations.nodeAddresses["node-0"] == [IPAddress("10.200.0.1")!, IPAddress("192.168.64.4")!])
+        #expect(expectations.owner(of: IPAddress("10.200.1.1")!) == "node-1")
+        #expect(expectations.owner(of: IPAddress("192.168.64.100")!) == "ext")
+        #expect(expectations.owner(of: IPAddress("10.200.0.2")!) == "a0")
     }
 
     /// Local: a client reaches the receiving node's own endpoints with its address
@@ -134,7 +134,7 @@ import Testing
     // MARK: The report
 
     static func answered(_ pod: String, seeing source: String, _ count: Int = 10) -> [ConnectionObservation] {
-        Array(repeating: .answered(pod, source: IPv4Address(source)!), count: count)
+        Array(repeating: .answered(pod, source: IPAddress(source)!), count: count)
     }
 
     static func report(_ expectations: ConnectivityExpectations, _ pattern: [[[ConnectionObservation]]]) -> ConnectivityReport {
