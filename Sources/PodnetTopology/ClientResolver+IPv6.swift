@@ -29,42 +29,21 @@ extension ClientResolver {
         }
         let nodesByAddress = Dictionary(nodes.compactMap { node in node.node.addressV6.map { ($0, node) } }, uniquingKeysWith: { first, _ in first })
         var pool = IPv6AddressPool(prefix: underlay, firstHost: NodeResolver.firstIPv6NodeHost, taken: Set(nodesByAddress.keys))
-        var result: [String: IPv6Address] = [:]
-        var owners: [IPv6Address: Located<String>] = [:]
-        for spec in specs {
-            guard let address = spec.addressV6 else { continue }
-            let name = spec.name!
-            if !underlay.contains(address.value) {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is outside the IPv6 underlay.cidr \(underlay); clients live on the underlay, with the nodes: pick an address in it")
-            } else if !pool.isHost(address.value) {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is the subnet-router anycast address of underlay.cidr \(underlay) (its first address); pick another")
-            } else if let node = nodesByAddress[address.value] {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by node '\(node.node.name)' (line \(node.spec.mark.line)); pick another address, or leave it out to have one allocated")
-            } else if let owner = owners[address.value] {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by client '\(owner.value)' (line \(owner.mark.line)); pick another address, or leave it out to have one allocated")
-            } else {
-                owners[address.value] = name
-                pool.reserve(address.value)
-                result[name.value] = address.value
-            }
-        }
-        var pending: [ClientSpec] = []
-        for spec in specs where spec.addressV6 == nil {
-            let name = spec.name!.value
-            if let address = live.clientAddressesV6[name], pool.isHost(address), !pool.isTaken(address) {
-                pool.reserve(address)
-                result[name] = address
-            } else {
-                pending.append(spec)
-            }
-        }
-        for spec in pending {
-            guard let address = pool.next() else {
-                log.error(spec.mark, "no free IPv6 address left in underlay.cidr \(underlay) for client '\(spec.name!.value)' (clients take the addresses after the nodes'); widen underlay.cidr or give the client an address")
-                continue
-            }
-            result[spec.name!.value] = address
-        }
-        return result
+        let requests = specs.map { StickyAddressAllocation<IPv6AddressPool>.Request(name: $0.name!, written: $0.addressV6, mark: $0.mark) }
+        return StickyAddressAllocation(log: log).allocate(requests, pool: &pool, live: live.clientAddressesV6, problems: .init(
+            refusal: { [pool] address, name in
+                if !underlay.contains(address.value) {
+                    return "client '\(name.value)' address \(address.value) is outside the IPv6 underlay.cidr \(underlay); clients live on the underlay, with the nodes: pick an address in it"
+                }
+                if !pool.isHost(address.value) {
+                    return "client '\(name.value)' address \(address.value) is the subnet-router anycast address of underlay.cidr \(underlay) (its first address); pick another"
+                }
+                if let node = nodesByAddress[address.value] {
+                    return "client '\(name.value)' address \(address.value) is taken by node '\(node.node.name)' (line \(node.spec.mark.line)); pick another address, or leave it out to have one allocated"
+                }
+                return nil
+            },
+            taken: Self.takenByClient,
+            exhausted: { name in "no free IPv6 address left in underlay.cidr \(underlay) for client '\(name)' (clients take the addresses after the nodes'); widen underlay.cidr or give the client an address" }))
     }
 }

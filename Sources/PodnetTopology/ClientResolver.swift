@@ -63,42 +63,26 @@ struct ClientResolver {
         let nodesByAddress = Dictionary(nodes.map { ($0.node.address, $0) }, uniquingKeysWith: { first, _ in first })
         var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: NodeResolver.firstNodeHost),
                                taken: Set(nodesByAddress.keys))
-        var result: [String: IPv4Address] = [:]
-        var owners: [IPv4Address: Located<String>] = [:]
-        for spec in specs {
-            guard let address = spec.address else { continue }
-            let name = spec.name!
-            if !underlay.contains(address.value) {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is outside underlay.cidr \(underlay); clients live on the underlay, with the nodes: pick an address in it")
-            } else if !pool.isHost(address.value) {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is the \(address.value == underlay.first ? "network" : "broadcast") address of underlay.cidr \(underlay)")
-            } else if let node = nodesByAddress[address.value] {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by node '\(node.node.name)' (line \(node.spec.mark.line)); pick another address, or leave it out to have one allocated")
-            } else if let owner = owners[address.value] {
-                log.error(address.mark, "client '\(name.value)' address \(address.value) is taken by client '\(owner.value)' (line \(owner.mark.line)); pick another address, or leave it out to have one allocated")
-            } else {
-                owners[address.value] = name
-                pool.reserve(address.value)
-                result[name.value] = address.value
-            }
-        }
-        var pending: [ClientSpec] = []
-        for spec in specs where spec.address == nil {
-            let name = spec.name!.value
-            if let address = live.clientAddresses[name], underlay.contains(address), pool.isHost(address), !pool.isTaken(address) {
-                pool.reserve(address)
-                result[name] = address
-            } else {
-                pending.append(spec)
-            }
-        }
-        for spec in pending {
-            guard let address = pool.next() else {
-                log.error(spec.mark, "no free address left in underlay.cidr \(underlay) for client '\(spec.name!.value)' (clients take the addresses after the nodes'); widen underlay.cidr or give the client an address")
-                continue
-            }
-            result[spec.name!.value] = address
-        }
-        return result
+        let requests = specs.map { StickyAddressAllocation<AddressPool>.Request(name: $0.name!, written: $0.address, mark: $0.mark) }
+        return StickyAddressAllocation(log: log).allocate(requests, pool: &pool, live: live.clientAddresses, problems: .init(
+            refusal: { [pool] address, name in
+                if !underlay.contains(address.value) {
+                    return "client '\(name.value)' address \(address.value) is outside underlay.cidr \(underlay); clients live on the underlay, with the nodes: pick an address in it"
+                }
+                if !pool.isHost(address.value) {
+                    return "client '\(name.value)' address \(address.value) is the \(address.value == underlay.first ? "network" : "broadcast") address of underlay.cidr \(underlay)"
+                }
+                if let node = nodesByAddress[address.value] {
+                    return "client '\(name.value)' address \(address.value) is taken by node '\(node.node.name)' (line \(node.spec.mark.line)); pick another address, or leave it out to have one allocated"
+                }
+                return nil
+            },
+            taken: Self.takenByClient,
+            exhausted: { name in "no free address left in underlay.cidr \(underlay) for client '\(name)' (clients take the addresses after the nodes'); widen underlay.cidr or give the client an address" }))
+    }
+
+    /// A written client address that an earlier client wrote, in either family.
+    static func takenByClient<Address>(_ address: Address, _ owner: Located<String>, _ name: Located<String>) -> String {
+        "client '\(name.value)' address \(address) is taken by client '\(owner.value)' (line \(owner.mark.line)); pick another address, or leave it out to have one allocated"
     }
 }

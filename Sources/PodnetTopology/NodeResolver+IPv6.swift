@@ -27,43 +27,19 @@ extension NodeResolver {
             return [:]
         }
         var pool = IPv6AddressPool(prefix: underlay, firstHost: Self.firstIPv6NodeHost)
-        var result: [String: IPv6Address] = [:]
-        var owners: [IPv6Address: Located<String>] = [:]
-        for spec in specs {
-            guard let address = spec.addressV6 else { continue }
-            let name = spec.name!
-            if !underlay.contains(address.value) {
-                log.error(address.mark, "node '\(name.value)' address \(address.value) is outside the IPv6 underlay.cidr \(underlay); set underlay.cidr to the network the nodes share")
-            } else if !pool.isHost(address.value) {
-                log.error(address.mark, "node '\(name.value)' address \(address.value) is the subnet-router anycast address of underlay.cidr \(underlay) (its first address); use a host such as \(underlay.host(at: Self.firstIPv6NodeHost).map { "\($0)" } ?? "another")")
-            } else if let owner = owners[address.value] {
-                log.error(address.mark, "node address \(address.value) is already the address of node '\(owner.value)' (line \(owner.mark.line))")
-            } else {
-                owners[address.value] = name
-                pool.reserve(address.value)
-                result[name.value] = address.value
-            }
-        }
-        var pending: [NodeSpec] = []
-        for spec in specs where spec.addressV6 == nil {
-            let name = spec.name!.value
-            if let address = live.nodeAddressesV6[name], pool.isHost(address), !pool.isTaken(address) {
-                pool.reserve(address)
-                result[name] = address
-            } else {
-                pending.append(spec)
-            }
-        }
-        // Fresh addresses skip the clients' (a written or live one above still wins).
-        for address in held where !pool.isTaken(address) { pool.reserve(address) }
-        for spec in pending {
-            guard let address = pool.next() else {
-                log.error(spec.mark, "no free IPv6 address left in underlay.cidr \(underlay) for node '\(spec.name!.value)'; widen underlay.cidr or give the node an address")
-                continue
-            }
-            result[spec.name!.value] = address
-        }
-        return result
+        let requests = specs.map { StickyAddressAllocation<IPv6AddressPool>.Request(name: $0.name!, written: $0.addressV6, mark: $0.mark) }
+        return StickyAddressAllocation(log: log).allocate(requests, pool: &pool, live: live.nodeAddressesV6, held: held, problems: .init(
+            refusal: { [pool] address, name in
+                if !underlay.contains(address.value) {
+                    return "node '\(name.value)' address \(address.value) is outside the IPv6 underlay.cidr \(underlay); set underlay.cidr to the network the nodes share"
+                }
+                if !pool.isHost(address.value) {
+                    return "node '\(name.value)' address \(address.value) is the subnet-router anycast address of underlay.cidr \(underlay) (its first address); use a host such as \(underlay.host(at: Self.firstIPv6NodeHost).map { "\($0)" } ?? "another")"
+                }
+                return nil
+            },
+            taken: { address, owner, _ in "node address \(address) is already the address of node '\(owner.value)' (line \(owner.mark.line))" },
+            exhausted: { name in "no free IPv6 address left in underlay.cidr \(underlay) for node '\(name)'; widen underlay.cidr or give the node an address" }))
     }
 
     /// - Parameter cluster: the IPv6 cluster CIDR; nil when the cluster has none, and

@@ -87,43 +87,19 @@ struct NodeResolver {
     private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix?, held: Set<IPv4Address>) -> [String: IPv4Address] {
         guard let underlay else { return [:] }
         var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: Self.firstNodeHost))
-        var result: [String: IPv4Address] = [:]
-        var owners: [IPv4Address: Located<String>] = [:]
-        for spec in specs {
-            guard let address = spec.address else { continue }
-            let name = spec.name!
-            if !underlay.contains(address.value) {
-                log.error(address.mark, "node '\(name.value)' address \(address.value) is outside underlay.cidr \(underlay); set underlay.cidr to the network the nodes share")
-            } else if !pool.isHost(address.value) {
-                log.error(address.mark, "node '\(name.value)' address \(address.value) is the \(address.value == underlay.first ? "network" : "broadcast") address of underlay.cidr \(underlay)")
-            } else if let owner = owners[address.value] {
-                log.error(address.mark, "node address \(address.value) is already the address of node '\(owner.value)' (line \(owner.mark.line))")
-            } else {
-                owners[address.value] = name
-                pool.reserve(address.value)
-                result[name.value] = address.value
-            }
-        }
-        var pending: [NodeSpec] = []
-        for spec in specs where spec.address == nil {
-            let name = spec.name!.value
-            if let address = live.nodeAddresses[name], pool.isHost(address), !pool.isTaken(address) {
-                pool.reserve(address)
-                result[name] = address
-            } else {
-                pending.append(spec)
-            }
-        }
-        // After the written and live node addresses, which a client does not move.
-        for address in held where !pool.isTaken(address) { pool.reserve(address) }
-        for spec in pending {
-            guard let address = pool.next() else {
-                log.error(spec.mark, "no free address left in underlay.cidr \(underlay) for node '\(spec.name!.value)' (node addresses are allocated from the 4th host upward); widen underlay.cidr or give the node an address")
-                continue
-            }
-            result[spec.name!.value] = address
-        }
-        return result
+        let requests = specs.map { StickyAddressAllocation<AddressPool>.Request(name: $0.name!, written: $0.address, mark: $0.mark) }
+        return StickyAddressAllocation(log: log).allocate(requests, pool: &pool, live: live.nodeAddresses, held: held, problems: .init(
+            refusal: { [pool] address, name in
+                if !underlay.contains(address.value) {
+                    return "node '\(name.value)' address \(address.value) is outside underlay.cidr \(underlay); set underlay.cidr to the network the nodes share"
+                }
+                if !pool.isHost(address.value) {
+                    return "node '\(name.value)' address \(address.value) is the \(address.value == underlay.first ? "network" : "broadcast") address of underlay.cidr \(underlay)"
+                }
+                return nil
+            },
+            taken: { address, owner, _ in "node address \(address) is already the address of node '\(owner.value)' (line \(owner.mark.line))" },
+            exhausted: { name in "no free address left in underlay.cidr \(underlay) for node '\(name)' (node addresses are allocated from the 4th host upward); widen underlay.cidr or give the node an address" }))
     }
 
     private func allocatePodCIDRs(_ specs: [NodeSpec], cluster: IPv4Prefix?) -> [String: IPv4Prefix] {
