@@ -1,3 +1,4 @@
+import PodnetAddress
 import PodnetTopology
 
 extension PolicyEvaluator {
@@ -15,13 +16,13 @@ extension PolicyEvaluator {
     /// the proxy's choice: a probe that must succeed needs every verdict allowed;
     /// one that must fail, none.
     public func verdicts(from source: PolicyEndpoint, toService name: String, port: Int,
-                         protocol: ServicePort.TransportProtocol = .tcp) -> [ServiceEndpointVerdict] {
+                         protocol: ServicePort.TransportProtocol = .tcp, family: AddressFamily? = nil) -> [ServiceEndpointVerdict] {
         guard let service = topology.services.first(where: { $0.name == name }),
               let servicePort = service.ports.first(where: { $0.port == port && $0.protocol == `protocol` }) else { return [] }
         let proto: PortProtocol = `protocol` == .tcp ? .tcp : .udp
         return service.endpoints.map { endpoint in
             ServiceEndpointVerdict(endpoint: endpoint, targetPort: servicePort.targetPort,
-                                   verdict: verdict(from: source, to: .pod(endpoint), port: servicePort.targetPort, protocol: proto))
+                                   verdict: verdict(from: source, to: .pod(endpoint), port: servicePort.targetPort, protocol: proto, family: family))
         }
     }
 }

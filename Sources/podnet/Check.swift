@@ -112,6 +112,9 @@ struct Check: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Explain NetworkPolicy's verdict on one connection, from the file alone: SRC (a pod, node, client or address), DST (also a service), PORT[/PROTO]. Give the file first.", valueName: "SRC DST PORT"))
     var explain: [String] = []
 
+    @Flag(help: "With --explain in a dual-stack cluster: judge the connection over this family (default: the cluster's primary one).")
+    var family: AddressFamilyFlag?
+
     @Argument(help: "The topology file of an applied cluster.")
     var file: String
 
@@ -223,7 +226,7 @@ struct Check: ParsableCommand {
         let topologyFile = TopologyFile(path: file)
         topologyFile.reportDiagnostics()
         guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
-        let (lines, allowed) = try PolicyExplanation.explain(explain, in: topology)
+        let (lines, allowed) = try PolicyExplanation.explain(explain, in: topology, family: family?.addressFamily)
         Terminal.write(lines.joined(separator: "\n"))
         if !allowed { throw ExitCode.failure }
     }

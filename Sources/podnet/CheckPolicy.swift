@@ -65,18 +65,23 @@ extension ProbeRun {
 enum PolicyExplanation {
     /// The lines to print, and whether the connection is allowed; a usage mistake
     /// (unknown endpoint, bad port) is thrown as a ValidationError.
-    static func explain(_ words: [String], in topology: Topology) throws -> (lines: [String], allowed: Bool) {
+    /// - Parameter family: the connection's family between named pods, nodes and
+    ///   services; nil: an address given decides it, else the cluster's primary one.
+    static func explain(_ words: [String], in topology: Topology, family: AddressFamily? = nil) throws -> (lines: [String], allowed: Bool) {
         guard words.count == 3 else {
             throw ValidationError("--explain takes three values, SRC DST PORT[/PROTO] (e.g. --explain web db 5432/TCP); give the file before --explain")
         }
         let (port, proto) = try port(words[2])
+        if let family, !topology.families.contains(family) {
+            throw ValidationError("--explain: cluster \(topology.name) has no \(family.name) addresses")
+        }
         let evaluator = PolicyEvaluator(topology: topology)
         guard let source = PolicyEndpoint(words[0], in: topology) else {
             throw ValidationError("--explain: '\(words[0])' is no pod, node, client or IP address of cluster \(topology.name)")
         }
         if topology.pod(named: words[1]) == nil, let service = topology.services.first(where: { $0.name == words[1] }) {
             let transport: ServicePort.TransportProtocol = proto == .udp ? .udp : .tcp
-            let verdicts = evaluator.verdicts(from: source, toService: service.name, port: port, protocol: transport)
+            let verdicts = evaluator.verdicts(from: source, toService: service.name, port: port, protocol: transport, family: family)
             guard !verdicts.isEmpty else {
                 let ports = service.ports.map { "\($0.port)/\($0.protocol.rawValue.uppercased())" }.joined(separator: ", ")
                 throw ValidationError("--explain: service \(service.name) has no port \(port)/\(proto.rawValue) with endpoints (its ports: \(ports))")
@@ -94,7 +99,7 @@ enum PolicyExplanation {
         guard let destination = PolicyEndpoint(words[1], in: topology) else {
             throw ValidationError("--explain: '\(words[1])' is no pod, service, node, client or IP address of cluster \(topology.name)")
         }
-        let verdict = evaluator.verdict(from: source, to: destination, port: port, protocol: proto)
+        let verdict = evaluator.verdict(from: source, to: destination, port: port, protocol: proto, family: family)
         return (verdict.explanation, verdict.isAllowed)
     }
 

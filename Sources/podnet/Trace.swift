@@ -75,7 +75,7 @@ struct Trace: ParsableCommand {
     var brief = false
 
     @Flag(help: "The family names stand for in a dual-stack cluster (default: its primary one).")
-    var family: TraceFamily?
+    var family: AddressFamilyFlag?
 
     @Argument(help: "The topology file.")
     var file: String
@@ -226,19 +226,4 @@ struct Trace: ParsableCommand {
         guard let topology = topologyFile.result.topology else { throw ExitCode.failure }
         return (topology, LabRenderer(topology: topology).render(), nil)
     }
-}
-
-/// `-4` / `-6`, as `ip` spells them.
-enum TraceFamily: String, EnumerableFlag {
-    case ipv4, ipv6
-
-    static func name(for value: TraceFamily) -> NameSpecification {
-        value == .ipv4 ? [.customShort("4"), .customLong("ipv4")] : [.customShort("6"), .customLong("ipv6")]
-    }
-
-    static func help(for value: TraceFamily) -> ArgumentHelp? {
-        value == .ipv4 ? "Names stand for their IPv4 addresses." : "Names stand for their IPv6 addresses (pods', services' ClusterIPs, nodes')."
-    }
-
-    var addressFamily: AddressFamily { self == .ipv4 ? .ipv4 : .ipv6 }
 }

@@ -34,6 +34,21 @@ import Testing
         #expect(overIPv4.status == 1, "\(overIPv4.stdout)")
     }
 
+    /// `-6`: names stand for their IPv6 addresses, as in trace; `-4` for IPv4's; a
+    /// family the cluster lacks is a usage mistake.
+    @Test func theFamilyFlagJudgesNamedPodsInThatFamily() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pnt-explain6f-\(getpid()).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try ("name: lab\n" + DualStackPolicyEndToEndTests.topology + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let overIPv6 = try PodnetBinary.run(["check", file.path, "--explain", "c", "a0", "80", "-6"])
+        #expect(overIPv6.status == 0, "\(overIPv6.stdout)\(overIPv6.stderr)")
+        #expect(overIPv6.stdout.hasPrefix("c → a0 80/TCP over IPv6: allowed"), "\(overIPv6.stdout)")
+        let overIPv4 = try PodnetBinary.run(["check", file.path, "--explain", "c", "a0", "80", "-4"])
+        #expect(overIPv4.status == 1, "\(overIPv4.stdout)")
+        let ipv4Only = try PodnetBinary.run(["check", Self.example, "--explain", "web", "db", "5432", "-6"])
+        #expect(ipv4Only.status == 64 && ipv4Only.stderr.contains("has no IPv6 addresses"), "\(ipv4Only.stderr)")
+    }
+
     @Test func aServiceIsJudgedAtEachEndpoint() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("pnt-explain-\(getpid()).yaml")
         defer { try? FileManager.default.removeItem(at: file) }
