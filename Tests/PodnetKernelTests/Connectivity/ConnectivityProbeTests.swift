@@ -15,7 +15,7 @@ extension KernelTests {
             try withScratchNamespaces(3) { names in
                 let (a, b, c) = (names[0].rawValue, names[1].rawValue, names[2].rawValue)
                 let made = try host("sh", "-c", """
-                    ip -n \(a) link add eth0 type veth peer name eth0 netns \(b) &&
+                    ip -n \(a) link add eth0 index 10 type veth peer name eth0 index 20 netns \(b) &&
                     ip -n \(a) addr add \(Self.a)/24 dev eth0 && ip -n \(b) addr add \(Self.b)/24 dev eth0 &&
                     ip -n \(a) link set eth0 up && ip -n \(b) link set eth0 up &&
                     ip -n \(a) link set lo up && ip -n \(b) link set lo up && ip -n \(c) link set lo up
