@@ -5,20 +5,6 @@ import PodnetYAML
 /// gets an IPv6 address there too (written, live, then the next free one after the
 /// nodes'), so that it reaches NodePorts at the nodes' IPv6 addresses.
 extension ClientResolver {
-    /// The IPv6 addresses clients will hold that node allocation must skip, as
-    /// `heldAddresses` in IPv4.
-    static func heldAddressesV6(_ specs: [ClientSpec], live: LiveAssignments) -> Set<IPv6Address> {
-        var held: Set<IPv6Address> = []
-        for spec in specs {
-            if let address = spec.addressV6 {
-                held.insert(address.value)
-            } else if let name = spec.name, let address = live.clientAddressesV6[name.value] {
-                held.insert(address)
-            }
-        }
-        return held
-    }
-
     func allocateIPv6Addresses(_ specs: [ClientSpec], underlay: IPv6Prefix?, nodes: [ResolvedNode]) -> [String: IPv6Address] {
         guard let underlay else {
             for spec in specs {

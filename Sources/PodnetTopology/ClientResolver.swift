@@ -20,15 +20,18 @@ struct ClientResolver {
     /// ones of clients that have none written. A node written with one of them
     /// still gets it; the client then reports the clash (written) or moves (live).
     static func heldAddresses(_ specs: [ClientSpec], live: LiveAssignments) -> Set<IPv4Address> {
-        var held: Set<IPv4Address> = []
-        for spec in specs {
-            if let address = spec.address {
-                held.insert(address.value)
-            } else if let name = spec.name, let address = live.clientAddresses[name.value] {
-                held.insert(address)
-            }
-        }
-        return held
+        held(specs, written: \.address, live: live.clientAddresses)
+    }
+
+    /// The same in the IPv6 underlay.
+    static func heldAddressesV6(_ specs: [ClientSpec], live: LiveAssignments) -> Set<IPv6Address> {
+        held(specs, written: \.addressV6, live: live.clientAddressesV6)
+    }
+
+    /// Each client's written address of one family, or its live one.
+    private static func held<Address: Hashable>(_ specs: [ClientSpec], written: KeyPath<ClientSpec, Located<Address>?>,
+                                               live: [String: Address]) -> Set<Address> {
+        Set(specs.compactMap { spec in spec[keyPath: written]?.value ?? spec.name.flatMap { live[$0.value] } })
     }
 
     func resolve(_ specs: [ClientSpec], underlay: IPv4Prefix?, underlayV6: IPv6Prefix? = nil, nodes: [ResolvedNode],

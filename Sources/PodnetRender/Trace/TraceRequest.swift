@@ -43,9 +43,9 @@ public struct TraceRequest: Sendable, Equatable {
     public static func resolve(source: String, destination: String, in topology: Topology,
                                walker: PacketWalker, host: String? = nil, family: AddressFamily? = nil) throws(Problem) -> TraceRequest {
         let (target, portText) = split(destination)
-        var family = family ?? topology.families[0]
-        if let address = IPAddress(target) { family = address.family }
-        guard topology.families.contains(family) || IPAddress(target) != nil else { throw .noAddress("cluster \(topology.name)", family) }
+        let literal = IPAddress(target)
+        let family = literal?.family ?? family ?? topology.families[0]
+        guard literal != nil || topology.families.contains(family) else { throw .noAddress("cluster \(topology.name)", family) }
         var port: UInt16?
         var proto = TracedPacket.TransportProtocol.echo(family)
         if let portText {
