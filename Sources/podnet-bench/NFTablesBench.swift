@@ -156,13 +156,13 @@ enum NFTablesBench {
         let recordConnection = NetlinkConnection(socket: socket)
         let recordDriver = NFTablesDriver(connection: recordConnection)
         let cookie = try socket.namespaceCookie()
-        let recordLayout = renderers.0.layout
+        let recordLayout = renderers.0.layout()
         try records.save(renderers.0.record(), for: table.id,
                          at: NFTablesGenerationStamp(generation: recordConnection.nfGeneration(), namespaceCookie: cookie))
         // PNBENCH_RECORD_PARTS=1: what each step of (b') costs alone.
         if ProcessInfo.processInfo.environment["PNBENCH_RECORD_PARTS"] != nil {
             for _ in 0..<3 {
-                var t = clock(); _ = renderers.0.layout; let a = clock() - t
+                var t = clock(); _ = renderers.0.layout(); let a = clock() - t
                 t = clock(); let r = renderers.0.record(); let b = clock() - t
                 let f = NFTablesRecordFile(bootID: "b", namespaceCookie: 1, generation: 1, record: r)
                 t = clock(); let text = f.text; let c = clock() - t

@@ -17,8 +17,9 @@ struct ClusterState {
     let desired: KernelState
     /// podnet's nftables tables of `live` that were rebuilt from their records, not read.
     var recordedTables: Set<NFTable.ID> = []
-    /// The record of the nftables table the file wants (proxy mode nftables), once made.
-    var desiredRecord: NFTablesProxyRecord? = nil
+    /// The records of the nftables tables the file wants (proxy mode nftables), by
+    /// family (`ip`, and `ip6` in a cluster with IPv6), once made.
+    var desiredRecords: [NFTFamily: NFTablesProxyRecord] = [:]
     /// Host mode's node, and what the reader looked up: to read again the same way.
     var host: String? = nil
     var sysctls: LiveStateReader.SysctlLookup? = nil
@@ -74,7 +75,15 @@ struct ClusterState {
     }
 
     static func nftRecords(for renderer: NFTablesProxyRenderer?) -> LiveStateReader.NFTablesRecords? {
-        renderer.map { LiveStateReader.NFTablesRecords(layout: $0.layout) }
+        guard let renderer else { return nil }
+        var layouts: [NFTFamily: String] = [:]
+        for family in proxyFamilies(of: renderer.topology) { layouts[NFTFamily(family)] = renderer.layout(for: family) }
+        return LiveStateReader.NFTablesRecords(layouts: layouts)
+    }
+
+    /// The families of the proxy's tables: IPv4's always, IPv6's with the cluster's IPv6.
+    static func proxyFamilies(of topology: Topology) -> [AddressFamily] {
+        topology.usesIPv6 ? [.ipv4, .ipv6] : [.ipv4]
     }
 
     /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.rebuild(recordedAs:desired:current:)`);
@@ -83,11 +92,10 @@ struct ClusterState {
     func rebuildingRecordedTables(with renderer: NFTablesProxyRenderer?) throws -> ClusterState {
         var state = self
         guard let renderer else { return state }
-        let record = renderer.record()
-        state.desiredRecord = record
+        for family in Self.proxyFamilies(of: topology) { state.desiredRecords[NFTFamily(family)] = renderer.record(for: family) }
         guard !live.nftRecords.isEmpty else { return state }
         for (id, recorded) in live.nftRecords {
-            guard let wanted = desired.nftTables[id], let node = node(holding: id),
+            guard let wanted = desired.nftTables[id], let node = node(holding: id), let record = state.desiredRecords[id.family],
                   let rebuilt = renderer.rebuild(recordedAs: recorded, desired: wanted, onNode: node, current: record) else {
                 state.live = try Self.readLive(cluster: topology.name, sysctls: sysctls, host: host, serviceCIDR: topology.serviceCIDR, serviceCIDRv6: topology.ipv6?.serviceCIDR,
                                                ipv6Routes: Self.ipv6Routes(of: topology))
@@ -116,7 +124,7 @@ struct ClusterState {
     func nftCommits() -> [NFTable.ID: NFTablesCommit] {
         var commits: [NFTable.ID: NFTablesCommit] = [:]
         for (id, stamp) in live.nftGenerations {
-            commits[id] = NFTablesCommit(plannedAt: stamp, plannedFrom: live.nftTables[id], expected: desired.nftTables[id], record: desiredRecord)
+            commits[id] = NFTablesCommit(plannedAt: stamp, plannedFrom: live.nftTables[id], expected: desired.nftTables[id], record: desiredRecords[id.family])
         }
         return commits
     }
@@ -124,13 +132,15 @@ struct ClusterState {
     /// Keeps a record of each nftables table that was read whole and that `plan` leaves
     /// as it is (it matches the file), so that the next command need not read it.
     func keepRecords(ofTablesUnchangedBy plan: Plan) {
-        guard let record = desiredRecord else { return }
+        guard !desiredRecords.isEmpty else { return }
         var changed: Set<NFTable.ID> = []
         for planned in plan.operations { if case .nftables(let change) = planned.operation { changed.insert(change.table) } }
         let keep = live.nftGenerations.filter { desired.nftTables[$0.key] != nil && !recordedTables.contains($0.key) && !changed.contains($0.key) }
         let store = NFTablesRecordStore()
         if host == nil { store.prune(cluster: topology.name, keeping: Set(live.namespaces.keys)) }
-        for (id, stamp) in keep { try? store.save(record, for: id, at: stamp) }
+        for (id, stamp) in keep {
+            if let record = desiredRecords[id.family] { try? store.save(record, for: id, at: stamp) }
+        }
     }
 
     /// The cluster a command acts on: `--cluster NAME` as given, or the name in a

@@ -119,17 +119,17 @@ import Testing
         for other in [Self.topology(services: Self.before, masquerade: true),
                       Self.topology(services: Self.before, clusterCIDR: "10.201.0.0/16")] {
             let renderer = NFTablesProxyRenderer(topology: other)
-            #expect(renderer.layout != record.layout)
+            #expect(renderer.layout() != record.layout)
             #expect(renderer.rebuild(recordedAs: record, desired: Self.table(other), onNode: "node-0") == nil)
         }
         var renamed = Self.topology(services: Self.before)
         renamed.name = "lab2"
-        #expect(NFTablesProxyRenderer(topology: renamed).layout != record.layout)
+        #expect(NFTablesProxyRenderer(topology: renamed).layout() != record.layout)
     }
 
     @Test func theLayoutIsTheSameForTheSameTopologyWhateverItsServices() {
-        #expect(NFTablesProxyRenderer(topology: Self.topology(services: Self.before)).layout
-                == NFTablesProxyRenderer(topology: Self.topology(services: [])).layout)
+        #expect(NFTablesProxyRenderer(topology: Self.topology(services: Self.before)).layout()
+                == NFTablesProxyRenderer(topology: Self.topology(services: [])).layout())
     }
 
     @Test func aServiceLineReadsBackAsItsInputs() throws {

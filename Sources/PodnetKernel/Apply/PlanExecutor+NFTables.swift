@@ -16,11 +16,10 @@ extension PlanExecutor {
         try openNetfilterConnections(order)
         for key in order {
             let changes = byNamespace[key]!
-            let table = changes[0].table
-            // One table per namespace is podnet's; a guard applies only to changes all of it.
-            let commit = changes.allSatisfy { $0.table == table } ? nftCommits[table] ?? .unguarded : .unguarded
             do {
-                try NFTablesDriver(connection: netfilter[key]!).apply(changes, as: commit, store: nftRecordStore)
+                // Guarded where every table changed has a commit (the proxy's `ip` and
+                // `ip6` tables); NetworkPolicy's `inet` table has none, and is unguarded.
+                try NFTablesDriver(connection: netfilter[key]!).apply(changes, as: nftCommits, store: nftRecordStore)
             } catch {
                 let failed = error.change.map { CommandRenderer.commands(for: .nftables($0)).first ?? $0.description }
                 throw ApplyError(operation: failed ?? "nf_tables transaction in \(key.isEmpty ? "this namespace" : key)",

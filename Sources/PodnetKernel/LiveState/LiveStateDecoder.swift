@@ -45,8 +45,8 @@ enum LiveStateDecoder {
             state.insert(FDBEntry(id: .init(link: .init(namespace, name), mac: mac, destination: destination)))
         }
         for table in snapshot.nftTables { state.insert(table) }
-        if let (id, record) = snapshot.nftRecord { state.nftRecords[id] = record }
-        if let (id, generation) = snapshot.nftGeneration { state.nftGenerations[id] = generation }
+        for (id, record) in snapshot.nftRecords { state.nftRecords[id] = record }
+        for (id, generation) in snapshot.nftGenerations { state.nftGenerations[id] = generation }
         for chain in snapshot.iptablesChains { state.insert(chain) }
         for rule in snapshot.iptablesRules { state.insert(rule) }
         for service in snapshot.ipvsServices { state.insert(service) }

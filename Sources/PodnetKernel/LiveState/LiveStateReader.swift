@@ -36,14 +36,15 @@ public struct LiveStateReader: Sendable {
     /// file, and in host mode the node's address.
     public var ipvsNodePorts = IPVSOwnership.NodePorts()
 
-    /// Records of podnet's nftables tables, and the layout they must have to stand for
-    /// a table (`NFTablesProxyRecord`): a table whose record is good is not read.
+    /// Records of podnet's nftables tables, and the layout each family's table must
+    /// have to stand for it (`NFTablesProxyRecord`): a table whose record is good is
+    /// not read. A family without a layout is read whole.
     public struct NFTablesRecords: Sendable {
-        public var layout: String
+        public var layouts: [NFTFamily: String]
         public var store: NFTablesRecordStore
 
-        public init(layout: String, store: NFTablesRecordStore = NFTablesRecordStore()) {
-            self.layout = layout
+        public init(layouts: [NFTFamily: String], store: NFTablesRecordStore = NFTablesRecordStore()) {
+            self.layouts = layouts
             self.store = store
         }
     }
@@ -178,29 +179,30 @@ public struct LiveStateReader: Sendable {
                                records: NFTablesRecords? = nil) throws {
         let socket = try KernelNetlinkSocket.forDumps(bus: .netfilter)
         let connection = NetlinkConnection(socket: socket)
-        let id = NFTable.ID(namespace: namespace, name: NFTable.podnetName(cluster: cluster))
+        let name = NFTable.podnetName(cluster: cluster)
         let stamp = NFTablesGenerationStamp(generation: try connection.nfGeneration(), namespaceCookie: try? socket.namespaceCookie())
-        // One dump lists every table: whether podnet's exists, and whether iptables-nft
+        // One dump lists every table: whether podnet's exist, and whether iptables-nft
         // made its own (a GET for each of the three took twice the round trips).
         let tables = try connection.nfTableListing()
-        if let listing = tables.first(where: { $0.family == id.family.rawValue && $0.name == id.name }) {
-            if let records, let record = records.store.record(for: id, layout: records.layout, at: stamp) {
+        // The proxy's tables (families ip and ip6, one name) stand recorded where their
+        // record holds; NetworkPolicy's (family inet) is always read whole.
+        for family in [NFTFamily.ip, .ip6, .inet] {
+            let id = NFTable.ID(namespace: namespace, family: family, name: name)
+            guard let listing = tables.first(where: { $0.family == family.rawValue && $0.name == name }) else { continue }
+            if let records, let layout = records.layouts[family], let record = records.store.record(for: id, layout: layout, at: stamp) {
                 // Nothing committed since podnet wrote what the record describes.
-                snapshot.nftRecord = (id, record)
+                snapshot.nftRecords.append((id, record))
             } else {
-                snapshot.nftTables = [try connection.nfTable(id, comment: listing.comment)]
+                snapshot.nftTables.append(try connection.nfTable(id, comment: listing.comment))
             }
         }
-        // The proxy's IPv6 table (family ip6, same name) and NetworkPolicy's (family
-        // inet): read whole, and only where the listing shows them.
-        for family in [NFTFamily.ip6, .inet] {
-            let other = NFTable.ID(namespace: namespace, family: family, name: id.name)
-            if let listing = tables.first(where: { $0.family == family.rawValue && $0.name == other.name }) {
-                snapshot.nftTables.append(try connection.nfTable(other, comment: listing.comment))
-            }
-        }
-        let heldStill = try snapshot.nftRecord != nil || connection.nfGeneration() == stamp.generation
-        if heldStill { snapshot.nftGeneration = (id, stamp) }
+        // A recorded table is as its record says at `stamp`; one read whole (or found
+        // missing, to be created) is known at `stamp` only if nothing was committed
+        // while the tables were read.
+        let proxyTables = [NFTFamily.ip, .ip6].map { NFTable.ID(namespace: namespace, family: $0, name: name) }
+        let recorded = Set(snapshot.nftRecords.map(\.0))
+        let heldStill = try recorded.count == proxyTables.count || connection.nfGeneration() == stamp.generation
+        snapshot.nftGenerations = proxyTables.filter { heldStill || recorded.contains($0) }.map { ($0, stamp) }
         // Each family's tables apart (iptables-nft's `ip` and `ip6` tables; nf_tables
         // family numbers are the address families'), so that an IPv4-only cluster
         // runs no ip6tables-save.

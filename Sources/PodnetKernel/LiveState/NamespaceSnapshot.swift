@@ -12,10 +12,11 @@ struct NamespaceSnapshot: Sendable {
     var sysctls: [String: String]
     /// The cluster's nf_tables table, where one was looked for and found.
     var nftTables: [NFTable] = []
-    /// The cluster's table as a record stands for it, instead of read (`LiveStateReader.NFTablesRecords`).
-    var nftRecord: (NFTable.ID, NFTablesProxyRecord)?
-    /// The ruleset generation the table was read at, if it held still.
-    var nftGeneration: (NFTable.ID, NFTablesGenerationStamp)?
+    /// The cluster's proxy tables as records stand for them, instead of read (`LiveStateReader.NFTablesRecords`).
+    var nftRecords: [(NFTable.ID, NFTablesProxyRecord)] = []
+    /// The ruleset generation each proxy table is known at: every recorded one, and
+    /// those read whole if the ruleset held still while they were read.
+    var nftGenerations: [(NFTable.ID, NFTablesGenerationStamp)] = []
     /// podnet's iptables chains and jump rules, where the namespace had iptables state.
     var iptablesChains: [IPTablesChain] = []
     var iptablesRules: [IPTablesRule] = []

@@ -36,9 +36,27 @@ extension NFTablesDriver {
     /// without touching the table; then, if what the transaction wrote reads back as
     /// expected, keeps the table's record in `store` (any older one is removed first).
     public func apply(_ changes: [NFTablesChange], as commit: NFTablesCommit, store: NFTablesRecordStore) throws(NFTablesApplyError) {
-        for id in Set(changes.map(\.table)) { store.remove(id) }
-        guard let stamp = try commitGuarded(changes, as: commit) else { return }
-        keepRecord(of: changes, committedAt: stamp, as: commit, store: store)
+        guard let id = changes.first?.table else { return }
+        try apply(changes, as: [id: commit], store: store)
+    }
+
+    /// Applies the changes of one namespace's tables (a dual-stack node's `ip` and `ip6`
+    /// proxy tables) as one transaction, guarded when every table has a commit planned
+    /// at the same stamp; then keeps the record of each table that reads back as expected.
+    public func apply(_ changes: [NFTablesChange], as commits: [NFTable.ID: NFTablesCommit],
+                      store: NFTablesRecordStore) throws(NFTablesApplyError) {
+        let tables = Self.tables(of: changes)
+        for id in tables { store.remove(id) }
+        guard let stamp = try commitGuarded(changes, as: commits) else { return }
+        for id in tables {
+            keepRecord(of: changes.filter { $0.table == id }, committedAt: stamp, as: commits[id]!, store: store)
+        }
+    }
+
+    /// The tables `changes` touch, in the order they first appear.
+    static func tables(of changes: [NFTablesChange]) -> [NFTable.ID] {
+        var seen: Set<NFTable.ID> = []
+        return changes.map(\.table).filter { seen.insert($0).inserted }
     }
 
     /// Commits `changes` at the generation `commit` planned them at, or at a newer one
@@ -46,8 +64,19 @@ extension NFTablesDriver {
     /// nil when unguarded (no stamp, or one of another namespace than this socket's).
     public func commitGuarded(_ changes: [NFTablesChange], as commit: NFTablesCommit) throws(NFTablesApplyError) -> NFTablesGenerationStamp? {
         guard let id = changes.first?.table else { return nil }
+        return try commitGuarded(changes, as: [id: commit])
+    }
+
+    /// As `commitGuarded(_:as:)` for the changes of several tables of one namespace:
+    /// guarded only if each has a commit and all were planned at one stamp (one read of
+    /// the namespace), retried only while every table is still the one planned from.
+    public func commitGuarded(_ changes: [NFTablesChange], as commits: [NFTable.ID: NFTablesCommit]) throws(NFTablesApplyError) -> NFTablesGenerationStamp? {
+        let tables = Self.tables(of: changes)
+        guard !tables.isEmpty else { return nil }
+        let planned = tables.map { commits[$0] }
         let cookie = try? (connection.socket as? KernelNetlinkSocket)?.namespaceCookie()
-        guard var stamp = commit.plannedAt, stamp.namespaceCookie == cookie else {
+        guard planned.allSatisfy({ $0 != nil }), var stamp = planned[0]?.plannedAt, stamp.namespaceCookie == cookie,
+              planned.allSatisfy({ $0?.plannedAt == stamp }) else {
             try apply(changes)
             return nil
         }
@@ -57,8 +86,9 @@ extension NFTablesDriver {
                 try apply(changes, generation: stamp.generation)
                 return stamp
             } catch where error.isStale && retries < Self.staleRetries {
-                guard let now = try? connection.nfGeneration(), let table = try? read(id),
-                      (try? connection.nfGeneration()) == now, table == commit.plannedFrom else { throw error }
+                guard let now = try? connection.nfGeneration(),
+                      zip(tables, planned).allSatisfy({ id, commit in (try? read(id)) == commit?.plannedFrom }),
+                      (try? connection.nfGeneration()) == now else { throw error }
                 stamp.generation = now
                 retries += 1
             }

@@ -89,8 +89,9 @@ public struct NFTablesRecordStore: Sendable {
     /// Forgets the records of cluster `cluster`'s tables in namespaces other than
     /// `namespaces` (named ones deleted by hand, not by destroy).
     public func prune(cluster: String, keeping namespaces: Set<String>) {
-        let suffix = ".ip." + NFTable.podnetName(cluster: cluster)
-        for entry in (try? Syscall.directoryEntries(directory)) ?? [] where entry.hasSuffix(suffix) {
+        let suffixes = [NFTFamily.ip, .ip6].map { ".\($0)." + NFTable.podnetName(cluster: cluster) }
+        for entry in (try? Syscall.directoryEntries(directory)) ?? [] {
+            guard let suffix = suffixes.first(where: { entry.hasSuffix($0) }) else { continue }
             let namespace = String(entry.dropLast(suffix.count))
             guard namespace != "@current", !namespaces.contains(namespace) else { continue }
             try? Syscall.unlink("\(directory)/\(entry)")

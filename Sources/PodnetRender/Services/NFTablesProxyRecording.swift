@@ -6,17 +6,23 @@ import PodnetTopology
 /// table a record stands for, rebuilt from the desired one by rendering only the
 /// services whose inputs differ.
 extension NFTablesProxyRenderer {
-    /// The record of the tables `table(forNode:in:)` renders: the same for every node,
-    /// since a line names the nodes of the endpoints where a `Local` policy makes the
-    /// node's table depend on them.
-    public func record() -> NFTablesProxyRecord {
-        var services: [String: String] = [:]
-        services.reserveCapacity(topology.services.count)
+    /// The record of the tables `table(forNode:in:family:)` renders for `family`: the
+    /// same for every node, since a line names the nodes of the endpoints where a
+    /// `Local` policy makes the node's table depend on them.
+    public func record(for family: AddressFamily = .ipv4) -> NFTablesProxyRecord {
+        let services = inputs(family)
+        var lines: [String: String] = [:]
+        lines.reserveCapacity(services.count)
         var bytes: [UInt8] = []
-        for service in inputs {
-            services[service.name] = Self.line(service, buffer: &bytes)
+        for service in services {
+            lines[service.name] = Self.line(service, buffer: &bytes)
         }
-        return NFTablesProxyRecord(layout: layout, services: services)
+        return NFTablesProxyRecord(layout: layout(for: family), services: lines)
+    }
+
+    /// The services' inputs of one family's table.
+    func inputs(_ family: AddressFamily) -> [NFTablesServiceInputs] {
+        family == .ipv4 ? inputs : inputsV6
     }
 
     /// A fingerprint of everything but the services' inputs that shapes the table: the
@@ -24,34 +30,45 @@ extension NFTablesProxyRenderer {
     /// masquerade), and two probe services, with and without endpoints, as this build
     /// of podnet lays them out, all as nft would list them. A podnet that renders
     /// differently, or a topology that changed any of these, gives another
-    /// fingerprint, and the record is not used.
-    public var layout: String {
-        var probe = NFTable(id: NFTable.ID(namespace: .current, name: NFTablesProxyNames.table(cluster: topology.name)),
+    /// fingerprint, and the record is not used. Each family's table has its own: the
+    /// probes take that family's addresses.
+    public func layout(for family: AddressFamily = .ipv4) -> String {
+        var probe = NFTable(id: NFTable.ID(namespace: .current, family: NFTFamily(family),
+                                           name: NFTablesProxyNames.table(cluster: topology.name)),
                             comment: "podnet cluster \(topology.name): services and masquerade")
-        addSkeleton(to: &probe)
+        addSkeleton(to: &probe, family: family)
         let ports = [ServicePort(port: 80, targetPort: 8080), ServicePort(port: 53, protocol: .udp)]
         let nodePorts = [ServicePort(port: 80, targetPort: 8080, nodePort: 30080), ServicePort(port: 53, protocol: .udp, nodePort: 30053)]
         typealias Endpoint = NFTablesServiceInputs.Endpoint
-        func v4(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> IPAddress { .v4(IPv4Address(a, b, c, d)) }
+        // 10.0.N.H or fd00:0:0:N::H: a probe address of network N, host H.
+        func address(_ network: UInt8, _ host: UInt8) -> IPAddress {
+            family == .ipv4 ? .v4(IPv4Address(10, 0, network, host))
+                : .v6(IPv6Address(high: 0xfd00_0000_0000_0000 | UInt64(network), low: UInt64(host)))
+        }
+        // 192.0.2.H or 2001:db8::H (the documentation ranges), an external IP.
+        func external(_ host: UInt8) -> IPAddress {
+            family == .ipv4 ? .v4(IPv4Address(192, 0, 2, host)) : .v6(IPv6Address(high: 0x2001_0db8_0000_0000, low: UInt64(host)))
+        }
         let here = "probe-node", elsewhere = "probe-other"
         let probes = [
-            NFTablesServiceInputs(name: "probe-a", clusterIP: v4(10, 0, 0, 1), ports: ports,
-                                  endpoints: [Endpoint(address: v4(10, 0, 1, 2)), Endpoint(address: v4(10, 0, 1, 3))]),
-            NFTablesServiceInputs(name: "probe-b", clusterIP: v4(10, 0, 0, 2), ports: nodePorts, endpoints: [],
-                                  externalIPs: [v4(192, 0, 2, 1)]),
-            NFTablesServiceInputs(name: "probe-c", clusterIP: v4(10, 0, 0, 3), ports: nodePorts,
-                                  endpoints: [Endpoint(address: v4(10, 0, 1, 2), node: here),
-                                              Endpoint(address: v4(10, 0, 2, 2), node: elsewhere)],
-                                  externalIPs: [v4(192, 0, 2, 2)], externalTrafficPolicy: .local,
+            NFTablesServiceInputs(name: "probe-a", clusterIP: address(0, 1), ports: ports,
+                                  endpoints: [Endpoint(address: address(1, 2)), Endpoint(address: address(1, 3))]),
+            NFTablesServiceInputs(name: "probe-b", clusterIP: address(0, 2), ports: nodePorts, endpoints: [],
+                                  externalIPs: [external(1)]),
+            NFTablesServiceInputs(name: "probe-c", clusterIP: address(0, 3), ports: nodePorts,
+                                  endpoints: [Endpoint(address: address(1, 2), node: here),
+                                              Endpoint(address: address(2, 2), node: elsewhere)],
+                                  externalIPs: [external(2)], externalTrafficPolicy: .local,
                                   internalTrafficPolicy: .local, affinityTimeoutSeconds: 60),
-            NFTablesServiceInputs(name: "probe-d", clusterIP: v4(10, 0, 0, 4), ports: nodePorts,
-                                  endpoints: [Endpoint(address: v4(10, 0, 2, 2), node: elsewhere)],
-                                  externalIPs: [v4(192, 0, 2, 3)], externalTrafficPolicy: .local,
+            NFTablesServiceInputs(name: "probe-d", clusterIP: address(0, 4), ports: nodePorts,
+                                  endpoints: [Endpoint(address: address(2, 2), node: elsewhere)],
+                                  externalIPs: [external(3)], externalTrafficPolicy: .local,
                                   internalTrafficPolicy: .local),
-            NFTablesServiceInputs(name: "probe-e", clusterIP: v4(10, 0, 0, 5), ports: nodePorts,
-                                  endpoints: [Endpoint(address: v4(10, 0, 2, 2))], affinityTimeoutSeconds: 10800),
+            NFTablesServiceInputs(name: "probe-e", clusterIP: address(0, 5), ports: nodePorts,
+                                  endpoints: [Endpoint(address: address(2, 2))], affinityTimeoutSeconds: 10800),
         ].map { footprint(of: $0, onNode: here) }
-        var lines = [NFTSyntax.tableDefinition(probe), "\(topology.clusterCIDR) \(topology.network.masquerade)"]
+        let cluster = topology.clusterCIDR(family).map { "\($0)" } ?? "-"
+        var lines = [NFTSyntax.tableDefinition(probe), "\(cluster) \(topology.network.masquerade)"]
         for chain in probe.chains.values.sorted(by: NFTable.listsBefore) + probes.flatMap(\.chains) {
             lines.append(NFTSyntax.chainDefinition(chain, in: probe.id))
             for rule in chain.rules { lines.append(NFTSyntax.text(of: rule) ?? "?") }
@@ -83,7 +100,8 @@ extension NFTablesProxyRenderer {
     /// - Parameter current: `record()`, if the caller has it already.
     public func rebuild(recordedAs recorded: NFTablesProxyRecord, desired: NFTable, onNode node: String,
                         current: NFTablesProxyRecord? = nil) -> RecordedTable? {
-        let current = current ?? record()
+        guard let family = desired.id.family.addressFamily else { return nil }
+        let current = current ?? record(for: family)
         guard recorded.layout == current.layout else { return nil }
         var changed: [String] = []
         for (name, line) in current.services where recorded.services[name] != line { changed.append(name) }
@@ -93,7 +111,7 @@ extension NFTablesProxyRenderer {
         // One pass over the services for the few that changed, not a dictionary of all.
         let changedNames = Set(changed)
         var seen: Set<String> = []
-        for service in inputs where changedNames.contains(service.name) && seen.insert(service.name).inserted {
+        for service in inputs(family) where changedNames.contains(service.name) && seen.insert(service.name).inserted {
             gone.append(footprint(of: service, onNode: node))
         }
         for name in changed {

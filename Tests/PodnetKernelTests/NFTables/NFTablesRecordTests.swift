@@ -134,14 +134,14 @@ extension KernelTests {
                 let desired = try NFTablesExample.table(in: names[0])
                 let id = NFTable.ID(namespace: .named(names[0].rawValue), name: NFTable.podnetName(cluster: "lab"))
                 #expect(desired.id == id)
-                let records = LiveStateReader.NFTablesRecords(layout: renderer.layout, store: store)
+                let records = LiveStateReader.NFTablesRecords(layouts: [.ip: renderer.layout()], store: store)
                 func read() throws -> NamespaceSnapshot { try Self.proxyState(in: names[0], of: id, records: records) }
 
                 // Written through the executor's path: planned at a generation, recorded at the next.
                 let driver = try NFTablesDriver(namespace: NetnsDirectory().open(names[0]))
                 var snapshot = try read()
-                #expect(snapshot.nftTables.isEmpty && snapshot.nftRecord == nil)
-                let stamp = try #require(snapshot.nftGeneration?.1)
+                #expect(snapshot.nftTables.isEmpty && snapshot.nftRecords.isEmpty)
+                let stamp = try #require(snapshot.nftGenerations.first { $0.0 == id }?.1)
                 let cookie = try #require(stamp.namespaceCookie, "this kernel gives namespace cookies (5.14 and later)")
                 try driver.apply(NFTablesDiff.changes(live: nil, desired: desired), generation: stamp.generation)
                 try store.save(renderer.record(), for: id,
@@ -150,14 +150,14 @@ extension KernelTests {
                 // The record holds: the table is not read, and rebuilds exactly.
                 snapshot = try read()
                 #expect(snapshot.nftTables.isEmpty)
-                let record = try #require(snapshot.nftRecord?.1)
+                let record = try #require(snapshot.nftRecords.first { $0.0 == id }?.1)
                 #expect(renderer.rebuild(recordedAs: record, desired: desired, onNode: topology.nodes[0].name)?.table == desired)
-                #expect(snapshot.nftGeneration?.1.generation == NFTablesGeneration.after(stamp.generation))
+                #expect(snapshot.nftGenerations.first { $0.0 == id }?.1.generation == NFTablesGeneration.after(stamp.generation))
 
                 // Any other commit in the namespace, even to another table, and the table is read.
                 try driver.apply([.addTable(NFTable.ID(namespace: id.namespace, name: "someone-else"), comment: nil)])
                 snapshot = try read()
-                #expect(snapshot.nftRecord == nil)
+                #expect(snapshot.nftRecords.isEmpty)
                 #expect(snapshot.nftTables == [desired])
 
                 // The same record in another namespace (another cookie) stands for nothing there.
@@ -171,7 +171,7 @@ extension KernelTests {
                     try store.save(renderer.record(), for: otherID,
                                    at: NFTablesGenerationStamp(generation: NFTablesGeneration.after(generation), namespaceCookie: cookie))
                     let otherSnapshot = try Self.proxyState(in: others[0], of: otherID, records: records)
-                    #expect(otherSnapshot.nftRecord == nil)
+                    #expect(otherSnapshot.nftRecords.isEmpty)
                     #expect(otherSnapshot.nftTables == [copy])
                 }
             }
