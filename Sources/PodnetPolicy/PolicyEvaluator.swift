@@ -287,7 +287,7 @@ public struct PolicyEvaluator: Sendable {
         switch (topology.network.backend, topology.network.vxlan.discovery, family) {
         case (.hostGW, _, _): return node.address(family)
         case (.ipip, _, _), (.vxlan, .multicast, _), (.vxlan, .static, .ipv6): return node.gateway(family)
-        case (.vxlan, .static, .ipv4): return .v4(node.podCIDR.first)
+        case (.vxlan, .static, .ipv4): return node.podCIDR.map { .v4($0.first) }
         }
     }
 
@@ -298,7 +298,9 @@ public struct PolicyEvaluator: Sendable {
     /// bridge addresses, where it has them.
     static func addresses(of node: Node, _ family: AddressFamily, network: Network) -> [IPAddress] {
         var addresses = [node.address(family), node.gateway(family)].compactMap { $0 }
-        if family == .ipv4, network.backend == .vxlan, network.vxlan.discovery == .static { addresses.append(.v4(node.podCIDR.first)) }
+        if family == .ipv4, network.backend == .vxlan, network.vxlan.discovery == .static, let podCIDR = node.podCIDR {
+            addresses.append(.v4(podCIDR.first))
+        }
         return addresses
     }
 }

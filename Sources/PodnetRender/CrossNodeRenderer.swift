@@ -55,15 +55,19 @@ struct CrossNodeRenderer {
     /// (`onlink`: no prefix on the tunnel covers it). The tunnel holds the gateway
     /// address as a /32, as the seed gives it, so the node's own traffic to remote
     /// pods has a source the remote side can answer.
+    /// An IPv6-only cluster has the `sit` tunnel alone.
     private func renderIPIP(_ node: Node, others: [Node], into state: inout KernelState) {
-        let tunnel = Link.ID(namespace, KernelNames.ipipDevice)
-        state.insert(Link(id: tunnel, kind: .ipip(IPIPDevice(local: node.address, device: uplink)),
-                          mtu: topology.network.podMTU, up: true, mark: mark))
-        if node.bridge != nil {
-            state.insert(Address(link: tunnel, address: IPv4Prefix(address: node.gateway, length: 32)))
-        }
-        for other in others {
-            state.insert(route(to: .v4(other.podCIDR), via: .v4(other.address), device: KernelNames.ipipDevice, onlink: true))
+        if topology.usesIPv4 {
+            let tunnel = Link.ID(namespace, KernelNames.ipipDevice)
+            state.insert(Link(id: tunnel, kind: .ipip(IPIPDevice(local: node.address, device: uplink)),
+                              mtu: topology.network.podMTU, up: true, mark: mark))
+            if node.bridge != nil, let gateway = node.gateway {
+                state.insert(Address(link: tunnel, address: IPv4Prefix(address: gateway, length: 32)))
+            }
+            for other in others {
+                guard let podCIDR = other.podCIDR else { continue }
+                state.insert(route(to: .v4(podCIDR), via: .v4(other.address), device: KernelNames.ipipDevice, onlink: true))
+            }
         }
         if topology.ipv6 != nil { renderSIT(node, others: others, into: &state) }
     }
@@ -107,7 +111,8 @@ struct CrossNodeRenderer {
                                                                 group: nil, device: uplink, learning: false)),
                           mtu: topology.network.podMTU, up: true, mark: mark,
                           mac: KernelNames.vtepMAC(cluster: topology.name, node: node.name)))
-        state.insert(Address(link: device, address: IPv4Prefix(address: node.podCIDR.first, length: 32)))
+        // No IPv4 endpoint address in an IPv6-only cluster (see above for IPv6's).
+        if let podCIDR = node.podCIDR { state.insert(Address(link: device, address: IPv4Prefix(address: podCIDR.first, length: 32))) }
         for other in others {
             let mac = KernelNames.vtepMAC(cluster: topology.name, node: other.name)
             for family in topology.families {

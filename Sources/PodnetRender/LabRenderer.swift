@@ -181,7 +181,9 @@ struct ClusterRenderer {
         state.insert(Link(id: port, kind: .veth(peer: uplink), mtu: topology.network.mtu, up: true,
                           master: KernelNames.underlayBridge, mark: mark(role),
                           alternativeNames: [KernelNames.peerAlternativeName(kind: "node", member: node.name)]))
-        for family in topology.families {
+        // Every family the underlay has, whatever the pods': an IPv6-only cluster's nodes
+        // keep their IPv4 underlay addresses (VXLAN's and sit's outer packets).
+        for family in AddressFamily.allCases {
             guard let address = node.address(family), let underlay = topology.underlayCIDR(family) else { continue }
             state.insert(Address(link: uplink, address: IPPrefix(address: address, length: underlay.length)))
         }

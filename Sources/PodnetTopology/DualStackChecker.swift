@@ -10,14 +10,15 @@ struct DualStackChecker {
     static let example = "[10.200.0.0/16, fd00:200::/48]"
 
     func check(_ spec: TopologySpec, into prefixes: inout TopologyResolver.Prefixes) {
-        if let cluster = spec.clusterCIDRv6, spec.clusterCIDR == nil, !spec.invalid.contains("clusterCIDR") {
-            // The model keeps the IPv4 fields required, so that nothing downstream changes yet.
-            log.error(cluster.mark, "IPv6-only clusters are not supported yet (issue 17): podnet still needs an IPv4 family; list an IPv4 prefix too, like 'clusterCIDR: [\(cluster.value), 10.200.0.0/16]' (the first listed is the primary family)")
-            return
+        // An IPv6-only cluster: its pods, pod CIDRs and services have IPv6 values alone;
+        // its nodes keep their IPv4 underlay addresses (the lab's underlay, VXLAN's and
+        // sit's outer packets), and may have IPv6 ones too.
+        if spec.clusterCIDRv6 != nil, spec.clusterCIDR == nil, !spec.invalid.contains("clusterCIDR") {
+            prefixes.ipv6Only = true
         }
-        if let service = spec.serviceCIDRv6, spec.serviceCIDR == nil {
-            log.error(service.mark, "an IPv6-only serviceCIDR is not supported yet (issue 17): every service still needs an IPv4 ClusterIP; list an IPv4 prefix too, like 'serviceCIDR: [\(service.value), 10.96.0.0/12]'")
-            prefixes.serviceIPv6Only = true
+        if let service = spec.serviceCIDR, prefixes.ipv6Only {
+            log.error(service.mark, "serviceCIDR \(service.value) is IPv4, but the cluster is IPv6-only (clusterCIDR has no IPv4 prefix), so no endpoint has an IPv4 address; add one to clusterCIDR, like 'clusterCIDR: [\(spec.clusterCIDRv6!.value), 10.200.0.0/16]', or remove it")
+            prefixes.serviceCIDRRefused = true
         }
         if let underlay = spec.underlayCIDRv6, spec.underlayCIDR == nil {
             log.error(underlay.mark, "an IPv6-only underlay is not supported yet (issue 17): nodes still need IPv4 addresses; list an IPv4 prefix too, like 'cidr: [192.168.64.0/24, \(underlay.value)]'")
@@ -27,7 +28,7 @@ struct DualStackChecker {
             // Every other IPv6 prefix serves IPv6 pods; without them it is a mistake.
             guard spec.clusterCIDR != nil else { return }
             for (field, value) in [("serviceCIDR", spec.serviceCIDRv6), ("underlay.cidr", spec.underlayCIDRv6)] {
-                guard let value, !(field == "serviceCIDR" && prefixes.serviceIPv6Only) else { continue }
+                guard let value, !(field == "serviceCIDR" && prefixes.serviceCIDRRefused) else { continue }
                 log.error(value.mark, "\(field) \(value.value) is IPv6, but clusterCIDR has no IPv6 prefix, so no pod has an IPv6 address; add one, like 'clusterCIDR: \(Self.example)', or remove it")
             }
             return
@@ -39,7 +40,7 @@ struct DualStackChecker {
             }
             prefixes.underlayV6 = underlay.value
         }
-        if let service = spec.serviceCIDRv6, !prefixes.serviceIPv6Only {
+        if let service = spec.serviceCIDRv6, !prefixes.serviceCIDRRefused {
             if service.value.overlaps(cluster.value) {
                 log.error(service.mark, "serviceCIDR \(service.value) overlaps the IPv6 clusterCIDR \(cluster.value) (line \(cluster.mark.line)); ClusterIPs must not collide with pod addresses")
             } else if let underlay = spec.underlayCIDRv6, service.value.overlaps(underlay.value) {

@@ -44,19 +44,20 @@ struct NodeResolver {
             return []
         }
         let addresses = allocateAddresses(valid, underlay: cidrs.underlay, held: held)
-        let podCIDRs = allocatePodCIDRs(valid, cluster: cidrs.cluster)
+        let podCIDRs = allocatePodCIDRs(valid, cluster: cidrs.cluster, reportsMissingFamily: cidrs.ipv6Only)
         let addressesV6 = allocateIPv6Addresses(valid, underlay: cidrs.underlayV6, held: heldV6,
-                                                reportsMissingFamily: cidrs.underlay != nil && cidrs.cluster != nil)
+                                                reportsMissingFamily: cidrs.underlay != nil && cidrs.clusterReadable)
         let podCIDRsV6 = allocateIPv6PodCIDRs(valid, cluster: cidrs.clusterV6, reportsMissingFamily: cidrs.cluster != nil)
         return valid.compactMap { spec in
             let name = spec.name!.value
-            guard let address = addresses[name], let podCIDR = podCIDRs[name] else { return nil }
+            guard let address = addresses[name], cidrs.clusterReadable else { return nil }
             // A family the cluster has that the node did not get was reported.
+            if cidrs.cluster != nil, podCIDRs[name] == nil { return nil }
             if cidrs.underlayV6 != nil, addressesV6[name] == nil { return nil }
             if cidrs.clusterV6 != nil, podCIDRsV6[name] == nil { return nil }
             let bridge = spec.bridge?.value ?? Node.defaultBridge
             return ResolvedNode(
-                node: Node(name: name, address: address, podCIDR: podCIDR,
+                node: Node(name: name, address: address, podCIDR: podCIDRs[name],
                            bridge: bridge == Node.noBridge ? nil : bridge, interface: spec.interface?.value,
                            addressV6: addressesV6[name], podCIDRv6: podCIDRsV6[name]),
                 spec: spec)
@@ -102,8 +103,16 @@ struct NodeResolver {
             exhausted: { name in "no free address left in underlay.cidr \(underlay) for node '\(name)' (node addresses are allocated from the 4th host upward); widen underlay.cidr or give the node an address" }))
     }
 
-    private func allocatePodCIDRs(_ specs: [NodeSpec], cluster: IPv4Prefix?) -> [String: IPv4Prefix] {
-        guard let cluster else { return [:] }
+    /// - Parameter reportsMissingFamily: the cluster is IPv6-only, so a written IPv4
+    ///   podCIDR is a mistake (not when clusterCIDR was misread: reported).
+    private func allocatePodCIDRs(_ specs: [NodeSpec], cluster: IPv4Prefix?, reportsMissingFamily: Bool) -> [String: IPv4Prefix] {
+        guard let cluster else {
+            for spec in specs {
+                guard let podCIDR = spec.podCIDR, reportsMissingFamily else { continue }
+                log.error(podCIDR.mark, "node '\(spec.name!.value)' podCIDR \(podCIDR.value) is IPv4, but clusterCIDR has no IPv4 prefix (the cluster is IPv6-only); add one, like 'clusterCIDR: [fd00:200::/48, 10.200.0.0/16]', or remove it")
+            }
+            return [:]
+        }
         var result: [String: IPv4Prefix] = [:]
         var owners: [(prefix: IPv4Prefix, name: Located<String>)] = []
         for spec in specs {

@@ -43,23 +43,29 @@ struct PodResolver {
 
         var pools: [String: AddressPool] = [:]
         for node in nodes {
+            guard let podCIDR = node.node.podCIDR, let gateway = node.node.gateway else { continue }
             // The gateway is never given to a pod, also on bridge-less nodes, so that
             // numbering is the same whatever the node's bridge.
-            pools[node.node.name] = AddressPool(prefix: node.node.podCIDR, from: node.node.gateway.advanced(by: 1),
-                                                taken: [node.node.gateway])
+            pools[node.node.name] = AddressPool(prefix: podCIDR, from: gateway.advanced(by: 1), taken: [gateway])
         }
         var addresses: [String: IPv4Address] = [:]
         var owners: [IPv4Address: Located<String>] = [:]
         for (spec, node) in valid {
             guard let ip = spec.ip else { continue }
             let name = spec.name!
-            if !node.podCIDR.contains(ip.value) {
-                log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is outside the podCIDR \(node.podCIDR) of its node '\(node.name)'")
-            } else if ip.value == node.podCIDR.first {
-                log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is the network address of podCIDR \(node.podCIDR); use a host address such as \(node.gateway.advanced(by: 1)!)")
-            } else if ip.value == node.podCIDR.broadcast {
-                log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is the broadcast address of podCIDR \(node.podCIDR)")
-            } else if ip.value == node.gateway, node.bridge != nil {
+            guard let podCIDR = node.podCIDR, let gateway = node.gateway else {
+                if clusterReadable {
+                    log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is IPv4, but clusterCIDR has no IPv4 prefix (the cluster is IPv6-only); add one, like 'clusterCIDR: [fd00:200::/48, 10.200.0.0/16]', or remove the address")
+                }
+                continue
+            }
+            if !podCIDR.contains(ip.value) {
+                log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is outside the podCIDR \(podCIDR) of its node '\(node.name)'")
+            } else if ip.value == podCIDR.first {
+                log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is the network address of podCIDR \(podCIDR); use a host address such as \(gateway.advanced(by: 1)!)")
+            } else if ip.value == podCIDR.broadcast {
+                log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is the broadcast address of podCIDR \(podCIDR)")
+            } else if ip.value == gateway, node.bridge != nil {
                 log.error(ip.mark, "pod '\(name.value)' address \(ip.value) is the gateway of node '\(node.name)' (its bridge \(node.bridge!) holds it); use another address")
             } else if let owner = owners[ip.value] {
                 log.error(ip.mark, "pod address \(ip.value) is already the address of pod '\(owner.value)' (line \(owner.mark.line))")
@@ -70,7 +76,7 @@ struct PodResolver {
             }
         }
         var pending: [(spec: PodSpec, node: Node)] = []
-        for (spec, node) in valid where spec.ip == nil {
+        for (spec, node) in valid where spec.ip == nil && pools[node.name] != nil {
             let name = spec.name!.value
             if let ip = live.podIPs[name], pools[node.name]!.isHost(ip), !pools[node.name]!.isTaken(ip) {
                 pools[node.name]!.reserve(ip)
@@ -81,7 +87,7 @@ struct PodResolver {
         }
         for (spec, node) in pending {
             guard let ip = pools[node.name]!.next() else {
-                log.error(spec.mark, "no free address left in the podCIDR \(node.podCIDR) of node '\(node.name)' for pod '\(spec.name!.value)'; give the node a larger podCIDR")
+                log.error(spec.mark, "no free address left in the podCIDR \(node.podCIDR!) of node '\(node.name)' for pod '\(spec.name!.value)'; give the node a larger podCIDR")
                 continue
             }
             addresses[spec.name!.value] = ip
@@ -89,9 +95,10 @@ struct PodResolver {
         let addressesV6 = allocateIPv6(valid, nodes: nodes, clusterReadable: clusterReadable)
         return valid.compactMap { spec, node in
             let name = spec.name!.value
-            guard let ip = addresses[name] else { return nil }
+            // A family the node has that the pod did not get was reported.
+            if node.podCIDR != nil, addresses[name] == nil { return nil }
             if node.podCIDRv6 != nil, addressesV6[name] == nil { return nil }
-            return ResolvedPod(pod: Pod(name: name, node: node.name, ip: ip, labels: spec.labels, ipv6: addressesV6[name]), spec: spec)
+            return ResolvedPod(pod: Pod(name: name, node: node.name, ip: addresses[name], labels: spec.labels, ipv6: addressesV6[name]), spec: spec)
         }
     }
 }

@@ -5,28 +5,38 @@ import PodnetYAML
 /// its IPv6 ClusterIP from the IPv6 serviceCIDR.
 extension ServiceResolver {
     /// The families of a service, primary first: `ipFamilies` as written; else the
-    /// order of its `clusterIP` list when it writes both; else serviceCIDR's. nil
-    /// after an error. Also nil, silently, in a cluster without an IPv6
-    /// serviceCIDR, where every service is `[IPv4]`, as it always was.
-    func families(_ spec: ServiceSpec, service: String, serviceCIDR: Located<IPv4Prefix>,
+    /// order of its `clusterIP` list when it writes both; else serviceCIDR's (the one
+    /// family it has, or both in its order). nil after an error. Also nil, silently,
+    /// in a cluster without an IPv6 serviceCIDR, where every service is `[IPv4]`, as
+    /// it always was.
+    func families(_ spec: ServiceSpec, service: String, serviceCIDR: Located<IPv4Prefix>?,
                   serviceCIDRv6: Located<IPv6Prefix>?, primary: AddressFamily) -> (ok: Bool, families: [AddressFamily]?) {
         let written = spec.ipFamilies?.value
         let fromClusterIPs: [AddressFamily]? = spec.clusterIP != nil && spec.clusterIPv6 != nil
             ? (spec.clusterIPPrimary == .ipv6 ? [.ipv6, .ipv4] : [.ipv4, .ipv6]) : nil
-        let cidrFamilies: [AddressFamily] = serviceCIDRv6 == nil ? [.ipv4] : (primary == .ipv6 ? [.ipv6, .ipv4] : [.ipv4, .ipv6])
+        let cidrFamilies: [AddressFamily] = switch (serviceCIDR, serviceCIDRv6) {
+        case (_, nil): [.ipv4]
+        case (nil, _): [.ipv6]
+        default: primary == .ipv6 ? [.ipv6, .ipv4] : [.ipv4, .ipv6]
+        }
         let families = written ?? fromClusterIPs ?? cidrFamilies
-        let mark = spec.ipFamilies?.mark ?? spec.clusterIPv6?.mark ?? spec.mark
-        if families.contains(.ipv6), serviceCIDRv6 == nil {
+        let mark = spec.ipFamilies?.mark ?? spec.clusterIPv6?.mark ?? spec.clusterIP?.mark ?? spec.mark
+        if families.contains(.ipv6), serviceCIDRv6 == nil, let serviceCIDR {
             let asked = spec.ipFamilies != nil ? "ipFamilies asks for IPv6" : "clusterIP \(spec.clusterIPv6!.value) is IPv6"
             log.error(mark, "service '\(service)': \(asked), but serviceCIDR \(serviceCIDR.value) has no IPv6 prefix; add one, like 'serviceCIDR: [\(serviceCIDR.value), fd00:96::/112]', or ask for IPv4 only")
             return (false, nil)
         }
-        if !families.contains(.ipv4) {
-            log.error(mark, "service '\(service)': IPv6-only services are not supported yet (issue 17): every service still needs an IPv4 ClusterIP; write 'ipFamilies: [IPv6, IPv4]' for an IPv6-primary service")
+        if families.contains(.ipv4), serviceCIDR == nil, let serviceCIDRv6 {
+            let asked = spec.ipFamilies != nil ? "ipFamilies asks for IPv4" : "clusterIP \(spec.clusterIP!.value) is IPv4"
+            log.error(mark, "service '\(service)': \(asked), but serviceCIDR \(serviceCIDRv6.value) has no IPv4 prefix; add one, like 'serviceCIDR: [\(serviceCIDRv6.value), 10.96.0.0/12]', or ask for IPv6 only")
             return (false, nil)
         }
         if let ipv6 = spec.clusterIPv6, !families.contains(.ipv6) {
             log.error(ipv6.mark, "service '\(service)' clusterIP \(ipv6.value) is IPv6, but its ipFamilies is [IPv4]; add IPv6 to ipFamilies or remove the address")
+            return (false, nil)
+        }
+        if let ipv4 = spec.clusterIP, !families.contains(.ipv4) {
+            log.error(ipv4.mark, "service '\(service)' clusterIP \(ipv4.value) is IPv4, but its ipFamilies is [IPv6]; add IPv4 to ipFamilies or remove the address")
             return (false, nil)
         }
         if let written, let fromClusterIPs, written != fromClusterIPs {

@@ -28,7 +28,7 @@ struct ServiceResolver {
                  pods: [ResolvedPod], declaredPods: Set<String>,
                  nodePorts: NodePortAllocator?, externalIPs: ExternalIPChecker) -> [Service] {
         guard !specs.isEmpty, !serviceCIDRUnreadable else { return [] }
-        guard let serviceCIDR else {
+        guard serviceCIDR != nil || serviceCIDRv6 != nil else {
             log.error(specs[0].mark, "services need a serviceCIDR to take their ClusterIPs from; add one at the top level, such as 'serviceCIDR: 10.96.0.0/12'")
             return []
         }
@@ -57,7 +57,10 @@ struct ServiceResolver {
                                        families: families.families))
             }
         }
-        let clusterIPs = allocateClusterIPs(valid.map(\.spec), serviceCIDR: serviceCIDR.value)
+        // A service without a family (nil: IPv4 only, as it always was) has no address of it.
+        let clusterIPs = serviceCIDR.map { cidr in
+            allocateClusterIPs(valid.filter { $0.families?.contains(.ipv4) ?? true }.map(\.spec), serviceCIDR: cidr.value)
+        } ?? [:]
         let clusterIPsV6 = allocateClusterIPv6(valid.map(\.spec), families: Dictionary(valid.map { ($0.name.value, $0.families ?? [.ipv4]) },
                                                                                      uniquingKeysWith: { first, _ in first }),
                                                serviceCIDR: serviceCIDRv6?.value)
@@ -70,7 +73,8 @@ struct ServiceResolver {
                                       ports: Array(zip(candidate.spec.ports!.value, candidate.ports)))
         }) ?? [:]
         return valid.compactMap { item in
-            guard let ip = clusterIPs[item.name.value], externalOK[item.name.value] == true else { return nil }
+            guard externalOK[item.name.value] == true else { return nil }
+            if item.families?.contains(.ipv4) ?? true, clusterIPs[item.name.value] == nil { return nil }
             let wantsIPv6 = item.families?.contains(.ipv6) ?? false
             if wantsIPv6, clusterIPsV6[item.name.value] == nil { return nil }
             let type = item.spec.type?.value ?? .clusterIP
@@ -79,7 +83,7 @@ struct ServiceResolver {
                 guard let given = allocated[item.name.value], given.allSatisfy({ $0 != nil }) else { return nil }
                 for index in ports.indices { ports[index].nodePort = given[index] }
             }
-            return Service(name: item.name.value, clusterIP: ip, selector: item.selector, endpoints: item.endpoints, ports: ports,
+            return Service(name: item.name.value, clusterIP: clusterIPs[item.name.value], selector: item.selector, endpoints: item.endpoints, ports: ports,
                            type: type, externalIPs: item.spec.externalIPs?.value.map(\.value) ?? [],
                            externalTrafficPolicy: item.spec.externalTrafficPolicy?.value ?? .cluster,
                            internalTrafficPolicy: item.spec.internalTrafficPolicy?.value ?? .cluster,

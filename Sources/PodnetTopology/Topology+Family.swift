@@ -7,7 +7,7 @@ import PodnetAddress
 extension Topology {
     public func clusterCIDR(_ family: AddressFamily) -> IPPrefix? {
         switch family {
-        case .ipv4: return .v4(clusterCIDR)
+        case .ipv4: return clusterCIDR.map { .v4($0) }
         case .ipv6: return ipv6.map { .v6($0.clusterCIDR) }
         }
     }
@@ -23,7 +23,7 @@ extension Topology {
 extension Pod {
     public func ip(_ family: AddressFamily) -> IPAddress? {
         switch family {
-        case .ipv4: return .v4(ip)
+        case .ipv4: return ip.map { .v4($0) }
         case .ipv6: return ipv6.map { .v6($0) }
         }
     }
@@ -33,7 +33,7 @@ extension Service {
     /// The service's ClusterIP of `family`, if it has that family.
     public func clusterIP(_ family: AddressFamily) -> IPAddress? {
         switch family {
-        case .ipv4: return .v4(clusterIP)
+        case .ipv4: return clusterIP.map { .v4($0) }
         case .ipv6: return clusterIPv6.map { .v6($0) }
         }
     }
@@ -66,7 +66,7 @@ extension Node {
 
     public func podCIDR(_ family: AddressFamily) -> IPPrefix? {
         switch family {
-        case .ipv4: return .v4(podCIDR)
+        case .ipv4: return podCIDR.map { .v4($0) }
         case .ipv6: return podCIDRv6.map { .v6($0) }
         }
     }
@@ -74,7 +74,7 @@ extension Node {
     /// The bridge's address of `family`, the pods' default gateway: `.1` or `::1`.
     public func gateway(_ family: AddressFamily) -> IPAddress? {
         switch family {
-        case .ipv4: return .v4(gateway)
+        case .ipv4: return gateway.map { .v4($0) }
         case .ipv6: return gatewayV6.map { .v6($0) }
         }
     }

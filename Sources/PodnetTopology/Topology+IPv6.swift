@@ -26,11 +26,19 @@ extension Topology {
     /// this is whether the cluster has one.
     public var usesIPv6: Bool { ipv6 != nil }
 
+    /// Whether any value is IPv4: false in an IPv6-only cluster (no IPv4 clusterCIDR;
+    /// its nodes may still have IPv4 underlay addresses).
+    public var usesIPv4: Bool { clusterCIDR != nil }
+
     /// The cluster's families, primary first.
     public var families: [AddressFamily] {
         guard let ipv6 else { return [.ipv4] }
+        guard usesIPv4 else { return [.ipv6] }
         return ipv6.isPrimary ? [.ipv6, .ipv4] : [.ipv4, .ipv6]
     }
+
+    /// The primary family: the first of `families`.
+    public var primaryFamily: AddressFamily { families[0] }
 }
 
 extension Node {

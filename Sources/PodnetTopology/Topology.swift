@@ -5,7 +5,8 @@ import PodnetAddress
 /// `podnet validate --output json`.
 public struct Topology: Codable, Equatable, Sendable {
     public var name: String
-    public var clusterCIDR: IPv4Prefix
+    /// The IPv4 cluster CIDR; nil in an IPv6-only cluster (`ipv6` then holds the only one).
+    public var clusterCIDR: IPv4Prefix?
     public var serviceCIDR: IPv4Prefix?
     public var network: Network
     public var proxy: Proxy
@@ -23,7 +24,7 @@ public struct Topology: Codable, Equatable, Sendable {
     /// JSON then has no `ipv6` key (docs/dual-stack.md).
     public var ipv6: ClusterIPv6?
 
-    public init(name: String, clusterCIDR: IPv4Prefix, serviceCIDR: IPv4Prefix?, network: Network, proxy: Proxy,
+    public init(name: String, clusterCIDR: IPv4Prefix?, serviceCIDR: IPv4Prefix?, network: Network, proxy: Proxy,
                 underlay: Underlay, nodes: [Node], pods: [Pod], links: [Link], services: [Service], clients: [Client] = [],
                 namespaces: [Namespace] = [Namespace(name: Namespace.defaultName)], networkPolicies: [NetworkPolicy] = [],
                 ipv6: ClusterIPv6? = nil) {
@@ -130,7 +131,8 @@ public struct Underlay: Codable, Equatable, Sendable {
 public struct Node: Codable, Equatable, Sendable {
     public var name: String
     public var address: IPv4Address
-    public var podCIDR: IPv4Prefix
+    /// The node's IPv4 pod CIDR; nil in an IPv6-only cluster.
+    public var podCIDR: IPv4Prefix?
     /// The pod bridge's name, or nil for `bridge: none`.
     public var bridge: String?
     /// Host mode only: the uplink; nil means "the interface holding `address`".
@@ -141,7 +143,7 @@ public struct Node: Codable, Equatable, Sendable {
     /// cluster has an IPv6 clusterCIDR.
     public var podCIDRv6: IPv6Prefix?
 
-    public init(name: String, address: IPv4Address, podCIDR: IPv4Prefix, bridge: String?, interface: String? = nil,
+    public init(name: String, address: IPv4Address, podCIDR: IPv4Prefix?, bridge: String?, interface: String? = nil,
                 addressV6: IPv6Address? = nil, podCIDRv6: IPv6Prefix? = nil) {
         self.name = name
         self.address = address
@@ -152,8 +154,8 @@ public struct Node: Codable, Equatable, Sendable {
         self.podCIDRv6 = podCIDRv6
     }
 
-    /// The pods' gateway: the first host of the pod CIDR, held by the bridge.
-    public var gateway: IPv4Address { podCIDR.first.advanced(by: 1)! }
+    /// The pods' IPv4 gateway: the first host of the pod CIDR, held by the bridge.
+    public var gateway: IPv4Address? { podCIDR.map { $0.first.advanced(by: 1)! } }
 
     enum CodingKeys: String, CodingKey { case name, address, podCIDR, bridge, interface, gateway, addressV6, podCIDRv6, gatewayV6 }
 
@@ -161,10 +163,10 @@ public struct Node: Codable, Equatable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(address, forKey: .address)
-        try container.encode(podCIDR, forKey: .podCIDR)
+        try container.encodeIfPresent(podCIDR, forKey: .podCIDR)
         try container.encode(bridge ?? Node.noBridge, forKey: .bridge)
         try container.encodeIfPresent(interface, forKey: .interface)
-        if bridge != nil { try container.encode(gateway, forKey: .gateway) }
+        if bridge != nil { try container.encodeIfPresent(gateway, forKey: .gateway) }
         try container.encodeIfPresent(addressV6, forKey: .addressV6)
         try container.encodeIfPresent(podCIDRv6, forKey: .podCIDRv6)
         if bridge != nil { try container.encodeIfPresent(gatewayV6, forKey: .gatewayV6) }
@@ -174,7 +176,7 @@ public struct Node: Codable, Equatable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         address = try container.decode(IPv4Address.self, forKey: .address)
-        podCIDR = try container.decode(IPv4Prefix.self, forKey: .podCIDR)
+        podCIDR = try container.decodeIfPresent(IPv4Prefix.self, forKey: .podCIDR)
         let bridge = try container.decode(String.self, forKey: .bridge)
         self.bridge = bridge == Node.noBridge ? nil : bridge
         interface = try container.decodeIfPresent(String.self, forKey: .interface)
@@ -189,7 +191,8 @@ public struct Node: Codable, Equatable, Sendable {
 public struct Pod: Codable, Equatable, Sendable {
     public var name: String
     public var node: String
-    public var ip: IPv4Address
+    /// The pod's IPv4 address; nil in an IPv6-only cluster.
+    public var ip: IPv4Address?
     public var labels: [String: String]
     /// The Kubernetes namespace: the scope of the pod's labels for selectors.
     public var namespace: String
@@ -198,7 +201,7 @@ public struct Pod: Codable, Equatable, Sendable {
     /// The pod's IPv6 address; nil unless the cluster has an IPv6 clusterCIDR.
     public var ipv6: IPv6Address?
 
-    public init(name: String, node: String, ip: IPv4Address, labels: [String: String] = [:],
+    public init(name: String, node: String, ip: IPv4Address?, labels: [String: String] = [:],
                 namespace: String = Namespace.defaultName, ports: [PodPort] = [], ipv6: IPv6Address? = nil) {
         self.name = name
         self.node = node
@@ -219,7 +222,8 @@ public struct Link: Codable, Equatable, Sendable {
 
 public struct Service: Codable, Equatable, Sendable {
     public var name: String
-    public var clusterIP: IPv4Address
+    /// The IPv4 ClusterIP; nil for a service without the IPv4 family (`ipFamilies: [IPv6]`).
+    public var clusterIP: IPv4Address?
     /// The label selector as written; nil when the service lists `endpoints`.
     public var selector: [String: String]?
     /// The endpoint pods, resolved from the selector or as listed, in pod
@@ -243,7 +247,7 @@ public struct Service: Codable, Equatable, Sendable {
     /// serviceCIDR, where every service is IPv4 only, as it always was.
     public var ipFamilies: [AddressFamily]?
 
-    public init(name: String, clusterIP: IPv4Address, selector: [String: String]?, endpoints: [String], ports: [ServicePort],
+    public init(name: String, clusterIP: IPv4Address?, selector: [String: String]?, endpoints: [String], ports: [ServicePort],
                 type: ServiceType = .clusterIP, externalIPs: [IPv4Address] = [],
                 externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,
                 sessionAffinity: SessionAffinity = .none, namespace: String = Namespace.defaultName,

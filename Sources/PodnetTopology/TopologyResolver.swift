@@ -21,7 +21,7 @@ struct TopologyResolver {
         let namespaces = scopes.resolve(spec.namespaces)
         let declaredNamespaces = Set(spec.namespaces.compactMap { $0.name?.value })
         let pods = scopes.place(PodResolver(log: log, live: live).resolve(spec.pods, nodes: nodes, declaredNodes: declaredNodes, names: &names,
-                                                                          clusterReadable: cidrs.cluster != nil),
+                                                                          clusterReadable: cidrs.clusterReadable),
                                 in: namespaces, declared: declaredNamespaces)
         let serviceSpecs = scopes.checkServices(spec.services, in: namespaces, declared: declaredNamespaces)
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
@@ -37,7 +37,7 @@ struct TopologyResolver {
                                             underlay: cidrs.underlay, nodes: nodes, clients: clients)
         let services = ServiceResolver(log: log, live: live).resolve(serviceSpecs, serviceCIDR: cidrs.service,
                                                                     serviceCIDRv6: cidrs.serviceV6, servicePrimary: spec.servicePrimary,
-                                                                    serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR") || cidrs.serviceIPv6Only,
+                                                                    serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR") || cidrs.serviceCIDRRefused,
                                                                     pods: pods, declaredPods: declaredPods,
                                                                     nodePorts: nodePorts, externalIPs: externalIPs)
         let policies = NetworkPolicyResolver(log: log).resolve(
@@ -48,9 +48,9 @@ struct TopologyResolver {
             log.error(mark, "a cluster needs at least one node")
         }
 
-        guard log.errorCount == 0, let name, let clusterCIDR = cidrs.cluster else { return nil }
+        guard log.errorCount == 0, let name, cidrs.clusterReadable else { return nil }
         return Topology(
-            name: name, clusterCIDR: clusterCIDR, serviceCIDR: cidrs.service?.value,
+            name: name, clusterCIDR: cidrs.cluster, serviceCIDR: cidrs.service?.value,
             network: network,
             proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables, nodePortRange: spec.nodePortRange?.value ?? Proxy.defaultNodePortRange),
             underlay: Underlay(cidr: cidrs.underlay ?? Underlay.defaultCIDR), nodes: nodes.map(\.node),
@@ -80,8 +80,14 @@ struct TopologyResolver {
         var clusterV6: IPv6Prefix? = nil
         var serviceV6: Located<IPv6Prefix>? = nil
         var underlayV6: IPv6Prefix? = nil
-        /// serviceCIDR gives only an IPv6 prefix (reported: not supported yet).
-        var serviceIPv6Only = false
+        /// clusterCIDR gives only an IPv6 prefix: an IPv6-only cluster, whose pods,
+        /// nodes' pod CIDRs and services have no IPv4 values.
+        var ipv6Only = false
+        /// serviceCIDR gives an IPv4 prefix to an IPv6-only cluster (reported).
+        var serviceCIDRRefused = false
+
+        /// Whether clusterCIDR was read: one prefix per family it lists.
+        var clusterReadable: Bool { cluster != nil || ipv6Only }
     }
 
     private func clusterPrefixes(_ spec: TopologySpec) -> Prefixes {

@@ -319,7 +319,7 @@ enum NFTablesBench {
         }
         let pods = (0..<podCount).map { index in
             let node = nodes[index / 250]
-            return Pod(name: "p\(index)", node: node.name, ip: node.podCIDR.first.advanced(by: 2 + index % 250)!)
+            return Pod(name: "p\(index)", node: node.name, ip: node.podCIDR!.first.advanced(by: 2 + index % 250)!)
         }
         let serviceList = (0..<services).map { index in
             Service(name: "svc-\(index)", clusterIP: IPv4Address(UInt32(0x0A60_0002) + UInt32(index)), selector: nil,

@@ -161,7 +161,7 @@ struct Check: ParsableCommand {
         var timings: [String] = []
         if !servicesOnly {
             let start = Date()
-            // Every family the cluster has, each in its own matrix (IPv4 always: its fields are required).
+            // Every family the cluster has, each in its own matrix.
             let families = AddressFamily.allCases.filter(topology.families.contains)
             let matrices = ProbeRun.echo(expectations, namespaces: namespaces, timeout: timeout, families: families)
             observations.echo = matrices[.ipv4]

@@ -83,7 +83,7 @@ struct ClusterState {
 
     /// The families of the proxy's tables: IPv4's always, IPv6's with the cluster's IPv6.
     static func proxyFamilies(of topology: Topology) -> [AddressFamily] {
-        topology.usesIPv6 ? [.ipv4, .ipv6] : [.ipv4]
+        AddressFamily.allCases.filter(topology.families.contains)
     }
 
     /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.rebuild(recordedAs:desired:current:)`);

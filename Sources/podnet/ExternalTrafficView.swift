@@ -100,7 +100,7 @@ struct ExternalTrafficView: Encodable {
         entries.sort { order($0) < order($1) }
         services = topology.map { topology in
             topology.services.map { service in
-                ServiceRow(name: service.name, type: service.type.rawValue, clusterIP: service.clusterIP.description,
+                ServiceRow(name: service.name, type: service.type.rawValue, clusterIP: (service.clusterIP(.ipv4) ?? service.clusterIP(.ipv6)).map(\.description) ?? "-",
                            externalIPs: service.externalIPs.map(\.description),
                            ports: service.ports.map { .init(port: $0.port, targetPort: $0.targetPort, protocol: $0.protocol.rawValue, nodePort: $0.nodePort) },
                            externalTrafficPolicy: service.externalTrafficPolicy.rawValue,

@@ -16,7 +16,7 @@ import Testing
                  podCIDR: cluster.subnet(length: 24, index: UInt64(index))!, bridge: "cni0")
         }
         let pods = (0..<8).map { index in
-            Pod(name: "p\(index)", node: nodes[index % 2].name, ip: nodes[index % 2].podCIDR.first.advanced(by: 2 + index / 2)!)
+            Pod(name: "p\(index)", node: nodes[index % 2].name, ip: nodes[index % 2].podCIDR!.first.advanced(by: 2 + index / 2)!)
         }
         return Topology(name: "lab", clusterCIDR: cluster, serviceCIDR: IPv4Prefix("10.96.0.0/12")!,
                         network: Network(backend: .hostGW, masquerade: masquerade), proxy: Proxy(mode: .nftables),
@@ -162,17 +162,17 @@ import Testing
         #expect(NFTablesProxyRenderer.inputs(ofLine: line, service: "web") == service)
     }
 
-    @Test func aServiceTurnedLocalRecordsItsEndpointsNodes() {
+    @Test func aServiceTurnedLocalRecordsItsEndpointsNodes() throws {
         var service = Service(name: "web", clusterIP: IPv4Address(10, 96, 0, 10), selector: nil, endpoints: ["a"],
                               ports: [ServicePort(port: 80, nodePort: 30080)], type: .nodePort)
         let pod = Pod(name: "a", node: "node-1", ip: IPv4Address(10, 200, 1, 2))
-        #expect(NFTablesServiceInputs(service: service, endpoints: [pod]).endpoints == [.init(address: pod.ip)])
+        #expect(NFTablesServiceInputs(service: service, endpoints: [pod], family: .ipv4)?.endpoints == [.init(address: .v4(pod.ip!))])
         service.externalTrafficPolicy = .local
-        #expect(NFTablesServiceInputs(service: service, endpoints: [pod]).endpoints == [.init(address: pod.ip, node: "node-1")])
+        #expect(NFTablesServiceInputs(service: service, endpoints: [pod], family: .ipv4)?.endpoints == [.init(address: .v4(pod.ip!), node: "node-1")])
         // A ClusterIP service has no external traffic: its externalTrafficPolicy and any
         // nodePort given are without effect, as in Kubernetes.
         service.type = .clusterIP
-        let inputs = NFTablesServiceInputs(service: service, endpoints: [pod])
+        let inputs = try #require(NFTablesServiceInputs(service: service, endpoints: [pod], family: .ipv4))
         #expect(inputs.externalTrafficPolicy == .cluster && inputs.ports[0].nodePort == nil && inputs.endpoints[0].node == nil)
     }
 

@@ -175,7 +175,7 @@ import Testing
         #expect(topology.pods.count == 1000)
         #expect(Set(topology.pods.map(\.ip)).count == 1000)
         for pod in topology.pods {
-            #expect(topology.node(named: pod.node)!.podCIDR.contains(pod.ip))
+            #expect(topology.node(named: pod.node)!.podCIDR!.contains(pod.ip!))
         }
     }
 }

@@ -34,6 +34,7 @@ import Testing
         for service in topology.services {
             let families = try #require(service.ipFamilies)
             #expect((service.clusterIPv6 != nil) == families.contains(.ipv6))
+            #expect((service.clusterIP != nil) == families.contains(.ipv4))
             if let address = service.clusterIPv6 { #expect(cluster.serviceCIDR!.contains(address)) }
         }
     }

@@ -71,7 +71,7 @@ import Testing
         """)
         #expect(topology.nodes[0].bridge == nil)
         #expect(topology.links == [Link(pods: ["a0", "a1"])])
-        #expect(topology.pods.map(\.ip.description) == ["10.200.0.2", "10.200.0.3"])
+        #expect(topology.pods.map(\.ip?.description) == ["10.200.0.2", "10.200.0.3"])
     }
 
     @Test func suggestionsAreOfferedForCloseWordsOnly() {

@@ -3,8 +3,8 @@
 
 1. The schema itself is a valid JSON Schema draft 2020-12 document.
 2. Every topologies/*.yaml is accepted by it and opens with the editor modeline.
-3. Every Tests/PodnetTopologyTests/Fixtures/dual-stack/*.yaml (valid dual-stack files,
-   which podnet validates but does not apply yet) is accepted by it.
+3. Every Tests/PodnetTopologyTests/Fixtures/dual-stack/*.yaml and ipv6-only/*.yaml
+   (valid dual-stack and IPv6-only files) is accepted by it.
 4. Every file under Tests/PodnetTopologyTests/Fixtures/invalid/ whose first line
    carries the marker `# schema: reject` is rejected by it. The other invalid
    fixtures are skipped: their mistakes are semantic (overlaps, references,
@@ -36,6 +36,7 @@ SCHEMA = Path("schemas/topology.schema.json")
 TOPOLOGIES = Path("topologies")
 INVALID_FIXTURES = Path("Tests/PodnetTopologyTests/Fixtures/invalid")
 DUAL_STACK_FIXTURES = Path("Tests/PodnetTopologyTests/Fixtures/dual-stack")
+IPV6_ONLY_FIXTURES = Path("Tests/PodnetTopologyTests/Fixtures/ipv6-only")
 MODELINE = "# yaml-language-server: $schema=../schemas/topology.schema.json"
 REJECT_MARKER = "# schema: reject"
 
@@ -251,6 +252,10 @@ def main(argv):
     dual_stack = sorted((root / DUAL_STACK_FIXTURES).glob("*.yaml"))
     if not dual_stack:
         fail(f"{DUAL_STACK_FIXTURES}/: no dual-stack files found")
+    ipv6_only = sorted((root / IPV6_ONLY_FIXTURES).glob("*.yaml"))
+    if not ipv6_only:
+        fail(f"{IPV6_ONLY_FIXTURES}/: no IPv6-only files found")
+    dual_stack += ipv6_only
     for path in examples + dual_stack:
         name = path.relative_to(root)
         text = path.read_text(encoding="utf-8")

@@ -168,13 +168,16 @@ public struct ConnectivityExpectations: Sendable, Equatable {
                 case .endpoints:
                     for endpoint in endpointIndices {
                         let pod = pods[endpoint]
-                        let expected: [ConnectionExpectation] = pods.indices.map { source in
-                            guard expectsReach(from: source, to: endpoint) else { return .unreachable }
-                            return filtered(.answered(by: [pod.name]), from: pods[source], port: port, family: .ipv4)
+                        // The endpoint's IPv4 address where the service has IPv4.
+                        if service.clusterIP != nil, let address = pod.ip(.ipv4) {
+                            let expected: [ConnectionExpectation] = pods.indices.map { source in
+                                guard expectsReach(from: source, to: endpoint, family: .ipv4) else { return .unreachable }
+                                return filtered(.answered(by: [pod.name]), from: pods[source], port: port, family: .ipv4)
+                            }
+                            targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
+                                                         address: address, destinationPort: port.targetPort,
+                                                         endpoints: service.endpoints, expected: expected))
                         }
-                        targets.append(ServiceTarget(service: service.name, port: port, route: .endpoint(pod.name),
-                                                     address: .v4(pod.ip), destinationPort: port.targetPort,
-                                                     endpoints: service.endpoints, expected: expected))
                         // The endpoint's IPv6 address where the service has IPv6: reached
                         // where an IPv6 source reaches it, as NetworkPolicy leaves IPv6.
                         if service.clusterIPv6 != nil, let address = pod.ip(.ipv6) {

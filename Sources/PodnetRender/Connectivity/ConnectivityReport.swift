@@ -255,7 +255,7 @@ public struct ServiceReport: Sendable {
         let sourceAddress = connections.lazy.compactMap { observation -> IPAddress? in
             if case .answered(_, let seen?) = observation { return source.address(seen.family) }
             return nil
-        }.first.map(\.description) ?? source.address.description
+        }.first.map(\.description) ?? (source.address(.ipv4) ?? source.address(.ipv6)).map(\.description) ?? "address"
         let must: String = switch expectation {
         case .node(let node): "an address of \(node) (masqueraded)"
         case .sender: "\(source.name)'s own \(sourceAddress) (kept)"

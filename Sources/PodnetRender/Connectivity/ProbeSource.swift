@@ -11,14 +11,15 @@ public struct ProbeSource: Sendable, Equatable {
     }
 
     public let name: String
-    public let address: IPv4Address
+    /// The source's IPv4 address; nil for a pod of an IPv6-only cluster.
+    public let address: IPv4Address?
     /// The source's IPv6 address, in a dual-stack cluster (a client's on a dual-stack underlay).
     public let addressV6: IPv6Address?
     public let kind: Kind
     /// A pod's node; nil for a client.
     public let node: String?
 
-    public init(name: String, address: IPv4Address, kind: Kind, node: String?, addressV6: IPv6Address? = nil) {
+    public init(name: String, address: IPv4Address?, kind: Kind, node: String?, addressV6: IPv6Address? = nil) {
         self.name = name
         self.address = address
         self.addressV6 = addressV6
@@ -28,7 +29,7 @@ public struct ProbeSource: Sendable, Equatable {
 
     /// The address it connects from to a target of `family`.
     public func address(_ family: AddressFamily) -> IPAddress? {
-        family == .ipv4 ? .v4(address) : addressV6.map(IPAddress.v6)
+        family == .ipv4 ? address.map(IPAddress.v4) : addressV6.map(IPAddress.v6)
     }
 }
 

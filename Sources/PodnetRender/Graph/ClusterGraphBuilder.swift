@@ -94,7 +94,7 @@ public struct ClusterGraphBuilder: Sendable {
         addUnderlayPort(member: node.name, memberID: id, to: &graph)
         if let bridge = node.bridge {
             let bridgeID = Self.bridgeID(node: node.name, bridge: bridge)
-            let gateways = Self.perFamily("\(node.gateway)/\(node.podCIDR.length)",
+            let gateways = Self.perFamily(node.gateway.flatMap { gateway in node.podCIDR.map { "\(gateway)/\($0.length)" } },
                                           node.gatewayV6.flatMap { gateway in node.podCIDRv6.map { "\(gateway)/\($0.length)" } })
             append(.init(id: bridgeID, kind: .bridge, label: [bridge, gateways],
                          kernelNames: [bridge], group: id), standingFor: [.link(namespace: netns, name: bridge)], to: &graph)
@@ -201,8 +201,9 @@ public struct ClusterGraphBuilder: Sendable {
 
     /// A value and its IPv6 counterpart, as a dual-stack label shows them:
     /// `10.200.0.2, fd00:200::2`; the IPv4 value alone where there is no IPv6 one.
-    static func perFamily(_ ipv4: some CustomStringConvertible, _ ipv6: (some CustomStringConvertible)?) -> String {
-        guard let ipv6 else { return ipv4.description }
-        return "\(ipv4), \(ipv6)"
+    /// `10.200.0.2, fd00:200::2`: the values a thing has, IPv4's first; "-" for none.
+    static func perFamily(_ ipv4: (some CustomStringConvertible)?, _ ipv6: (some CustomStringConvertible)?) -> String {
+        let values = [ipv4?.description, ipv6?.description].compactMap { $0 }
+        return values.isEmpty ? "-" : values.joined(separator: ", ")
     }
 }

@@ -42,10 +42,13 @@ public enum LiveTopology {
                 guard let address = addresses(uplink).first else { continue }
                 underlay = underlay ?? address.network
                 let bridge = state.links.values.first { $0.id.namespace == reference && $0.kind == .bridge }
-                let podCIDR = bridge.flatMap { addresses($0.id).first?.network } ?? IPv4Prefix(address: address.address, length: 32)
+                let podCIDRv6 = bridge.flatMap { addressesV6($0.id).first?.network }
+                // An IPv6-only cluster's bridge holds no IPv4 address: the node has no IPv4 pod CIDR.
+                let podCIDR = bridge.flatMap { addresses($0.id).first?.network }
+                    ?? (podCIDRv6 == nil ? IPv4Prefix(address: address.address, length: 32) : nil)
                 var node = Node(name: name, address: address.address, podCIDR: podCIDR, bridge: bridge?.id.name)
                 node.addressV6 = addressesV6(uplink).first?.address
-                node.podCIDRv6 = bridge.flatMap { addressesV6($0.id).first?.network }
+                node.podCIDRv6 = podCIDRv6
                 nodes.append(node)
                 for link in state.links.values where link.id.namespace == reference {
                     if case .vxlan = link.kind { backend = .vxlan }
@@ -61,11 +64,12 @@ public enum LiveTopology {
             let reference = NamespaceRef.named(namespace)
             guard let (kind, name) = role(reference), kind == "pod" else { continue }
             let eth0 = PodnetKernelModel.Link.ID(reference, KernelNames.podInterface)
-            guard let link = state.links[eth0], let address = addresses(eth0).first, case .veth(let peer) = link.kind else { continue }
+            guard let link = state.links[eth0], case .veth(let peer) = link.kind else { continue }
+            let address = addresses(eth0).first, addressV6 = addressesV6(eth0).first
             // Behind a bridge, the peer is in the node's namespace; a direct link's in the other pod's.
-            if let (peerKind, peerName) = role(peer.namespace), peerKind == "node" {
-                pods.append(Pod(name: name, node: peerName, ip: address.address, ipv6: addressesV6(eth0).first?.address))
-            } else if let (peerKind, peerName) = role(peer.namespace), peerKind == "pod" {
+            if let (peerKind, peerName) = role(peer.namespace), peerKind == "node", address != nil || addressV6 != nil {
+                pods.append(Pod(name: name, node: peerName, ip: address?.address, ipv6: addressV6?.address))
+            } else if let (peerKind, peerName) = role(peer.namespace), peerKind == "pod", let address {
                 linkedNetworks[name] = address.network
                 pods.append(Pod(name: name, node: "", ip: address.address))
                 if name < peerName { links.append(PodnetTopology.Link(pods: [name, peerName])) }
@@ -80,12 +84,15 @@ public enum LiveTopology {
             nodes[index].podCIDR = network
             for pod in pods.indices where linkedNetworks[pods[pod].name] == network { pods[pod].node = nodes[index].name }
         }
-        let clusterCIDR = nodes.filter { $0.bridge != nil }.map(\.podCIDR).reduce(nil as IPv4Prefix?) { covering, prefix in
+        let covering = nodes.filter { $0.bridge != nil }.compactMap(\.podCIDR).reduce(nil as IPv4Prefix?) { covering, prefix in
             guard let covering else { return prefix }
             var candidate = covering
             while !candidate.contains(prefix), candidate.length > 0 { candidate = IPv4Prefix(address: candidate.address, length: candidate.length - 1).network }
             return candidate
-        } ?? IPv4Prefix(address: IPv4Address(10, 0, 0, 0), length: 8)
+        }
+        // None in an IPv6-only cluster (its nodes have IPv6 pod CIDRs alone).
+        let clusterCIDR = covering ?? (nodes.contains { $0.podCIDR != nil } || !nodes.contains { $0.podCIDRv6 != nil }
+            ? IPv4Prefix(address: IPv4Address(10, 0, 0, 0), length: 8) : nil)
         // Dual stack: the IPv6 pod CIDRs' covering prefix, as IPv4's.
         let podCIDRsV6 = nodes.compactMap(\.podCIDRv6)
         let ipv6 = podCIDRsV6.first.map { first in

@@ -67,9 +67,10 @@ public enum NFTablesProxyNames {
         return (parts[0..<(parts.count - 2)].joined(separator: "/"), String(parts[parts.count - 2]), port)
     }
 
-    /// `endpoint-HASH-kube-svc-1/tcp/8080__10.200.0.2/8080`.
+    /// `endpoint-HASH-kube-svc-1/tcp/8080__10.200.0.2/8080`: the pod's IPv4 address, or
+    /// its IPv6 one in an IPv6-only cluster (every pod has one of the two).
     public static func endpointChain(service: String, port: ServicePort, endpoint: Pod) -> String {
-        endpointChain(service: service, port: port, endpointIP: .v4(endpoint.ip))
+        endpointChain(service: service, port: port, endpointIP: endpoint.ip(.ipv4) ?? endpoint.ip(.ipv6)!)
     }
 
     public static func endpointChain(service: String, port: ServicePort, endpointIP: IPAddress) -> String {

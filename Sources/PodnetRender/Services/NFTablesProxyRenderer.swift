@@ -34,9 +34,9 @@ import PodnetTopology
 public struct NFTablesProxyRenderer: Sendable {
     public let topology: Topology
 
-    /// Each service's IPv4 inputs (its endpoints those of the topology's pods, in
-    /// order), by the service's index in `topology.services`: looked up once for the
-    /// tables of every node and the record alike.
+    /// The IPv4 inputs of the services that have an IPv4 ClusterIP (their endpoints
+    /// those of the topology's pods, in order): looked up once for the tables of every
+    /// node and the record alike.
     let inputs: [NFTablesServiceInputs]
     /// The IPv6 inputs of the services that have an IPv6 ClusterIP.
     let inputsV6: [NFTablesServiceInputs]
@@ -44,8 +44,8 @@ public struct NFTablesProxyRenderer: Sendable {
     public init(topology: Topology) {
         self.topology = topology
         let pods = Dictionary(topology.pods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        inputs = topology.services.map { service in
-            NFTablesServiceInputs(service: service, endpoints: service.endpoints.compactMap { pods[$0] })
+        inputs = topology.services.compactMap { service in
+            NFTablesServiceInputs(service: service, endpoints: service.endpoints.compactMap { pods[$0] }, family: .ipv4)
         }
         inputsV6 = topology.usesIPv6 ? topology.services.compactMap { service in
             NFTablesServiceInputs(service: service, endpoints: service.endpoints.compactMap { pods[$0] }, family: .ipv6)

@@ -211,11 +211,6 @@ extension NFTablesProxyRenderer {
 }
 
 extension NFTablesServiceInputs {
-    /// The IPv4 inputs of `service` (every service has an IPv4 ClusterIP).
-    init(service: Service, endpoints: [Pod]) {
-        self.init(service: service, endpoints: endpoints, family: .ipv4)!
-    }
-
     /// An IPv4 service's inputs, as most of them are.
     init(name: String, clusterIP: IPv4Address, ports: [ServicePort], endpoints: [Endpoint], externalIPs: [IPv4Address] = [],
          externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,

@@ -33,8 +33,8 @@ import Testing
             }
         }
         return topology.nodes.map(\.name) + topology.nodes.compactMap(\.bridge) + topology.pods.map(\.name)
-            + topology.pods.map { "\($0.ip)" } + topology.clients.map(\.name) + topology.services.map(\.name)
-            + topology.services.map { "\($0.clusterIP)" } + topology.services.flatMap { $0.externalIPs.map { "\($0)" } }
+            + topology.pods.compactMap { $0.ip.map { "\($0)" } } + topology.clients.map(\.name) + topology.services.map(\.name)
+            + topology.services.compactMap { $0.clusterIP.map { "\($0)" } } + topology.services.flatMap { $0.externalIPs.map { "\($0)" } }
             // A dual-stack cluster's IPv6 side: pods' and nodes' addresses, pod CIDRs, ClusterIPs.
             + topology.pods.compactMap { $0.ipv6.map { "\($0)" } } + topology.services.compactMap { $0.clusterIPv6.map { "\($0)" } }
             + topology.nodes.compactMap { $0.podCIDRv6.map { "\($0)" } } + topology.nodes.compactMap { $0.addressV6.map { "\($0)" } }
