@@ -39,6 +39,11 @@ extension ServiceResolver {
             log.error(ipv4.mark, "service '\(service)' clusterIP \(ipv4.value) is IPv4, but its ipFamilies is [IPv6]; add IPv4 to ipFamilies or remove the address")
             return (false, nil)
         }
+        if let external = spec.externalIPs, !external.value.isEmpty, !families.contains(.ipv4) {
+            // docs/dual-stack.md, "Not done": external IPs are IPv4, served by the IPv4 proxy rules.
+            log.error(external.mark, "service '\(service)' has externalIPs, which are IPv4 only for now, but no IPv4 ClusterIP (its families are [IPv6]); remove them, or give the service the IPv4 family too")
+            return (false, nil)
+        }
         if let written, let fromClusterIPs, written != fromClusterIPs {
             log.error(min(spec.clusterIP!.mark, spec.clusterIPv6!.mark),
                       "service '\(service)' lists its clusterIPs as \(fromClusterIPs.map(\.name).joined(separator: ", ")) but ipFamilies as \(written.map(\.name).joined(separator: ", ")); write both in the same order, primary first")

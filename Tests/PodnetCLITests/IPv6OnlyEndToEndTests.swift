@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// The IPv6-only example (topologies/ipv6-only.yaml: three nodes, pods a0 and a1 on
+/// node-0, b, c) applied over each backend the kernel here has and in each proxy mode
+/// but IPVS (the full-kernel lane runs ipip's sit and IPVS): `podnet check` passes on
+/// every pod pair over IPv6, no pod or bridge holds an IPv4 address, and seed 003
+/// §5's three cases hold over IPv6. Root only; the clusters are named pnv6NNNNNN.
+@Suite(.enabled(if: getuid() == 0, "needs root: creates network namespaces"), .serialized)
+struct IPv6OnlyEndToEndTests {
+    static let networks = [
+        "host-gw": "network: { backend: host-gw }",
+        "vxlan-static": "network: { backend: vxlan, vxlan: { vni: 1, discovery: static } }",
+        "vxlan-multicast": "network: { backend: vxlan, vxlan: { vni: 100, discovery: multicast, group: 239.1.1.1 } }",
+    ]
+
+    /// The example under a fresh name with `network` and `proxy` blocks of its own
+    /// (and the IPv4 underlay alone, where `ipv4Underlay`), applied; always destroyed.
+    func withCluster(network: String, proxy: String = "proxy: { mode: nftables }", ipv4Underlay: Bool = false,
+                     _ body: (String, URL) throws -> Void) throws {
+        let cluster = "pnv6" + String(Int.random(in: 100_000...999_999))
+        var text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/ipv6-only.yaml"), encoding: .utf8)
+        var lines: [String] = []
+        var skipping = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("name: ") { lines.append("name: \(cluster)"); continue }
+            if line.hasPrefix("network:") { lines.append(network); skipping = true; continue }
+            if line.hasPrefix("proxy:") { lines.append(proxy); skipping = true; continue }
+            if skipping, line.hasPrefix(" ") { continue }
+            skipping = false
+            lines.append(line)
+        }
+        text = lines.joined(separator: "\n")
+        if ipv4Underlay { text = text.replacingOccurrences(of: "cidr: [192.168.64.0/24, fd00:64::/64]", with: "cidr: 192.168.64.0/24") }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer {
+            _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
+            _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
+            try? FileManager.default.removeItem(at: file)
+        }
+        let applied = try PodnetBinary.run(["apply", file.path])
+        try #require(applied.status == 0, "\(applied.stderr)")
+        try body(cluster, file)
+    }
+
+    /// VXLAN twice: on the dual-stack underlay and on an IPv4-only one (its outer
+    /// packets are IPv4 either way).
+    static let cases: [(String, Bool)] = [("host-gw", false), ("vxlan-static", false), ("vxlan-static", true),
+                                          ("vxlan-multicast", false), ("vxlan-multicast", true)]
+
+    @Test(arguments: cases.indices)
+    func everyPairAnswersOverIPv6AndNothingHasIPv4(_ index: Int) throws {
+        let (backend, ipv4Underlay) = Self.cases[index]
+        try withCluster(network: Self.networks[backend]!, ipv4Underlay: ipv4Underlay) { cluster, file in
+            let label = "\(backend)\(ipv4Underlay ? " on an IPv4 underlay" : "")"
+            let checked = try PodnetBinary.run(["check", file.path])
+            #expect(checked.status == 0, "\(label): \(checked.stdout)\n\(checked.stderr)")
+            #expect(checked.stdout.contains("pod → pod over IPv6: ICMPv6 echo"), "\(checked.stdout)")
+            #expect(!checked.stdout.contains("pod → pod: ICMP echo"), "\(checked.stdout)")
+            #expect(checked.stdout.contains("ok: cluster \(cluster): all 16 IPv6 pod pairs and 4 service checks as expected"),
+                    "\(label): \(checked.stdout)")
+            let machine = try #require(try JSONSerialization.jsonObject(
+                with: Data(try PodnetBinary.run(["check", "--pods-only", "-o", "json", file.path]).stdout.utf8)) as? [String: Any])
+            #expect(machine["ok"] as? Bool == true && machine["podToPod"] == nil, "\(machine)")
+            #expect((machine["podToPodIPv6"] as? [String: Any])?["asExpected"] as? Int == 16, "\(machine)")
+            // No IPv4 address on a pod or a bridge, no IPv4 route in a pod, no `ip` table.
+            for pod in ["a0", "a1", "b", "c"] {
+                #expect(try shell("ip -n \(cluster).\(pod) -4 -o addr show dev eth0").stdout.isEmpty, "\(pod)")
+                #expect(try shell("ip -n \(cluster).\(pod) -4 route show").stdout.isEmpty, "\(pod)")
+            }
+            for node in ["node-0", "node-1", "node-2"] {
+                #expect(try shell("ip -n \(cluster).\(node) -4 -o addr show dev cni0").stdout.isEmpty, "\(node)")
+                let tables = try shell("ip netns exec \(cluster).\(node) nft list tables").stdout
+                #expect(tables.contains("table ip6 podnet-\(cluster)") && !tables.contains("table ip podnet-"), "\(node): \(tables)")
+            }
+            let again = try PodnetBinary.run(["diff", "--detailed-exitcode", file.path])
+            #expect(again.status == 0, "\(label): \(again.stdout)\n\(again.stderr)")
+        }
+    }
+
+    struct Result: Decodable {
+        var service: String
+        var from: String
+        var destination: String?
+        var answers: [String: Int]
+        var ok: Bool
+    }
+
+    /// From c (another node), a1 (an endpoint's node) and a0 (an endpoint: hairpin),
+    /// 200 connections to the IPv6 ClusterIP each, every one answered, each endpoint
+    /// 35–65% of them.
+    @Test(arguments: ["nftables", "iptables"])
+    func theThreeCasesOfSeed003HoldOverIPv6(mode: String) throws {
+        try withCluster(network: Self.networks["vxlan-static"]!, proxy: "proxy: { mode: \(mode) }") { cluster, file in
+            struct Report: Decodable { struct Services: Decodable { var results: [Result] }; var services: Services }
+            let run = try PodnetBinary.run(["check", "--services-only", "--connections", "200", "-o", "json", file.path])
+            #expect(run.status == 0, "\(mode): \(run.stdout)\n\(run.stderr)")
+            let results = try JSONDecoder().decode(Report.self, from: Data(run.stdout.utf8)).services.results
+            for from in ["c", "a1", "a0"] {
+                let result = try #require(results.first { $0.service == "web" && $0.from == from }, "\(results)")
+                #expect(result.answers.values.reduce(0, +) == 200, "\(mode) from \(from): \(result)")
+                for endpoint in ["a0", "b"] {
+                    let share = Double(result.answers[endpoint] ?? 0) / 200
+                    #expect((0.35...0.65).contains(share), "\(mode) from \(from): \(endpoint) got \(share)")
+                }
+            }
+            #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
+        }
+    }
+}
