@@ -108,4 +108,50 @@ struct IPv6OnlyEndToEndTests {
             #expect(try PodnetBinary.run(["diff", "--detailed-exitcode", file.path]).status == 0)
         }
     }
+    /// The dual-stack example made IPv6-only (clusterCIDR and serviceCIDR without their
+    /// IPv4 prefixes): the plan only deletes, and only IPv4 objects; every IPv6 address
+    /// stays as it was, and check passes over IPv6. Made dual-stack again, the plan
+    /// only creates.
+    @Test func droppingAndAddingBackIPv4TouchesOnlyIPv4Objects() throws {
+        let cluster = "pnv6" + String(Int.random(in: 100_000...999_999))
+        let dual = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/dual-stack.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "\nname: ds\n", with: "\nname: \(cluster)\n")
+        let ipv6Only = dual.replacingOccurrences(of: "clusterCIDR: [10.200.0.0/16, fd00:200::/48]", with: "clusterCIDR: fd00:200::/48")
+            .replacingOccurrences(of: "serviceCIDR: [10.96.0.0/12, fd00:96::/112]", with: "serviceCIDR: fd00:96::/112")
+        try #require(ipv6Only != dual && dual.contains("name: \(cluster)"))
+        let files = ["dual", "ipv6"].map { FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster)-\($0).yaml") }
+        try dual.write(to: files[0], atomically: true, encoding: .utf8)
+        try ipv6Only.write(to: files[1], atomically: true, encoding: .utf8)
+        defer {
+            _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
+            _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
+            for file in files { try? FileManager.default.removeItem(at: file) }
+        }
+        func plan(_ file: URL) throws -> (summary: [String: Int], objects: [String]) {
+            let run = try PodnetBinary.run(["diff", "-o", "json", file.path])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let operations = try #require(json["operations"] as? [[String: Any]])
+            return (try #require(json["summary"] as? [String: Int]), operations.compactMap { $0["object"] as? String })
+        }
+        func ipv6Addresses() throws -> String {
+            try ["a0", "b", "c", "node-0", "node-1", "node-2"].map { member in
+                try shell("ip -n \(cluster).\(member) -6 -o addr show scope global | awk '{print $2, $4}'").stdout
+            }.joined()
+        }
+        #expect(try PodnetBinary.run(["apply", files[0].path]).status == 0)
+        let before = try ipv6Addresses()
+        let dropping = try plan(files[1])
+        #expect(dropping.summary["create"] == 0 && dropping.summary["update"] == 0 && dropping.summary["delete"]! > 0, "\(dropping)")
+        #expect(!dropping.objects.contains { $0.contains("fd00:") || $0.contains("ip6 ") }, "\(dropping.objects)")
+        #expect(try PodnetBinary.run(["apply", files[1].path]).status == 0)
+        #expect(try ipv6Addresses() == before)
+        let checked = try PodnetBinary.run(["check", files[1].path])
+        #expect(checked.status == 0 && checked.stdout.contains("all 9 IPv6 pod pairs and 3 service checks"), "\(checked.stdout)")
+        #expect(try shell("ip -n \(cluster).a0 -4 -o addr show dev eth0").stdout.isEmpty)
+        let adding = try plan(files[0])
+        #expect(adding.summary["create"]! > 0 && adding.summary["update"] == 0 && adding.summary["delete"] == 0, "\(adding)")
+        #expect(try PodnetBinary.run(["apply", files[0].path]).status == 0)
+        #expect(try ipv6Addresses() == before)
+        #expect(try PodnetBinary.run(["check", files[0].path]).status == 0)
+    }
 }
