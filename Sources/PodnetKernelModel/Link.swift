@@ -77,13 +77,14 @@ public enum LinkKind: Hashable, Sendable, Codable {
 public struct VXLANDevice: Hashable, Sendable, Codable {
     public var vni: Int
     public var port: Int
-    public var local: IPv4Address?
+    /// The encapsulation's source: an IPv4 address, or an IPv6 one on an IPv6-only underlay.
+    public var local: IPAddress?
     public var group: IPv4Address?
     /// The underlying device carrying the encapsulated packets.
     public var device: String?
     public var learning: Bool
 
-    public init(vni: Int, port: Int, local: IPv4Address?, group: IPv4Address?, device: String?, learning: Bool) {
+    public init(vni: Int, port: Int, local: IPAddress?, group: IPv4Address?, device: String?, learning: Bool) {
         self.vni = vni
         self.port = port
         self.local = local

@@ -21,8 +21,9 @@ public enum PolicyEndpoint: Hashable, Sendable, CustomStringConvertible {
             self = .pod(text)
         } else if topology.node(named: text) != nil {
             self = .node(text)
-        } else if let client = topology.clients.first(where: { $0.name == text }) {
-            self = .address(client.address)
+        } else if let client = topology.clients.first(where: { $0.name == text }),
+                  let address = client.address(.ipv4) ?? client.address(.ipv6) {
+            self = .address(address)
         } else if let address = IPAddress(text) {
             self = .address(address)
         } else {

@@ -33,6 +33,12 @@ struct CrossNodeRenderer {
         }
     }
 
+    /// A node's VTEP address for static VXLAN: its IPv4 underlay address, or its IPv6
+    /// one where the underlay is IPv6-only.
+    static func vtep(of node: Node) -> IPAddress? {
+        node.address(.ipv4) ?? node.address(.ipv6)
+    }
+
     private func route(to destination: IPPrefix, via gateway: IPAddress?, device: String, onlink: Bool = false) -> Route {
         Route(id: .init(namespace: namespace, destination: destination), gateway: gateway, device: device,
               onlink: onlink, protocol: routeProtocol)
@@ -60,13 +66,13 @@ struct CrossNodeRenderer {
         if topology.usesIPv4 {
             let tunnel = Link.ID(namespace, KernelNames.ipipDevice)
             state.insert(Link(id: tunnel, kind: .ipip(IPIPDevice(local: node.address, device: uplink)),
-                              mtu: topology.network.podMTU, up: true, mark: mark))
+                              mtu: topology.podMTU, up: true, mark: mark))
             if node.bridge != nil, let gateway = node.gateway {
                 state.insert(Address(link: tunnel, address: IPv4Prefix(address: gateway, length: 32)))
             }
             for other in others {
-                guard let podCIDR = other.podCIDR else { continue }
-                state.insert(route(to: .v4(podCIDR), via: .v4(other.address), device: KernelNames.ipipDevice, onlink: true))
+                guard let podCIDR = other.podCIDR, let address = other.address else { continue }
+                state.insert(route(to: .v4(podCIDR), via: .v4(address), device: KernelNames.ipipDevice, onlink: true))
             }
         }
         if topology.ipv6 != nil { renderSIT(node, others: others, into: &state) }
@@ -81,10 +87,11 @@ struct CrossNodeRenderer {
     private func renderSIT(_ node: Node, others: [Node], into state: inout KernelState) {
         let tunnel = Link.ID(namespace, KernelNames.sitDevice)
         state.insert(Link(id: tunnel, kind: .sit(IPIPDevice(local: node.address, device: uplink)),
-                          mtu: topology.network.podMTU, up: true, mark: mark))
+                          mtu: topology.podMTU, up: true, mark: mark))
         for other in others {
-            guard let podCIDR = other.podCIDR(.ipv6) else { continue }
-            state.insert(route(to: podCIDR, via: .v6(IPv6Address(ipv4Compatible: other.address)), device: KernelNames.sitDevice,
+            // Validation gives ipip's nodes IPv4 addresses: sit's outer packets are IPv4.
+            guard let podCIDR = other.podCIDR(.ipv6), let address = other.address else { continue }
+            state.insert(route(to: podCIDR, via: .v6(IPv6Address(ipv4Compatible: address)), device: KernelNames.sitDevice,
                                onlink: true))
         }
     }
@@ -107,9 +114,10 @@ struct CrossNodeRenderer {
     private func renderStaticVXLAN(_ node: Node, others: [Node], into state: inout KernelState) {
         let vxlan = topology.network.vxlan
         let device = Link.ID(namespace, KernelNames.vxlanDevice)
-        state.insert(Link(id: device, kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: node.address,
+        // The VTEPs talk over IPv4, or over IPv6 on an IPv6-only underlay.
+        state.insert(Link(id: device, kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: Self.vtep(of: node),
                                                                 group: nil, device: uplink, learning: false)),
-                          mtu: topology.network.podMTU, up: true, mark: mark,
+                          mtu: topology.podMTU, up: true, mark: mark,
                           mac: KernelNames.vtepMAC(cluster: topology.name, node: node.name)))
         // No IPv4 endpoint address in an IPv6-only cluster (see above for IPv6's).
         if let podCIDR = node.podCIDR { state.insert(Address(link: device, address: IPv4Prefix(address: podCIDR.first, length: 32))) }
@@ -121,7 +129,7 @@ struct CrossNodeRenderer {
                 state.insert(route(to: podCIDR, via: endpoint, device: KernelNames.vxlanDevice, onlink: true))
                 state.insert(Neighbour(id: .init(link: device, address: endpoint), mac: mac))
             }
-            state.insert(FDBEntry(id: .init(link: device, mac: mac, destination: other.address)))
+            if let remote = Self.vtep(of: other) { state.insert(FDBEntry(id: .init(link: device, mac: mac, destination: remote))) }
         }
     }
 
@@ -133,9 +141,9 @@ struct CrossNodeRenderer {
         guard let bridge = node.bridge else { return }
         let vxlan = topology.network.vxlan
         state.insert(Link(id: .init(namespace, KernelNames.vxlanDevice),
-                          kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: node.address,
+                          kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: node.address.map(IPAddress.v4),
                                                    group: vxlan.group, device: uplink, learning: true)),
-                          mtu: topology.network.podMTU, up: true, master: bridge, mark: mark))
+                          mtu: topology.podMTU, up: true, master: bridge, mark: mark))
         for family in topology.families {
             guard let clusterCIDR = topology.clusterCIDR(family) else { continue }
             state.insert(route(to: clusterCIDR, via: nil, device: bridge))

@@ -135,7 +135,7 @@ struct ClusterRenderer {
         }
         if let bridge = node.bridge {
             let bridgeID = Link.ID(namespace, bridge)
-            state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.network.podMTU, up: true, mark: mark(role),
+            state.insert(Link(id: bridgeID, kind: .bridge, mtu: topology.podMTU, up: true, mark: mark(role),
                               mac: KernelNames.bridgeMAC(cluster: cluster, namespace: node.name, bridge: bridge)))
             for family in topology.families {
                 guard let gateway = node.gateway(family), let podCIDR = node.podCIDR(family) else { continue }
@@ -203,17 +203,18 @@ struct ClusterRenderer {
         state.insert(Link(id: port, kind: .veth(peer: eth0), mtu: topology.network.mtu, up: true,
                           master: KernelNames.underlayBridge, mark: mark(role),
                           alternativeNames: [KernelNames.peerAlternativeName(kind: "client", member: client.name)]))
-        state.insert(Address(link: eth0, address: IPv4Prefix(address: client.address, length: topology.underlay.cidr.length)))
-        if let address = client.addressV6, let underlay = topology.underlayCIDR(.ipv6) {
-            state.insert(Address(link: eth0, address: IPPrefix(address: .v6(address), length: underlay.length)))
+        for family in AddressFamily.allCases {
+            guard let address = client.address(family), let underlay = topology.underlayCIDR(family) else { continue }
+            state.insert(Address(link: eth0, address: IPPrefix(address: address, length: underlay.length)))
         }
         for service in topology.services {
             guard let node = ExternalIPAnnouncement.node(for: service, in: topology) else { continue }
             for externalIP in service.externalIPs {
                 let id = Route.ID(namespace: namespace, destination: IPv4Prefix(address: externalIP, length: 32))
                 // Two services sharing an external IP (on different ports): the first one's node takes it.
-                guard state.routes[id] == nil else { continue }
-                state.insert(Route(id: id, gateway: node.address, device: KernelNames.clientInterface, protocol: routeProtocol))
+                // External IPs are IPv4, and so is an underlay that carries them.
+                guard state.routes[id] == nil, let gateway = node.address else { continue }
+                state.insert(Route(id: id, gateway: gateway, device: KernelNames.clientInterface, protocol: routeProtocol))
             }
         }
     }
@@ -224,7 +225,7 @@ struct ClusterRenderer {
         guard let node = topology.node(named: pod.node), let bridge = node.bridge else { return }
         let podEnd = Link.ID(namespace, KernelNames.podInterface)
         let hostEnd = Link.ID(nodeNamespace(node.name), KernelNames.peerEnd(of: pod.name))
-        let mtu = topology.network.podMTU
+        let mtu = topology.podMTU
         state.insert(Link(id: podEnd, kind: .veth(peer: hostEnd), mtu: mtu, up: true, mark: mark(role)))
         // Hairpin lets a pod reach itself through a Service VIP (seed 003 §5, case 3).
         state.insert(Link(id: hostEnd, kind: .veth(peer: podEnd), mtu: mtu, up: true, master: bridge, hairpin: true,
@@ -243,7 +244,7 @@ struct ClusterRenderer {
               let node = topology.node(named: a.node) else { return }
         let aEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: a.name)), KernelNames.podInterface)
         let bEnd = Link.ID(.named(KernelNames.namespace(cluster: cluster, member: b.name)), KernelNames.podInterface)
-        let mtu = topology.network.podMTU
+        let mtu = topology.podMTU
         // Both ends carry one mark: the live reader pairs veth ends by it.
         var role = "link/\(a.name),\(b.name)"
         if case .host(let host, _) = placement { role += "@\(host)" }

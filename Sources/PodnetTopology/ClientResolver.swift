@@ -34,8 +34,10 @@ struct ClientResolver {
         Set(specs.compactMap { spec in spec[keyPath: written]?.value ?? spec.name.flatMap { live[$0.value] } })
     }
 
-    func resolve(_ specs: [ClientSpec], underlay: IPv4Prefix?, underlayV6: IPv6Prefix? = nil, nodes: [ResolvedNode],
-                 names: inout NameRegistry) -> [ResolvedClient] {
+    /// - Parameter underlayIPv6Only: the underlay has an IPv6 prefix alone (`underlay`
+    ///   nil then means that, not a misread underlay.cidr).
+    func resolve(_ specs: [ClientSpec], underlay: IPv4Prefix?, underlayV6: IPv6Prefix? = nil, underlayIPv6Only: Bool = false,
+                 nodes: [ResolvedNode], names: inout NameRegistry) -> [ResolvedClient] {
         var valid: [ClientSpec] = []
         for spec in specs {
             guard let name = spec.name else { continue }
@@ -50,20 +52,27 @@ struct ClientResolver {
             ok = names.register(name, kind: "client") && ok
             if ok, spec.invalid.isEmpty { valid.append(spec) }
         }
-        guard let underlay, !valid.isEmpty else { return [] }
-        let addresses = allocateAddresses(valid, underlay: underlay, nodes: nodes)
+        guard underlay != nil || underlayIPv6Only, !valid.isEmpty else { return [] }
+        let addresses = underlay.map { allocateAddresses(valid, underlay: $0, nodes: nodes) } ?? [:]
+        if underlayIPv6Only {
+            for spec in valid {
+                guard let address = spec.address else { continue }
+                log.error(address.mark, "client '\(spec.name!.value)' address \(address.value) is IPv4, but underlay.cidr has no IPv4 prefix; add one, like 'cidr: [\(underlayV6.map { "\($0)" } ?? "fd00:64::/64"), 192.168.64.0/24]', or remove the address")
+            }
+        }
         let addressesV6 = allocateIPv6Addresses(valid, underlay: underlayV6, nodes: nodes)
         return valid.compactMap { spec in
             let name = spec.name!.value
-            guard let address = addresses[name] else { return nil }
+            // A family the underlay has that the client did not get was reported.
+            if underlay != nil, addresses[name] == nil { return nil }
             // An IPv6 underlay without an address for the client was reported.
             if underlayV6 != nil, addressesV6[name] == nil { return nil }
-            return ResolvedClient(client: Client(name: name, address: address, addressV6: addressesV6[name]), spec: spec)
+            return ResolvedClient(client: Client(name: name, address: addresses[name], addressV6: addressesV6[name]), spec: spec)
         }
     }
 
     private func allocateAddresses(_ specs: [ClientSpec], underlay: IPv4Prefix, nodes: [ResolvedNode]) -> [String: IPv4Address] {
-        let nodesByAddress = Dictionary(nodes.map { ($0.node.address, $0) }, uniquingKeysWith: { first, _ in first })
+        let nodesByAddress = Dictionary(nodes.compactMap { node in node.node.address.map { ($0, node) } }, uniquingKeysWith: { first, _ in first })
         var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: NodeResolver.firstNodeHost),
                                taken: Set(nodesByAddress.keys))
         let requests = specs.map { StickyAddressAllocation<AddressPool>.Request(name: $0.name!, written: $0.address, mark: $0.mark) }

@@ -20,9 +20,23 @@ struct DualStackChecker {
             log.error(service.mark, "serviceCIDR \(service.value) is IPv4, but the cluster is IPv6-only (clusterCIDR has no IPv4 prefix), so no endpoint has an IPv4 address; add one to clusterCIDR, like 'clusterCIDR: [\(spec.clusterCIDRv6!.value), 10.200.0.0/16]', or remove it")
             prefixes.serviceCIDRRefused = true
         }
-        if let underlay = spec.underlayCIDRv6, spec.underlayCIDR == nil {
-            log.error(underlay.mark, "an IPv6-only underlay is not supported yet (issue 17): nodes still need IPv4 addresses; list an IPv4 prefix too, like 'cidr: [192.168.64.0/24, \(underlay.value)]'")
-            return
+        if let underlay = spec.underlayCIDRv6, spec.underlayCIDR == nil, !spec.invalid.contains("underlay.cidr") {
+            // Nodes without IPv4 addresses: only IPv6 pods, carried by what runs over IPv6.
+            let backend = spec.backend?.value ?? .vxlan
+            let discovery = spec.discovery?.value ?? .static
+            let fix = "or list an IPv4 prefix too, like 'cidr: [192.168.64.0/24, \(underlay.value)]'"
+            if !prefixes.ipv6Only {
+                log.error(underlay.mark, "an IPv6-only underlay carries IPv6-only clusters alone, and clusterCIDR has an IPv4 prefix (its pods' IPv4 packets would need IPv4 next hops between the nodes); make the cluster IPv6-only, \(fix)")
+                return
+            }
+            if backend == .ipip {
+                log.error(spec.backend?.mark ?? underlay.mark, "backend ipip carries IPv6 pods in sit (6in4), whose outer packets are IPv4, and underlay.cidr has no IPv4 prefix; use host-gw or vxlan, \(fix)")
+                return
+            }
+            if backend == .vxlan, discovery == .multicast {
+                log.error(spec.discovery?.mark ?? underlay.mark, "VXLAN multicast discovery joins network.vxlan.group, an IPv4 group, and underlay.cidr has no IPv4 prefix; use 'discovery: static', \(fix)")
+                return
+            }
         }
         guard let cluster = spec.clusterCIDRv6 else {
             // Every other IPv6 prefix serves IPv6 pods; without them it is a mistake.

@@ -43,21 +43,22 @@ struct NodeResolver {
         if specs.isEmpty {
             return []
         }
-        let addresses = allocateAddresses(valid, underlay: cidrs.underlay, held: held)
+        let addresses = allocateAddresses(valid, underlay: cidrs.underlay, held: held, reportsMissingFamily: cidrs.underlayIPv6Only)
         let podCIDRs = allocatePodCIDRs(valid, cluster: cidrs.cluster, reportsMissingFamily: cidrs.ipv6Only)
         let addressesV6 = allocateIPv6Addresses(valid, underlay: cidrs.underlayV6, held: heldV6,
-                                                reportsMissingFamily: cidrs.underlay != nil && cidrs.clusterReadable)
+                                                reportsMissingFamily: cidrs.underlayReadable && cidrs.clusterReadable)
         let podCIDRsV6 = allocateIPv6PodCIDRs(valid, cluster: cidrs.clusterV6, reportsMissingFamily: cidrs.cluster != nil)
         return valid.compactMap { spec in
             let name = spec.name!.value
-            guard let address = addresses[name], cidrs.clusterReadable else { return nil }
-            // A family the cluster has that the node did not get was reported.
+            guard cidrs.underlayReadable, cidrs.clusterReadable else { return nil }
+            // A family the cluster or the underlay has that the node did not get was reported.
+            if cidrs.underlay != nil, addresses[name] == nil { return nil }
             if cidrs.cluster != nil, podCIDRs[name] == nil { return nil }
             if cidrs.underlayV6 != nil, addressesV6[name] == nil { return nil }
             if cidrs.clusterV6 != nil, podCIDRsV6[name] == nil { return nil }
             let bridge = spec.bridge?.value ?? Node.defaultBridge
             return ResolvedNode(
-                node: Node(name: name, address: address, podCIDR: podCIDRs[name],
+                node: Node(name: name, address: addresses[name], podCIDR: podCIDRs[name],
                            bridge: bridge == Node.noBridge ? nil : bridge, interface: spec.interface?.value,
                            addressV6: addressesV6[name], podCIDRv6: podCIDRsV6[name]),
                 spec: spec)
@@ -85,8 +86,17 @@ struct NodeResolver {
         return ok
     }
 
-    private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix?, held: Set<IPv4Address>) -> [String: IPv4Address] {
-        guard let underlay else { return [:] }
+    /// - Parameter reportsMissingFamily: the underlay is IPv6-only, so a written IPv4
+    ///   address is a mistake.
+    private func allocateAddresses(_ specs: [NodeSpec], underlay: IPv4Prefix?, held: Set<IPv4Address>,
+                                   reportsMissingFamily: Bool) -> [String: IPv4Address] {
+        guard let underlay else {
+            for spec in specs {
+                guard let address = spec.address, reportsMissingFamily else { continue }
+                log.error(address.mark, "node '\(spec.name!.value)' address \(address.value) is IPv4, but underlay.cidr has no IPv4 prefix; add one, like 'cidr: [fd00:64::/64, 192.168.64.0/24]' under underlay, or remove the address")
+            }
+            return [:]
+        }
         var pool = AddressPool(prefix: underlay, from: underlay.first.advanced(by: Self.firstNodeHost))
         let requests = specs.map { StickyAddressAllocation<AddressPool>.Request(name: $0.name!, written: $0.address, mark: $0.mark) }
         return StickyAddressAllocation(log: log).allocate(requests, pool: &pool, live: live.nodeAddresses, held: held, problems: .init(

@@ -48,7 +48,7 @@ extension Topology {
     /// The underlay network of `family`: the nodes' addresses are in it.
     public func underlayCIDR(_ family: AddressFamily) -> IPPrefix? {
         switch family {
-        case .ipv4: return .v4(underlay.cidr)
+        case .ipv4: return underlay.cidr.map { .v4($0) }
         case .ipv6: return ipv6?.underlayCIDR.map { .v6($0) }
         }
     }
@@ -59,7 +59,7 @@ extension Node {
     /// IPv6 prefix (VXLAN then carries the IPv6 pods over IPv4).
     public func address(_ family: AddressFamily) -> IPAddress? {
         switch family {
-        case .ipv4: return .v4(address)
+        case .ipv4: return address.map { .v4($0) }
         case .ipv6: return addressV6.map { .v6($0) }
         }
     }
@@ -76,6 +76,16 @@ extension Node {
         switch family {
         case .ipv4: return gateway.map { .v4($0) }
         case .ipv6: return gatewayV6.map { .v6($0) }
+        }
+    }
+}
+
+extension Client {
+    /// The client's underlay address of `family`, if the underlay has that family.
+    public func address(_ family: AddressFamily) -> IPAddress? {
+        switch family {
+        case .ipv4: return address.map { .v4($0) }
+        case .ipv6: return addressV6.map { .v6($0) }
         }
     }
 }

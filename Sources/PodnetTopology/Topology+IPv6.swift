@@ -46,3 +46,11 @@ extension Node {
     /// `.1` is in IPv4.
     public var gatewayV6: IPv6Address? { podCIDRv6?.host(at: 0) }
 }
+
+extension Topology {
+    /// `network.podMTU` for this cluster's underlay: VXLAN over an IPv6-only underlay
+    /// takes 20 bytes more (a 40-byte outer IPv6 header, not IPv4's 20: RFC 7348).
+    public var podMTU: Int {
+        network.backend == .vxlan && underlay.cidr == nil ? network.podMTU - 20 : network.podMTU
+    }
+}

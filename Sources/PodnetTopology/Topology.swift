@@ -123,14 +123,16 @@ public struct Proxy: Codable, Equatable, Sendable {
 public struct Underlay: Codable, Equatable, Sendable {
     public static let defaultCIDR = IPv4Prefix("192.168.64.0/24")!
 
-    public var cidr: IPv4Prefix
+    /// The IPv4 underlay network; nil for an IPv6-only underlay (`ClusterIPv6.underlayCIDR` alone).
+    public var cidr: IPv4Prefix?
 
-    public init(cidr: IPv4Prefix = Underlay.defaultCIDR) { self.cidr = cidr }
+    public init(cidr: IPv4Prefix? = Underlay.defaultCIDR) { self.cidr = cidr }
 }
 
 public struct Node: Codable, Equatable, Sendable {
     public var name: String
-    public var address: IPv4Address
+    /// The node's IPv4 underlay address; nil on an IPv6-only underlay.
+    public var address: IPv4Address?
     /// The node's IPv4 pod CIDR; nil in an IPv6-only cluster.
     public var podCIDR: IPv4Prefix?
     /// The pod bridge's name, or nil for `bridge: none`.
@@ -143,7 +145,7 @@ public struct Node: Codable, Equatable, Sendable {
     /// cluster has an IPv6 clusterCIDR.
     public var podCIDRv6: IPv6Prefix?
 
-    public init(name: String, address: IPv4Address, podCIDR: IPv4Prefix?, bridge: String?, interface: String? = nil,
+    public init(name: String, address: IPv4Address?, podCIDR: IPv4Prefix?, bridge: String?, interface: String? = nil,
                 addressV6: IPv6Address? = nil, podCIDRv6: IPv6Prefix? = nil) {
         self.name = name
         self.address = address
@@ -162,7 +164,7 @@ public struct Node: Codable, Equatable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
-        try container.encode(address, forKey: .address)
+        try container.encodeIfPresent(address, forKey: .address)
         try container.encodeIfPresent(podCIDR, forKey: .podCIDR)
         try container.encode(bridge ?? Node.noBridge, forKey: .bridge)
         try container.encodeIfPresent(interface, forKey: .interface)
@@ -175,7 +177,7 @@ public struct Node: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
-        address = try container.decode(IPv4Address.self, forKey: .address)
+        address = try container.decodeIfPresent(IPv4Address.self, forKey: .address)
         podCIDR = try container.decodeIfPresent(IPv4Prefix.self, forKey: .podCIDR)
         let bridge = try container.decode(String.self, forKey: .bridge)
         self.bridge = bridge == Node.noBridge ? nil : bridge
@@ -306,11 +308,12 @@ public enum SessionAffinity: Codable, Equatable, Hashable, Sendable {
 /// `eth0` on the underlay.
 public struct Client: Codable, Equatable, Sendable {
     public var name: String
-    public var address: IPv4Address
+    /// The client's IPv4 underlay address; nil on an IPv6-only underlay.
+    public var address: IPv4Address?
     /// The client's IPv6 underlay address; nil unless the underlay has an IPv6 prefix.
     public var addressV6: IPv6Address?
 
-    public init(name: String, address: IPv4Address, addressV6: IPv6Address? = nil) {
+    public init(name: String, address: IPv4Address?, addressV6: IPv6Address? = nil) {
         self.name = name
         self.address = address
         self.addressV6 = addressV6

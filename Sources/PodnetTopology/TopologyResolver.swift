@@ -27,6 +27,7 @@ struct TopologyResolver {
         let declaredPods = Set(spec.pods.compactMap { $0.name?.value })
         let links = LinkResolver(log: log).resolve(spec.links, pods: pods, declaredPods: declaredPods, nodes: nodes)
         let clients = ClientResolver(log: log, live: live).resolve(spec.clients, underlay: cidrs.underlay, underlayV6: cidrs.underlayV6,
+                                                                   underlayIPv6Only: cidrs.underlayIPv6Only,
                                                                    nodes: nodes, names: &names)
         var nodePorts = spec.invalid.contains("proxy.nodePortRange") ? nil
             : NodePortAllocator(log: log, live: live, range: spec.nodePortRange)
@@ -48,12 +49,12 @@ struct TopologyResolver {
             log.error(mark, "a cluster needs at least one node")
         }
 
-        guard log.errorCount == 0, let name, cidrs.clusterReadable else { return nil }
+        guard log.errorCount == 0, let name, cidrs.clusterReadable, cidrs.underlayReadable else { return nil }
         return Topology(
             name: name, clusterCIDR: cidrs.cluster, serviceCIDR: cidrs.service?.value,
             network: network,
             proxy: Proxy(mode: spec.proxyMode?.value ?? .nftables, nodePortRange: spec.nodePortRange?.value ?? Proxy.defaultNodePortRange),
-            underlay: Underlay(cidr: cidrs.underlay ?? Underlay.defaultCIDR), nodes: nodes.map(\.node),
+            underlay: Underlay(cidr: cidrs.underlay), nodes: nodes.map(\.node),
             pods: pods.map(\.pod), links: links, services: services, clients: clients.map(\.client),
             namespaces: namespaces, networkPolicies: policies,
             ipv6: cidrs.clusterV6.map {
@@ -86,8 +87,14 @@ struct TopologyResolver {
         /// serviceCIDR gives an IPv4 prefix to an IPv6-only cluster (reported).
         var serviceCIDRRefused = false
 
+        /// underlay.cidr gives only an IPv6 prefix: nodes and clients have IPv6
+        /// underlay addresses alone.
+        var underlayIPv6Only = false
+
         /// Whether clusterCIDR was read: one prefix per family it lists.
         var clusterReadable: Bool { cluster != nil || ipv6Only }
+        /// Whether underlay.cidr was read (or left to its default).
+        var underlayReadable: Bool { underlay != nil || underlayIPv6Only }
     }
 
     private func clusterPrefixes(_ spec: TopologySpec) -> Prefixes {
@@ -99,6 +106,12 @@ struct TopologyResolver {
     private func ipv4Prefixes(_ spec: TopologySpec) -> Prefixes {
         guard !spec.invalid.contains("underlay.cidr") else {
             return Prefixes(cluster: spec.clusterCIDR?.value, service: spec.serviceCIDR, underlay: nil)
+        }
+        guard spec.underlayCIDR != nil || spec.underlayCIDRv6 == nil else {
+            // An IPv6-only underlay (DualStackChecker says where it may be).
+            var prefixes = Prefixes(cluster: spec.clusterCIDR?.value, service: spec.serviceCIDR, underlay: nil)
+            prefixes.underlayIPv6Only = true
+            return prefixes
         }
         let underlay = spec.underlayCIDR?.value ?? Underlay.defaultCIDR
         let underlayText = spec.underlayCIDR.map { "underlay.cidr \($0.value) (line \($0.mark.line))" }

@@ -182,10 +182,12 @@ struct ClusterState {
             }
             return interface
         }
-        let holder = live.addresses.filter { $0.link.namespace == .current && $0.address.address == .v4(node.address) }
+        // Its IPv4 address, or its IPv6 one on an IPv6-only underlay.
+        let address = node.address(.ipv4) ?? node.address(.ipv6)
+        let holder = live.addresses.filter { $0.link.namespace == .current && $0.address.address == address }
             .map(\.link.name).sorted().first
         guard let holder else {
-            Terminal.writeError("podnet: error: node '\(node.name)': no interface on this host holds its address \(node.address); is this host node '\(node.name)'? Set 'interface:' for it in \(path), or check --node")
+            Terminal.writeError("podnet: error: node '\(node.name)': no interface on this host holds its address \(address.map { "\($0)" } ?? "-"); is this host node '\(node.name)'? Set 'interface:' for it in \(path), or check --node")
             throw ExitCode.failure
         }
         return holder

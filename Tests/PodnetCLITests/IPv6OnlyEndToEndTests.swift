@@ -15,8 +15,8 @@ struct IPv6OnlyEndToEndTests {
     ]
 
     /// The example under a fresh name with `network` and `proxy` blocks of its own
-    /// (and the IPv4 underlay alone, where `ipv4Underlay`), applied; always destroyed.
-    func withCluster(network: String, proxy: String = "proxy: { mode: nftables }", ipv4Underlay: Bool = false,
+    /// (and `underlay` as its underlay.cidr, where given), applied; always destroyed.
+    func withCluster(network: String, proxy: String = "proxy: { mode: nftables }", underlay: String? = nil,
                      _ body: (String, URL) throws -> Void) throws {
         let cluster = "pnv6" + String(Int.random(in: 100_000...999_999))
         var text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/ipv6-only.yaml"), encoding: .utf8)
@@ -31,7 +31,7 @@ struct IPv6OnlyEndToEndTests {
             lines.append(line)
         }
         text = lines.joined(separator: "\n")
-        if ipv4Underlay { text = text.replacingOccurrences(of: "cidr: [192.168.64.0/24, fd00:64::/64]", with: "cidr: 192.168.64.0/24") }
+        if let underlay { text = text.replacingOccurrences(of: "cidr: [192.168.64.0/24, fd00:64::/64]", with: "cidr: \(underlay)") }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         defer {
@@ -44,16 +44,18 @@ struct IPv6OnlyEndToEndTests {
         try body(cluster, file)
     }
 
-    /// VXLAN twice: on the dual-stack underlay and on an IPv4-only one (its outer
-    /// packets are IPv4 either way).
-    static let cases: [(String, Bool)] = [("host-gw", false), ("vxlan-static", false), ("vxlan-static", true),
-                                          ("vxlan-multicast", false), ("vxlan-multicast", true)]
+    /// Each backend on the dual-stack underlay; VXLAN also on an IPv4-only one (its
+    /// outer packets IPv4 either way); host-gw and static VXLAN on an IPv6-only one
+    /// (nodes without IPv4 addresses; VXLAN's outer packets IPv6).
+    static let cases: [(String, String?)] = [("host-gw", nil), ("vxlan-static", nil), ("vxlan-static", "192.168.64.0/24"),
+                                             ("vxlan-multicast", nil), ("vxlan-multicast", "192.168.64.0/24"),
+                                             ("host-gw", "fd00:64::/64"), ("vxlan-static", "fd00:64::/64")]
 
     @Test(arguments: cases.indices)
     func everyPairAnswersOverIPv6AndNothingHasIPv4(_ index: Int) throws {
-        let (backend, ipv4Underlay) = Self.cases[index]
-        try withCluster(network: Self.networks[backend]!, ipv4Underlay: ipv4Underlay) { cluster, file in
-            let label = "\(backend)\(ipv4Underlay ? " on an IPv4 underlay" : "")"
+        let (backend, underlay) = Self.cases[index]
+        try withCluster(network: Self.networks[backend]!, underlay: underlay) { cluster, file in
+            let label = "\(backend)\(underlay.map { " on underlay \($0)" } ?? "")"
             let checked = try PodnetBinary.run(["check", file.path])
             #expect(checked.status == 0, "\(label): \(checked.stdout)\n\(checked.stderr)")
             #expect(checked.stdout.contains("pod → pod over IPv6: ICMPv6 echo"), "\(checked.stdout)")
@@ -71,6 +73,9 @@ struct IPv6OnlyEndToEndTests {
             }
             for node in ["node-0", "node-1", "node-2"] {
                 #expect(try shell("ip -n \(cluster).\(node) -4 -o addr show dev cni0").stdout.isEmpty, "\(node)")
+                if underlay == "fd00:64::/64" {
+                    #expect(try shell("ip -n \(cluster).\(node) -4 -o addr show scope global").stdout.isEmpty, "\(label): \(node) has IPv4")
+                }
                 let tables = try shell("ip netns exec \(cluster).\(node) nft list tables").stdout
                 #expect(tables.contains("table ip6 podnet-\(cluster)") && !tables.contains("table ip podnet-"), "\(node): \(tables)")
             }
@@ -153,5 +158,41 @@ struct IPv6OnlyEndToEndTests {
         #expect(try PodnetBinary.run(["apply", files[0].path]).status == 0)
         #expect(try ipv6Addresses() == before)
         #expect(try PodnetBinary.run(["check", files[0].path]).status == 0)
+    }
+    /// Static VXLAN on an IPv6-only underlay: the VTEPs' addresses and the FDB entries'
+    /// destinations are IPv6, and the pod MTU leaves room for the 40-byte outer header.
+    @Test func staticVXLANRunsOverAnIPv6OnlyUnderlay() throws {
+        try withCluster(network: Self.networks["vxlan-static"]!, underlay: "fd00:64::/64") { cluster, file in
+            let details = try shell("ip -n \(cluster).node-0 -d link show vxlan0").stdout
+            #expect(details.contains("local fd00:64::4") && details.contains("mtu 1430"), "\(details)")
+            let fdb = try shell("bridge -n \(cluster).node-0 fdb show dev vxlan0").stdout
+            #expect(fdb.contains("dst fd00:64::5") && fdb.contains("dst fd00:64::6"), "\(fdb)")
+            // A full-size packet crosses (1430 less 48 bytes of IPv6 and ICMPv6 headers), not fragmented.
+            let ping = try shell("ip netns exec \(cluster).a0 ping -6 -c 1 -W 2 -M do -s 1382 fd00:200:0:1::2")
+            #expect(ping.status == 0, "\(ping.stdout)")
+        }
+    }
+    /// IPv6 from end to end (Fixtures/ipv6-only/host-gw-ipv6-underlay.yaml): nodes and
+    /// the lab client have IPv6 addresses alone; the client reaches the NodePort at
+    /// every node's IPv6 address.
+    @Test func aClientReachesTheNodePortsOverAnIPv6OnlyUnderlay() throws {
+        let cluster = "pnv6" + String(Int.random(in: 100_000...999_999))
+        let fixture = PodnetBinary.repository.appendingPathComponent("Tests/PodnetTopologyTests/Fixtures/ipv6-only/host-gw-ipv6-underlay.yaml")
+        let text = try String(contentsOf: fixture, encoding: .utf8).replacingOccurrences(of: "\nname: v6u\n", with: "\nname: \(cluster)\n")
+        try #require(text.contains("name: \(cluster)"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer {
+            _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
+            _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
+            try? FileManager.default.removeItem(at: file)
+        }
+        let applied = try PodnetBinary.run(["apply", file.path])
+        try #require(applied.status == 0, "\(applied.stderr)")
+        #expect(try shell("ip -n \(cluster).outside -4 -o addr show scope global").stdout.isEmpty)
+        let checked = try PodnetBinary.run(["check", file.path])
+        #expect(checked.status == 0, "\(checked.stdout)\n\(checked.stderr)")
+        #expect(checked.stdout.contains("[fd00:64::4]:30000") && checked.stdout.contains("[fd00:64::20]:30000"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("checks from outside as expected"), "\(checked.stdout)")
     }
 }

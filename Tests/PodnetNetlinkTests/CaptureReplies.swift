@@ -24,7 +24,7 @@ struct CaptureReplies {
             port.mtu = 1450
             port.alias = "podnet:demo:pod"
             port.setUp(true)
-            var vxlan = LinkMessage(name: "vx0", info: .vxlan(VXLANInfo(id: 42, local: IPv4Address(10, 0, 0, 1),
+            var vxlan = LinkMessage(name: "vx0", info: .vxlan(VXLANInfo(id: 42, local: .v4(IPv4Address(10, 0, 0, 1)),
                                                                         port: 4789, underlyingIndex: v0,
                                                                         learning: false, ttl: 64)))
             vxlan.address = MACAddress("02:00:00:00:00:42")

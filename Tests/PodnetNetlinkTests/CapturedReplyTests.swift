@@ -37,7 +37,7 @@ import Testing
         #expect(!link.isUp)
         #expect(link.mtu == 1400)
         #expect(link.address == MACAddress("02:00:00:00:00:42"))
-        #expect(link.info == .vxlan(VXLANInfo(id: 42, local: IPv4Address(10, 0, 0, 1), port: 4789,
+        #expect(link.info == .vxlan(VXLANInfo(id: 42, local: .v4(IPv4Address(10, 0, 0, 1)), port: 4789,
                                               underlyingIndex: 4, learning: false, ttl: 64)))
         #expect(link.port == nil)
     }

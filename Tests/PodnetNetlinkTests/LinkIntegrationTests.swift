@@ -154,13 +154,29 @@ struct LinkIntegrationTests {
         }
     }
 
+    /// An IPv6 local address (IFLA_VXLAN_LOCAL6): the device's packets go over IPv6.
+    @Test func vxlanWithAnIPv6LocalReadsBackAsCreated() throws {
+        try withTestNamespaces(1) { namespaces in
+            let connection = try namespaces[0].connection()
+            let info = VXLANInfo(id: 7, local: .v6(IPv6Address("fd00:64::4")!), port: 4789, learning: false)
+            try connection.execute(.addLink(LinkMessage(name: "vx6", info: .vxlan(info))))
+            guard case let .vxlan(live) = try connection.requireLink("vx6").info else {
+                Issue.record("vx6 is not a vxlan device")
+                return
+            }
+            #expect(live.local == .v6(IPv6Address("fd00:64::4")!) && live.id == 7 && live.port == 4789)
+            let ip = try field(namespaces[0].ipJSON("-d", "link", "show"), where: "ifname", is: "vx6")
+            #expect(((ip["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any])?["local6"] as? String == "fd00:64::4")
+        }
+    }
+
     @Test func vxlanReadsBackAsCreated() throws {
         try withTestNamespaces(1) { namespaces in
             let namespace = namespaces[0]
             let connection = try namespace.connection()
             try connection.execute(.addLink(LinkMessage(name: "under0", info: .veth(peer: LinkMessage(name: "under1")))))
             let underlying = try connection.requireLink("under0").index
-            let info = VXLANInfo(id: 42, local: IPv4Address(10, 0, 0, 1), port: 4789, underlyingIndex: underlying,
+            let info = VXLANInfo(id: 42, local: .v4(IPv4Address(10, 0, 0, 1)), port: 4789, underlyingIndex: underlying,
                                  learning: false, ttl: 64)
             var vxlan = LinkMessage(name: "vx0", info: .vxlan(info))
             vxlan.mtu = 1450

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func vxlanWithPortInNetworkOrder() throws {
-        let info = VXLANInfo(id: 42, local: IPv4Address(10, 0, 0, 1), port: 4789, underlyingIndex: 7,
+        let info = VXLANInfo(id: 42, local: .v4(IPv4Address(10, 0, 0, 1)), port: 4789, underlyingIndex: 7,
                              learning: false, ttl: 64)
         expectBytes(try sentBytes(.addLink(LinkMessage(name: "vx0", info: .vxlan(info)))), hexBytes("""
             6c 00 00 00  10 00  05 06  01 00 00 00  00 00 00 00   # 108 bytes
@@ -64,6 +64,21 @@ import Testing
                 08 00 03 00  07 00 00 00              # IFLA_VXLAN_LINK 7
                 05 00 05 00  40  00 00 00             # IFLA_VXLAN_TTL 64
                 05 00 07 00  00  00 00 00             # IFLA_VXLAN_LEARNING off
+                06 00 0f 00  12 b5  00 00             # IFLA_VXLAN_PORT 4789, big-endian
+            """))
+    }
+
+    @Test func vxlanWithAnIPv6LocalSendsLocal6() throws {
+        let info = VXLANInfo(id: 1, local: .v6(IPv6Address("fd00:64::4")!), port: 4789)
+        expectBytes(try sentBytes(.addLink(LinkMessage(name: "vx0", info: .vxlan(info)))), hexBytes("""
+            60 00 00 00  10 00  05 06  01 00 00 00  00 00 00 00   # 96 bytes
+            00 00 00 00  00 00 00 00  00 00 00 00  00 00 00 00
+            08 00 03 00  76 78 30 00                  # IFLA_IFNAME "vx0"
+            38 00 12 00                               # IFLA_LINKINFO, 56 bytes
+              09 00 01 00  76 78 6c 61 6e  00 00 00   # IFLA_INFO_KIND "vxlan"
+              28 00 02 00                             # IFLA_INFO_DATA, 40 bytes
+                08 00 01 00  01 00 00 00              # IFLA_VXLAN_ID 1
+                14 00 11 00  fd 00 00 64  00 00 00 00  00 00 00 00  00 00 00 04   # IFLA_VXLAN_LOCAL6 fd00:64::4
                 06 00 0f 00  12 b5  00 00             # IFLA_VXLAN_PORT 4789, big-endian
             """))
     }

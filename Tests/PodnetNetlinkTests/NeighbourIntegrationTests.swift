@@ -8,7 +8,7 @@ import Testing
 struct NeighbourIntegrationTests {
     /// flannel's vxlan device: no learning, port 8472 left to the kernel's default.
     private func vxlan(_ connection: NetlinkConnection) throws -> Int32 {
-        var device = LinkMessage(name: "flannel.1", info: .vxlan(VXLANInfo(id: 1, local: IPv4Address(10, 0, 0, 1),
+        var device = LinkMessage(name: "flannel.1", info: .vxlan(VXLANInfo(id: 1, local: .v4(IPv4Address(10, 0, 0, 1)),
                                                                            learning: false)))
         device.setUp(true)
         try connection.execute(.addLink(device))

@@ -39,7 +39,7 @@ import Testing
     @Test func clusterIPToNodePortIsOneVirtualServerPerNodeAndItsMasqueradeElement() throws {
         let before = try Self.topology()
         let after = try Self.topology(Self.nodePort())
-        let (zero, one) = (after.nodes[0].address, after.nodes[1].address)
+        let (zero, one) = (after.nodes[0].address!, after.nodes[1].address!)
         // The mark comes first: the virtual server never takes traffic unmasqueraded.
         #expect(try Self.change(from: before, to: after) == [
             "ip netns exec lab.node-0 nft add element ip podnet-lab external-masquerade { \(zero) . tcp . 30080 }",
@@ -57,7 +57,7 @@ import Testing
 
     @Test func clusterToLocalDropsEachNodesRemoteRealServerAndItsMasquerade() throws {
         let after = try Self.topology(Self.nodePort(30080, .local))
-        let (zero, one) = (after.nodes[0].address, after.nodes[1].address)
+        let (zero, one) = (after.nodes[0].address!, after.nodes[1].address!)
         #expect(try Self.change(from: try Self.topology(Self.nodePort()), to: after) == [
             "ip netns exec lab.node-0 ipvsadm -d -t \(zero):30080 -r 10.200.1.2:8080",
             "ip netns exec lab.node-1 ipvsadm -d -t \(one):30080 -r 10.200.0.2:8080",
@@ -72,7 +72,7 @@ import Testing
             Self.nodePort(30080, .local)(&$0)
             $0.endpoints = ["b"]
         }
-        let zero = after.nodes[0].address
+        let zero = after.nodes[0].address!
         let commands = try Self.change(from: before, to: after)
         #expect(commands.contains("ip netns exec lab.node-0 ipvsadm -d -t \(zero):30080 -r 10.200.0.2:8080"))
         #expect(commands.contains("ip netns exec lab.node-0 nft add element ip podnet-lab no-local-endpoints { \(zero) . tcp . 30080 }"))
@@ -81,11 +81,11 @@ import Testing
 
     @Test func aNewNodePortReplacesTheVirtualServerAndItsElement() throws {
         let after = try Self.topology(Self.nodePort(30081))
-        let zero = after.nodes[0].address
+        let zero = after.nodes[0].address!
         let commands = try Self.change(from: try Self.topology(Self.nodePort(30080)), to: after)
         #expect(commands.count == 12)
         #expect(commands.prefix(2) == ["ip netns exec lab.node-0 ipvsadm -D -t \(zero):30080",
-                                       "ip netns exec lab.node-1 ipvsadm -D -t \(after.nodes[1].address):30080"])
+                                       "ip netns exec lab.node-1 ipvsadm -D -t \(after.nodes[1].address!):30080"])
         #expect(commands.filter { $0.contains("external-masquerade") }.count == 4)
     }
 
@@ -95,7 +95,7 @@ import Testing
             Self.nodePort()(&$0)
             $0.sessionAffinity = .clientIP(timeoutSeconds: 600)
         }
-        let zero = after.nodes[0].address
+        let zero = after.nodes[0].address!
         let commands = try Self.change(from: before, to: after)
         #expect(commands.count == 4)
         #expect(commands.prefix(2) == ["ip netns exec lab.node-0 ipvsadm -E -t 10.96.0.2:8080 -s rr -p 600",

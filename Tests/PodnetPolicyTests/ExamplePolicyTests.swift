@@ -39,7 +39,7 @@ import Testing
 
     @Test func egressWithIPBlock() throws {
         let evaluator = try Self.evaluator("netpol-egress-ipblock.yaml")
-        let outside = PolicyEndpoint.address(evaluator.topology.clients[0].address)
+        let outside = PolicyEndpoint.address(try #require(evaluator.topology.clients[0].address(.ipv4)))
         #expect(evaluator.isAllowed(from: .pod("api"), to: .pod("cache"), port: 6379))
         #expect(evaluator.isAllowed(from: .pod("api"), to: outside, port: 443))
         #expect(evaluator.isAllowed(from: .pod("api"), to: outside, port: 8080))

@@ -37,7 +37,7 @@ import Testing
         let state = try render(cluster("{ backend: vxlan, vxlan: { vni: 7, port: 8472 } }"))
         let device = Link.ID(node0, "vxlan0")
         let vxlan = try #require(state.links[device])
-        #expect(vxlan.kind == .vxlan(VXLANDevice(vni: 7, port: 8472, local: IPv4Address("192.168.64.4"), group: nil,
+        #expect(vxlan.kind == .vxlan(VXLANDevice(vni: 7, port: 8472, local: IPAddress("192.168.64.4"), group: nil,
                                                  device: "eth0", learning: false)))
         #expect(vxlan.mtu == 1450)
         #expect(vxlan.master == nil)
@@ -72,7 +72,7 @@ import Testing
     @Test func multicastVXLANIsABridgePortWithOneClusterRoute() throws {
         let state = try render(cluster("{ backend: vxlan, vxlan: { vni: 100, discovery: multicast, group: 239.1.1.1 } }"))
         let vxlan = try #require(state.links[.init(node0, "vxlan0")])
-        #expect(vxlan.kind == .vxlan(VXLANDevice(vni: 100, port: 4789, local: IPv4Address("192.168.64.4"),
+        #expect(vxlan.kind == .vxlan(VXLANDevice(vni: 100, port: 4789, local: IPAddress("192.168.64.4"),
                                                  group: IPv4Address("239.1.1.1"), device: "eth0", learning: true)))
         #expect(vxlan.master == "cni0")
         #expect(vxlan.mac == nil)

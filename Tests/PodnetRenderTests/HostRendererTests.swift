@@ -29,7 +29,7 @@ import Testing
         #expect(state.links[.init(.current, "cni0")]?.kind == .bridge)
         #expect(state.links[.init(.current, "ens3")] == nil, "the uplink is never podnet's")
         let vxlan = try #require(state.links[.init(.current, "vxlan0")])
-        #expect(vxlan.kind == .vxlan(VXLANDevice(vni: 1, port: 4789, local: IPv4Address("192.168.64.4"), group: nil,
+        #expect(vxlan.kind == .vxlan(VXLANDevice(vni: 1, port: 4789, local: IPAddress("192.168.64.4"), group: nil,
                                                  device: "ens3", learning: false)))
         #expect(state.sysctls[.init(namespace: .current, key: "net.ipv4.ip_forward")]?.value == "1")
     }

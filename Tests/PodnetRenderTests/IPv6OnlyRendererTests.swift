@@ -89,3 +89,35 @@ import Testing
         #expect(state.neighbours[.init(link: vxlan0, address: IPAddress("fd00:200:0:1::")!)] != nil)
     }
 }
+
+/// An IPv6-only cluster on an IPv6-only underlay: nothing IPv4 at all; static VXLAN's
+/// VTEPs talk over IPv6, its devices 20 bytes smaller for the outer IPv6 header.
+@Suite struct IPv6OnlyUnderlayRendererTests {
+    static func render(_ network: String) throws -> KernelState {
+        let text = IPv6OnlyRendererTests.text(network: network, underlay: "fd00:64::/64")
+        let result = TopologyLoader.load(text: text + "\nclients: [{ name: outside }]", file: "t.yaml")
+        let topology = try #require(result.topology, "\(result.diagnostics.map(\.message))")
+        return LabRenderer(topology: topology).render()
+    }
+
+    @Test(arguments: ["{ backend: host-gw }", "{ backend: vxlan, vxlan: { discovery: static } }"])
+    func nothingIsIPv4(network: String) throws {
+        let state = try Self.render(network)
+        #expect(!state.addresses.contains { $0.address.family == .ipv4 }, "\(state.addresses.filter { $0.address.family == .ipv4 })")
+        #expect(!state.routes.values.contains { $0.family == .ipv4 })
+        #expect(!state.fdb.contains { $0.destination.family == .ipv4 })
+        let node0 = NamespaceRef.named("v6.node-0")
+        #expect(state.addresses.filter { $0.link == Link.ID(node0, "eth0") }.map(\.address) == [IPPrefix("fd00:64::4/64")!])
+        #expect(state.addresses.contains { $0.link == Link.ID(.named("v6.outside"), "eth0") && $0.address == IPPrefix("fd00:64::6/64")! })
+    }
+
+    @Test func staticVXLANTalksOverIPv6() throws {
+        let state = try Self.render("{ backend: vxlan, vxlan: { discovery: static } }")
+        let node0 = NamespaceRef.named("v6.node-0")
+        let vxlan0 = try #require(state.links[Link.ID(node0, KernelNames.vxlanDevice)])
+        guard case .vxlan(let device) = vxlan0.kind else { Issue.record("\(vxlan0.kind)"); return }
+        #expect(device.local == IPAddress("fd00:64::4"))
+        #expect(vxlan0.mtu == 1430 && state.links[Link.ID(.named("v6.a0"), "eth0")]?.mtu == 1430)
+        #expect(state.fdb.filter { $0.link == vxlan0.id }.map(\.destination) == [IPAddress("fd00:64::5")!])
+    }
+}

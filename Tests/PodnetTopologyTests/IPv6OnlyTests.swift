@@ -27,7 +27,11 @@ import Testing
             #expect(node.podCIDR == nil && node.gateway == nil, "node \(node.name)")
             let podCIDR = try #require(node.podCIDRv6)
             #expect(podCIDR.length == 64 && cluster.clusterCIDR.contains(podCIDR))
-            #expect(topology.underlay.cidr.contains(node.address), "node \(node.name) keeps its IPv4 underlay address")
+            // An address in each family of the underlay (IPv4's kept where it has one).
+            for family in AddressFamily.allCases {
+                guard let underlay = topology.underlayCIDR(family) else { #expect(node.address(family) == nil); continue }
+                #expect(underlay.contains(try #require(node.address(family))), "node \(node.name), \(family)")
+            }
         }
         for pod in topology.pods {
             #expect(pod.ip == nil && pod.ip(.ipv4) == nil, "pod \(pod.name)")

@@ -145,6 +145,8 @@ extension ConnectivityExpectations {
     /// Who holds `address`: a node, a pod or a client; nil when nobody of the topology does.
     public func owner(of address: IPAddress) -> String? {
         if let source = sources.first(where: { $0.address(address.family) == address }) { return source.name }
-        return nodes.first { (nodeAddresses[$0.name] ?? [.v4($0.address)]).contains(address) }?.name
+        return nodes.first { node in
+            (nodeAddresses[node.name] ?? AddressFamily.allCases.compactMap(node.address)).contains(address)
+        }?.name
     }
 }

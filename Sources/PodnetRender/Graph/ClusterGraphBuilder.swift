@@ -63,7 +63,7 @@ public struct ClusterGraphBuilder: Sendable {
     private func addUnderlay(to graph: inout ClusterGraph) {
         let namespace = KernelNames.underlayNamespace(cluster: cluster)
         append(.init(id: Self.underlayID, kind: .underlay,
-                     label: ["underlay", "\(topology.underlay.cidr)", "netns \(namespace), bridge \(KernelNames.underlayBridge)"],
+                     label: ["underlay", Self.perFamily(topology.underlay.cidr, topology.ipv6?.underlayCIDR), "netns \(namespace), bridge \(KernelNames.underlayBridge)"],
                      kernelNames: [namespace, KernelNames.underlayBridge]),
                standingFor: [.namespace(namespace), .link(namespace: namespace, name: KernelNames.underlayBridge)], to: &graph)
     }
@@ -172,7 +172,7 @@ public struct ClusterGraphBuilder: Sendable {
     private func addClient(_ client: Client, to graph: inout ClusterGraph) {
         let id = Self.clientID(client.name)
         let netns = KernelNames.namespace(cluster: cluster, member: client.name)
-        append(.init(id: id, kind: .client, label: [client.name, "\(KernelNames.clientInterface) \(client.address)", "netns \(netns)"],
+        append(.init(id: id, kind: .client, label: [client.name, "\(KernelNames.clientInterface) \(Self.perFamily(client.address, client.addressV6))", "netns \(netns)"],
                      kernelNames: [netns, KernelNames.clientInterface]), standingFor: [.namespace(netns)], to: &graph)
         addUnderlayPort(member: client.name, memberID: id, to: &graph)
     }

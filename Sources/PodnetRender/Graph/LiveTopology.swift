@@ -30,7 +30,7 @@ public enum LiveTopology {
         var pods: [Pod] = []
         var links: [PodnetTopology.Link] = []
         var clients: [Client] = []
-        var underlay: IPv4Prefix?
+        var underlay: IPv4Prefix?, underlayV6: IPv6Prefix?
         var linkedNetworks: [String: IPv4Prefix] = [:]
         var backend: Network.Backend = .hostGW
         for namespace in state.namespaces.keys.sorted() {
@@ -39,15 +39,18 @@ public enum LiveTopology {
             let uplink = PodnetKernelModel.Link.ID(reference, KernelNames.nodeUplink)
             switch kind {
             case "node":
-                guard let address = addresses(uplink).first else { continue }
-                underlay = underlay ?? address.network
+                // An IPv4 underlay address, an IPv6 one, or both.
+                let address = addresses(uplink).first, addressV6 = addressesV6(uplink).first
+                guard address != nil || addressV6 != nil else { continue }
+                underlay = underlay ?? address?.network
+                underlayV6 = underlayV6 ?? addressV6?.network
                 let bridge = state.links.values.first { $0.id.namespace == reference && $0.kind == .bridge }
                 let podCIDRv6 = bridge.flatMap { addressesV6($0.id).first?.network }
                 // An IPv6-only cluster's bridge holds no IPv4 address: the node has no IPv4 pod CIDR.
                 let podCIDR = bridge.flatMap { addresses($0.id).first?.network }
-                    ?? (podCIDRv6 == nil ? IPv4Prefix(address: address.address, length: 32) : nil)
-                var node = Node(name: name, address: address.address, podCIDR: podCIDR, bridge: bridge?.id.name)
-                node.addressV6 = addressesV6(uplink).first?.address
+                    ?? (podCIDRv6 == nil ? address.map { IPv4Prefix(address: $0.address, length: 32) } : nil)
+                var node = Node(name: name, address: address?.address, podCIDR: podCIDR, bridge: bridge?.id.name)
+                node.addressV6 = addressV6?.address
                 node.podCIDRv6 = podCIDRv6
                 nodes.append(node)
                 for link in state.links.values where link.id.namespace == reference {
@@ -55,7 +58,10 @@ public enum LiveTopology {
                     if case .ipip = link.kind { backend = .ipip }
                 }
             case "client":
-                if let address = addresses(uplink).first { clients.append(Client(name: name, address: address.address)) }
+                let address = addresses(uplink).first, addressV6 = addressesV6(uplink).first
+                if address != nil || addressV6 != nil {
+                    clients.append(Client(name: name, address: address?.address, addressV6: addressV6?.address))
+                }
             default:
                 break
             }
@@ -100,10 +106,10 @@ public enum LiveTopology {
                 var candidate = covering
                 while !candidate.contains(prefix), candidate.length > 0 { candidate = IPv6Prefix(address: candidate.address, length: candidate.length - 1).network }
                 return candidate
-            })
+            }, underlayCIDR: underlayV6)
         }
         return Topology(name: cluster, clusterCIDR: clusterCIDR, serviceCIDR: nil, network: Network(backend: backend),
-                        proxy: Proxy(), underlay: Underlay(cidr: underlay ?? Underlay.defaultCIDR),
+                        proxy: Proxy(), underlay: Underlay(cidr: underlay ?? (underlayV6 == nil ? Underlay.defaultCIDR : nil)),
                         nodes: nodes, pods: pods, links: links, services: [], clients: clients, ipv6: ipv6)
     }
 }

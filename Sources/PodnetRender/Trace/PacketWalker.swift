@@ -474,14 +474,16 @@ private struct Walk {
         guard let neighbour = walker.state.neighbours[Neighbour.ID(link: link.id, address: nextHop)] else {
             return drop("\(link.id.name) has no neighbour entry for \(nextHop)", packet, in: namespace)
         }
-        guard let entry = walker.state.fdb.first(where: { $0.link == link.id && $0.mac == neighbour.mac }),
-              let remote = entry.destination.ipv4 else {
-            return drop("\(link.id.name) has no IPv4 FDB entry for \(neighbour.mac)", packet, in: namespace)
+        guard let entry = walker.state.fdb.first(where: { $0.link == link.id && $0.mac == neighbour.mac }) else {
+            return drop("\(link.id.name) has no FDB entry for \(neighbour.mac)", packet, in: namespace)
         }
-        guard let local = vxlan.local.map(IPAddress.v4) ?? walker.address(of: Link.ID(namespace, vxlan.device ?? "eth0")) else {
-            return drop("\(link.id.name) has no local IPv4 address to send from", packet, in: namespace)
+        // The outer packet is of the VTEP's family: IPv4, or IPv6 on an IPv6-only underlay.
+        let remote = entry.destination
+        guard let local = vxlan.local ?? walker.address(of: Link.ID(namespace, vxlan.device ?? "eth0"), family: remote.family),
+              local.family == remote.family else {
+            return drop("\(link.id.name) has no local \(remote.family.name) address to send from", packet, in: namespace)
         }
-        let outer = TracedPacket(source: local, destination: .v4(remote), protocol: .udp, sourcePort: 40000, destinationPort: UInt16(vxlan.port))
+        let outer = TracedPacket(source: local, destination: remote, protocol: .udp, sourcePort: 40000, destinationPort: UInt16(vxlan.port))
         hops.append(.init(.encapsulate, namespace: namespace.description,
                           "\(link.id.name) (VNI \(vxlan.vni)) wraps it in UDP \(vxlan.port): neighbour \(nextHop) is \(neighbour.mac), whose FDB entry says VTEP \(entry.destination)",
                           packet: packet, details: ["ip neigh: \(nextHop) lladdr \(neighbour.mac) dev \(link.id.name)",
@@ -546,7 +548,7 @@ private struct Walk {
         switch link.kind {
         case .ipip(let device): device.local.map(IPAddress.v4)
         case .sit(let device): device.local.map(IPAddress.v4)
-        case .vxlan(let device): device.local.map(IPAddress.v4)
+        case .vxlan(let device): device.local
         default: nil
         }
     }

@@ -73,8 +73,8 @@ public struct TraceRequest: Sendable, Equatable {
             sourceName = "pod \(pod.name)"
         } else if let client = topology.clients.first(where: { $0.name == source }) {
             namespace = .named(KernelNames.namespace(cluster: topology.name, member: client.name))
-            guard family == .ipv4 else { throw .noAddress("client \(client.name)", family) }
-            sourceAddress = .v4(client.address)
+            guard let address = client.address(family) else { throw .noAddress("client \(client.name)", family) }
+            sourceAddress = address
             sourceName = "client \(client.name)"
         } else if let node = topology.node(named: source) {
             namespace = host == node.name ? .current : .named(KernelNames.namespace(cluster: topology.name, member: node.name))
@@ -133,8 +133,8 @@ public struct TraceRequest: Sendable, Equatable {
             return (address, port.map { "node \(node.name), port \($0)" } ?? "node \(node.name)", port ?? 0, proto)
         }
         if let client = topology.clients.first(where: { $0.name == target }) {
-            guard family == .ipv4 else { throw .noAddress("client \(client.name)", family) }
-            return (.v4(client.address), "client \(client.name)", port ?? 0, proto)
+            guard let address = client.address(family) else { throw .noAddress("client \(client.name)", family) }
+            return (address, "client \(client.name)", port ?? 0, proto)
         }
         if let address = IPAddress(target) {
             return (address, address.description, port ?? 0, proto)

@@ -3,8 +3,9 @@
 # counterpart sit1 (6in4) alone carries the pods (no ipip0: no pod has IPv4), then
 # in proxy mode ipvs over static VXLAN, with seed 003 §5's three cases over IPv6:
 # 200 connections each from c (another node), a1 (beside endpoint a0) and a0
-# (hairpin), each endpoint 35-65% of them. Diff has nothing to do after each apply,
-# destroy leaves no namespace.
+# (hairpin), each endpoint 35-65% of them; then the same in mode ipvs on an IPv6-only
+# underlay (VXLAN over IPv6). Diff has nothing to do after each apply, destroy leaves
+# no namespace.
 . /lane/lib.sh
 set -eu
 
@@ -63,6 +64,20 @@ for case in "c:case 1: c on node-2, which has no endpoint" "a1:case 2: a1 on nod
 done
 
 step "podnet destroy"
+run_or_fail "podnet destroy" podnet destroy "$topology"
+expect_no_namespaces "podnet destroy"
+
+# IPv6 from end to end: the same in mode ipvs on an IPv6-only underlay, the VTEPs
+# talking over IPv6.
+sed 's/^name: v6$/name: v6vu/; s/^  backend: host-gw .*$/  backend: vxlan/; s/^  mode: nftables .*$/  mode: ipvs/;
+     s|^  cidr: \[192.168.64.0/24, fd00:64::/64\]$|  cidr: fd00:64::/64|' /topologies/ipv6-only.yaml > "$topology"
+grep -q '^  cidr: fd00:64::/64$' "$topology" || fail "the underlay line of the example changed: $(grep cidr "$topology")"
+step "podnet apply (IPv6 only, ipvs, static VXLAN over an IPv6-only underlay)"
+run_or_fail "podnet apply" podnet apply "$topology"
+ip -n v6vu.node-0 -d link show vxlan0 | grep -q 'local fd00:64::4' || fail "vxlan0 does not send from fd00:64::4"
+out=$(podnet check --connections 50 "$topology") || { echo "$out"; fail "podnet check failed on the IPv6-only underlay"; }
+echo "$out" | tail -n 1
+run_or_fail "podnet diff" podnet diff --detailed-exitcode "$topology"
 run_or_fail "podnet destroy" podnet destroy "$topology"
 expect_no_namespaces "podnet destroy"
 echo "ok   nothing left"

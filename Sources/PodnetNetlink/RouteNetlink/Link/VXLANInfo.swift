@@ -6,8 +6,9 @@ import PodnetAddress
 public struct VXLANInfo: Sendable, Equatable {
     /// VNI (IFLA_VXLAN_ID).
     public var id: UInt32
-    /// Source address of the encapsulation (IFLA_VXLAN_LOCAL).
-    public var local: IPv4Address?
+    /// Source address of the encapsulation: IFLA_VXLAN_LOCAL, or IFLA_VXLAN_LOCAL6 for
+    /// an IPv6 one (the device then sends and takes its packets over IPv6).
+    public var local: IPAddress?
     /// Default remote or multicast group (IFLA_VXLAN_GROUP). flannel leaves it unset
     /// and programs one FDB entry per remote node instead.
     public var group: IPv4Address?
@@ -21,7 +22,7 @@ public struct VXLANInfo: Sendable, Equatable {
     /// TTL of the outer header; 0 inherits (IFLA_VXLAN_TTL).
     public var ttl: UInt8?
 
-    public init(id: UInt32, local: IPv4Address? = nil, group: IPv4Address? = nil, port: UInt16? = nil,
+    public init(id: UInt32, local: IPAddress? = nil, group: IPv4Address? = nil, port: UInt16? = nil,
                 underlyingIndex: Int32? = nil, learning: Bool? = nil, ttl: UInt8? = nil) {
         self.id = id
         self.local = local
@@ -35,7 +36,11 @@ public struct VXLANInfo: Sendable, Equatable {
     func write(to writer: inout NetlinkWriter) {
         writer.put(IFLA_VXLAN_ID, u32: id)
         if let group { writer.put(IFLA_VXLAN_GROUP, ipv4: group) }
-        if let local { writer.put(IFLA_VXLAN_LOCAL, ipv4: local) }
+        switch local {
+        case .v4(let address): writer.put(IFLA_VXLAN_LOCAL, ipv4: address)
+        case .v6: writer.put(IFLA_VXLAN_LOCAL6, ip: local!)
+        case nil: break
+        }
         if let underlyingIndex { writer.put(IFLA_VXLAN_LINK, u32: UInt32(bitPattern: underlyingIndex)) }
         if let ttl { writer.put(IFLA_VXLAN_TTL, u8: ttl) }
         if let learning { writer.put(IFLA_VXLAN_LEARNING, u8: learning ? 1 : 0) }
@@ -47,7 +52,7 @@ public struct VXLANInfo: Sendable, Equatable {
             throw .truncated(what: "IFLA_VXLAN_ID of a vxlan link", needed: 1, available: 0)
         }
         self.id = id
-        local = try data[IFLA_VXLAN_LOCAL]?.ipv4()
+        if let local4 = data[IFLA_VXLAN_LOCAL] { local = .v4(try local4.ipv4()) } else { local = try data[IFLA_VXLAN_LOCAL6]?.ip() }
         group = try data[IFLA_VXLAN_GROUP]?.ipv4()
         port = try data[IFLA_VXLAN_PORT]?.u16BigEndian()
         underlyingIndex = try data[IFLA_VXLAN_LINK]?.u32().signed
