@@ -210,10 +210,10 @@ struct ClusterRenderer {
         for service in topology.services {
             guard let node = ExternalIPAnnouncement.node(for: service, in: topology) else { continue }
             for externalIP in service.externalIPs {
-                let id = Route.ID(namespace: namespace, destination: IPv4Prefix(address: externalIP, length: 32))
+                let id = Route.ID(namespace: namespace, destination: IPPrefix(address: externalIP, length: externalIP.family.addressBits))
                 // Two services sharing an external IP (on different ports): the first one's node takes it.
-                // External IPs are IPv4, and so is an underlay that carries them.
-                guard state.routes[id] == nil, let gateway = node.address else { continue }
+                // Via the node's address of the external IP's family, where the underlay has it.
+                guard state.routes[id] == nil, let gateway = node.address(externalIP.family) else { continue }
                 state.insert(Route(id: id, gateway: gateway, device: KernelNames.clientInterface, protocol: routeProtocol))
             }
         }

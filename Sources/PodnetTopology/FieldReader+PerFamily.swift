@@ -22,6 +22,15 @@ extension FieldReader {
         perFamily(node, what, ipv4: { prefix($0, what) }, ipv6: { ipv6Prefix($0, what) })
     }
 
+    /// One address of either family (an external IP): the family its text is meant in.
+    func addressOfEitherFamily(_ node: YAMLNode, _ what: String) -> Located<IPAddress>? {
+        let family = node.scalar.map { AddressFamily(meantBy: $0.text) } ?? .ipv4
+        switch family {
+        case .ipv4: return address(node, what).map { Located(value: .v4($0.value), mark: $0.mark) }
+        case .ipv6: return ipv6Address(node, what).map { Located(value: .v6($0.value), mark: $0.mark) }
+        }
+    }
+
     /// One prefix of either family (an ipBlock's `cidr` or `except`): the family its
     /// text is meant in, so that IPv4 text reads with IPv4's messages as before.
     func prefixOfEitherFamily(_ node: YAMLNode, _ what: String) -> Located<IPPrefix>? {

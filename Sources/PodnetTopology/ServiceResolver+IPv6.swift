@@ -39,9 +39,10 @@ extension ServiceResolver {
             log.error(ipv4.mark, "service '\(service)' clusterIP \(ipv4.value) is IPv4, but its ipFamilies is [IPv6]; add IPv4 to ipFamilies or remove the address")
             return (false, nil)
         }
-        if let external = spec.externalIPs, !external.value.isEmpty, !families.contains(.ipv4) {
-            // docs/dual-stack.md, "Not done": external IPs are IPv4, served by the IPv4 proxy rules.
-            log.error(external.mark, "service '\(service)' has externalIPs, which are IPv4 only for now, but no IPv4 ClusterIP (its families are [IPv6]); remove them, or give the service the IPv4 family too")
+        // An external IP is served by its family's proxy rules: the service must have it.
+        if let external = spec.externalIPs?.value.first(where: { !families.contains($0.value.family) }) {
+            let has = families.map(\.name).joined(separator: ", ")
+            log.error(external.mark, "service '\(service)' external IP \(external.value) is \(external.value.family.name), but the service has no \(external.value.family.name) ClusterIP (its families are [\(has)]); remove it, or give the service that family")
             return (false, nil)
         }
         if let written, let fromClusterIPs, written != fromClusterIPs {

@@ -152,7 +152,7 @@ struct SpecDecoder {
         service.type = field(fields, "type", &service.invalid) { read.choice($0, "service type", as: ServiceType.self) }
         service.externalIPs = field(fields, "externalIPs", &service.invalid) { node in
             read.sequence(node, "externalIPs").flatMap { items in
-                let addresses = items.compactMap { read.address($0, "an external IP") }
+                let addresses = items.compactMap { read.addressOfEitherFamily($0, "an external IP") }
                 return addresses.count == items.count ? Located(value: addresses, mark: node.mark) : nil
             }
         }

@@ -38,9 +38,9 @@ extension Service {
         }
     }
 
-    /// External IPs are IPv4 only for now (docs/dual-stack.md, "Not done").
+    /// The service's external IPs of `family`.
     public func externalIPs(_ family: AddressFamily) -> [IPAddress] {
-        family == .ipv4 ? externalIPs.map { .v4($0) } : []
+        externalIPs.filter { $0.family == family }
     }
 }
 

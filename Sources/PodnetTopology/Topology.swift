@@ -235,7 +235,9 @@ public struct Service: Codable, Equatable, Sendable {
     public var type: ServiceType
     /// Addresses outside the cluster and service CIDRs that every node also accepts
     /// the service's ports on.
-    public var externalIPs: [IPv4Address]
+    /// Of either family, each served by the proxy rules of its family (the service
+    /// has it: validated).
+    public var externalIPs: [IPAddress]
     /// For NodePort and external-IP traffic.
     public var externalTrafficPolicy: TrafficPolicy
     /// For ClusterIP traffic from pods and nodes.
@@ -250,7 +252,7 @@ public struct Service: Codable, Equatable, Sendable {
     public var ipFamilies: [AddressFamily]?
 
     public init(name: String, clusterIP: IPv4Address?, selector: [String: String]?, endpoints: [String], ports: [ServicePort],
-                type: ServiceType = .clusterIP, externalIPs: [IPv4Address] = [],
+                type: ServiceType = .clusterIP, externalIPs: [IPAddress] = [],
                 externalTrafficPolicy: TrafficPolicy = .cluster, internalTrafficPolicy: TrafficPolicy = .cluster,
                 sessionAffinity: SessionAffinity = .none, namespace: String = Namespace.defaultName,
                 clusterIPv6: IPv6Address? = nil, ipFamilies: [AddressFamily]? = nil) {

@@ -34,8 +34,10 @@ struct TopologyResolver {
         if network.backend == .vxlan {
             nodePorts?.nodeOwned[.udp] = [network.vxlan.port: "the VXLAN port (network.vxlan.port)"]
         }
-        let externalIPs = ExternalIPChecker(log: log, clusterCIDR: cidrs.cluster, serviceCIDR: cidrs.service?.value,
-                                            underlay: cidrs.underlay, nodes: nodes, clients: clients)
+        let externalIPs = ExternalIPChecker(log: log, clusterCIDRs: [cidrs.cluster.map(IPPrefix.v4), cidrs.clusterV6.map(IPPrefix.v6)].compactMap { $0 },
+                                            serviceCIDRs: [cidrs.service.map { .v4($0.value) }, cidrs.serviceV6.map { .v6($0.value) }].compactMap { $0 },
+                                            underlays: [cidrs.underlay.map(IPPrefix.v4), cidrs.underlayV6.map(IPPrefix.v6)].compactMap { $0 },
+                                            nodes: nodes, clients: clients)
         let services = ServiceResolver(log: log, live: live).resolve(serviceSpecs, serviceCIDR: cidrs.service,
                                                                     serviceCIDRv6: cidrs.serviceV6, servicePrimary: spec.servicePrimary,
                                                                     serviceCIDRUnreadable: spec.invalid.contains("serviceCIDR") || cidrs.serviceCIDRRefused,

@@ -90,7 +90,7 @@ struct ServiceSpec {
     var endpoints: Located<[Located<String>]>? = nil
     var ports: Located<[PortSpec]>? = nil
     var type: Located<ServiceType>? = nil
-    var externalIPs: Located<[Located<IPv4Address>]>? = nil
+    var externalIPs: Located<[Located<IPAddress>]>? = nil
     var externalTrafficPolicy: Located<TrafficPolicy>? = nil
     var internalTrafficPolicy: Located<TrafficPolicy>? = nil
     var sessionAffinity: Located<SessionAffinitySpelling>? = nil

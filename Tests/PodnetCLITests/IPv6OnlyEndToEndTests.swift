@@ -18,12 +18,10 @@ struct IPv6OnlyEndToEndTests {
     /// (and `underlay` as its underlay.cidr, where given), applied; always destroyed.
     func withCluster(network: String, proxy: String = "proxy: { mode: nftables }", underlay: String? = nil,
                      _ body: (String, URL) throws -> Void) throws {
-        let cluster = "pnv6" + String(Int.random(in: 100_000...999_999))
         var text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/ipv6-only.yaml"), encoding: .utf8)
         var lines: [String] = []
         var skipping = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("name: ") { lines.append("name: \(cluster)"); continue }
             if line.hasPrefix("network:") { lines.append(network); skipping = true; continue }
             if line.hasPrefix("proxy:") { lines.append(proxy); skipping = true; continue }
             if skipping, line.hasPrefix(" ") { continue }
@@ -32,16 +30,11 @@ struct IPv6OnlyEndToEndTests {
         }
         text = lines.joined(separator: "\n")
         if let underlay { text = text.replacingOccurrences(of: "cidr: [192.168.64.0/24, fd00:64::/64]", with: "cidr: \(underlay)") }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        defer {
-            _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
-            _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
-            try? FileManager.default.removeItem(at: file)
+        try withTestCluster(prefix: "pnv6", text: { _ in text }) { cluster, file in
+            let applied = try PodnetBinary.run(["apply", file.path])
+            try #require(applied.status == 0, "\(applied.stderr)")
+            try body(cluster, file)
         }
-        let applied = try PodnetBinary.run(["apply", file.path])
-        try #require(applied.status == 0, "\(applied.stderr)")
-        try body(cluster, file)
     }
 
     /// Each backend on the dual-stack underlay; VXLAN also on an IPv4-only one (its
@@ -176,23 +169,15 @@ struct IPv6OnlyEndToEndTests {
     /// the lab client have IPv6 addresses alone; the client reaches the NodePort at
     /// every node's IPv6 address.
     @Test func aClientReachesTheNodePortsOverAnIPv6OnlyUnderlay() throws {
-        let cluster = "pnv6" + String(Int.random(in: 100_000...999_999))
         let fixture = PodnetBinary.repository.appendingPathComponent("Tests/PodnetTopologyTests/Fixtures/ipv6-only/host-gw-ipv6-underlay.yaml")
-        let text = try String(contentsOf: fixture, encoding: .utf8).replacingOccurrences(of: "\nname: v6u\n", with: "\nname: \(cluster)\n")
-        try #require(text.contains("name: \(cluster)"))
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        defer {
-            _ = try? PodnetBinary.run(["destroy", "--cluster", cluster])
-            _ = try? shell("for n in $(ip netns list | awk '{print $1}' | grep '^\(cluster)\\.'); do ip netns del $n; done")
-            try? FileManager.default.removeItem(at: file)
+        try withTestCluster(prefix: "pnv6", text: { _ in try String(contentsOf: fixture, encoding: .utf8) }) { cluster, file in
+            let applied = try PodnetBinary.run(["apply", file.path])
+            try #require(applied.status == 0, "\(applied.stderr)")
+            #expect(try shell("ip -n \(cluster).outside -4 -o addr show scope global").stdout.isEmpty)
+            let checked = try PodnetBinary.run(["check", file.path])
+            #expect(checked.status == 0, "\(checked.stdout)\n\(checked.stderr)")
+            #expect(checked.stdout.contains("[fd00:64::4]:30000") && checked.stdout.contains("[fd00:64::20]:30000"), "\(checked.stdout)")
+            #expect(checked.stdout.contains("checks from outside as expected"), "\(checked.stdout)")
         }
-        let applied = try PodnetBinary.run(["apply", file.path])
-        try #require(applied.status == 0, "\(applied.stderr)")
-        #expect(try shell("ip -n \(cluster).outside -4 -o addr show scope global").stdout.isEmpty)
-        let checked = try PodnetBinary.run(["check", file.path])
-        #expect(checked.status == 0, "\(checked.stdout)\n\(checked.stderr)")
-        #expect(checked.stdout.contains("[fd00:64::4]:30000") && checked.stdout.contains("[fd00:64::20]:30000"), "\(checked.stdout)")
-        #expect(checked.stdout.contains("checks from outside as expected"), "\(checked.stdout)")
     }
 }

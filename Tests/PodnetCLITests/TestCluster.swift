@@ -4,10 +4,17 @@ import Foundation
 /// a name no user would pick), written to a temporary file; the cluster is always
 /// destroyed and its namespaces removed, even when the body fails.
 func withTestCluster(example: String = "host-gw", _ body: (String, URL) throws -> Void) throws {
-    let cluster = "pnt" + String(Int.random(in: 100_000...999_999))
     let text = try String(contentsOf: PodnetBinary.repository.appendingPathComponent("topologies/\(example).yaml"), encoding: .utf8)
+    try withTestCluster(prefix: "pnt", text: { _ in text }, body)
+}
+
+/// The topology `text(cluster)` gives under a fresh cluster name (`prefix` and six
+/// digits; its `name:` line is set to it), written to a temporary file; the cluster
+/// is always destroyed and its namespaces removed, even when the body fails.
+func withTestCluster(prefix: String, text: (String) throws -> String, _ body: (String, URL) throws -> Void) throws {
+    let cluster = prefix + String(Int.random(in: 100_000...999_999))
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(cluster).yaml")
-    let renamed = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let renamed = try text(cluster).split(separator: "\n", omittingEmptySubsequences: false)
         .map { $0.hasPrefix("name: ") ? "name: \(cluster)" : String($0) }.joined(separator: "\n")
     try renamed.write(to: file, atomically: true, encoding: .utf8)
     defer {

@@ -127,11 +127,18 @@ struct AddressRouteIntegrationTests {
             let address = AddressMessage(index: index, prefix: IPPrefix("fd00:10::1/64")!, flags: AddressMessage.noDAD)
             try connection.execute(.addAddress(address))
 
-            let read = try connection.addresses(family: .ipv6, linkIndex: index)
+            // The kernel adds the link-local address once r0 has carrier, which its link
+            // watch may report up to a second late (under load it did): wait for it.
+            func isLinkLocal(_ message: AddressMessage) -> Bool { message.scope == .link && message.prefix?.description.hasPrefix("fe80::") == true }
+            var read = try connection.addresses(family: .ipv6, linkIndex: index)
+            for _ in 0..<30 where !read.contains(where: isLinkLocal) {
+                usleep(100_000)
+                read = try connection.addresses(family: .ipv6, linkIndex: index)
+            }
             let ours = try #require(read.first { $0.prefix == IPPrefix("fd00:10::1/64") })
             #expect(ours.family == UInt8(AF_INET6))
             #expect(ours.flags & AddressMessage.noDAD != 0)
-            #expect(read.contains { $0.scope == .link && $0.prefix?.description.hasPrefix("fe80::") == true })
+            #expect(read.contains(where: isLinkLocal))
             let info = (try field(namespace.ipJSON("-6", "addr", "show"), where: "ifname", is: "r0")["addr_info"] as? [[String: Any]]) ?? []
             #expect(info.contains { $0["local"] as? String == "fd00:10::1" && $0["nodad"] as? Bool == true && $0["tentative"] == nil },
                     "\(info)")

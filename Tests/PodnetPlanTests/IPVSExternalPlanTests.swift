@@ -116,7 +116,7 @@ import Testing
 
     @Test func anExternalIPIsAnAddressOnKubeIPVS0AndAVirtualServerOnEachNode() throws {
         let external = IPv4Address(192, 168, 70, 10)
-        let commands = try Self.change(from: try Self.topology(), to: try Self.topology { $0.externalIPs = [external] })
+        let commands = try Self.change(from: try Self.topology(), to: try Self.topology { $0.externalIPs = [.v4(external)] })
         #expect(commands.filter { $0.contains("addr add \(external)/32 dev kube-ipvs0") }.count == 2)
         #expect(commands.filter { $0.contains("ipvsadm -A -t \(external):8080 -s rr") }.count == 2)
         #expect(commands.filter { $0.contains("external-masquerade { \(external) . tcp . 8080 }") }.count == 2)

@@ -26,8 +26,8 @@ import Testing
         var topology = try #require(result.topology, "\(result.diagnostics.map(\.message))")
         topology.services[0].type = .nodePort
         topology.services[0].ports[0].nodePort = 30080
-        topology.services[0].externalIPs = [IPv4Address("203.0.113.10")!, IPv4Address("203.0.113.11")!]
-        topology.services[1].externalIPs = [IPv4Address("203.0.113.20")!, IPv4Address("203.0.113.10")!]
+        topology.services[0].externalIPs = [.v4(IPv4Address("203.0.113.10")!), .v4(IPv4Address("203.0.113.11")!)]
+        topology.services[1].externalIPs = [.v4(IPv4Address("203.0.113.20")!), .v4(IPv4Address("203.0.113.10")!)]
         topology.clients = [Client(name: "ext", address: IPv4Address("192.168.64.100")!)]
         return topology
     }

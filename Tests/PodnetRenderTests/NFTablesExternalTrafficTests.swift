@@ -88,7 +88,7 @@ import Testing
     @Test func externalIPsAreDispatchedLikeTheNodePort() throws {
         let external = IPv4Address(192, 168, 99, 10)
         let topology = Self.topology {
-            $0.externalIPs = [external]
+            $0.externalIPs = [.v4(external)]
             $0.externalTrafficPolicy = .local
         }
         let key: [NFTValue] = [.ipv4(external), .tcp, .inetService(80)]
@@ -101,7 +101,7 @@ import Testing
         let clusterIPOnly = Self.topology {
             $0.type = .clusterIP
             $0.ports = [ServicePort(port: 80, targetPort: 8080)]
-            $0.externalIPs = [external]
+            $0.externalIPs = [.v4(external)]
         }
         let table = try Self.table(clusterIPOnly, node: 0)
         #expect(table.sets[Names.serviceNodePorts]?.elements == [])
@@ -153,7 +153,7 @@ import Testing
 
     @Test func everyRuleCanBeWrittenInNftSyntax() throws {
         let topology = Self.topology {
-            $0.externalIPs = [IPv4Address(192, 168, 99, 10)]
+            $0.externalIPs = [.v4(IPv4Address(192, 168, 99, 10))]
             $0.externalTrafficPolicy = .local
             $0.internalTrafficPolicy = .local
             $0.sessionAffinity = .clientIP(timeoutSeconds: 60)

@@ -70,7 +70,7 @@ import Testing
         var internalLocal = before; internalLocal[3].internalTrafficPolicy = .local
         var affinity = madeNodePort; affinity[0].sessionAffinity = .clientIP(timeoutSeconds: 10800)
         var affinityTimeout = affinity; affinityTimeout[0].sessionAffinity = .clientIP(timeoutSeconds: 60)
-        var externalIP = before; externalIP[1].externalIPs = [IPv4Address(192, 168, 99, 10)]
+        var externalIP = before; externalIP[1].externalIPs = [.v4(IPv4Address(192, 168, 99, 10))]
         var externalLocal = externalIP; externalLocal[1].externalTrafficPolicy = .local
         var idleNodePort = before; idleNodePort[2] = nodePort(before[2], 30100)
         var outside = local; outside[1] = externalLocal[1]; outside[3] = internalLocal[3]; outside[0].sessionAffinity = .clientIP(timeoutSeconds: 5)

@@ -39,7 +39,7 @@ import Testing
         #expect(topology.clients == [Client(name: "outside", address: ip("192.168.64.200"))])
         let web = try #require(topology.services.first)
         #expect(web.type == .nodePort)
-        #expect(web.externalIPs == [ip("203.0.113.10"), ip("198.51.100.7")])
+        #expect(web.externalIPs == [.v4(ip("203.0.113.10")), .v4(ip("198.51.100.7"))])
         #expect(web.externalTrafficPolicy == .local)
         #expect(web.internalTrafficPolicy == .local)
         #expect(web.sessionAffinity == .clientIP(timeoutSeconds: 600))
@@ -96,7 +96,7 @@ import Testing
           - { name: web, externalIPs: [203.0.113.10], selector: { app: web }, ports: [{ port: 80 }] }
           - { name: dns, externalIPs: [203.0.113.10], selector: { app: web }, ports: [{ port: 53, protocol: UDP }, { port: 53 }] }
         """)
-        #expect(topology.services.map(\.externalIPs) == [[ip("203.0.113.10")], [ip("203.0.113.10")]])
+        #expect(topology.services.map(\.externalIPs) == [[.v4(ip("203.0.113.10"))], [.v4(ip("203.0.113.10"))]])
     }
 
     @Test func theNewFieldsSurviveTheJSONRoundTrip() throws {

@@ -49,7 +49,7 @@ extension ConnectivityExpectations {
                 }
                 guard let announcer = externalIPNodes[service.name] else { continue }
                 for externalIP in service.externalIPs {
-                    targets.append(target(service, port, route: .externalIP(node: announcer), address: .v4(externalIP),
+                    targets.append(target(service, port, route: .externalIP(node: announcer), address: externalIP,
                                           destinationPort: port.port))
                 }
             }

@@ -43,7 +43,7 @@ struct IPTablesProxyServicePort {
 
     /// The port every node accepts the service on, if it is a NodePort service's.
     var nodePort: Int? { service.type == .nodePort ? port.nodePort : nil }
-    var acceptsExternalTraffic: Bool { nodePort != nil || !service.externalIPs.isEmpty }
+    var acceptsExternalTraffic: Bool { nodePort != nil || !service.externalIPs(family).isEmpty }
     /// kube-proxy ignores `externalTrafficPolicy` where there is no external traffic.
     var externalPolicyIsLocal: Bool { acceptsExternalTraffic && service.externalTrafficPolicy == .local }
     var internalPolicyIsLocal: Bool { service.internalTrafficPolicy == .local }

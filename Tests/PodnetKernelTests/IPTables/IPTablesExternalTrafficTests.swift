@@ -34,7 +34,7 @@ extension KernelTests {
             ]
             var web = Service(name: "web", clusterIP: IPv4Address("10.96.0.2")!, selector: ["app": "web"], endpoints: ["a0", "b"],
                               ports: [ServicePort(port: 8080, nodePort: 30080)], type: .nodePort,
-                              externalIPs: [IPv4Address(externalIP)!])
+                              externalIPs: [IPAddress(externalIP)!])
             change(&web)
             return Topology(name: cluster, clusterCIDR: IPv4Prefix("10.200.0.0/16")!, serviceCIDR: IPv4Prefix("10.96.0.0/12")!,
                             network: Network(backend: .hostGW), proxy: Proxy(mode: .iptables), underlay: Underlay(),

@@ -16,7 +16,7 @@ extension KernelTests {
             var topology = try NFTablesExample.topology()
             topology.services[0].type = .nodePort
             topology.services[0].ports[0].nodePort = 30080
-            topology.services[0].externalIPs = [IPv4Address(192, 168, 99, 10)]
+            topology.services[0].externalIPs = [.v4(IPv4Address(192, 168, 99, 10))]
             topology.services[0].externalTrafficPolicy = .local
             topology.services[0].sessionAffinity = .clientIP(timeoutSeconds: 600)
             var second = topology.services[0]

@@ -65,13 +65,13 @@ import Testing
     }
 
     @Test func externalIPsAreHeldByKubeIPVS0WithTheServicesPortsAndTheExternalPolicy() throws {
-        let cluster = try Self.objects(try Self.topology { $0.externalIPs = [Self.externalIP] }, node: "node-2")
+        let cluster = try Self.objects(try Self.topology { $0.externalIPs = [.v4(Self.externalIP)] }, node: "node-2")
         #expect(cluster.addresses.map(\.address.description) == ["10.96.0.2/32", "192.168.70.10/32"])
         #expect(Self.servers(cluster) == ["10.96.0.2:8080 -> 10.200.0.2:8080, 10.200.1.2:8080",
                                           "192.168.70.10:8080 -> 10.200.0.2:8080, 10.200.1.2:8080"])
         #expect(cluster.masqueradedExternal.map(\.nftablesElement) == ["192.168.70.10 . tcp . 8080"])
         let local = try Self.topology {
-            $0.externalIPs = [Self.externalIP]
+            $0.externalIPs = [.v4(Self.externalIP)]
             $0.externalTrafficPolicy = .local
         }
         #expect(try Self.objects(local, node: "node-2").noLocalEndpoints.map(\.nftablesElement) == ["192.168.70.10 . tcp . 8080"])
@@ -92,7 +92,7 @@ import Testing
     @Test func clientIPAffinityMakesEveryVirtualServerOfTheServicePersistent() throws {
         let topology = try Self.topology {
             Self.nodePort()(&$0)
-            $0.externalIPs = [Self.externalIP]
+            $0.externalIPs = [.v4(Self.externalIP)]
             $0.sessionAffinity = .clientIP(timeoutSeconds: 600)
         }
         let objects = try Self.objects(topology, node: "node-1")
@@ -104,7 +104,7 @@ import Testing
     @Test func aServiceWithoutEndpointsRefusesOnItsNodePortsAndExternalIPsToo() throws {
         let topology = try Self.topology {
             Self.nodePort(.local)(&$0)
-            $0.externalIPs = [Self.externalIP]
+            $0.externalIPs = [.v4(Self.externalIP)]
             $0.endpoints = []
         }
         let objects = try Self.objects(topology, node: "node-0")
@@ -120,7 +120,7 @@ import Testing
     @Test func theTableMarksDropsAndMasqueradesWhatTheSetsHold() throws {
         let topology = try Self.topology {
             Self.nodePort()(&$0)
-            $0.externalIPs = [Self.externalIP]
+            $0.externalIPs = [.v4(Self.externalIP)]
             $0.externalTrafficPolicy = .cluster
             $0.internalTrafficPolicy = .local
         }
