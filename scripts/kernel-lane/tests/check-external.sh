@@ -23,7 +23,11 @@ for example in nodeport-cluster nodeport-local external-ips; do
     sed -e "s/^name: .*/name: $cluster/" -e 's/  mode: nftables /  mode: ipvs /' "/topologies/$example.yaml" >"$topology"
     grep -q '  mode: ipvs ' "$topology" || fail "$example: no proxy mode line to set to ipvs"
     run_or_fail "podnet apply ($example)" podnet apply "$topology"
-    if ! out=$(podnet check --services-only --connections 50 "$topology" 2>&1); then
+    # --timeout 2 (connections wait 3 s, not 2): under software emulation, late in a
+    # whole lane, one connection of 50 was accepted but not answered within the
+    # default wait, twice in five whole-lane runs (alone, never); a connection really
+    # lost (IPVS dropping a reused port's SYN, say) still fails.
+    if ! out=$(podnet check --services-only --connections 50 --timeout 2 "$topology" 2>&1); then
         echo "$out"
         fail "podnet check ($example): $(echo "$out" | grep -A1 '^FAILED' | tail -n 1 | sed 's/^ *//')"
     fi
