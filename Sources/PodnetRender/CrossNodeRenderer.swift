@@ -33,12 +33,6 @@ struct CrossNodeRenderer {
         }
     }
 
-    /// A node's VTEP address for static VXLAN: its IPv4 underlay address, or its IPv6
-    /// one where the underlay is IPv6-only.
-    static func vtep(of node: Node) -> IPAddress? {
-        node.address(.ipv4) ?? node.address(.ipv6)
-    }
-
     private func route(to destination: IPPrefix, via gateway: IPAddress?, device: String, onlink: Bool = false) -> Route {
         Route(id: .init(namespace: namespace, destination: destination), gateway: gateway, device: device,
               onlink: onlink, protocol: routeProtocol)
@@ -115,7 +109,7 @@ struct CrossNodeRenderer {
         let vxlan = topology.network.vxlan
         let device = Link.ID(namespace, KernelNames.vxlanDevice)
         // The VTEPs talk over IPv4, or over IPv6 on an IPv6-only underlay.
-        state.insert(Link(id: device, kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: Self.vtep(of: node),
+        state.insert(Link(id: device, kind: .vxlan(VXLANDevice(vni: vxlan.vni, port: vxlan.port, local: node.underlayAddress,
                                                                 group: nil, device: uplink, learning: false)),
                           mtu: topology.podMTU, up: true, mark: mark,
                           mac: KernelNames.vtepMAC(cluster: topology.name, node: node.name)))
@@ -129,7 +123,7 @@ struct CrossNodeRenderer {
                 state.insert(route(to: podCIDR, via: endpoint, device: KernelNames.vxlanDevice, onlink: true))
                 state.insert(Neighbour(id: .init(link: device, address: endpoint), mac: mac))
             }
-            if let remote = Self.vtep(of: other) { state.insert(FDBEntry(id: .init(link: device, mac: mac, destination: remote))) }
+            if let remote = other.underlayAddress { state.insert(FDBEntry(id: .init(link: device, mac: mac, destination: remote))) }
         }
     }
 

@@ -64,6 +64,10 @@ extension Node {
         }
     }
 
+    /// The address the node's encapsulated packets and host uplink go by: its IPv4
+    /// underlay address, or its IPv6 one on an IPv6-only underlay.
+    public var underlayAddress: IPAddress? { address(.ipv4) ?? address(.ipv6) }
+
     public func podCIDR(_ family: AddressFamily) -> IPPrefix? {
         switch family {
         case .ipv4: return podCIDR.map { .v4($0) }

@@ -39,6 +39,10 @@ extension Topology {
 
     /// The primary family: the first of `families`.
     public var primaryFamily: AddressFamily { families[0] }
+
+    /// The cluster's families, IPv4 first whichever is primary (a matrix per family,
+    /// a table per family: their order is the reader's, not the file's).
+    public var familiesIPv4First: [AddressFamily] { AddressFamily.allCases.filter(families.contains) }
 }
 
 extension Node {
@@ -48,9 +52,6 @@ extension Node {
 }
 
 extension Topology {
-    /// `network.podMTU` for this cluster's underlay: VXLAN over an IPv6-only underlay
-    /// takes 20 bytes more (a 40-byte outer IPv6 header, not IPv4's 20: RFC 7348).
-    public var podMTU: Int {
-        network.backend == .vxlan && underlay.cidr == nil ? network.podMTU - 20 : network.podMTU
-    }
+    /// `network.podMTU` for this cluster's underlay.
+    public var podMTU: Int { network.podMTU(underlayIPv6Only: underlay.cidr == nil) }
 }

@@ -79,6 +79,12 @@ public struct Network: Codable, Equatable, Sendable {
         case .vxlan: return mtu - 50
         }
     }
+
+    /// `podMTU` over an underlay of IPv6 alone where `underlayIPv6Only`: VXLAN then
+    /// takes 20 bytes more (a 40-byte outer IPv6 header, not IPv4's 20: RFC 7348).
+    public func podMTU(underlayIPv6Only: Bool) -> Int {
+        backend == .vxlan && underlayIPv6Only ? podMTU - 20 : podMTU
+    }
 }
 
 public struct VXLAN: Codable, Equatable, Sendable {

@@ -149,8 +149,7 @@ struct TopologyResolver {
         }
         let network = Network(backend: backend, mtu: spec.mtu?.value ?? 1500,
                               masquerade: spec.masquerade?.value ?? true, vxlan: vxlan)
-        // As Topology.podMTU: VXLAN over an IPv6-only underlay has a 40-byte outer header.
-        let podMTU = network.podMTU - (backend == .vxlan && spec.underlayCIDR == nil && spec.underlayCIDRv6 != nil ? 20 : 0)
+        let podMTU = network.podMTU(underlayIPv6Only: spec.underlayCIDR == nil && spec.underlayCIDRv6 != nil)
         if podMTU < 576, spec.clusterCIDR != nil, let mtu = spec.mtu {
             log.error(mtu.mark, "network.mtu \(network.mtu) leaves pods an MTU of \(podMTU) after the \(backend.rawValue) overhead; IPv4 needs at least 576")
         } else if podMTU < 1280, spec.clusterCIDRv6 != nil, let mtu = spec.mtu {

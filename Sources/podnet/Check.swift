@@ -162,7 +162,7 @@ struct Check: ParsableCommand {
         if !servicesOnly {
             let start = Date()
             // Every family the cluster has, each in its own matrix.
-            let families = AddressFamily.allCases.filter(topology.families.contains)
+            let families = topology.familiesIPv4First
             let matrices = ProbeRun.echo(expectations, namespaces: namespaces, timeout: timeout, families: families)
             observations.echo = matrices[.ipv4]
             observations.echoV6 = matrices[.ipv6]
@@ -172,7 +172,7 @@ struct Check: ParsableCommand {
         if !servicesOnly, !policyPorts.isEmpty {
             let start = Date()
             // Every family the cluster has, in one sweep: IPv6's matrix beside IPv4's.
-            let families = AddressFamily.allCases.filter(topology.families.contains)
+            let families = topology.familiesIPv4First
             do {
                 let matrices = try ProbeRun.policy(expectations, namespaces: namespaces, ports: policyPorts, timeout: timeout + 1, families: families)
                 observations.policy = matrices[.ipv4]

@@ -81,9 +81,9 @@ struct ClusterState {
         return LiveStateReader.NFTablesRecords(layouts: layouts)
     }
 
-    /// The families of the proxy's tables: IPv4's always, IPv6's with the cluster's IPv6.
+    /// The families of the proxy's tables: the cluster's.
     static func proxyFamilies(of topology: Topology) -> [AddressFamily] {
-        AddressFamily.allCases.filter(topology.families.contains)
+        topology.familiesIPv4First
     }
 
     /// The state with every recorded table rebuilt (`NFTablesProxyRenderer.rebuild(recordedAs:desired:current:)`);
@@ -182,8 +182,7 @@ struct ClusterState {
             }
             return interface
         }
-        // Its IPv4 address, or its IPv6 one on an IPv6-only underlay.
-        let address = node.address(.ipv4) ?? node.address(.ipv6)
+        let address = node.underlayAddress
         let holder = live.addresses.filter { $0.link.namespace == .current && $0.address.address == address }
             .map(\.link.name).sorted().first
         guard let holder else {

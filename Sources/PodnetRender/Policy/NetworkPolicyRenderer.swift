@@ -67,7 +67,7 @@ public struct NetworkPolicyRenderer: Sendable {
         self.topology = topology
         let evaluator = PolicyEvaluator(topology: topology)
         self.evaluator = evaluator
-        let families = AddressFamily.allCases.filter(topology.families.contains)
+        let families = topology.familiesIPv4First
         self.families = families
         var chains: [String: NFTChain] = [:]
         var selections: [String: NFTSet] = [:]

@@ -44,7 +44,7 @@ public struct TraceRequest: Sendable, Equatable {
                                walker: PacketWalker, host: String? = nil, family: AddressFamily? = nil) throws(Problem) -> TraceRequest {
         let (target, portText) = split(destination)
         let literal = IPAddress(target)
-        let family = literal?.family ?? family ?? topology.families[0]
+        let family = literal?.family ?? family ?? topology.primaryFamily
         guard literal != nil || topology.families.contains(family) else { throw .noAddress("cluster \(topology.name)", family) }
         var port: UInt16?
         var proto = TracedPacket.TransportProtocol.echo(family)

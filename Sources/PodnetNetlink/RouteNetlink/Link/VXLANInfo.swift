@@ -38,7 +38,7 @@ public struct VXLANInfo: Sendable, Equatable {
         if let group { writer.put(IFLA_VXLAN_GROUP, ipv4: group) }
         switch local {
         case .v4(let address): writer.put(IFLA_VXLAN_LOCAL, ipv4: address)
-        case .v6: writer.put(IFLA_VXLAN_LOCAL6, ip: local!)
+        case .v6(let address): writer.put(IFLA_VXLAN_LOCAL6, ip: .v6(address))
         case nil: break
         }
         if let underlyingIndex { writer.put(IFLA_VXLAN_LINK, u32: UInt32(bitPattern: underlyingIndex)) }
